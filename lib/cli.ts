@@ -1,0 +1,219 @@
+/**
+ * The command line: parses flags with `node:util` `parseArgs`, dispatches to a command, and
+ * turns every {@linkcode LoginError} into its exit code and a one- or two-line message.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { resolveCodexHome } from "./auth_store.ts";
+import { openBrowser } from "./browser.ts";
+import { ExitCode, LoginError, usageError } from "./errors.ts";
+import { DEFAULT_CLIENT_ID, DEFAULT_ISSUER, normalizeIssuer } from "./issuer.ts";
+import { DEFAULT_PORT, startLogin } from "./login_server.ts";
+import { ensurePermission, readEnv } from "./permissions.ts";
+import { VERSION } from "./version.ts";
+
+/** Where the CLI writes. Defaults to the process's stderr and stdout. */
+export interface CliIo {
+  /** A line for the person (stderr). */
+  log: (line: string) => void;
+  /** Output for scripts (stdout). */
+  out: (text: string) => void;
+}
+
+const defaultIo: CliIo = {
+  log: (line) => console.error(line),
+  out: (text) => console.log(text),
+};
+
+/** The usage text. */
+export const USAGE = `codex-login ${VERSION}: sign in to ChatGPT/OpenAI for the Codex CLI.
+
+Usage:
+  codex-login [login] [options]      sign in with your browser (the default command)
+
+Options for login:
+  --codex-home DIR    where auth.json goes (default: $CODEX_HOME, else ~/.codex)
+  --issuer URL        OAuth issuer (default ${DEFAULT_ISSUER})
+  --api-base URL      API base for credit redemption (default derived from the issuer)
+  --client-id ID      OAuth client id (default ${DEFAULT_CLIENT_ID})
+  --port N            loopback port (default ${DEFAULT_PORT}; 0 picks a free one)
+  --no-browser        do not open a browser; open the printed URL yourself
+  --timeout SECONDS   give up after this long (default 600; 0 waits forever)
+  --verbose           log each request the loopback server answers
+  -h, --help          show this help
+  -V, --version       show the version
+
+Exit codes: 0 signed in, 1 sign-in failed, 2 usage error, 13 port in use,
+124 timed out, 130 interrupted.`;
+
+const LOGIN_OPTIONS = {
+  "codex-home": { type: "string" },
+  issuer: { type: "string" },
+  "api-base": { type: "string" },
+  "client-id": { type: "string" },
+  port: { type: "string" },
+  "no-browser": { type: "boolean" },
+  timeout: { type: "string" },
+  verbose: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean", short: "V" },
+} as const;
+
+type FlagSpec = Record<string, { type: "string" | "boolean"; short?: string }>;
+
+function parseFlags(
+  args: string[],
+  options: FlagSpec,
+): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
+  try {
+    const parsed = parseArgs({ args, options, strict: true, allowPositionals: true });
+    return {
+      values: parsed.values as Record<string, string | boolean | undefined>,
+      positionals: parsed.positionals,
+    };
+  } catch (err) {
+    const message = err instanceof Error ? err.message.split("\n")[0] : String(err);
+    throw usageError(`${message.replace(/\. To specify.*$/, "")}. Run codex-login --help.`);
+  }
+}
+
+function parseUrlFlag(name: string, value: string): string {
+  try {
+    return normalizeIssuer(value);
+  } catch {
+    throw usageError(`--${name} must be an http(s) URL, got ${JSON.stringify(value)}.`);
+  }
+}
+
+function parseIntegerFlag(name: string, value: string, max: number): number {
+  if (!/^\d+$/.test(value) || Number(value) > max) {
+    throw usageError(
+      `--${name} must be a whole number from 0 to ${max}, got ${JSON.stringify(value)}.`,
+    );
+  }
+  return Number(value);
+}
+
+/** Resolve the codex home from `--codex-home` or the environment (asking for env access). */
+export function codexHomeFrom(flag: string | undefined): string {
+  return resolveCodexHome({
+    flag,
+    env: (name) => readEnv(name, true),
+    platform: Deno.build.os,
+  });
+}
+
+/** Make sure auth.json can be written (and renamed into place) before the browser step. */
+async function ensureHomeWritable(codexHome: string): Promise<void> {
+  const alternative = "pass --codex-home DIR for a directory you can grant";
+  await ensurePermission({ name: "write", path: codexHome }, "to save auth.json", alternative);
+  await ensurePermission(
+    { name: "read", path: codexHome },
+    "to replace auth.json atomically",
+    alternative,
+  );
+}
+
+async function loginCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseFlags(args, LOGIN_OPTIONS);
+  if (values.help) {
+    io.out(USAGE);
+    return ExitCode.Ok;
+  }
+  if (positionals.length > 0) {
+    throw usageError(
+      `Unexpected argument ${JSON.stringify(positionals[0])}. Run codex-login --help.`,
+    );
+  }
+  const issuer = parseUrlFlag("issuer", (values.issuer as string | undefined) ?? DEFAULT_ISSUER);
+  const apiBase = values["api-base"] === undefined
+    ? undefined
+    : parseUrlFlag("api-base", values["api-base"] as string);
+  const port = values.port === undefined
+    ? DEFAULT_PORT
+    : parseIntegerFlag("port", values.port as string, 65535);
+  const timeoutS = values.timeout === undefined
+    ? 600
+    : parseIntegerFlag("timeout", values.timeout as string, 10_000_000);
+  const clientId = values["client-id"] as string | undefined;
+  if (clientId !== undefined && !/^[\x21-\x7e]{1,200}$/.test(clientId)) {
+    throw usageError("--client-id must be a non-empty id without spaces.");
+  }
+  const codexHome = codexHomeFrom(values["codex-home"] as string | undefined);
+  await ensureHomeWritable(codexHome);
+
+  const session = await startLogin({
+    codexHome,
+    issuer,
+    apiBase,
+    clientId,
+    port,
+    timeoutMs: timeoutS * 1000,
+    openBrowser: values["no-browser"] ? undefined : (url) => openBrowser(url),
+    log: io.log,
+    verbose: values.verbose === true,
+  });
+  const onSignal = () => session.cancel();
+  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
+  for (const s of signals) Deno.addSignalListener(s, onSignal);
+  try {
+    const result = await session.result;
+    const who = result.email ? ` as ${result.email}` : "";
+    io.log(`Successfully logged in${who}. Credentials saved to ${result.authFile}.`);
+    if (result.needsSetup) {
+      io.log("Finish setting up your API organization in the browser page that opened.");
+    }
+    return ExitCode.Ok;
+  } finally {
+    for (const s of signals) Deno.removeSignalListener(s, onSignal);
+  }
+}
+
+const COMMANDS: Record<string, (args: string[], io: CliIo) => Promise<number>> = {
+  login: loginCommand,
+};
+
+/**
+ * Run the CLI with `args`; resolves to the exit code. Never throws for a user's mistake:
+ * those are one- or two-line messages on `io.log`.
+ *
+ * @example
+ * ```ts ignore
+ * import { runCli } from "./cli.ts";
+ * Deno.exit(await runCli(Deno.args));
+ * ```
+ */
+export async function runCli(args: string[], io: CliIo = defaultIo): Promise<number> {
+  try {
+    if (args.includes("--version") || args.includes("-V")) {
+      io.out(`codex-login ${VERSION}`);
+      return ExitCode.Ok;
+    }
+    if (args[0] === "help" || ((args[0] === "--help" || args[0] === "-h") && args.length === 1)) {
+      io.out(USAGE);
+      return ExitCode.Ok;
+    }
+    const first = args[0];
+    const named = first !== undefined && !first.startsWith("-");
+    const command = named ? first : "login";
+    const run = COMMANDS[command];
+    if (!run) {
+      throw usageError(
+        `Unknown command ${JSON.stringify(command)}. Commands: ${
+          Object.keys(COMMANDS).join(", ")
+        }. Run codex-login --help.`,
+      );
+    }
+    return await run(named ? args.slice(1) : args, io);
+  } catch (err) {
+    if (err instanceof LoginError) {
+      io.log(`Error: ${err.message}`);
+      return err.exitCode;
+    }
+    const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    io.log(`Error: unexpected failure (${message}). Please report it with the command you ran.`);
+    return ExitCode.Failed;
+  }
+}

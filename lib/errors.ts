@@ -1,0 +1,102 @@
+/**
+ * Errors a user can hit, each with the process exit code it maps to and a message that says
+ * what happened and what to do next. Messages never carry a token.
+ *
+ * @module
+ */
+
+/** Process exit codes, documented in README.md. */
+export const ExitCode = {
+  /** Signed in (or the command did what it was asked). */
+  Ok: 0,
+  /** Sign-in failed, or the command failed. */
+  Failed: 1,
+  /** Bad command line, or a permission the program needs was not granted. */
+  Usage: 2,
+  /** The loopback port is held by another program. */
+  PortInUse: 13,
+  /** Nothing arrived before `--timeout`. */
+  Timeout: 124,
+  /** Interrupted (Ctrl-C) or cancelled by a newer login. */
+  Interrupted: 130,
+} as const;
+
+/** One of the values of {@linkcode ExitCode}. */
+export type ExitCodeValue = typeof ExitCode[keyof typeof ExitCode];
+
+/**
+ * What went wrong, for the error page and for callers that branch on it.
+ *
+ * - `access_denied`: the person (or the issuer) declined the sign-in.
+ * - `oauth_error`: the issuer redirected back with another OAuth error.
+ * - `code_exchange`: the issuer refused or failed to exchange the authorization code.
+ * - `api_key_exchange`: the token exchange for an API key failed.
+ * - `save_failed`: auth.json could not be written.
+ * - `timeout`, `cancelled`, `port_in_use`, `usage`, `permission`, `not_logged_in`,
+ *   `corrupt_auth`, `refresh_failed`, `invalid_input`, `other`.
+ * - `state_mismatch`, `already_used`: a callback that is not (or no longer) ours; the
+ *   sign-in keeps waiting.
+ */
+export type LoginErrorKind =
+  | "access_denied"
+  | "oauth_error"
+  | "code_exchange"
+  | "api_key_exchange"
+  | "save_failed"
+  | "timeout"
+  | "cancelled"
+  | "port_in_use"
+  | "usage"
+  | "permission"
+  | "not_logged_in"
+  | "corrupt_auth"
+  | "refresh_failed"
+  | "invalid_input"
+  | "state_mismatch"
+  | "already_used"
+  | "other";
+
+/** Options of {@linkcode LoginError}. */
+export interface LoginErrorOptions {
+  /** The exit code; defaults to {@linkcode ExitCode.Failed}. */
+  exitCode?: ExitCodeValue;
+  /** The OAuth `error` code, shown on the error page for support. */
+  oauthCode?: string;
+  /** The underlying error, kept for `--verbose`. Never printed by default. */
+  cause?: unknown;
+}
+
+/**
+ * An error that ends a command with a given exit code and a one- or two-line message.
+ *
+ * @example Map an error to an exit code
+ * ```ts
+ * import { ExitCode, LoginError } from "./errors.ts";
+ * const err = new LoginError("timeout", "Timed out waiting for the browser.", {
+ *   exitCode: ExitCode.Timeout,
+ * });
+ * console.assert(err.exitCode === 124);
+ * ```
+ */
+export class LoginError extends Error {
+  /** What went wrong, see {@linkcode LoginErrorKind}. */
+  readonly kind: LoginErrorKind;
+  /** The process exit code this error maps to. */
+  readonly exitCode: ExitCodeValue;
+  /** The OAuth error code, when the issuer sent one. */
+  readonly oauthCode?: string;
+
+  /** Make an error of `kind` with a message that says what to do next. */
+  constructor(kind: LoginErrorKind, message: string, options: LoginErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "LoginError";
+    this.kind = kind;
+    this.exitCode = options.exitCode ?? ExitCode.Failed;
+    this.oauthCode = options.oauthCode;
+  }
+}
+
+/** A bad command line: exit 2. */
+export function usageError(message: string): LoginError {
+  return new LoginError("usage", message, { exitCode: ExitCode.Usage });
+}

@@ -1,0 +1,365 @@
+/**
+ * The issuer client: the authorize URL, the code exchange, the API-key token exchange
+ * (RFC 8693), refresh and revoke. Every call has a timeout and a size cap, and every
+ * failure is an {@linkcode IssuerError} whose message names the step and the issuer's own
+ * error code, never a token.
+ *
+ * @module
+ */
+
+import {
+  describeOAuthError,
+  type HttpAnswer,
+  HttpError,
+  type HttpOptions,
+  postRequest,
+} from "./http_client.ts";
+import { decodeJwtClaims } from "./jwt.ts";
+
+/** The production issuer. */
+export const DEFAULT_ISSUER = "https://auth.openai.com";
+/** The Codex CLI's registered OAuth client. */
+export const DEFAULT_CLIENT_ID = "app_EMoamEEZ73f0CkXaXp7hrann";
+/** The scopes the browser sign-in asks for. */
+export const LOGIN_SCOPE = "openid profile email offline_access";
+/** The scope a refresh asks for (as the seed). */
+export const REFRESH_SCOPE = "openid profile email";
+
+/** The API base the seed derives from the issuer. */
+export function defaultApiBase(issuer: string): string {
+  return normalizeIssuer(issuer) === DEFAULT_ISSUER
+    ? "https://api.openai.com"
+    : "https://api.openai.org";
+}
+
+/** The platform site the seed derives from the issuer (for org setup). */
+export function defaultPlatformUrl(issuer: string): string {
+  return normalizeIssuer(issuer) === DEFAULT_ISSUER
+    ? "https://platform.openai.com"
+    : "https://platform.api.openai.org";
+}
+
+/**
+ * An issuer URL without a trailing slash; throws a TypeError for anything that is not an
+ * absolute http(s) URL.
+ */
+export function normalizeIssuer(issuer: string): string {
+  const url = new URL(issuer);
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    throw new TypeError(`not an http(s) URL: ${issuer}`);
+  }
+  return url.href.replace(/\/+$/, "");
+}
+
+/** The step of the sign-in an issuer call belongs to. */
+export type IssuerStep = "code_exchange" | "api_key_exchange" | "refresh" | "revoke" | "device";
+
+/** A failed issuer call. The message names the step and says what the issuer said. */
+export class IssuerError extends Error {
+  /** Which call failed. */
+  readonly step: IssuerStep;
+  /** The HTTP status, when there was an answer. */
+  readonly status?: number;
+  /** The OAuth `error` code, when the issuer sent one. */
+  readonly oauthCode?: string;
+  /** The issuer's `error_description`, redacted. */
+  readonly description?: string;
+  /** The transport failure, when there was no answer. */
+  readonly failure?: HttpError["failure"];
+
+  /** Make an IssuerError; `message` must not carry a secret. */
+  constructor(
+    step: IssuerStep,
+    message: string,
+    details: {
+      status?: number;
+      oauthCode?: string;
+      description?: string;
+      failure?: HttpError["failure"];
+    } = {},
+  ) {
+    super(message);
+    this.name = "IssuerError";
+    this.step = step;
+    this.status = details.status;
+    this.oauthCode = details.oauthCode;
+    this.description = details.description;
+    this.failure = details.failure;
+  }
+}
+
+/** The three tokens the code exchange must return. */
+export interface TokenSet {
+  /** A JWT with the account claims. */
+  idToken: string;
+  /** The access token. */
+  accessToken: string;
+  /** The refresh token. */
+  refreshToken: string;
+}
+
+/** What a refresh returned: any of the three tokens (the refresh token may rotate). */
+export type RefreshedTokens = Partial<TokenSet>;
+
+/** Options of {@linkcode IssuerClient}. */
+export interface IssuerClientOptions extends HttpOptions {
+  /** Issuer base URL. Default {@linkcode DEFAULT_ISSUER}. */
+  issuer?: string;
+  /** OAuth client id. Default {@linkcode DEFAULT_CLIENT_ID}. */
+  clientId?: string;
+}
+
+const STEP_NAMES: Record<IssuerStep, string> = {
+  code_exchange: "exchange the sign-in code",
+  api_key_exchange: "exchange the sign-in for an API key",
+  refresh: "refresh the tokens",
+  revoke: "revoke the refresh token",
+  device: "start device sign-in",
+};
+
+/**
+ * Talks to the issuer's OAuth endpoints.
+ *
+ * @example
+ * ```ts
+ * import { IssuerClient } from "./issuer.ts";
+ * const client = new IssuerClient({ issuer: "http://127.0.0.1:9999" });
+ * const url = client.authorizeUrl({
+ *   redirectUri: "http://localhost:1455/auth/callback",
+ *   codeChallenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+ *   state: "xyz",
+ * });
+ * console.assert(url.startsWith("http://127.0.0.1:9999/oauth/authorize?response_type=code"));
+ * ```
+ */
+export class IssuerClient {
+  /** Issuer base URL, no trailing slash. */
+  readonly issuer: string;
+  /** OAuth client id. */
+  readonly clientId: string;
+  readonly #http: HttpOptions;
+
+  /** Make a client; throws TypeError for an issuer that is not an http(s) URL. */
+  constructor(options: IssuerClientOptions = {}) {
+    this.issuer = normalizeIssuer(options.issuer ?? DEFAULT_ISSUER);
+    this.clientId = options.clientId ?? DEFAULT_CLIENT_ID;
+    this.#http = {
+      timeoutMs: options.timeoutMs,
+      maxResponseBytes: options.maxResponseBytes,
+      fetch: options.fetch,
+      signal: options.signal,
+    };
+  }
+
+  /** `{issuer}/oauth/token`. */
+  get tokenEndpoint(): string {
+    return `${this.issuer}/oauth/token`;
+  }
+
+  /** The authorize URL with exactly the seed's parameters, in the seed's order. */
+  authorizeUrl(params: { redirectUri: string; codeChallenge: string; state: string }): string {
+    const query = new URLSearchParams([
+      ["response_type", "code"],
+      ["client_id", this.clientId],
+      ["redirect_uri", params.redirectUri],
+      ["scope", LOGIN_SCOPE],
+      ["code_challenge", params.codeChallenge],
+      ["code_challenge_method", "S256"],
+      ["id_token_add_organizations", "true"],
+      ["state", params.state],
+    ]);
+    return `${this.issuer}/oauth/authorize?${query}`;
+  }
+
+  async #post(
+    step: IssuerStep,
+    url: string,
+    body: { form: Record<string, string> } | { json: unknown },
+    secrets: readonly string[],
+    signal?: AbortSignal,
+  ): Promise<HttpAnswer> {
+    let answer: HttpAnswer;
+    try {
+      const signals = [this.#http.signal, signal].filter((s): s is AbortSignal => !!s);
+      answer = await postRequest(url, body, {
+        ...this.#http,
+        signal: signals.length ? AbortSignal.any(signals) : undefined,
+        secrets,
+      });
+    } catch (err) {
+      if (err instanceof HttpError) {
+        throw new IssuerError(step, `Could not ${STEP_NAMES[step]}: ${err.message}.`, {
+          failure: err.failure,
+        });
+      }
+      throw err;
+    }
+    if (answer.status < 200 || answer.status > 299) {
+      const { code, description } = describeOAuthError(answer, secrets);
+      const said = code
+        ? `${code}${description ? `: ${description}` : ""}`
+        : `HTTP ${answer.status}${answer.excerpt ? ` ${JSON.stringify(answer.excerpt)}` : ""}`;
+      throw new IssuerError(
+        step,
+        `Could not ${STEP_NAMES[step]}: the issuer answered ${answer.status} (${said}).`,
+        { status: answer.status, oauthCode: code, description },
+      );
+    }
+    if (!answer.json) {
+      throw new IssuerError(
+        step,
+        `Could not ${STEP_NAMES[step]}: the issuer's answer was not a JSON object.`,
+        { status: answer.status },
+      );
+    }
+    return answer;
+  }
+
+  /**
+   * Exchange an authorization code (form POST, grant_type=authorization_code). Requires a
+   * JWT id_token, an access_token and a refresh_token in the answer.
+   */
+  async exchangeCode(
+    params: { code: string; redirectUri: string; codeVerifier: string },
+    signal?: AbortSignal,
+  ): Promise<TokenSet> {
+    const answer = await this.#post(
+      "code_exchange",
+      this.tokenEndpoint,
+      {
+        form: {
+          grant_type: "authorization_code",
+          code: params.code,
+          redirect_uri: params.redirectUri,
+          client_id: this.clientId,
+          code_verifier: params.codeVerifier,
+        },
+      },
+      [params.code, params.codeVerifier],
+      signal,
+    );
+    const json = answer.json ?? {};
+    const missing = ["id_token", "access_token", "refresh_token"].filter((key) =>
+      typeof json[key] !== "string" || (json[key] as string).length === 0
+    );
+    if (missing.length > 0) {
+      throw new IssuerError(
+        "code_exchange",
+        `Could not exchange the sign-in code: the issuer's answer has no ${missing.join(", ")}.`,
+        { status: answer.status },
+      );
+    }
+    const tokens: TokenSet = {
+      idToken: json.id_token as string,
+      accessToken: json.access_token as string,
+      refreshToken: json.refresh_token as string,
+    };
+    if (decodeJwtClaims(tokens.idToken) === undefined) {
+      throw new IssuerError(
+        "code_exchange",
+        "Could not exchange the sign-in code: the issuer's id_token is not a readable JWT.",
+        { status: answer.status },
+      );
+    }
+    return tokens;
+  }
+
+  /**
+   * Exchange an id_token for an API key (RFC 8693, as the seed: requested_token=
+   * openai-api-key). `name` is the key's label, see {@linkcode apiKeyName}.
+   */
+  async exchangeApiKey(idToken: string, name: string, signal?: AbortSignal): Promise<string> {
+    const answer = await this.#post(
+      "api_key_exchange",
+      this.tokenEndpoint,
+      {
+        form: {
+          grant_type: "urn:ietf:params:oauth:grant-type:token-exchange",
+          client_id: this.clientId,
+          requested_token: "openai-api-key",
+          subject_token: idToken,
+          subject_token_type: "urn:ietf:params:oauth:token-type:id_token",
+          name,
+        },
+      },
+      [idToken],
+      signal,
+    );
+    const key = answer.json?.access_token;
+    if (typeof key !== "string" || key.length === 0) {
+      throw new IssuerError(
+        "api_key_exchange",
+        "Could not exchange the sign-in for an API key: the answer has no access_token.",
+        { status: answer.status },
+      );
+    }
+    return key;
+  }
+
+  /**
+   * Refresh (JSON POST, grant_type=refresh_token, scope "openid profile email"). Returns the
+   * tokens the issuer sent; the caller stores every one of them.
+   */
+  async refresh(refreshToken: string, signal?: AbortSignal): Promise<RefreshedTokens> {
+    const answer = await this.#post(
+      "refresh",
+      this.tokenEndpoint,
+      {
+        json: {
+          client_id: this.clientId,
+          grant_type: "refresh_token",
+          refresh_token: refreshToken,
+          scope: REFRESH_SCOPE,
+        },
+      },
+      [refreshToken],
+      signal,
+    );
+    const json = answer.json ?? {};
+    const pick = (key: string) =>
+      typeof json[key] === "string" && (json[key] as string).length > 0
+        ? json[key] as string
+        : undefined;
+    return {
+      idToken: pick("id_token"),
+      accessToken: pick("access_token"),
+      refreshToken: pick("refresh_token"),
+    };
+  }
+
+  /** Revoke a refresh token at `{issuer}/oauth/revoke` (JSON). */
+  async revoke(refreshToken: string, signal?: AbortSignal): Promise<void> {
+    try {
+      await this.#post(
+        "revoke",
+        `${this.issuer}/oauth/revoke`,
+        {
+          json: { token: refreshToken, token_type_hint: "refresh_token", client_id: this.clientId },
+        },
+        [refreshToken],
+        signal,
+      );
+    } catch (err) {
+      // RFC 7009: a 200 with an empty or non-JSON body is a success.
+      if (err instanceof IssuerError && err.status !== undefined && err.status < 300) return;
+      throw err;
+    }
+  }
+}
+
+/**
+ * The API key's label as the seed writes it:
+ * `Codex CLI [auto-generated] (YYYY-MM-DD) [12 hex]`, the date in UTC.
+ *
+ * @example
+ * ```ts
+ * import { apiKeyName } from "./issuer.ts";
+ * const name = apiKeyName(new Date("2026-01-02T03:04:05Z"));
+ * console.assert(/^Codex CLI \[auto-generated\] \(2026-01-02\) \[[0-9a-f]{12}\]$/.test(name));
+ * ```
+ */
+export function apiKeyName(now: Date): string {
+  const day = now.toISOString().slice(0, 10);
+  const random = crypto.getRandomValues(new Uint8Array(6)).toHex();
+  return `Codex CLI [auto-generated] (${day}) [${random}]`;
+}

@@ -1,0 +1,126 @@
+/**
+ * Reads the claims of a JWT without verifying it (the tokens come straight from the issuer
+ * over TLS; we only read what they say about the account). Every function here is total:
+ * it never throws, whatever string it is given.
+ *
+ * @module
+ */
+
+/** A decoded JSON object. */
+export type JsonObject = Record<string, unknown>;
+
+/** The claim namespace the OpenAI issuer puts its account facts under. */
+export const OPENAI_AUTH_CLAIM = "https://api.openai.com/auth";
+/** The claim namespace the OpenAI issuer puts the profile (email) under. */
+export const OPENAI_PROFILE_CLAIM = "https://api.openai.com/profile";
+
+/** Is `value` a plain JSON object (not an array, not null)? */
+export function isJsonObject(value: unknown): value is JsonObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The payload of a three-part JWT as an object, or `undefined` when the string is not a JWT
+ * whose payload is base64url-encoded JSON object (padding optional).
+ *
+ * @example
+ * ```ts
+ * import { decodeJwtClaims } from "./jwt.ts";
+ * console.assert(decodeJwtClaims("e30.eyJzdWIiOiJ1In0.sig")?.sub === "u");
+ * console.assert(decodeJwtClaims("not a jwt") === undefined);
+ * ```
+ */
+export function decodeJwtClaims(token: string): JsonObject | undefined {
+  if (typeof token !== "string") return undefined;
+  const parts = token.split(".");
+  if (parts.length !== 3) return undefined;
+  const segment = parts[1];
+  if (segment.length === 0 || !/^[A-Za-z0-9_-]+={0,2}$/.test(segment)) return undefined;
+  try {
+    const bytes = Uint8Array.fromBase64(segment.replace(/=+$/, ""), {
+      alphabet: "base64url",
+      lastChunkHandling: "loose",
+    });
+    const value: unknown = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+    return isJsonObject(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The account facts the issuer puts in its tokens, with absent or mistyped claims left out. */
+export interface AccountClaims {
+  /** `chatgpt_account_id`. */
+  accountId?: string;
+  /** `organization_id` (newer issuers may omit it). */
+  organizationId?: string;
+  /** `project_id` (newer issuers may omit it). */
+  projectId?: string;
+  /** `chatgpt_plan_type`, e.g. `plus`, `pro`, `free`. */
+  planType?: string;
+  /** `completed_platform_onboarding === true`. */
+  completedPlatformOnboarding: boolean;
+  /** `is_org_owner === true`. */
+  isOrgOwner: boolean;
+  /** `chatgpt_subscription_active_start`. */
+  subscriptionActiveStart?: string;
+  /** `email`, at the top level or in the profile claim. */
+  email?: string;
+  /** `exp` as a Date, when it is a whole number of seconds. */
+  expiresAt?: Date;
+}
+
+function stringClaim(obj: JsonObject, key: string): string | undefined {
+  const value = obj[key];
+  return typeof value === "string" && value.length > 0 ? value : undefined;
+}
+
+/**
+ * Typed account facts from decoded claims (or from a token string).
+ *
+ * @example
+ * ```ts
+ * import { accountClaims } from "./jwt.ts";
+ * const facts = accountClaims({
+ *   "https://api.openai.com/auth": { chatgpt_account_id: "acc", is_org_owner: true },
+ * });
+ * console.assert(facts.accountId === "acc" && facts.isOrgOwner);
+ * ```
+ */
+export function accountClaims(claimsOrToken: JsonObject | string | undefined): AccountClaims {
+  const claims = typeof claimsOrToken === "string" ? decodeJwtClaims(claimsOrToken) : claimsOrToken;
+  const root = claims ?? {};
+  const auth = isJsonObject(root[OPENAI_AUTH_CLAIM]) ? root[OPENAI_AUTH_CLAIM] as JsonObject : {};
+  const profile = isJsonObject(root[OPENAI_PROFILE_CLAIM])
+    ? root[OPENAI_PROFILE_CLAIM] as JsonObject
+    : {};
+  const exp = root.exp;
+  return {
+    accountId: stringClaim(auth, "chatgpt_account_id"),
+    organizationId: stringClaim(auth, "organization_id"),
+    projectId: stringClaim(auth, "project_id"),
+    planType: stringClaim(auth, "chatgpt_plan_type"),
+    completedPlatformOnboarding: auth.completed_platform_onboarding === true,
+    isOrgOwner: auth.is_org_owner === true,
+    subscriptionActiveStart: stringClaim(auth, "chatgpt_subscription_active_start"),
+    email: stringClaim(root, "email") ?? stringClaim(profile, "email"),
+    expiresAt: typeof exp === "number" && Number.isSafeInteger(exp) && Math.abs(exp) < 8.64e12
+      ? new Date(exp * 1000)
+      : undefined,
+  };
+}
+
+/**
+ * Whether a token has expired at `now`. A token without a readable `exp` counts as expired,
+ * as in the seed.
+ *
+ * @example
+ * ```ts
+ * import { isExpired } from "./jwt.ts";
+ * console.assert(isExpired("garbage", new Date()));
+ * ```
+ */
+export function isExpired(token: string, now: Date): boolean {
+  const expiresAt = accountClaims(token).expiresAt;
+  return expiresAt === undefined || now.getTime() >= expiresAt.getTime();
+}

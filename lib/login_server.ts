@@ -1,0 +1,374 @@
+/**
+ * The loopback sign-in: a `Deno.serve` server on 127.0.0.1 that receives the issuer's
+ * redirect at `/auth/callback`, checks `state` (a wrong one is refused and the sign-in keeps
+ * waiting), completes the sign-in once, redirects to `/success`, then closes every
+ * connection and settles its result.
+ *
+ * @module
+ */
+
+import { authFilePath } from "./auth_store.ts";
+import { maybeRedeemCredits } from "./credits.ts";
+import { ExitCode, LoginError } from "./errors.ts";
+import {
+  DEFAULT_CLIENT_ID,
+  DEFAULT_ISSUER,
+  defaultApiBase,
+  defaultPlatformUrl,
+  IssuerClient,
+} from "./issuer.ts";
+import { generatePkce, generateState, timingSafeEqual } from "./pkce.ts";
+import { pageResponse, renderErrorPage, renderSuccessPage, textResponse } from "./pages.ts";
+import { redact } from "./redact.ts";
+import { completeSignIn, type SignInOutcome } from "./sign_in.ts";
+
+/** The port registered for the Codex CLI's OAuth client. */
+export const DEFAULT_PORT = 1455;
+/** Default time to wait for the browser: 10 minutes. */
+export const DEFAULT_TIMEOUT_MS = 600_000;
+
+/** Options of {@linkcode startLogin}. Only `codexHome` is required. */
+export interface LoginOptions {
+  /** Where auth.json goes. */
+  codexHome: string;
+  /** Issuer base URL. Default `https://auth.openai.com`. */
+  issuer?: string;
+  /** OAuth client id. Default the Codex CLI's. */
+  clientId?: string;
+  /** API base for credit redemption. Default derived from the issuer, as the seed. */
+  apiBase?: string;
+  /** Platform site for org setup. Default derived from the issuer, as the seed. */
+  platformUrl?: string;
+  /** Loopback port. Default 1455; 0 picks a free one. */
+  port?: number;
+  /** Give up after this many ms (exit 124). 0 waits forever. Default 10 minutes. */
+  timeoutMs?: number;
+  /** Opens the authorize URL; `undefined` opens nothing. Its failure is only a note. */
+  openBrowser?: (url: string) => Promise<boolean> | boolean;
+  /** Where progress lines go. Default: standard error. */
+  log?: (line: string) => void;
+  /** Log each request the server answers. */
+  verbose?: boolean;
+  /** The clock (for last_refresh, the API key's name, token expiry). */
+  now?: () => Date;
+  /** Per outbound request timeout, ms. Default 30 s. */
+  requestTimeoutMs?: number;
+  /** Replace `fetch` for outbound requests. */
+  fetch?: typeof fetch;
+  /** How long to wait for the browser to load `/success` after the redirect. Default 3 s. */
+  successGraceMs?: number;
+  /** Cancels the sign-in (like {@linkcode LoginSession.cancel}). */
+  signal?: AbortSignal;
+}
+
+/** A finished sign-in. */
+export interface LoginResult {
+  /** The auth.json that was written. */
+  authFile: string;
+  /** `chatgpt_account_id`, "" when the issuer sent none. */
+  accountId: string;
+  /** The account's email, when the id_token has one. */
+  email?: string;
+  /** The ChatGPT plan, when the tokens say. */
+  planType?: string;
+  /** Whether the org still needs setup on the platform site. */
+  needsSetup: boolean;
+}
+
+/** A sign-in in progress. */
+export interface LoginSession {
+  /** The URL to open in a browser. */
+  readonly authUrl: string;
+  /** The port the server listens on. */
+  readonly port: number;
+  /** `http://localhost:{port}/auth/callback`. */
+  readonly redirectUri: string;
+  /** Settles once: the result, or a {@linkcode LoginError} with its exit code. */
+  readonly result: Promise<LoginResult>;
+  /** Stop waiting: the result rejects with `reason` (default: interrupted, exit 130). */
+  cancel(reason?: LoginError): void;
+}
+
+type Phase = "waiting" | "completing" | "done";
+
+function portInUse(port: number): LoginError {
+  return new LoginError(
+    "port_in_use",
+    `Port ${port} on 127.0.0.1 is already in use by another program. Stop it (find it with \`lsof -nP -iTCP:${port} -sTCP:LISTEN\` or \`ss -ltnp 'sport = :${port}'\`) and try again.`,
+    { exitCode: ExitCode.PortInUse },
+  );
+}
+
+/**
+ * Start a sign-in: bind the loopback server, then print and open the authorize URL.
+ *
+ * @example Sign in and wait for the result
+ * ```ts ignore
+ * import { startLogin } from "./login_server.ts";
+ * const session = await startLogin({ codexHome: "/home/me/.codex" });
+ * console.error(session.authUrl);
+ * const result = await session.result; // throws LoginError on failure
+ * console.error(`Signed in, account ${result.accountId}`);
+ * ```
+ */
+export async function startLogin(options: LoginOptions): Promise<LoginSession> {
+  const log = options.log ?? ((line: string) => console.error(line));
+  const now = options.now ?? (() => new Date());
+  const issuer = options.issuer ?? DEFAULT_ISSUER;
+  const client = new IssuerClient({
+    issuer,
+    clientId: options.clientId ?? DEFAULT_CLIENT_ID,
+    timeoutMs: options.requestTimeoutMs,
+    fetch: options.fetch,
+  });
+  const apiBase = options.apiBase ?? defaultApiBase(issuer);
+  const platformUrl = options.platformUrl ?? defaultPlatformUrl(issuer);
+  const pkce = await generatePkce();
+  const state = generateState();
+  const abort = new AbortController();
+
+  let phase: Phase = "waiting";
+  let outcome: SignInOutcome | undefined;
+  let settled = false;
+  let resolveResult!: (r: LoginResult) => void;
+  let rejectResult!: (e: LoginError) => void;
+  const result = new Promise<LoginResult>((resolve, reject) => {
+    resolveResult = resolve;
+    rejectResult = reject;
+  });
+  result.catch(() => {});
+
+  const allowedHosts = new Set<string>();
+  let server: Deno.HttpServer<Deno.NetAddr>;
+  const handler = (req: Request): Response | Promise<Response> => {
+    const response = route(req);
+    if (options.verbose) {
+      Promise.resolve(response).then((r) =>
+        log(`${req.method} ${new URL(req.url).pathname} -> ${r.status}`)
+      );
+    }
+    return response;
+  };
+  try {
+    server = Deno.serve({
+      hostname: "127.0.0.1",
+      port: options.port ?? DEFAULT_PORT,
+      onListen: () => {},
+      onError: () => textResponse(500, "Internal error"),
+    }, handler);
+  } catch (err) {
+    if (err instanceof Deno.errors.AddrInUse) throw portInUse(options.port ?? DEFAULT_PORT);
+    if (err instanceof Deno.errors.NotCapable) {
+      const where = `127.0.0.1:${options.port ?? DEFAULT_PORT}`;
+      throw new LoginError(
+        "permission",
+        `codex-login needs to listen on ${where}: run it again with --allow-net=${where}.`,
+        { exitCode: ExitCode.Usage },
+      );
+    }
+    throw err;
+  }
+  const port = server.addr.port;
+  for (const host of ["localhost", "127.0.0.1", "[::1]"]) allowedHosts.add(`${host}:${port}`);
+  const redirectUri = `http://localhost:${port}/auth/callback`;
+  const authUrl = client.authorizeUrl({ redirectUri, codeChallenge: pkce.challenge, state });
+
+  const timers = new Set<ReturnType<typeof setTimeout>>();
+  const later = (ms: number, fn: () => void) => {
+    const id = setTimeout(() => {
+      timers.delete(id);
+      fn();
+    }, ms);
+    timers.add(id);
+  };
+  const onAbort = () => cancel();
+  const tasks: Promise<unknown>[] = [];
+
+  async function settle(value: LoginResult | LoginError): Promise<void> {
+    if (settled) return;
+    settled = true;
+    for (const id of timers) clearTimeout(id);
+    options.signal?.removeEventListener("abort", onAbort);
+    await Promise.allSettled(tasks);
+    await server.shutdown();
+    if (value instanceof LoginError) rejectResult(value);
+    else resolveResult(value);
+  }
+
+  function cancel(reason?: LoginError): void {
+    if (settled || phase === "done") return;
+    const error = reason ??
+      new LoginError("cancelled", "Sign-in interrupted; nothing was saved.", {
+        exitCode: ExitCode.Interrupted,
+      });
+    abort.abort(error);
+    phase = "done";
+    void settle(error);
+  }
+
+  function finishSuccess(): void {
+    if (!outcome) return;
+    const o = outcome;
+    void settle({
+      authFile: authFilePath(options.codexHome),
+      accountId: o.auth.tokens.account_id,
+      email: o.claims.email,
+      planType: o.claims.planType,
+      needsSetup: o.needsSetup,
+    });
+  }
+
+  function failAfterResponse(error: LoginError): void {
+    phase = "done";
+    // Let the error page go out first; settle() waits for in-flight responses.
+    setTimeout(() => void settle(error), 0);
+  }
+
+  function errorPage(error: LoginError, status: number, description?: string): Response {
+    return pageResponse(renderErrorPage({
+      kind: error.kind,
+      status,
+      message: error.message,
+      code: error.oauthCode,
+      description,
+    }));
+  }
+
+  async function handleCallback(params: URLSearchParams): Promise<Response> {
+    if (!timingSafeEqual(params.get("state") ?? "", state)) {
+      log("Ignored a callback whose state does not match this sign-in; still waiting.");
+      return errorPage(
+        new LoginError("state_mismatch", "The sign-in link does not belong to this sign-in."),
+        400,
+      );
+    }
+    if (phase !== "waiting") {
+      return errorPage(
+        new LoginError("already_used", "This sign-in has already received its code."),
+        409,
+      );
+    }
+    const oauthError = params.get("error");
+    if (oauthError !== null) {
+      const code = redact(oauthError, [], 80);
+      const description = redact(params.get("error_description") ?? "", [], 300);
+      const kind = code === "access_denied" ? "access_denied" : "oauth_error";
+      const error = new LoginError(
+        kind,
+        `Sign-in failed: the issuer answered ${code}${
+          description ? ` (${description})` : ""
+        }. Nothing was saved; run codex-login again to retry.`,
+        { oauthCode: code },
+      );
+      failAfterResponse(error);
+      return errorPage(error, 400, description);
+    }
+    const code = params.get("code");
+    if (!code) {
+      log("Ignored a callback without an authorization code; still waiting.");
+      return errorPage(
+        new LoginError("invalid_input", "The sign-in link has no authorization code."),
+        400,
+      );
+    }
+    phase = "completing";
+    try {
+      outcome = await completeSignIn({
+        client,
+        codexHome: options.codexHome,
+        platformUrl,
+        now,
+        log,
+        signal: abort.signal,
+      }, { code, redirectUri, codeVerifier: pkce.verifier });
+    } catch (err) {
+      if (settled) return textResponse(503, "This sign-in was stopped.");
+      const error = err instanceof LoginError ? err : new LoginError(
+        "other",
+        `Sign-in failed: ${err instanceof Error ? err.message : String(err)}`,
+        { cause: err },
+      );
+      failAfterResponse(error);
+      const status = error.kind === "save_failed" || error.kind === "permission" ? 500 : 502;
+      return errorPage(error, status);
+    }
+    phase = "done";
+    const o = outcome;
+    tasks.push(maybeRedeemCredits({
+      apiBase,
+      idToken: o.auth.tokens.id_token,
+      accessToken: o.auth.tokens.access_token,
+      now: now(),
+      log,
+      http: { timeoutMs: options.requestTimeoutMs ?? 10_000, fetch: options.fetch },
+    }));
+    later(options.successGraceMs ?? 3000, finishSuccess);
+    return new Response(null, {
+      status: 302,
+      headers: {
+        location: "/success",
+        "cache-control": "no-store",
+        "referrer-policy": "no-referrer",
+      },
+    });
+  }
+
+  function route(req: Request): Response | Promise<Response> {
+    const host = req.headers.get("host") ?? "";
+    if (!allowedHosts.has(host.toLowerCase())) {
+      return textResponse(
+        421,
+        `Misdirected request: this server only answers http://localhost:${port}.`,
+      );
+    }
+    const url = new URL(req.url);
+    if (req.method !== "GET") {
+      return textResponse(405, "Method not allowed.", { allow: "GET" });
+    }
+    if (url.pathname === "/auth/callback") return handleCallback(url.searchParams);
+    if (url.pathname === "/success" && phase === "done" && outcome) {
+      const page = renderSuccessPage({ setupUrl: outcome.setupUrl });
+      later(0, finishSuccess);
+      return pageResponse(page);
+    }
+    return textResponse(404, "Not found.");
+  }
+
+  if (options.signal?.aborted) {
+    cancel();
+  } else {
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+  }
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  if (timeoutMs > 0) {
+    later(timeoutMs, () => {
+      if (phase !== "waiting") return;
+      cancel(
+        new LoginError(
+          "timeout",
+          `Timed out after ${
+            Math.round(timeoutMs / 1000)
+          } s waiting for the browser sign-in; nothing was saved. Run codex-login again (use --timeout to wait longer).`,
+          { exitCode: ExitCode.Timeout },
+        ),
+      );
+    });
+  }
+
+  log(`Starting local login server on http://localhost:${port}`);
+  if (options.openBrowser) {
+    let opened = false;
+    try {
+      opened = await options.openBrowser(authUrl);
+    } catch {
+      opened = false;
+    }
+    if (!opened) log("Could not open a browser here (that is fine): open the URL below yourself.");
+  }
+  log("If your browser did not open, navigate to this URL to authenticate:");
+  log("");
+  log(authUrl);
+  log("");
+
+  return { authUrl, port, redirectUri, result, cancel };
+}

@@ -1,0 +1,88 @@
+/**
+ * Deno permissions the program needs beyond `--allow-net --allow-write`: it asks through
+ * Deno's own prompt when there is a terminal, and otherwise says in one line what to pass.
+ *
+ * @module
+ */
+
+import { ExitCode, LoginError } from "./errors.ts";
+
+/**
+ * Make sure a permission is granted: granted already, or granted at Deno's prompt. Throws a
+ * {@linkcode LoginError} (exit 2) that names the flag to pass when it is not.
+ *
+ * @example
+ * ```ts ignore
+ * import { ensurePermission } from "./permissions.ts";
+ * await ensurePermission({ name: "read", path: "/home/me/.codex" }, "to save auth.json");
+ * ```
+ */
+export async function ensurePermission(
+  descriptor: Deno.PermissionDescriptor,
+  why: string,
+  alternative?: string,
+): Promise<void> {
+  let state = (await Deno.permissions.query(descriptor)).state;
+  if (state === "prompt") state = (await Deno.permissions.request(descriptor)).state;
+  if (state === "granted") return;
+  const flag = flagFor(descriptor);
+  throw new LoginError(
+    "permission",
+    `codex-login needs ${describe(descriptor)} ${why}: run it again with ${flag}${
+      alternative ? `, or ${alternative}` : ""
+    }.`,
+    { exitCode: ExitCode.Usage },
+  );
+}
+
+/** Whether a permission is granted now, without prompting. */
+export function isGranted(descriptor: Deno.PermissionDescriptor): boolean {
+  return Deno.permissions.querySync(descriptor).state === "granted";
+}
+
+/**
+ * Read an environment variable. When env access is not granted yet: `prompt: true` asks at
+ * Deno's prompt (on a terminal); otherwise the variable counts as unset.
+ */
+export function readEnv(name: string, prompt = false): string | undefined {
+  const descriptor: Deno.PermissionDescriptor = { name: "env", variable: name };
+  let state = Deno.permissions.querySync(descriptor).state;
+  if (state === "prompt" && prompt) state = Deno.permissions.requestSync(descriptor).state;
+  if (state !== "granted") return undefined;
+  const value = Deno.env.get(name);
+  return value === undefined || value === "" ? undefined : value;
+}
+
+function describe(d: Deno.PermissionDescriptor): string {
+  switch (d.name) {
+    case "read":
+      return `read access to ${d.path ?? "files"}`;
+    case "write":
+      return `write access to ${d.path ?? "files"}`;
+    case "env":
+      return `to read the environment variable ${d.variable ?? ""}`.trimEnd();
+    case "run":
+      return `to run ${d.command ?? "programs"}`;
+    case "net":
+      return `network access to ${d.host ?? "the network"}`;
+    default:
+      return `the ${d.name} permission`;
+  }
+}
+
+function flagFor(d: Deno.PermissionDescriptor): string {
+  switch (d.name) {
+    case "read":
+      return d.path ? `--allow-read=${d.path}` : "--allow-read";
+    case "write":
+      return d.path ? `--allow-write=${d.path}` : "--allow-write";
+    case "env":
+      return d.variable ? `--allow-env=${d.variable}` : "--allow-env";
+    case "run":
+      return d.command ? `--allow-run=${d.command}` : "--allow-run";
+    case "net":
+      return d.host ? `--allow-net=${d.host}` : "--allow-net";
+    default:
+      return `--allow-${d.name}`;
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * Keeps secrets out of anything shown to a person: messages, error pages, logs.
+ *
+ * @module
+ */
+
+const JWT_LIKE = /eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*/g;
+const API_KEY_LIKE = /\bsk-[A-Za-z0-9_-]{8,}/g;
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
+/**
+ * Replace every given secret, anything shaped like a JWT or an API key, and control
+ * characters in `text`, then cut it to `maxLength` characters.
+ *
+ * @example
+ * ```ts
+ * import { redact } from "./redact.ts";
+ * console.assert(redact("code abc123 was bad", ["abc123"]) === "code [redacted] was bad");
+ * ```
+ */
+export function redact(text: string, secrets: readonly string[] = [], maxLength = 500): string {
+  let out = text;
+  for (const secret of secrets) {
+    if (secret.length >= 4) out = out.split(secret).join("[redacted]");
+  }
+  out = out.replace(JWT_LIKE, "[redacted]").replace(API_KEY_LIKE, "sk-[redacted]");
+  out = out.replace(CONTROL, " ");
+  return out.length > maxLength ? `${out.slice(0, maxLength)}…` : out;
+}
+
+/**
+ * Mask an API key for display: at most the first 3 and the last 4 characters.
+ *
+ * @example
+ * ```ts
+ * import { maskKey } from "./redact.ts";
+ * console.assert(maskKey("sk-abcdefghijkl1234") === "sk-...1234");
+ * ```
+ */
+export function maskKey(key: string): string {
+  if (key.length <= 8) return "*".repeat(key.length);
+  return `${key.slice(0, 3)}...${key.slice(-4)}`;
+}
+
+/**
+ * Mask a token for display: its length and last 4 characters only.
+ *
+ * @example
+ * ```ts
+ * import { maskToken } from "./redact.ts";
+ * console.assert(maskToken("eyJabc.def.ghijklmn") === "…(19 chars)…klmn");
+ * ```
+ */
+export function maskToken(token: string): string {
+  if (token.length <= 8) return "*".repeat(token.length);
+  return `…(${token.length} chars)…${token.slice(-4)}`;
+}
