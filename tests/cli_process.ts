@@ -1,0 +1,107 @@
+/**
+ * Runs the CLI (`main.ts`, or a bundle) as a subprocess with chosen permissions, reading its
+ * stderr line by line so a test can wait for the authorize URL.
+ *
+ * @module
+ */
+
+import { ROOT } from "./helpers.ts";
+
+/** The entry point under test: main.ts, or `CODEX_LOGIN_ENTRY` (e.g. the bundle). */
+export const ENTRY = Deno.env.get("CODEX_LOGIN_ENTRY") ?? `${ROOT}main.ts`;
+
+/** A running CLI process. */
+export interface CliProcess extends AsyncDisposable {
+  child: Deno.ChildProcess;
+  /** stderr lines so far. */
+  lines: string[];
+  /** Resolve with the first stderr line matching `re` (rejects after `ms`). */
+  waitFor(re: RegExp, ms?: number): Promise<string>;
+  /** Exit code and all output, once it exits. */
+  done(): Promise<{ code: number; stderr: string; stdout: string }>;
+}
+
+/** Start `deno run <permissions> ENTRY <args>`. */
+export function spawnCli(
+  args: string[],
+  options: {
+    permissions?: string[];
+    env?: Record<string, string>;
+    stdin?: string;
+    clearEnv?: boolean;
+  } = {},
+): CliProcess {
+  const permissions = options.permissions ??
+    ["--allow-net=127.0.0.1", "--allow-read", "--allow-write", "--allow-env"];
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", "--no-prompt", ...permissions, ENTRY, ...args],
+    cwd: ROOT,
+    stdin: options.stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1", ...options.env },
+    clearEnv: options.clearEnv,
+  }).spawn();
+  if (options.stdin !== undefined) {
+    const writer = child.stdin.getWriter();
+    writer.write(new TextEncoder().encode(options.stdin)).then(() => writer.close());
+  }
+  const lines: string[] = [];
+  const waiters: { re: RegExp; resolve: (l: string) => void }[] = [];
+  const stderrDone = (async () => {
+    let buffer = "";
+    for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
+      buffer += chunk;
+      let i;
+      while ((i = buffer.indexOf("\n")) >= 0) {
+        const line = buffer.slice(0, i);
+        buffer = buffer.slice(i + 1);
+        lines.push(line);
+        for (const w of [...waiters]) {
+          if (w.re.test(line)) {
+            waiters.splice(waiters.indexOf(w), 1);
+            w.resolve(line);
+          }
+        }
+      }
+    }
+    if (buffer) lines.push(buffer);
+  })();
+  const stdoutText = new Response(child.stdout).text();
+  return {
+    child,
+    lines,
+    waitFor(re, ms = 15_000) {
+      const found = lines.find((l) => re.test(l));
+      if (found !== undefined) return Promise.resolve(found);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`no line matching ${re} in:\n${lines.join("\n")}`)),
+          ms,
+        );
+        waiters.push({
+          re,
+          resolve: (l) => {
+            clearTimeout(timer);
+            resolve(l);
+          },
+        });
+      });
+    },
+    async done() {
+      const status = await child.status;
+      await stderrDone;
+      return { code: status.code, stderr: lines.join("\n"), stdout: await stdoutText };
+    },
+    async [Symbol.asyncDispose]() {
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // already exited
+      }
+      await child.status;
+      await stderrDone.catch(() => {});
+      await stdoutText.catch(() => {});
+    },
+  };
+}

@@ -1,0 +1,374 @@
+/**
+ * A real OAuth issuer for tests, on 127.0.0.1:0. It checks what the real one checks (PKCE
+ * S256, client_id, redirect_uri, single-use codes, refresh-token rotation with reuse
+ * detection), records every request, and plays scenarios: access denied, token endpoint
+ * failures, slow answers, expired id_tokens, API-key exchange failures, missing claims.
+ *
+ * @module
+ */
+
+import { s256Challenge } from "../lib/pkce.ts";
+
+/** The account facts the issued id_token carries. */
+export interface FakeAccount {
+  email?: string;
+  accountId?: string;
+  organizationId?: string;
+  projectId?: string;
+  planType?: string;
+  completedPlatformOnboarding?: boolean;
+  isOrgOwner?: boolean;
+  subscriptionActiveStart?: string;
+}
+
+/** What the issuer does; change it any time through `issuer.scenario`. */
+export interface Scenario {
+  /** `/oauth/authorize` approves (redirects with a code) or denies. */
+  authorize: "approve" | "access_denied";
+  /** The account in the tokens. */
+  account: FakeAccount;
+  /** Issue the first id_token already expired. */
+  expiredIdToken: boolean;
+  /** Code exchange: a fault instead of tokens. */
+  codeExchange: "ok" | "500" | "non_json" | "missing_fields" | "wrong_types" | "invalid_grant";
+  /** Delay every /oauth/token answer by this many ms. */
+  tokenDelayMs: number;
+  /** API-key exchange: ok or a 401 error. */
+  apiKeyExchange: "ok" | "fail";
+  /** Refresh: ok, or a 401 invalid_grant. */
+  refresh: "ok" | "invalid_grant";
+  /** Credits granted by /v1/billing/redeem_credits. */
+  creditsGranted: number;
+  /** Revoke: ok or 500. */
+  revoke: "ok" | "500";
+}
+
+/** A request the issuer received. */
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  contentType: string;
+  /** Form or JSON body fields (JSON values stringified), or query for GET. */
+  params: Record<string, string>;
+}
+
+/** Base64url JSON segment. */
+function segment(value: unknown): string {
+  return new TextEncoder().encode(JSON.stringify(value)).toBase64({
+    alphabet: "base64url",
+    omitPadding: true,
+  });
+}
+
+/** An unsigned JWT with the given claims. */
+export function makeJwt(claims: Record<string, unknown>): string {
+  return `${segment({ alg: "none", typ: "JWT" })}.${segment(claims)}.${
+    crypto.getRandomValues(new Uint8Array(16)).toBase64({
+      alphabet: "base64url",
+      omitPadding: true,
+    })
+  }`;
+}
+
+/** The default test account: a Plus subscriber of 30 days with an org and project. */
+export const DEFAULT_ACCOUNT: FakeAccount = {
+  email: "person@example.com",
+  accountId: "acct_123",
+  organizationId: "org_abc",
+  projectId: "proj_def",
+  planType: "plus",
+  completedPlatformOnboarding: true,
+  isOrgOwner: true,
+  subscriptionActiveStart: "2026-01-01T00:00:00Z",
+};
+
+/** The default scenario: everything works. */
+export function defaultScenario(): Scenario {
+  return {
+    authorize: "approve",
+    account: { ...DEFAULT_ACCOUNT },
+    expiredIdToken: false,
+    codeExchange: "ok",
+    tokenDelayMs: 0,
+    apiKeyExchange: "ok",
+    refresh: "ok",
+    creditsGranted: 5,
+    revoke: "ok",
+  };
+}
+
+interface PendingCode {
+  clientId: string;
+  redirectUri: string;
+  challenge: string;
+  used: boolean;
+}
+
+function json(status: number, body: unknown): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/json" },
+  });
+}
+
+/** A running fake issuer. */
+export class FakeIssuer {
+  /** The base URL, `http://127.0.0.1:{port}`. */
+  readonly url: string;
+  /** What it does now. */
+  scenario: Scenario;
+  /** Every request, in order. */
+  readonly requests: RecordedRequest[] = [];
+  /** Every API key it handed out. */
+  readonly apiKeys: string[] = [];
+  readonly clientId: string;
+  readonly #server: Deno.HttpServer<Deno.NetAddr>;
+  readonly #codes = new Map<string, PendingCode>();
+  /** Refresh tokens: value -> still valid. */
+  readonly refreshTokens = new Map<string, boolean>();
+  readonly #idTokens = new Set<string>();
+
+  constructor(scenario: Scenario, clientId: string) {
+    this.scenario = scenario;
+    this.clientId = clientId;
+    this.#server = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+      (req) => this.#handle(req),
+    );
+    this.url = `http://127.0.0.1:${this.#server.addr.port}`;
+  }
+
+  /** Requests to one path. */
+  requestsTo(path: string): RecordedRequest[] {
+    return this.requests.filter((r) => r.path === path);
+  }
+
+  /** Requests to /oauth/token with one grant_type. */
+  tokenRequests(grantType: string): RecordedRequest[] {
+    return this.requestsTo("/oauth/token").filter((r) => r.params.grant_type === grantType);
+  }
+
+  /** Stop the server. */
+  async close(): Promise<void> {
+    await this.#server.shutdown();
+  }
+
+  /** A fresh token set for the scenario's account. */
+  issueTokens(expired = false): { id_token: string; access_token: string; refresh_token: string } {
+    const a = this.scenario.account;
+    const now = Math.floor(Date.now() / 1000);
+    const auth: Record<string, unknown> = {
+      chatgpt_account_id: a.accountId,
+      organization_id: a.organizationId,
+      project_id: a.projectId,
+      completed_platform_onboarding: a.completedPlatformOnboarding,
+      is_org_owner: a.isOrgOwner,
+      chatgpt_plan_type: a.planType,
+      chatgpt_subscription_active_start: a.subscriptionActiveStart,
+    };
+    for (const key of Object.keys(auth)) if (auth[key] === undefined) delete auth[key];
+    const id_token = makeJwt({
+      iss: this.url,
+      aud: this.clientId,
+      email: a.email,
+      iat: now,
+      exp: expired ? now - 60 : now + 3600,
+      "https://api.openai.com/auth": auth,
+    });
+    const access_token = makeJwt({
+      exp: now + 3600,
+      "https://api.openai.com/auth": { chatgpt_plan_type: a.planType },
+    });
+    const refresh_token = `rt_${crypto.getRandomValues(new Uint8Array(12)).toHex()}`;
+    this.refreshTokens.set(refresh_token, true);
+    this.#idTokens.add(id_token);
+    return { id_token, access_token, refresh_token };
+  }
+
+  async #params(req: Request, url: URL): Promise<Record<string, string>> {
+    if (req.method === "GET") return Object.fromEntries(url.searchParams);
+    const text = await req.text();
+    const type = req.headers.get("content-type") ?? "";
+    if (type.startsWith("application/json")) {
+      try {
+        const value = JSON.parse(text) as Record<string, unknown>;
+        return Object.fromEntries(
+          Object.entries(value).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
+        );
+      } catch {
+        return { _raw: text };
+      }
+    }
+    return Object.fromEntries(new URLSearchParams(text));
+  }
+
+  async #handle(req: Request): Promise<Response> {
+    const url = new URL(req.url);
+    const params = await this.#params(req, url);
+    this.requests.push({
+      method: req.method,
+      path: url.pathname,
+      contentType: req.headers.get("content-type") ?? "",
+      params,
+    });
+    if (url.pathname === "/oauth/authorize" && req.method === "GET") return this.#authorize(params);
+    if (url.pathname === "/oauth/token" && req.method === "POST") {
+      if (this.scenario.tokenDelayMs > 0) {
+        await new Promise((r) => setTimeout(r, this.scenario.tokenDelayMs));
+      }
+      return await this.#token(params, req.headers.get("content-type") ?? "");
+    }
+    if (url.pathname === "/oauth/revoke" && req.method === "POST") {
+      if (this.scenario.revoke === "500") return json(500, { error: "server_error" });
+      this.refreshTokens.set(params.token, false);
+      return json(200, {});
+    }
+    if (url.pathname === "/v1/billing/redeem_credits" && req.method === "POST") {
+      return json(200, { granted_chatgpt_subscriber_api_credits: this.scenario.creditsGranted });
+    }
+    return json(404, { error: "not_found" });
+  }
+
+  #authorize(p: Record<string, string>): Response {
+    const redirect = new URL(p.redirect_uri ?? "about:blank");
+    const problems: string[] = [];
+    if (p.response_type !== "code") problems.push("response_type");
+    if (p.client_id !== this.clientId) problems.push("client_id");
+    if (p.code_challenge_method !== "S256") problems.push("code_challenge_method");
+    if (!p.code_challenge || p.code_challenge.length !== 43) problems.push("code_challenge");
+    if (p.scope !== "openid profile email offline_access") problems.push("scope");
+    if (p.id_token_add_organizations !== "true") problems.push("id_token_add_organizations");
+    if (!p.state) problems.push("state");
+    if (problems.length > 0) return json(400, { error: "invalid_request", problems });
+    if (this.scenario.authorize === "access_denied") {
+      redirect.searchParams.set("error", "access_denied");
+      redirect.searchParams.set("error_description", "The user declined the request.");
+      redirect.searchParams.set("state", p.state);
+    } else {
+      const code = `ac_${crypto.getRandomValues(new Uint8Array(16)).toHex()}`;
+      this.#codes.set(code, {
+        clientId: p.client_id,
+        redirectUri: p.redirect_uri,
+        challenge: p.code_challenge,
+        used: false,
+      });
+      redirect.searchParams.set("code", code);
+      redirect.searchParams.set("state", p.state);
+    }
+    return new Response(null, { status: 302, headers: { location: redirect.href } });
+  }
+
+  /** Mint a code directly (for tests that skip /oauth/authorize). */
+  mintCode(redirectUri: string, challenge: string): string {
+    const code = `ac_${crypto.getRandomValues(new Uint8Array(16)).toHex()}`;
+    this.#codes.set(code, { clientId: this.clientId, redirectUri, challenge, used: false });
+    return code;
+  }
+
+  async #token(p: Record<string, string>, contentType: string): Promise<Response> {
+    switch (p.grant_type) {
+      case "authorization_code":
+        return await this.#codeGrant(p, contentType);
+      case "urn:ietf:params:oauth:grant-type:token-exchange":
+        return this.#exchange(p);
+      case "refresh_token":
+        return this.#refresh(p, contentType);
+      default:
+        return json(400, { error: "unsupported_grant_type" });
+    }
+  }
+
+  async #codeGrant(p: Record<string, string>, contentType: string): Promise<Response> {
+    if (!contentType.startsWith("application/x-www-form-urlencoded")) {
+      return json(400, { error: "invalid_request", error_description: "form body expected" });
+    }
+    const pending = this.#codes.get(p.code ?? "");
+    if (!pending || pending.used) {
+      return json(400, { error: "invalid_grant", error_description: "unknown or used code" });
+    }
+    pending.used = true;
+    if (p.client_id !== pending.clientId) return json(401, { error: "invalid_client" });
+    if (p.redirect_uri !== pending.redirectUri) {
+      return json(400, { error: "invalid_grant", error_description: "redirect_uri mismatch" });
+    }
+    if (!p.code_verifier || (await s256Challenge(p.code_verifier)) !== pending.challenge) {
+      return json(400, { error: "invalid_grant", error_description: "PKCE verification failed" });
+    }
+    switch (this.scenario.codeExchange) {
+      case "500":
+        return new Response("upstream exploded", { status: 500 });
+      case "non_json":
+        return new Response("<html>not json</html>", { status: 200 });
+      case "missing_fields":
+        return json(200, { access_token: "x" });
+      case "wrong_types":
+        return json(200, { id_token: 42, access_token: ["a"], refresh_token: null });
+      case "invalid_grant":
+        return json(400, {
+          error: "invalid_grant",
+          error_description: `code ${p.code} has expired`,
+        });
+    }
+    return json(200, this.issueTokens(this.scenario.expiredIdToken));
+  }
+
+  #exchange(p: Record<string, string>): Response {
+    const ok = p.client_id === this.clientId &&
+      p.requested_token === "openai-api-key" &&
+      p.subject_token_type === "urn:ietf:params:oauth:token-type:id_token" &&
+      this.#idTokens.has(p.subject_token ?? "") &&
+      /^Codex CLI \[auto-generated\] \(\d{4}-\d{2}-\d{2}\) \[[0-9a-f]{12}\]$/.test(p.name ?? "");
+    if (!ok || this.scenario.apiKeyExchange === "fail") {
+      return json(401, {
+        error: "invalid_subject_token",
+        error_description: "token exchange refused",
+      });
+    }
+    const claims = JSON.parse(
+      new TextDecoder().decode(
+        Uint8Array.fromBase64(p.subject_token.split(".")[1], { alphabet: "base64url" }),
+      ),
+    ) as { exp: number };
+    if (claims.exp * 1000 <= Date.now()) {
+      return json(401, { error: "invalid_subject_token", error_description: "id_token expired" });
+    }
+    const key = `sk-proj-${crypto.getRandomValues(new Uint8Array(20)).toHex()}`;
+    this.apiKeys.push(key);
+    return json(200, { access_token: key, token_type: "Bearer" });
+  }
+
+  #refresh(p: Record<string, string>, contentType: string): Response {
+    if (!contentType.startsWith("application/json")) {
+      return json(400, { error: "invalid_request", error_description: "JSON body expected" });
+    }
+    if (p.client_id !== this.clientId || p.scope !== "openid profile email") {
+      return json(400, { error: "invalid_request" });
+    }
+    if (
+      this.scenario.refresh === "invalid_grant" || this.refreshTokens.get(p.refresh_token) !== true
+    ) {
+      return json(401, {
+        error: "invalid_grant",
+        error_description: "The refresh token has already been used or was revoked.",
+      });
+    }
+    this.refreshTokens.set(p.refresh_token, false);
+    return json(200, this.issueTokens(false));
+  }
+}
+
+/**
+ * Start a fake issuer on 127.0.0.1:0.
+ *
+ * @example
+ * ```ts ignore
+ * await using issuer = await startFakeIssuer();
+ * ```
+ */
+export function startFakeIssuer(
+  scenario: Partial<Scenario> = {},
+  clientId = "app_EMoamEEZ73f0CkXaXp7hrann",
+): FakeIssuer & AsyncDisposable {
+  const issuer = new FakeIssuer({ ...defaultScenario(), ...scenario }, clientId);
+  return Object.assign(issuer, { [Symbol.asyncDispose]: () => issuer.close() });
+}

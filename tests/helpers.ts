@@ -1,0 +1,103 @@
+/**
+ * Shared test helpers: a temporary codex home, a log collector, and a minimal "browser"
+ * that follows the sign-in's redirects over plain HTTP (loopback only).
+ *
+ * @module
+ */
+
+/** A fresh temporary directory used as the codex home (not created inside: tests decide). */
+export async function tempHome(): Promise<{ dir: string; home: string } & AsyncDisposable> {
+  const dir = await Deno.makeTempDir({ prefix: "codex-login-test-" });
+  return {
+    dir,
+    home: `${dir}/codex`,
+    [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }),
+  };
+}
+
+/** Collects log lines. */
+export function logCollector(): {
+  lines: string[];
+  log: (line: string) => void;
+  text: () => string;
+} {
+  const lines: string[] = [];
+  return { lines, log: (line) => lines.push(line), text: () => lines.join("\n") };
+}
+
+/** One page load of the fake browser. */
+export interface Visit {
+  url: string;
+  status: number;
+  headers: Headers;
+  body: string;
+}
+
+function assertLoopback(url: URL): void {
+  if (!["127.0.0.1", "localhost", "[::1]"].includes(url.hostname)) {
+    throw new Error(`test browser refused to leave loopback: ${url.href}`);
+  }
+}
+
+/**
+ * Load `url` and follow redirects (up to 10), like a browser would, recording each response.
+ * `localhost` is dialled as 127.0.0.1 with the original Host header kept.
+ */
+export async function browse(start: string): Promise<Visit[]> {
+  const visits: Visit[] = [];
+  let url = new URL(start);
+  for (let i = 0; i < 10; i++) {
+    assertLoopback(url);
+    const response = await fetch(url.href.replace("//localhost:", "//127.0.0.1:"), {
+      redirect: "manual",
+      headers: { host: url.host },
+    });
+    const body = await response.text();
+    visits.push({ url: url.href, status: response.status, headers: response.headers, body });
+    const location = response.headers.get("location");
+    if (response.status < 300 || response.status > 399 || !location) break;
+    url = new URL(location, url);
+  }
+  return visits;
+}
+
+/** Send a raw GET with a chosen Host header; returns status and body. */
+export async function rawGet(
+  port: number,
+  path: string,
+  host = `localhost:${port}`,
+  method = "GET",
+): Promise<{ status: number; body: string }> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    await conn.write(
+      new TextEncoder().encode(
+        `${method} ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`,
+      ),
+    );
+    const chunks: Uint8Array[] = [];
+    const buf = new Uint8Array(65536);
+    while (true) {
+      const n = await conn.read(buf);
+      if (n === null) break;
+      chunks.push(buf.slice(0, n));
+    }
+    const text = new TextDecoder().decode(
+      new Uint8Array(chunks.flatMap((c) => [...c])),
+    );
+    const status = Number(text.split(" ")[1]);
+    return { status, body: text.slice(text.indexOf("\r\n\r\n") + 4) };
+  } finally {
+    try {
+      conn.close();
+    } catch {
+      // already closed
+    }
+  }
+}
+
+/** Path of the deno binary running the tests. */
+export const DENO = Deno.execPath();
+
+/** Repository root. */
+export const ROOT = new URL("..", import.meta.url).pathname;
