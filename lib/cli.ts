@@ -6,12 +6,14 @@
  */
 
 import { parseArgs } from "node:util";
-import { resolveCodexHome } from "./auth_store.ts";
+import { formatStatus, getStatus, logout, refreshAuth, saveApiKey } from "./account.ts";
+import { authFilePath, resolveCodexHome } from "./auth_store.ts";
 import { openBrowser } from "./browser.ts";
 import { ExitCode, LoginError, usageError } from "./errors.ts";
-import { DEFAULT_CLIENT_ID, DEFAULT_ISSUER, normalizeIssuer } from "./issuer.ts";
+import { DEFAULT_CLIENT_ID, DEFAULT_ISSUER, IssuerClient, normalizeIssuer } from "./issuer.ts";
 import { DEFAULT_PORT, startLogin } from "./login_server.ts";
 import { ensurePermission, readEnv } from "./permissions.ts";
+import { readSecret, type SecretSource, stdinSource } from "./secret_input.ts";
 import { VERSION } from "./version.ts";
 
 /** Where the CLI writes. Defaults to the process's stderr and stdout. */
@@ -20,6 +22,8 @@ export interface CliIo {
   log: (line: string) => void;
   /** Output for scripts (stdout). */
   out: (text: string) => void;
+  /** Where `login --with-api-key` reads the key. */
+  stdin?: SecretSource;
 }
 
 const defaultIo: CliIo = {
@@ -32,6 +36,13 @@ export const USAGE = `codex-login ${VERSION}: sign in to ChatGPT/OpenAI for the 
 
 Usage:
   codex-login [login] [options]      sign in with your browser (the default command)
+  codex-login login --with-api-key   save an API key read from stdin (prompted, not echoed)
+  codex-login status [--json]        who is signed in; exit 0 when logged in, 1 when not
+  codex-login logout [--no-revoke]   revoke the refresh token, then remove auth.json
+  codex-login refresh                refresh the stored tokens now
+
+Every command takes --codex-home DIR; login, logout and refresh also --issuer and
+--client-id.
 
 Options for login:
   --codex-home DIR    where auth.json goes (default: $CODEX_HOME, else ~/.codex)
@@ -42,6 +53,7 @@ Options for login:
   --no-browser        do not open a browser; open the printed URL yourself
   --timeout SECONDS   give up after this long (default 600; 0 waits forever)
   --verbose           log each request the loopback server answers
+  --with-api-key      read an API key from stdin instead of signing in with a browser
   -h, --help          show this help
   -V, --version       show the version
 
@@ -57,8 +69,16 @@ const LOGIN_OPTIONS = {
   "no-browser": { type: "boolean" },
   timeout: { type: "string" },
   verbose: { type: "boolean" },
+  "with-api-key": { type: "boolean" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "V" },
+} as const;
+
+const COMMON_OPTIONS = {
+  "codex-home": { type: "string" },
+  issuer: { type: "string" },
+  "client-id": { type: "string" },
+  help: { type: "boolean", short: "h" },
 } as const;
 
 type FlagSpec = Record<string, { type: "string" | "boolean"; short?: string }>;
@@ -127,6 +147,17 @@ async function loginCommand(args: string[], io: CliIo): Promise<number> {
       `Unexpected argument ${JSON.stringify(positionals[0])}. Run codex-login --help.`,
     );
   }
+  if (values["with-api-key"]) {
+    const codexHome = codexHomeFrom(values["codex-home"] as string | undefined);
+    await ensureHomeWritable(codexHome);
+    const key = await readSecret(
+      "Paste your OpenAI API key (input is hidden): ",
+      io.stdin ?? stdinSource,
+    );
+    await saveApiKey(codexHome, key);
+    io.log(`Saved your API key to ${authFilePath(codexHome)}.`);
+    return ExitCode.Ok;
+  }
   const issuer = parseUrlFlag("issuer", (values.issuer as string | undefined) ?? DEFAULT_ISSUER);
   const apiBase = values["api-base"] === undefined
     ? undefined
@@ -137,10 +168,7 @@ async function loginCommand(args: string[], io: CliIo): Promise<number> {
   const timeoutS = values.timeout === undefined
     ? 600
     : parseIntegerFlag("timeout", values.timeout as string, 10_000_000);
-  const clientId = values["client-id"] as string | undefined;
-  if (clientId !== undefined && !/^[\x21-\x7e]{1,200}$/.test(clientId)) {
-    throw usageError("--client-id must be a non-empty id without spaces.");
-  }
+  const clientId = clientIdFlag(values);
   const codexHome = codexHomeFrom(values["codex-home"] as string | undefined);
   await ensureHomeWritable(codexHome);
 
@@ -171,8 +199,100 @@ async function loginCommand(args: string[], io: CliIo): Promise<number> {
   }
 }
 
+function clientIdFlag(values: Record<string, string | boolean | undefined>): string | undefined {
+  const clientId = values["client-id"] as string | undefined;
+  if (clientId !== undefined && !/^[\x21-\x7e]{1,200}$/.test(clientId)) {
+    throw usageError("--client-id must be a non-empty id without spaces.");
+  }
+  return clientId;
+}
+
+/** Parse a command's flags: the common ones plus `extra`; no positionals allowed. */
+function commandFlags(
+  command: string,
+  args: string[],
+  extra: FlagSpec = {},
+): {
+  values: Record<string, string | boolean | undefined>;
+  codexHome?: string;
+  client?: IssuerClient;
+} {
+  const { values, positionals } = parseFlags(args, { ...COMMON_OPTIONS, ...extra });
+  if (positionals.length > 0) {
+    throw usageError(
+      `Unexpected argument ${
+        JSON.stringify(positionals[0])
+      } for ${command}. Run codex-login --help.`,
+    );
+  }
+  if (values.help) return { values };
+  const issuer = parseUrlFlag("issuer", (values.issuer as string | undefined) ?? DEFAULT_ISSUER);
+  return {
+    values,
+    codexHome: codexHomeFrom(values["codex-home"] as string | undefined),
+    client: new IssuerClient({ issuer, clientId: clientIdFlag(values), timeoutMs: 15_000 }),
+  };
+}
+
+async function statusCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, codexHome } = commandFlags("status", args, { json: { type: "boolean" } });
+  if (!codexHome) return help(io);
+  await ensurePermission({ name: "read", path: codexHome }, "to read auth.json");
+  const report = await getStatus(codexHome);
+  io.out(values.json ? JSON.stringify(report) : formatStatus(report, new Date()));
+  return report.logged_in ? ExitCode.Ok : ExitCode.Failed;
+}
+
+async function logoutCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, codexHome, client } = commandFlags("logout", args, {
+    "no-revoke": { type: "boolean" },
+  });
+  if (!codexHome || !client) return help(io);
+  await ensureHomeWritable(codexHome);
+  const outcome = await logout({
+    codexHome,
+    client: values["no-revoke"]
+      ? client
+      : new IssuerClient({ issuer: client.issuer, clientId: client.clientId, timeoutMs: 5_000 }),
+    revoke: !values["no-revoke"],
+  });
+  if (!outcome.removed) {
+    io.log("Not logged in; nothing to do.");
+    return ExitCode.Ok;
+  }
+  if (typeof outcome.revoke === "object") {
+    io.log(`Warning: ${outcome.revoke.failed} The refresh token may stay valid until it expires.`);
+  } else if (outcome.revoke === "revoked") {
+    io.log("Revoked the refresh token at the issuer.");
+  }
+  io.log(`Logged out: removed ${authFilePath(codexHome)}.`);
+  return ExitCode.Ok;
+}
+
+async function refreshCommand(args: string[], io: CliIo): Promise<number> {
+  const { codexHome, client } = commandFlags("refresh", args);
+  if (!codexHome || !client) return help(io);
+  await ensureHomeWritable(codexHome);
+  const auth = await refreshAuth({ codexHome, client, now: () => new Date() });
+  const report = await getStatus(codexHome);
+  io.log(
+    `Refreshed the tokens in ${authFilePath(codexHome)}; the ID token now expires ${
+      report.id_token_expires_at ?? "at an unknown time"
+    }.`,
+  );
+  return auth ? ExitCode.Ok : ExitCode.Failed;
+}
+
+function help(io: CliIo): number {
+  io.out(USAGE);
+  return ExitCode.Ok;
+}
+
 const COMMANDS: Record<string, (args: string[], io: CliIo) => Promise<number>> = {
   login: loginCommand,
+  status: statusCommand,
+  logout: logoutCommand,
+  refresh: refreshCommand,
 };
 
 /**
