@@ -18,7 +18,13 @@ import {
   IssuerClient,
 } from "./issuer.ts";
 import { generatePkce, generateState, timingSafeEqual } from "./pkce.ts";
-import { pageResponse, renderErrorPage, renderSuccessPage, textResponse } from "./pages.ts";
+import {
+  pageResponse,
+  pageSummary,
+  renderErrorPage,
+  renderSuccessPage,
+  textResponse,
+} from "./pages.ts";
 import { redact } from "./redact.ts";
 import { completeSignIn, type SignInOutcome } from "./sign_in.ts";
 
@@ -225,10 +231,15 @@ export async function startLogin(options: LoginOptions): Promise<LoginSession> {
   }
 
   function errorPage(error: LoginError, status: number, description?: string): Response {
+    const message = error.kind === "access_denied"
+      ? "The sign-in was declined at the sign-in service."
+      : error.kind === "oauth_error"
+      ? "The sign-in service could not complete the sign-in."
+      : pageSummary(error.message);
     return pageResponse(renderErrorPage({
       kind: error.kind,
       status,
-      message: error.message,
+      message,
       code: error.oauthCode,
       description,
     }));
@@ -261,7 +272,9 @@ export async function startLogin(options: LoginOptions): Promise<LoginSession> {
         { oauthCode: code },
       );
       failAfterResponse(error);
-      return errorPage(error, 400, description);
+      // 200: the callback was handled; the page reports the outcome (a 4xx/5xx document
+      // would also put an error in the browser's console).
+      return errorPage(error, 200, description);
     }
     const code = params.get("code");
     if (!code) {
@@ -289,8 +302,7 @@ export async function startLogin(options: LoginOptions): Promise<LoginSession> {
         { cause: err },
       );
       failAfterResponse(error);
-      const status = error.kind === "save_failed" || error.kind === "permission" ? 500 : 502;
-      return errorPage(error, status);
+      return errorPage(error, 200);
     }
     phase = "done";
     const o = outcome;

@@ -163,6 +163,24 @@ const DEFAULT_ERROR_TEXT = {
   next: "Nothing was saved. Run codex-login again; your terminal says what went wrong.",
 };
 
+/**
+ * What happened, for a page: a terminal message without its next-step sentences (the page
+ * has its own), e.g. "… answered 500. Run codex-login again …" keeps only the first part.
+ *
+ * @example
+ * ```ts
+ * import { pageSummary } from "./pages.ts";
+ * console.assert(pageSummary("It broke. Run codex-login again.") === "It broke.");
+ * ```
+ */
+export function pageSummary(message: string): string {
+  const cut = message.search(
+    /\s(Nothing was saved|Run codex-login|run codex-login|Check (your|that))\b/,
+  );
+  const summary = cut > 0 ? message.slice(0, cut).trim() : message;
+  return summary.replace(/[;,]$/, ".");
+}
+
 /** The longest issuer description shown on the error page. */
 export const MAX_DESCRIPTION_LENGTH = 300;
 

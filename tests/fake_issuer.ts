@@ -25,6 +25,8 @@ export interface FakeAccount {
 export interface Scenario {
   /** `/oauth/authorize` approves (redirects with a code) or denies. */
   authorize: "approve" | "access_denied";
+  /** Show a consent page with Allow/Deny links instead of redirecting at once. */
+  consentPage: boolean;
   /** The account in the tokens. */
   account: FakeAccount;
   /** Issue the first id_token already expired. */
@@ -86,6 +88,7 @@ export const DEFAULT_ACCOUNT: FakeAccount = {
 export function defaultScenario(): Scenario {
   return {
     authorize: "approve",
+    consentPage: false,
     account: { ...DEFAULT_ACCOUNT },
     expiredIdToken: false,
     codeExchange: "ok",
@@ -102,6 +105,19 @@ interface PendingCode {
   redirectUri: string;
   challenge: string;
   used: boolean;
+}
+
+function consentPage(allow: string, deny: string): Response {
+  const esc = (t: string) => t.replaceAll("&", "&amp;").replaceAll('"', "&quot;");
+  return new Response(
+    `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Fake issuer: sign in</title>
+<style>body{font:16px system-ui;margin:40px auto;max-width:420px}a{display:inline-block;margin:8px;padding:10px 16px;border:1px solid #888;border-radius:8px}</style></head>
+<body><h1>Fake issuer</h1><p>Allow Codex CLI to access your account?</p>
+<a id="allow" href="${esc(allow)}">Allow</a><a id="deny" href="${
+      esc(deny)
+    }">Deny</a></body></html>`,
+    { headers: { "content-type": "text/html; charset=utf-8" } },
+  );
 }
 
 function json(status: number, body: unknown): Response {
@@ -240,28 +256,22 @@ export class FakeIssuer {
     if (p.id_token_add_organizations !== "true") problems.push("id_token_add_organizations");
     if (!p.state) problems.push("state");
     if (problems.length > 0) return json(400, { error: "invalid_request", problems });
-    if (this.scenario.authorize === "access_denied") {
-      redirect.searchParams.set("error", "access_denied");
-      redirect.searchParams.set("error_description", "The user declined the request.");
-      redirect.searchParams.set("state", p.state);
-    } else {
-      const code = `ac_${crypto.getRandomValues(new Uint8Array(16)).toHex()}`;
-      this.#codes.set(code, {
-        clientId: p.client_id,
-        redirectUri: p.redirect_uri,
-        challenge: p.code_challenge,
-        used: false,
-      });
-      redirect.searchParams.set("code", code);
-      redirect.searchParams.set("state", p.state);
-    }
-    return new Response(null, { status: 302, headers: { location: redirect.href } });
+    const denied = new URL(redirect);
+    denied.searchParams.set("error", "access_denied");
+    denied.searchParams.set("error_description", "The user declined the request.");
+    denied.searchParams.set("state", p.state);
+    const code = this.mintCode(p.redirect_uri, p.code_challenge, p.client_id);
+    redirect.searchParams.set("code", code);
+    redirect.searchParams.set("state", p.state);
+    const target = this.scenario.authorize === "access_denied" ? denied : redirect;
+    if (this.scenario.consentPage) return consentPage(redirect.href, denied.href);
+    return new Response(null, { status: 302, headers: { location: target.href } });
   }
 
   /** Mint a code directly (for tests that skip /oauth/authorize). */
-  mintCode(redirectUri: string, challenge: string): string {
+  mintCode(redirectUri: string, challenge: string, clientId = this.clientId): string {
     const code = `ac_${crypto.getRandomValues(new Uint8Array(16)).toHex()}`;
-    this.#codes.set(code, { clientId: this.clientId, redirectUri, challenge, used: false });
+    this.#codes.set(code, { clientId, redirectUri, challenge, used: false });
     return code;
   }
 

@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { escapeHtml, fillTemplate, renderErrorPage, renderSuccessPage } from "../lib/pages.ts";
+import {
+  escapeHtml,
+  fillTemplate,
+  pageSummary,
+  renderErrorPage,
+  renderSuccessPage,
+} from "../lib/pages.ts";
 
 Deno.test("success page: self-contained, no-store, no-referrer, CSP with a nonce", () => {
   const page = renderSuccessPage({});
@@ -60,4 +66,18 @@ Deno.test("templates: escaped values, raw fragments, missing value is an error",
     "<p>&lt;&amp;&gt;</p><i>",
   );
   assert.throws(() => fillTemplate("{{missing}}", {}), /missing/);
+});
+
+Deno.test("page summaries drop the terminal's next-step sentences", () => {
+  assert.equal(
+    pageSummary(
+      'Could not exchange the sign-in code: the issuer answered 500 (HTTP 500 "x"). Run codex-login again to start a fresh sign-in.',
+    ),
+    'Could not exchange the sign-in code: the issuer answered 500 (HTTP 500 "x").',
+  );
+  assert.equal(
+    pageSummary("Could not reach host. Check your connection (and any proxy), then run it."),
+    "Could not reach host.",
+  );
+  assert.equal(pageSummary("Plain message."), "Plain message.");
 });
