@@ -16,7 +16,7 @@ LOGIN_PERMISSIONS := \
   --allow-env=CODEX_HOME,HOME,USERPROFILE,BROWSER,WSL_DISTRO_NAME \
   --allow-run=xdg-open,open,wslview,rundll32.exe,rundll32
 
-.PHONY: toolchain login test check fmt
+.PHONY: toolchain login test check fmt demo chromium
 
 # The pinned Deno and dev tools from package-lock.json (npm ci), installed when missing.
 $(STAMP): package.json package-lock.json
@@ -27,6 +27,17 @@ toolchain: $(STAMP)
 
 login: $(STAMP)
 	CODEX_HOME="$(CODEX_HOME)" $(DENO) run $(LOGIN_PERMISSIONS) main.ts login $(ARGS)
+
+# Debian's Chromium for the browser suite and the demo (installed when root and missing).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	  else echo "Install Chromium first: sudo apt-get install chromium" >&2; exit 1; fi; }
+
+# The whole sign-in, offline: fake issuer + real login + headless Chromium as the person.
+demo: $(STAMP) chromium
+	$(DENO) run --allow-all tools/demo.ts
 
 check: $(STAMP)
 	$(DENO) fmt --check

@@ -29,6 +29,8 @@ export function spawnCli(
     env?: Record<string, string>;
     stdin?: string;
     clearEnv?: boolean;
+    /** Called with each stderr line as it arrives. */
+    onLine?: (line: string) => void;
   } = {},
 ): CliProcess {
   const permissions = options.permissions ??
@@ -57,6 +59,7 @@ export function spawnCli(
         const line = buffer.slice(0, i);
         buffer = buffer.slice(i + 1);
         lines.push(line);
+        options.onLine?.(line);
         for (const w of [...waiters]) {
           if (w.re.test(line)) {
             waiters.splice(waiters.indexOf(w), 1);

@@ -1,23 +1,42 @@
 #!/usr/bin/env bash
-# Runs the Deno test suite with loopback-only network access and prints the closing line
-# CI reads: "tests: N passed, N failed, N skipped". Exits non-zero when any test failed.
+# Runs the Deno test suite and prints the closing line CI reads:
+#   tests: N passed, N failed, N skipped
+# Product tests run with network access limited to loopback. The browser suite runs in a
+# second invocation with --allow-all, because playwright-core probes /proc (which Deno only
+# allows under --allow-all); the browser's own requests are still confined to loopback by
+# the suite's request interception. Exits non-zero when any test failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 DENO="${DENO:-node_modules/.bin/deno}"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
+status=0
+
+mapfile -t browser_tests < <(ls tests/e2e_browser*_test.ts 2>/dev/null)
+mapfile -t other_tests < <(ls tests/*_test.ts | grep -v '^tests/e2e_browser')
+
 NO_COLOR=1 "$DENO" test \
   --allow-net=127.0.0.1,localhost,[::1] \
   --allow-read --allow-write --allow-env --allow-run \
-  "$@" 2>&1 | tee "$log"
-status=${PIPESTATUS[0]}
-summary="$(grep -E '^(ok|FAILED) \| [0-9]+ passed' "$log" | tail -n 1)"
-passed="$(sed -nE 's/.*\| ([0-9]+) passed.*/\1/p' <<<"$summary")"
-failed="$(sed -nE 's/.*\| ([0-9]+) failed.*/\1/p' <<<"$summary")"
-ignored="$(sed -nE 's/.*\| ([0-9]+) ignored.*/\1/p' <<<"$summary")"
+  "$@" "${other_tests[@]}" 2>&1 | tee -a "$log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+
+if [ "${#browser_tests[@]}" -gt 0 ]; then
+  NO_COLOR=1 "$DENO" test --allow-all "$@" "${browser_tests[@]}" 2>&1 | tee -a "$log"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+fi
+
+sum() {
+  grep -E '^(ok|FAILED) \| [0-9]+ passed' "$log" |
+    awk -v word="$1" '{ for (i = 2; i <= NF; i++) if ($i == word) n += $(i - 1) } END { print n + 0 }'
+}
+runs="$(grep -cE '^(ok|FAILED) \| [0-9]+ passed' "$log")"
+passed="$(sum passed)"
+failed="$(sum failed)"
+ignored="$(sum ignored)"
 echo
 echo "tests: ${passed:-0} passed, ${failed:-0} failed, ${ignored:-0} skipped"
-if [ -z "$summary" ] && [ "$status" -eq 0 ]; then
+if [ "$runs" -eq 0 ]; then
   echo "no test summary found" >&2
   exit 1
 fi
