@@ -42,7 +42,7 @@ demo: $(STAMP) chromium
 check: $(STAMP)
 	$(DENO) fmt --check
 	$(DENO) lint
-	$(DENO) check main.ts mod.ts tests/
+	$(DENO) check main.ts mod.ts tests/ tools/
 
 fmt: $(STAMP)
 	$(DENO) fmt

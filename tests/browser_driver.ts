@@ -75,7 +75,7 @@ export async function launchBrowser(
   const orgSetup: URL[] = [];
   const consoleErrors: string[] = [];
   const navigations: string[] = [];
-  await context.route("**/*", async (route) => {
+  await context.route("**/*", (route) => {
     const url = new URL(route.request().url());
     if (url.protocol === "data:" || LOOPBACK.has(url.hostname)) return route.continue();
     if (url.pathname === "/org-setup") {
