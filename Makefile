@@ -48,4 +48,4 @@ fmt: $(STAMP)
 	$(DENO) fmt
 
 test: check
-	bash tools/run_tests.sh tests/
+	bash tools/run_tests.sh
