@@ -9,9 +9,10 @@ import { parseArgs } from "node:util";
 import { formatStatus, getStatus, logout, refreshAuth, saveApiKey } from "./account.ts";
 import { authFilePath, resolveCodexHome } from "./auth_store.ts";
 import { openBrowser } from "./browser.ts";
+import { DEVICE_TIMEOUT_MS, deviceLogin } from "./device_auth.ts";
 import { ExitCode, LoginError, usageError } from "./errors.ts";
 import { DEFAULT_CLIENT_ID, DEFAULT_ISSUER, IssuerClient, normalizeIssuer } from "./issuer.ts";
-import { DEFAULT_PORT, startLogin } from "./login_server.ts";
+import { DEFAULT_PORT, type LoginResult, type LoginSession, startLogin } from "./login_server.ts";
 import { ensurePermission, readEnv } from "./permissions.ts";
 import { readSecret, type SecretSource, stdinSource } from "./secret_input.ts";
 import { VERSION } from "./version.ts";
@@ -24,11 +25,30 @@ export interface CliIo {
   out: (text: string) => void;
   /** Where `login --with-api-key` reads the key. */
   stdin?: SecretSource;
+  /** A transient status line (a terminal redraws it in place); omitted: none. */
+  status?: (text: string) => void;
+}
+
+const encoder = new TextEncoder();
+let statusShown = false;
+
+function clearStatus(): void {
+  if (statusShown) Deno.stderr.writeSync(encoder.encode("\r\x1b[2K"));
+  statusShown = false;
 }
 
 const defaultIo: CliIo = {
-  log: (line) => console.error(line),
+  log: (line) => {
+    clearStatus();
+    console.error(line);
+  },
   out: (text) => console.log(text),
+  status: Deno.stderr.isTerminal()
+    ? (text) => {
+      Deno.stderr.writeSync(encoder.encode(`\r\x1b[2K${text}`));
+      statusShown = true;
+    }
+    : undefined,
 };
 
 /** The usage text. */
@@ -49,11 +69,16 @@ Options for login:
   --issuer URL        OAuth issuer (default ${DEFAULT_ISSUER})
   --api-base URL      API base for credit redemption (default derived from the issuer)
   --client-id ID      OAuth client id (default ${DEFAULT_CLIENT_ID})
-  --port N            loopback port (default ${DEFAULT_PORT}; 0 picks a free one)
+  --port N            loopback port (default ${DEFAULT_PORT}, or 1457 when ${DEFAULT_PORT} is taken;
+                      0 picks a free one; an explicit port never falls back)
   --no-browser        do not open a browser; open the printed URL yourself
   --timeout SECONDS   give up after this long (default 600; 0 waits forever)
   --verbose           log each request the loopback server answers
   --with-api-key      read an API key from stdin instead of signing in with a browser
+  --paste             also accept the browser's final address pasted on stdin (always on
+                      when stdin is a terminal)
+  --device-auth       sign in with a one-time code entered on any device (no loopback);
+                      --timeout defaults to 900 s here
   -h, --help          show this help
   -V, --version       show the version
 
@@ -70,6 +95,8 @@ const LOGIN_OPTIONS = {
   timeout: { type: "string" },
   verbose: { type: "boolean" },
   "with-api-key": { type: "boolean" },
+  paste: { type: "boolean" },
+  "device-auth": { type: "boolean" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "V" },
 } as const;
@@ -163,40 +190,122 @@ async function loginCommand(args: string[], io: CliIo): Promise<number> {
     ? undefined
     : parseUrlFlag("api-base", values["api-base"] as string);
   const port = values.port === undefined
-    ? DEFAULT_PORT
+    ? undefined
     : parseIntegerFlag("port", values.port as string, 65535);
   const timeoutS = values.timeout === undefined
-    ? 600
+    ? (values["device-auth"] ? DEVICE_TIMEOUT_MS / 1000 : 600)
     : parseIntegerFlag("timeout", values.timeout as string, 10_000_000);
   const clientId = clientIdFlag(values);
   const codexHome = codexHomeFrom(values["codex-home"] as string | undefined);
   await ensureHomeWritable(codexHome);
 
-  const session = await startLogin({
-    codexHome,
-    issuer,
-    apiBase,
-    clientId,
-    port,
-    timeoutMs: timeoutS * 1000,
-    openBrowser: values["no-browser"] ? undefined : (url) => openBrowser(url),
-    log: io.log,
-    verbose: values.verbose === true,
-  });
-  const onSignal = () => session.cancel();
   const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
+  const interrupt = new AbortController();
+  const onSignal = () => interrupt.abort();
   for (const s of signals) Deno.addSignalListener(s, onSignal);
   try {
-    const result = await session.result;
+    let result: LoginResult;
+    if (values["device-auth"]) {
+      result = await deviceLogin({
+        codexHome,
+        issuer,
+        apiBase,
+        clientId,
+        timeoutMs: timeoutS * 1000,
+        log: io.log,
+        progress: deviceProgress(io),
+        signal: interrupt.signal,
+      });
+    } else {
+      const session = await startLogin({
+        codexHome,
+        issuer,
+        apiBase,
+        clientId,
+        port,
+        timeoutMs: timeoutS * 1000,
+        openBrowser: values["no-browser"] ? undefined : (url) => openBrowser(url),
+        log: io.log,
+        verbose: values.verbose === true,
+        signal: interrupt.signal,
+      });
+      const pasting = values.paste === true || Deno.stdin.isTerminal();
+      remoteHelp(io, session.port, pasting);
+      if (pasting) void readPastedAddresses(session, io);
+      result = await session.result;
+    }
     const who = result.email ? ` as ${result.email}` : "";
     io.log(`Successfully logged in${who}. Credentials saved to ${result.authFile}.`);
-    if (result.needsSetup) {
+    if (result.needsSetup && !values["device-auth"]) {
       io.log("Finish setting up your API organization in the browser page that opened.");
     }
     return ExitCode.Ok;
   } finally {
     for (const s of signals) Deno.removeSignalListener(s, onSignal);
   }
+}
+
+function remoteHelp(io: CliIo, port: number, pasting: boolean): void {
+  io.log("On a remote machine (SSH, WSL, a container) whose browser cannot reach this one:");
+  if (pasting) {
+    io.log(
+      `  - after signing in, paste here the address your browser ended on (http://localhost:${port}/auth/callback?code=...), or`,
+    );
+  } else {
+    io.log("  - run again with --paste and paste the address your browser ends on, or");
+  }
+  io.log(
+    `  - forward the port first: ssh -L ${port}:localhost:${port} <this host>, then open the URL, or`,
+  );
+  io.log("  - use a one-time code instead: codex-login login --device-auth");
+}
+
+/** Feed lines from stdin to the session until one is accepted or the session ends. */
+async function readPastedAddresses(session: LoginSession, io: CliIo): Promise<void> {
+  const reader = Deno.stdin.readable.pipeThrough(new TextDecoderStream()).getReader();
+  session.result.finally(() => reader.cancel().catch(() => {})).catch(() => {});
+  let buffer = "";
+  try {
+    while (true) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      buffer += value;
+      let newline;
+      while ((newline = buffer.indexOf("\n")) >= 0) {
+        const line = buffer.slice(0, newline);
+        buffer = buffer.slice(newline + 1);
+        if (!line.trim()) continue;
+        const reply = await session.submitRedirect(line);
+        io.log(reply.message);
+        if (reply.accepted) return;
+      }
+    }
+  } catch {
+    // stdin closed or cancelled: the loopback callback may still arrive
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+function deviceProgress(io: CliIo): (msLeft: number) => void {
+  const frames = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏";
+  let tick = 0;
+  let lastMinute = -1;
+  return (msLeft) => {
+    const seconds = Math.max(0, Math.round(msLeft / 1000));
+    const left = Number.isFinite(msLeft)
+      ? `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")} left`
+      : "no time limit";
+    if (io.status) {
+      io.status(`${frames[tick++ % frames.length]} Waiting for the code to be entered… ${left}`);
+      return;
+    }
+    const minute = Math.floor(seconds / 60);
+    if (minute !== lastMinute) {
+      lastMinute = minute;
+      io.log(`Waiting for the code to be entered (${left}).`);
+    }
+  };
 }
 
 function clientIdFlag(values: Record<string, string | boolean | undefined>): string | undefined {

@@ -17,7 +17,15 @@ import {
   defaultPlatformUrl,
   IssuerClient,
 } from "./issuer.ts";
+import { parsePastedRedirect } from "./paste.ts";
 import { generatePkce, generateState, timingSafeEqual } from "./pkce.ts";
+import {
+  claimLoopback,
+  isAuthorizedCancel,
+  type LoopbackServers,
+  removeCancelSecret,
+  writeCancelSecret,
+} from "./port_claim.ts";
 import {
   pageResponse,
   pageSummary,
@@ -45,8 +53,13 @@ export interface LoginOptions {
   apiBase?: string;
   /** Platform site for org setup. Default derived from the issuer, as the seed. */
   platformUrl?: string;
-  /** Loopback port. Default 1455; 0 picks a free one. */
+  /**
+   * Loopback port; 0 picks a free one. Default: 1455, falling back to 1457 (the other
+   * registered port) when 1455 is held by another program. An explicit port never falls back.
+   */
   port?: number;
+  /** How long to retry binding a taken port after cancelling an earlier login. Default 2 s. */
+  bindRetryMs?: number;
   /** Give up after this many ms (exit 124). 0 waits forever. Default 10 minutes. */
   timeoutMs?: number;
   /** Opens the authorize URL; `undefined` opens nothing. Its failure is only a note. */
@@ -93,17 +106,15 @@ export interface LoginSession {
   readonly result: Promise<LoginResult>;
   /** Stop waiting: the result rejects with `reason` (default: interrupted, exit 130). */
   cancel(reason?: LoginError): void;
+  /**
+   * Complete the sign-in with the address the browser ended on, pasted by the person (the
+   * whole callback URL or its query string). Same state check and exchange as the callback;
+   * whichever arrives first wins. Resolves to a line to show the person.
+   */
+  submitRedirect(text: string): Promise<{ accepted: boolean; message: string }>;
 }
 
 type Phase = "waiting" | "completing" | "done";
-
-function portInUse(port: number): LoginError {
-  return new LoginError(
-    "port_in_use",
-    `Port ${port} on 127.0.0.1 is already in use by another program. Stop it (find it with \`lsof -nP -iTCP:${port} -sTCP:LISTEN\` or \`ss -ltnp 'sport = :${port}'\`) and try again.`,
-    { exitCode: ExitCode.PortInUse },
-  );
-}
 
 /**
  * Start a sign-in: bind the loopback server, then print and open the authorize URL.
@@ -145,7 +156,7 @@ export async function startLogin(options: LoginOptions): Promise<LoginSession> {
   result.catch(() => {});
 
   const allowedHosts = new Set<string>();
-  let server: Deno.HttpServer<Deno.NetAddr>;
+  const cancelSecret = generateState();
   const handler = (req: Request): Response | Promise<Response> => {
     const response = route(req);
     if (options.verbose) {
@@ -155,29 +166,22 @@ export async function startLogin(options: LoginOptions): Promise<LoginSession> {
     }
     return response;
   };
-  try {
-    server = Deno.serve({
-      hostname: "127.0.0.1",
-      port: options.port ?? DEFAULT_PORT,
-      onListen: () => {},
-      onError: () => textResponse(500, "Internal error"),
-    }, handler);
-  } catch (err) {
-    if (err instanceof Deno.errors.AddrInUse) throw portInUse(options.port ?? DEFAULT_PORT);
-    if (err instanceof Deno.errors.NotCapable) {
-      const where = `127.0.0.1:${options.port ?? DEFAULT_PORT}`;
-      throw new LoginError(
-        "permission",
-        `codex-login needs to listen on ${where}: run it again with --allow-net=${where}.`,
-        { exitCode: ExitCode.Usage },
-      );
-    }
-    throw err;
-  }
-  const port = server.addr.port;
+  const servers: LoopbackServers = await claimLoopback({
+    port: options.port,
+    codexHome: options.codexHome,
+    handler,
+    log,
+    retryMs: options.bindRetryMs,
+  });
+  const port = servers.port;
   for (const host of ["localhost", "127.0.0.1", "[::1]"]) allowedHosts.add(`${host}:${port}`);
   const redirectUri = `http://localhost:${port}/auth/callback`;
   const authUrl = client.authorizeUrl({ redirectUri, codeChallenge: pkce.challenge, state });
+  try {
+    await writeCancelSecret(options.codexHome, port, cancelSecret);
+  } catch {
+    // Without the secret file a newer login cannot take over; everything else still works.
+  }
 
   const timers = new Set<ReturnType<typeof setTimeout>>();
   const later = (ms: number, fn: () => void) => {
@@ -196,7 +200,8 @@ export async function startLogin(options: LoginOptions): Promise<LoginSession> {
     for (const id of timers) clearTimeout(id);
     options.signal?.removeEventListener("abort", onAbort);
     await Promise.allSettled(tasks);
-    await server.shutdown();
+    await servers.shutdown();
+    await removeCancelSecret(options.codexHome, port, cancelSecret);
     if (value instanceof LoginError) rejectResult(value);
     else resolveResult(value);
   }
@@ -245,19 +250,29 @@ export async function startLogin(options: LoginOptions): Promise<LoginSession> {
     }));
   }
 
-  async function handleCallback(params: URLSearchParams): Promise<Response> {
+  /** How one callback (over HTTP or pasted) came out. */
+  type CallbackOutcome =
+    | { kind: "rejected"; status: number; error: LoginError }
+    | { kind: "failed"; error: LoginError; description?: string }
+    | { kind: "signed_in" };
+
+  async function processCallback(params: URLSearchParams): Promise<CallbackOutcome> {
     if (!timingSafeEqual(params.get("state") ?? "", state)) {
-      log("Ignored a callback whose state does not match this sign-in; still waiting.");
-      return errorPage(
-        new LoginError("state_mismatch", "The sign-in link does not belong to this sign-in."),
-        400,
-      );
+      return {
+        kind: "rejected",
+        status: 400,
+        error: new LoginError(
+          "state_mismatch",
+          "The sign-in link does not belong to this sign-in.",
+        ),
+      };
     }
     if (phase !== "waiting") {
-      return errorPage(
-        new LoginError("already_used", "This sign-in has already received its code."),
-        409,
-      );
+      return {
+        kind: "rejected",
+        status: 409,
+        error: new LoginError("already_used", "This sign-in has already received its code."),
+      };
     }
     const oauthError = params.get("error");
     if (oauthError !== null) {
@@ -272,17 +287,15 @@ export async function startLogin(options: LoginOptions): Promise<LoginSession> {
         { oauthCode: code },
       );
       failAfterResponse(error);
-      // 200: the callback was handled; the page reports the outcome (a 4xx/5xx document
-      // would also put an error in the browser's console).
-      return errorPage(error, 200, description);
+      return { kind: "failed", error, description };
     }
     const code = params.get("code");
     if (!code) {
-      log("Ignored a callback without an authorization code; still waiting.");
-      return errorPage(
-        new LoginError("invalid_input", "The sign-in link has no authorization code."),
-        400,
-      );
+      return {
+        kind: "rejected",
+        status: 400,
+        error: new LoginError("invalid_input", "The sign-in link has no authorization code."),
+      };
     }
     phase = "completing";
     try {
@@ -295,14 +308,13 @@ export async function startLogin(options: LoginOptions): Promise<LoginSession> {
         signal: abort.signal,
       }, { code, redirectUri, codeVerifier: pkce.verifier });
     } catch (err) {
-      if (settled) return textResponse(503, "This sign-in was stopped.");
       const error = err instanceof LoginError ? err : new LoginError(
         "other",
         `Sign-in failed: ${err instanceof Error ? err.message : String(err)}`,
         { cause: err },
       );
-      failAfterResponse(error);
-      return errorPage(error, 200);
+      if (!settled) failAfterResponse(error);
+      return { kind: "failed", error };
     }
     phase = "done";
     const o = outcome;
@@ -314,15 +326,60 @@ export async function startLogin(options: LoginOptions): Promise<LoginSession> {
       log,
       http: { timeoutMs: options.requestTimeoutMs ?? 10_000, fetch: options.fetch },
     }));
-    later(options.successGraceMs ?? 3000, finishSuccess);
-    return new Response(null, {
-      status: 302,
-      headers: {
-        location: "/success",
-        "cache-control": "no-store",
-        "referrer-policy": "no-referrer",
-      },
-    });
+    return { kind: "signed_in" };
+  }
+
+  async function handleCallback(params: URLSearchParams): Promise<Response> {
+    const result = await processCallback(params);
+    switch (result.kind) {
+      case "rejected":
+        log(`Ignored a callback: ${result.error.message} Still waiting.`);
+        return errorPage(result.error, result.status);
+      case "failed":
+        if (settled) {
+          return textResponse(503, "This sign-in was stopped.");
+        }
+        // 200: the callback was handled; the page reports the outcome (a 4xx/5xx document
+        // would also put an error in the browser's console).
+        return errorPage(result.error, 200, result.description);
+      case "signed_in":
+        later(options.successGraceMs ?? 3000, finishSuccess);
+        return new Response(null, {
+          status: 302,
+          headers: {
+            location: "/success",
+            "cache-control": "no-store",
+            "referrer-policy": "no-referrer",
+          },
+        });
+    }
+  }
+
+  async function submitRedirect(text: string): Promise<{ accepted: boolean; message: string }> {
+    const params = parsePastedRedirect(text);
+    if (!params) {
+      return {
+        accepted: false,
+        message:
+          "That is not a sign-in address. Paste the whole address from the browser's address bar (it starts with http://localhost).",
+      };
+    }
+    if (settled) return { accepted: false, message: "This sign-in has already ended." };
+    const result = await processCallback(params);
+    switch (result.kind) {
+      case "rejected":
+        return {
+          accepted: false,
+          message: result.status === 400 && result.error.kind === "state_mismatch"
+            ? "That address belongs to another sign-in (its state does not match); still waiting. Open the URL above and paste the address you end on."
+            : `${result.error.message} Still waiting.`,
+        };
+      case "failed":
+        return { accepted: true, message: "The pasted address ended the sign-in." };
+      case "signed_in":
+        later(0, finishSuccess);
+        return { accepted: true, message: "Signed in with the pasted address." };
+    }
   }
 
   function route(req: Request): Response | Promise<Response> {
@@ -334,6 +391,18 @@ export async function startLogin(options: LoginOptions): Promise<LoginSession> {
       );
     }
     const url = new URL(req.url);
+    if (url.pathname === "/cancel") {
+      if (req.method !== "POST") return textResponse(405, "Method not allowed.", { allow: "POST" });
+      if (!isAuthorizedCancel(req, cancelSecret)) return textResponse(403, "Forbidden.");
+      cancel(
+        new LoginError(
+          "cancelled",
+          "Sign-in cancelled by a newer login (started in another terminal); nothing was saved.",
+          { exitCode: ExitCode.Interrupted },
+        ),
+      );
+      return textResponse(200, "Cancelled.");
+    }
     if (req.method !== "GET") {
       return textResponse(405, "Method not allowed.", { allow: "GET" });
     }
@@ -382,5 +451,5 @@ export async function startLogin(options: LoginOptions): Promise<LoginSession> {
   log(authUrl);
   log("");
 
-  return { authUrl, port, redirectUri, result, cancel };
+  return { authUrl, port, redirectUri, result, cancel, submitRedirect };
 }

@@ -19,6 +19,8 @@ export interface CliProcess extends AsyncDisposable {
   waitFor(re: RegExp, ms?: number): Promise<string>;
   /** Exit code and all output, once it exits. */
   done(): Promise<{ code: number; stderr: string; stdout: string }>;
+  /** Write to stdin (with `openStdin: true`). */
+  write(text: string): Promise<void>;
 }
 
 /** Start `deno run <permissions> ENTRY <args>`. */
@@ -31,6 +33,8 @@ export function spawnCli(
     clearEnv?: boolean;
     /** Called with each stderr line as it arrives. */
     onLine?: (line: string) => void;
+    /** Keep stdin open for `write()`. */
+    openStdin?: boolean;
   } = {},
 ): CliProcess {
   const permissions = options.permissions ??
@@ -38,15 +42,17 @@ export function spawnCli(
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "--quiet", "--no-prompt", ...permissions, ENTRY, ...args],
     cwd: ROOT,
-    stdin: options.stdin === undefined ? "null" : "piped",
+    stdin: options.stdin === undefined && !options.openStdin ? "null" : "piped",
     stdout: "piped",
     stderr: "piped",
     env: { NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1", ...options.env },
     clearEnv: options.clearEnv,
   }).spawn();
+  const writer = options.stdin !== undefined || options.openStdin
+    ? child.stdin.getWriter()
+    : undefined;
   if (options.stdin !== undefined) {
-    const writer = child.stdin.getWriter();
-    writer.write(new TextEncoder().encode(options.stdin)).then(() => writer.close());
+    writer?.write(new TextEncoder().encode(options.stdin)).then(() => writer.close());
   }
   const lines: string[] = [];
   const waiters: { re: RegExp; resolve: (l: string) => void }[] = [];
@@ -91,6 +97,9 @@ export function spawnCli(
         });
       });
     },
+    async write(text: string) {
+      await writer?.write(new TextEncoder().encode(text));
+    },
     async done() {
       const status = await child.status;
       await stderrDone;
@@ -102,6 +111,7 @@ export function spawnCli(
       } catch {
         // already exited
       }
+      await writer?.close().catch(() => {});
       await child.status;
       await stderrDone.catch(() => {});
       await stdoutText.catch(() => {});

@@ -43,6 +43,12 @@ export interface Scenario {
   creditsGranted: number;
   /** Revoke: ok or 500. */
   revoke: "ok" | "500";
+  /** Device sign-in: enabled, or disabled (404 on the usercode endpoint). */
+  device: "enabled" | "disabled";
+  /** The poll interval the usercode endpoint hands out (string seconds, as the real one). */
+  deviceInterval: string;
+  /** The device code counts as entered after this many polls (Infinity: never). */
+  deviceApproveAfterPolls: number;
 }
 
 /** A request the issuer received. */
@@ -97,6 +103,9 @@ export function defaultScenario(): Scenario {
     refresh: "ok",
     creditsGranted: 5,
     revoke: "ok",
+    device: "enabled",
+    deviceInterval: "0.2",
+    deviceApproveAfterPolls: 2,
   };
 }
 
@@ -239,6 +248,12 @@ export class FakeIssuer {
       this.refreshTokens.set(params.token, false);
       return json(200, {});
     }
+    if (url.pathname === "/api/accounts/deviceauth/usercode" && req.method === "POST") {
+      return this.#deviceUserCode(params);
+    }
+    if (url.pathname === "/api/accounts/deviceauth/token" && req.method === "POST") {
+      return await this.#deviceToken(params);
+    }
     if (url.pathname === "/v1/billing/redeem_credits" && req.method === "POST") {
       return json(200, { granted_chatgpt_subscriber_api_credits: this.scenario.creditsGranted });
     }
@@ -273,6 +288,42 @@ export class FakeIssuer {
     const code = `ac_${crypto.getRandomValues(new Uint8Array(16)).toHex()}`;
     this.#codes.set(code, { clientId, redirectUri, challenge, used: false });
     return code;
+  }
+
+  readonly #devices = new Map<string, { userCode: string; polls: number }>();
+
+  #deviceUserCode(p: Record<string, string>): Response {
+    if (this.scenario.device === "disabled") return json(404, { error: "not_found" });
+    if (p.client_id !== this.clientId) return json(400, { error: "invalid_client" });
+    const id = `da_${crypto.getRandomValues(new Uint8Array(8)).toHex()}`;
+    const userCode = "ABCD-2345";
+    this.#devices.set(id, { userCode, polls: 0 });
+    return json(200, {
+      device_auth_id: id,
+      usercode: userCode,
+      interval: this.scenario.deviceInterval,
+    });
+  }
+
+  async #deviceToken(p: Record<string, string>): Promise<Response> {
+    const device = this.#devices.get(p.device_auth_id ?? "");
+    if (!device || device.userCode !== p.user_code) return json(400, { error: "invalid_request" });
+    device.polls += 1;
+    if (device.polls < this.scenario.deviceApproveAfterPolls) {
+      return json(403, { error: "authorization_pending" });
+    }
+    this.#devices.delete(p.device_auth_id);
+    const verifier = crypto.getRandomValues(new Uint8Array(32)).toBase64({
+      alphabet: "base64url",
+      omitPadding: true,
+    });
+    const challenge = await s256Challenge(verifier);
+    const code = this.mintCode(`${this.url}/deviceauth/callback`, challenge);
+    return json(200, {
+      authorization_code: code,
+      code_challenge: challenge,
+      code_verifier: verifier,
+    });
   }
 
   async #token(p: Record<string, string>, contentType: string): Promise<Response> {

@@ -1,0 +1,46 @@
+/**
+ * Reads the address a browser ended on, pasted into the terminal: a whole callback URL
+ * (`http://localhost:1455/auth/callback?code=...&state=...`), or just its query string.
+ * Total: never throws.
+ *
+ * @module
+ */
+
+/**
+ * The callback parameters in a pasted text, or `undefined` when it holds neither a `code`,
+ * a `state` nor an `error`.
+ *
+ * @example
+ * ```ts
+ * import { parsePastedRedirect } from "./paste.ts";
+ * const p = parsePastedRedirect(" http://localhost:1455/auth/callback?code=c&state=s \n");
+ * console.assert(p?.get("code") === "c" && p?.get("state") === "s");
+ * console.assert(parsePastedRedirect("?code=c&state=s")?.get("code") === "c");
+ * console.assert(parsePastedRedirect("hello") === undefined);
+ * ```
+ */
+export function parsePastedRedirect(text: string): URLSearchParams | undefined {
+  if (typeof text !== "string") return undefined;
+  let t = text.trim().replace(/^["'<]+|["'>]+$/g, "").trim();
+  if (t.length === 0 || t.length > 16_384) return undefined;
+  let query: string;
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(t)) {
+    try {
+      const url = new URL(t);
+      query = url.search.slice(1) || url.hash.slice(1);
+    } catch {
+      return undefined;
+    }
+  } else {
+    const q = t.indexOf("?");
+    if (q >= 0) t = t.slice(q + 1);
+    query = t.replace(/^#/, "");
+  }
+  let params: URLSearchParams;
+  try {
+    params = new URLSearchParams(query);
+  } catch {
+    return undefined;
+  }
+  return params.has("code") || params.has("state") || params.has("error") ? params : undefined;
+}

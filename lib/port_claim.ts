@@ -1,0 +1,188 @@
+/**
+ * Binding the loopback port: 127.0.0.1 (required) and [::1] on the same port (when the
+ * host has IPv6; failing that is not an error). When the port is held by an earlier
+ * codex-login that is still waiting, cancel it and take over: the cancel is a POST carrying
+ * a secret that only local processes of this user can read (a 0600 file in the codex home),
+ * so no web page can stop a sign-in. Then retry the bind for about 2 s; fall back to the
+ * second registered port when the default was asked for.
+ *
+ * @module
+ */
+
+import { ExitCode, LoginError } from "./errors.ts";
+import { timingSafeEqual } from "./pkce.ts";
+
+/** The ports registered for the Codex CLI's OAuth client, in order of preference. */
+export const REGISTERED_PORTS = [1455, 1457] as const;
+
+/** The servers listening for one sign-in. */
+export interface LoopbackServers {
+  /** The port, the same on every address. */
+  port: number;
+  /** The addresses listened on, e.g. `127.0.0.1`, `[::1]`. */
+  addresses: string[];
+  /** Stop every server and close every connection. */
+  shutdown(): Promise<void>;
+}
+
+type Handler = (req: Request) => Response | Promise<Response>;
+
+function serve(hostname: string, port: number, handler: Handler): Deno.HttpServer<Deno.NetAddr> {
+  return Deno.serve({
+    hostname,
+    port,
+    onListen: () => {},
+    onError: () => new Response("Internal error\n", { status: 500 }),
+  }, handler);
+}
+
+/**
+ * Listen on 127.0.0.1:`port` and, when possible, [::1] on the same port. Throws
+ * `Deno.errors.AddrInUse` when 127.0.0.1:`port` is taken.
+ */
+export function bindLoopback(port: number, handler: Handler): LoopbackServers {
+  const v4 = serve("127.0.0.1", port, handler);
+  const bound = v4.addr.port;
+  const servers = [v4];
+  const addresses = ["127.0.0.1"];
+  try {
+    servers.push(serve("::1", bound, handler));
+    addresses.push("[::1]");
+  } catch {
+    // No IPv6 here, or [::1]:port is taken or not permitted: 127.0.0.1 is enough.
+  }
+  return {
+    port: bound,
+    addresses,
+    shutdown: async () => {
+      await Promise.all(servers.map((s) => s.shutdown()));
+    },
+  };
+}
+
+/** Where a waiting login keeps its cancel secret for `port`. */
+export function cancelSecretPath(codexHome: string, port: number): string {
+  return `${codexHome}/.login-${port}.secret`;
+}
+
+/** The cancel secret file: written 0600, never followed through a symlink. */
+export async function writeCancelSecret(
+  codexHome: string,
+  port: number,
+  secret: string,
+): Promise<void> {
+  const path = cancelSecretPath(codexHome, port);
+  await Deno.mkdir(codexHome, { recursive: true, mode: 0o700 });
+  await Deno.remove(path).catch(() => {});
+  const file = await Deno.open(path, { write: true, createNew: true, mode: 0o600 });
+  try {
+    await file.write(new TextEncoder().encode(secret));
+  } finally {
+    file.close();
+  }
+}
+
+/** Remove the cancel secret if it is still ours. */
+export async function removeCancelSecret(
+  codexHome: string,
+  port: number,
+  secret: string,
+): Promise<void> {
+  const path = cancelSecretPath(codexHome, port);
+  try {
+    if ((await Deno.readTextFile(path)) === secret) await Deno.remove(path);
+  } catch {
+    // gone already, or not readable: nothing to clean
+  }
+}
+
+/** The header the cancel request carries its secret in. */
+export const CANCEL_HEADER = "x-codex-login-cancel";
+
+/** Whether a request is an authenticated cancel for the given secret. */
+export function isAuthorizedCancel(req: Request, secret: string | undefined): boolean {
+  if (!secret) return false;
+  return timingSafeEqual(req.headers.get(CANCEL_HEADER) ?? "", secret);
+}
+
+/**
+ * Ask the login waiting on `port` to stop, with the secret from the codex home. Resolves
+ * true when it agreed.
+ */
+export async function requestCancel(codexHome: string, port: number): Promise<boolean> {
+  let secret: string;
+  try {
+    secret = (await Deno.readTextFile(cancelSecretPath(codexHome, port))).trim();
+  } catch {
+    return false;
+  }
+  try {
+    const response = await fetch(`http://127.0.0.1:${port}/cancel`, {
+      method: "POST",
+      headers: { [CANCEL_HEADER]: secret },
+      signal: AbortSignal.timeout(1500),
+    });
+    await response.body?.cancel();
+    return response.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+function portInUse(port: number): LoginError {
+  return new LoginError(
+    "port_in_use",
+    `Port ${port} on 127.0.0.1 is already in use by another program. Stop it (find it with \`lsof -nP -iTCP:${port} -sTCP:LISTEN\` or \`ss -ltnp 'sport = :${port}'\`) and try again.`,
+    { exitCode: ExitCode.PortInUse },
+  );
+}
+
+function permissionError(port: number): LoginError {
+  const where = `127.0.0.1:${port}`;
+  return new LoginError(
+    "permission",
+    `codex-login needs to listen on ${where}: run it again with --allow-net=${where},[::1]:${port}.`,
+    { exitCode: ExitCode.Usage },
+  );
+}
+
+/**
+ * Bind for a sign-in. `port` undefined means the default with fallback: 1455, then 1457.
+ * For each candidate: bind; if taken, cancel an earlier codex-login there (authenticated)
+ * and retry for `retryMs`; then move on. Throws a LoginError (exit 13) naming the port.
+ */
+export async function claimLoopback(options: {
+  port?: number;
+  codexHome: string;
+  handler: Handler;
+  log: (line: string) => void;
+  retryMs?: number;
+}): Promise<LoopbackServers> {
+  const candidates = options.port === undefined ? [...REGISTERED_PORTS] : [options.port];
+  for (const [index, port] of candidates.entries()) {
+    const attempt = (): LoopbackServers | undefined => {
+      try {
+        return bindLoopback(port, options.handler);
+      } catch (err) {
+        if (err instanceof Deno.errors.AddrInUse) return undefined;
+        if (err instanceof Deno.errors.NotCapable) throw permissionError(port);
+        throw err;
+      }
+    };
+    let servers = attempt();
+    if (servers) return servers;
+    if (port !== 0 && await requestCancel(options.codexHome, port)) {
+      options.log(`Stopped an earlier codex-login that was waiting on port ${port}.`);
+    }
+    const deadline = Date.now() + (options.retryMs ?? 2000);
+    while (!servers && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      servers = attempt();
+    }
+    if (servers) return servers;
+    const next = candidates[index + 1];
+    if (next === undefined) throw portInUse(port);
+    options.log(`Port ${port} is in use by another program; trying port ${next} instead.`);
+  }
+  throw portInUse(candidates[0]);
+}
