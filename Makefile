@@ -16,7 +16,7 @@ LOGIN_PERMISSIONS := \
   --allow-env=CODEX_HOME,HOME,USERPROFILE,BROWSER,WSL_DISTRO_NAME \
   --allow-run=xdg-open,open,wslview,rundll32.exe,rundll32
 
-.PHONY: toolchain login test check fmt demo chromium
+.PHONY: toolchain login test check fmt demo chromium bundle compile install
 
 # The pinned Deno and dev tools from package-lock.json (npm ci), installed when missing.
 $(STAMP): package.json package-lock.json
@@ -47,5 +47,24 @@ check: $(STAMP)
 fmt: $(STAMP)
 	$(DENO) fmt
 
-test: check
+test: check bundle
 	bash tools/run_tests.sh
+
+# One self-contained JavaScript file (pages inlined by the text imports). Runs with
+# `deno run --allow-net --allow-write dist/codex-login.js`.
+bundle: $(STAMP)
+	@mkdir -p dist
+	$(DENO) bundle --quiet --minify --output dist/codex-login.js main.ts
+
+# Permission-scoped single binaries for five targets + dist/SHA256SUMS (needs denort: see
+# README "Install"; set DENORT_BIN, TARGETS, CODEX_HOME_SCOPE; DRY_RUN=1 prints the commands).
+compile: $(STAMP)
+	DENO=$(DENO) bash tools/compile.sh
+
+# `deno install -g` of the bundle as `codex-login` with the same scoped permissions as
+# `make login`, into $(PREFIX)/bin (default ~/.deno/bin).
+PREFIX ?= $(HOME)/.deno
+install: bundle
+	@mkdir -p "$(PREFIX)/share/codex-login"
+	cp dist/codex-login.js "$(PREFIX)/share/codex-login/codex-login.js"
+	$(DENO) install --global --force --root "$(PREFIX)" --name codex-login $(LOGIN_PERMISSIONS) "$(PREFIX)/share/codex-login/codex-login.js"

@@ -10,6 +10,9 @@ import { ROOT } from "./helpers.ts";
 /** The entry point under test: main.ts, or `CODEX_LOGIN_ENTRY` (e.g. the bundle). */
 export const ENTRY = Deno.env.get("CODEX_LOGIN_ENTRY") ?? `${ROOT}main.ts`;
 
+/** A prefix for test names, so runs against the bundle are told apart from main.ts. */
+export const ON = Deno.env.get("CODEX_LOGIN_ENTRY") ? "[bundle] " : "";
+
 /** A running CLI process. */
 export interface CliProcess extends AsyncDisposable {
   child: Deno.ChildProcess;

@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { authFilePath, type ChatGptAuth, readAuthFile, saveAuthFile } from "../lib/auth_store.ts";
 import { startFakeIssuer } from "./fake_issuer.ts";
 import { ROOT, tempHome } from "./helpers.ts";
-import { ENTRY, spawnCli } from "./cli_process.ts";
+import { ENTRY, ON, spawnCli } from "./cli_process.ts";
 
-Deno.test("cli status: exit 0 and JSON facts when logged in, exit 1 when not", async () => {
+Deno.test(ON + "cli status: exit 0 and JSON facts when logged in, exit 1 when not", async () => {
   await using issuer = startFakeIssuer();
   await using h = await tempHome();
   await using none = spawnCli(["status", "--codex-home", h.home]);
@@ -27,19 +27,22 @@ Deno.test("cli status: exit 0 and JSON facts when logged in, exit 1 when not", a
   assert.ok(!b.stdout.includes(t.refresh_token) && !b.stdout.includes(t.id_token));
 });
 
-Deno.test("cli status: corrupt auth.json is exit 1 with the path, no stack trace", async () => {
-  await using h = await tempHome();
-  await Deno.mkdir(h.home);
-  await Deno.writeTextFile(authFilePath(h.home), "[1,2");
-  await using cli = spawnCli(["status", "--codex-home", h.home]);
-  const { code, stderr } = await cli.done();
-  assert.equal(code, 1);
-  assert.equal(stderr.trim().split("\n").length, 1);
-  assert.ok(stderr.includes(authFilePath(h.home)));
-  assert.equal(await Deno.readTextFile(authFilePath(h.home)), "[1,2");
-});
+Deno.test(
+  ON + "cli status: corrupt auth.json is exit 1 with the path, no stack trace",
+  async () => {
+    await using h = await tempHome();
+    await Deno.mkdir(h.home);
+    await Deno.writeTextFile(authFilePath(h.home), "[1,2");
+    await using cli = spawnCli(["status", "--codex-home", h.home]);
+    const { code, stderr } = await cli.done();
+    assert.equal(code, 1);
+    assert.equal(stderr.trim().split("\n").length, 1);
+    assert.ok(stderr.includes(authFilePath(h.home)));
+    assert.equal(await Deno.readTextFile(authFilePath(h.home)), "[1,2");
+  },
+);
 
-Deno.test("cli logout: revokes, removes, says so; not logged in exits 0", async () => {
+Deno.test(ON + "cli logout: revokes, removes, says so; not logged in exits 0", async () => {
   await using issuer = startFakeIssuer({ revoke: "500" });
   await using h = await tempHome();
   await saveAuthFile(h.home, {
@@ -60,7 +63,7 @@ Deno.test("cli logout: revokes, removes, says so; not logged in exits 0", async 
   assert.match(b.stderr, /Not logged in/);
 });
 
-Deno.test("cli refresh: invalid_grant exits 1 telling to sign in again", async () => {
+Deno.test(ON + "cli refresh: invalid_grant exits 1 telling to sign in again", async () => {
   await using issuer = startFakeIssuer({ refresh: "invalid_grant" });
   await using h = await tempHome();
   await saveAuthFile(h.home, {
@@ -75,47 +78,59 @@ Deno.test("cli refresh: invalid_grant exits 1 telling to sign in again", async (
   assert.match(stderr, /sign in again with `codex-login login`/);
 });
 
-Deno.test("cli refresh: two processes at once never lose the rotated refresh token", async () => {
-  await using issuer = startFakeIssuer({ tokenDelayMs: 150 });
-  await using h = await tempHome();
-  await saveAuthFile(h.home, {
-    auth_mode: "chatgpt",
-    OPENAI_API_KEY: null,
-    tokens: { ...issuer.issueTokens(), account_id: "" },
-    last_refresh: "",
-  });
-  const args = ["refresh", "--issuer", issuer.url, "--codex-home", h.home];
-  await using one = spawnCli(args);
-  await using two = spawnCli(args);
-  const [a, b] = await Promise.all([one.done(), two.done()]);
-  assert.equal(a.code, 0, a.stderr);
-  assert.equal(b.code, 0, b.stderr);
-  const refreshes = issuer.tokenRequests("refresh_token");
-  assert.equal(refreshes.length, 2);
-  assert.notEqual(refreshes[0].params.refresh_token, refreshes[1].params.refresh_token, "no reuse");
-  const auth = (await readAuthFile(h.home)) as ChatGptAuth;
-  assert.equal(issuer.refreshTokens.get(auth.tokens.refresh_token), true, "stored token is live");
-});
+Deno.test(
+  ON + "cli refresh: two processes at once never lose the rotated refresh token",
+  async () => {
+    await using issuer = startFakeIssuer({ tokenDelayMs: 150 });
+    await using h = await tempHome();
+    await saveAuthFile(h.home, {
+      auth_mode: "chatgpt",
+      OPENAI_API_KEY: null,
+      tokens: { ...issuer.issueTokens(), account_id: "" },
+      last_refresh: "",
+    });
+    const args = ["refresh", "--issuer", issuer.url, "--codex-home", h.home];
+    await using one = spawnCli(args);
+    await using two = spawnCli(args);
+    const [a, b] = await Promise.all([one.done(), two.done()]);
+    assert.equal(a.code, 0, a.stderr);
+    assert.equal(b.code, 0, b.stderr);
+    const refreshes = issuer.tokenRequests("refresh_token");
+    assert.equal(refreshes.length, 2);
+    assert.notEqual(
+      refreshes[0].params.refresh_token,
+      refreshes[1].params.refresh_token,
+      "no reuse",
+    );
+    const auth = (await readAuthFile(h.home)) as ChatGptAuth;
+    assert.equal(issuer.refreshTokens.get(auth.tokens.refresh_token), true, "stored token is live");
+  },
+);
 
-Deno.test("cli login --with-api-key from a pipe: saved, never echoed; bad input exit 1", async () => {
-  await using h = await tempHome();
-  const key = "sk-proj-pipedkey0123456789abcdef";
-  await using ok = spawnCli(["login", "--with-api-key", "--codex-home", h.home], {
-    stdin: `${key}\n`,
-  });
-  const a = await ok.done();
-  assert.equal(a.code, 0, a.stderr);
-  assert.ok(!a.stderr.includes(key) && !a.stdout.includes(key));
-  assert.deepEqual(await readAuthFile(h.home), { auth_mode: "apikey", OPENAI_API_KEY: key });
-  await using bad = spawnCli(["login", "--with-api-key", "--codex-home", h.home], { stdin: "\n" });
-  const b = await bad.done();
-  assert.equal(b.code, 1);
-  assert.match(b.stderr, /No API key was given/);
-  assert.equal((await readAuthFile(h.home))?.OPENAI_API_KEY, key);
-});
+Deno.test(
+  ON + "cli login --with-api-key from a pipe: saved, never echoed; bad input exit 1",
+  async () => {
+    await using h = await tempHome();
+    const key = "sk-proj-pipedkey0123456789abcdef";
+    await using ok = spawnCli(["login", "--with-api-key", "--codex-home", h.home], {
+      stdin: `${key}\n`,
+    });
+    const a = await ok.done();
+    assert.equal(a.code, 0, a.stderr);
+    assert.ok(!a.stderr.includes(key) && !a.stdout.includes(key));
+    assert.deepEqual(await readAuthFile(h.home), { auth_mode: "apikey", OPENAI_API_KEY: key });
+    await using bad = spawnCli(["login", "--with-api-key", "--codex-home", h.home], {
+      stdin: "\n",
+    });
+    const b = await bad.done();
+    assert.equal(b.code, 1);
+    assert.match(b.stderr, /No API key was given/);
+    assert.equal((await readAuthFile(h.home))?.OPENAI_API_KEY, key);
+  },
+);
 
 Deno.test({
-  name: "cli login --with-api-key on a terminal: prompts with echo off",
+  name: ON + "cli login --with-api-key on a terminal: prompts with echo off",
   ignore: !(await Deno.stat("/usr/bin/script").then(() => true, () => false)),
   async fn() {
     await using h = await tempHome();

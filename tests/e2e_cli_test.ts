@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { authFilePath, readAuthFile, saveAuthFile } from "../lib/auth_store.ts";
 import { startFakeIssuer } from "./fake_issuer.ts";
 import { browse, tempHome } from "./helpers.ts";
-import { spawnCli } from "./cli_process.ts";
+import { ON, spawnCli } from "./cli_process.ts";
 
 const URL_LINE = /^http:\/\/127\.0\.0\.1:\d+\/oauth\/authorize\?\S+$/;
 
@@ -22,39 +22,45 @@ function loginArgs(issuerUrl: string, home: string, extra: string[] = []): strin
   ];
 }
 
-Deno.test("cli: signs in, prints the URL alone on its line, exits 0, writes auth.json", async () => {
-  await using issuer = startFakeIssuer();
-  await using h = await tempHome();
-  await using cli = spawnCli(loginArgs(issuer.url, h.home));
-  await cli.waitFor(/Starting local login server on http:\/\/localhost:\d+$/);
-  const url = await cli.waitFor(URL_LINE);
-  const visits = await browse(url);
-  assert.equal(visits.at(-1)!.status, 200);
-  const { code, stderr } = await cli.done();
-  assert.equal(code, 0, stderr);
-  assert.match(stderr, /Successfully logged in as person@example.com/);
-  const auth = await readAuthFile(h.home);
-  assert.ok(auth?.auth_mode === "chatgpt" && auth.OPENAI_API_KEY === issuer.apiKeys[0]);
-  assert.ok(!stderr.includes(auth.tokens.refresh_token), "no token printed");
-  assert.ok(!stderr.includes(issuer.apiKeys[0]), "no API key printed");
-});
+Deno.test(
+  ON + "cli: signs in, prints the URL alone on its line, exits 0, writes auth.json",
+  async () => {
+    await using issuer = startFakeIssuer();
+    await using h = await tempHome();
+    await using cli = spawnCli(loginArgs(issuer.url, h.home));
+    await cli.waitFor(/Starting local login server on http:\/\/localhost:\d+$/);
+    const url = await cli.waitFor(URL_LINE);
+    const visits = await browse(url);
+    assert.equal(visits.at(-1)!.status, 200);
+    const { code, stderr } = await cli.done();
+    assert.equal(code, 0, stderr);
+    assert.match(stderr, /Successfully logged in as person@example.com/);
+    const auth = await readAuthFile(h.home);
+    assert.ok(auth?.auth_mode === "chatgpt" && auth.OPENAI_API_KEY === issuer.apiKeys[0]);
+    assert.ok(!stderr.includes(auth.tokens.refresh_token), "no token printed");
+    assert.ok(!stderr.includes(issuer.apiKeys[0]), "no API key printed");
+  },
+);
 
-Deno.test("cli: access_denied exits 1 with the OAuth error; previous auth.json kept", async () => {
-  await using issuer = startFakeIssuer({ authorize: "access_denied" });
-  await using h = await tempHome();
-  await saveAuthFile(h.home, { auth_mode: "apikey", OPENAI_API_KEY: "sk-keep-me-please" });
-  await using cli = spawnCli(loginArgs(issuer.url, h.home));
-  await browse(await cli.waitFor(URL_LINE));
-  const { code, stderr } = await cli.done();
-  assert.equal(code, 1);
-  assert.match(stderr, /^Error: Sign-in failed: the issuer answered access_denied/m);
-  assert.deepEqual(await readAuthFile(h.home), {
-    auth_mode: "apikey",
-    OPENAI_API_KEY: "sk-keep-me-please",
-  });
-});
+Deno.test(
+  ON + "cli: access_denied exits 1 with the OAuth error; previous auth.json kept",
+  async () => {
+    await using issuer = startFakeIssuer({ authorize: "access_denied" });
+    await using h = await tempHome();
+    await saveAuthFile(h.home, { auth_mode: "apikey", OPENAI_API_KEY: "sk-keep-me-please" });
+    await using cli = spawnCli(loginArgs(issuer.url, h.home));
+    await browse(await cli.waitFor(URL_LINE));
+    const { code, stderr } = await cli.done();
+    assert.equal(code, 1);
+    assert.match(stderr, /^Error: Sign-in failed: the issuer answered access_denied/m);
+    assert.deepEqual(await readAuthFile(h.home), {
+      auth_mode: "apikey",
+      OPENAI_API_KEY: "sk-keep-me-please",
+    });
+  },
+);
 
-Deno.test("cli: port in use exits 13 naming the port", async () => {
+Deno.test(ON + "cli: port in use exits 13 naming the port", async () => {
   const holder = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (holder.addr as Deno.NetAddr).port;
   try {
@@ -68,7 +74,7 @@ Deno.test("cli: port in use exits 13 naming the port", async () => {
   }
 });
 
-Deno.test("cli: Ctrl-C exits 130, releases the port, writes nothing", async () => {
+Deno.test(ON + "cli: Ctrl-C exits 130, releases the port, writes nothing", async () => {
   await using issuer = startFakeIssuer();
   await using h = await tempHome();
   await using cli = spawnCli(loginArgs(issuer.url, h.home));
@@ -83,7 +89,7 @@ Deno.test("cli: Ctrl-C exits 130, releases the port, writes nothing", async () =
   await assert.rejects(Deno.stat(authFilePath(h.home)), Deno.errors.NotFound);
 });
 
-Deno.test("cli: --timeout exits 124", async () => {
+Deno.test(ON + "cli: --timeout exits 124", async () => {
   await using issuer = startFakeIssuer();
   await using h = await tempHome();
   await using cli = spawnCli(loginArgs(issuer.url, h.home, ["--timeout", "1"]));
@@ -92,7 +98,7 @@ Deno.test("cli: --timeout exits 124", async () => {
   assert.match(stderr, /Timed out after 1 s/);
 });
 
-Deno.test("cli: usage errors exit 2 with one line, no stack trace", async () => {
+Deno.test(ON + "cli: usage errors exit 2 with one line, no stack trace", async () => {
   for (
     const args of [
       ["--bogus"],
@@ -112,7 +118,7 @@ Deno.test("cli: usage errors exit 2 with one line, no stack trace", async () => 
   }
 });
 
-Deno.test("cli: --help and --version", async () => {
+Deno.test(ON + "cli: --help and --version", async () => {
   await using help = spawnCli(["--help"]);
   const h = await help.done();
   assert.equal(h.code, 0);
@@ -126,31 +132,39 @@ Deno.test("cli: --help and --version", async () => {
   assert.equal(v.stdout.trim(), `codex-login ${config.version}`);
 });
 
-Deno.test("cli: with only --allow-net --allow-write it explains what else it needs", async () => {
-  await using h = await tempHome();
-  await using noEnv = spawnCli(["--no-browser"], { permissions: ["--allow-net", "--allow-write"] });
-  const a = await noEnv.done();
-  assert.equal(a.code, 2);
-  assert.match(a.stderr, /--allow-env=CODEX_HOME,HOME|--codex-home/);
-  assert.equal(a.stderr.trim().split("\n").length, 1, a.stderr);
+Deno.test(
+  ON + "cli: with only --allow-net --allow-write it explains what else it needs",
+  async () => {
+    await using h = await tempHome();
+    await using noEnv = spawnCli(["--no-browser"], {
+      permissions: ["--allow-net", "--allow-write"],
+    });
+    const a = await noEnv.done();
+    assert.equal(a.code, 2);
+    assert.match(a.stderr, /--allow-env=CODEX_HOME,HOME|--codex-home/);
+    assert.equal(a.stderr.trim().split("\n").length, 1, a.stderr);
 
-  await using noRead = spawnCli(["--no-browser", "--codex-home", h.home], {
-    permissions: ["--allow-net", "--allow-write"],
-  });
-  const b = await noRead.done();
-  assert.equal(b.code, 2);
-  assert.match(b.stderr, new RegExp(`--allow-read=${h.home}`));
-  assert.equal(b.stderr.trim().split("\n").length, 1, b.stderr);
-});
+    await using noRead = spawnCli(["--no-browser", "--codex-home", h.home], {
+      permissions: ["--allow-net", "--allow-write"],
+    });
+    const b = await noRead.done();
+    assert.equal(b.code, 2);
+    assert.match(b.stderr, new RegExp(`--allow-read=${h.home}`));
+    assert.equal(b.stderr.trim().split("\n").length, 1, b.stderr);
+  },
+);
 
-Deno.test("cli: with only --allow-net --allow-write plus read, the full sign-in works", async () => {
-  await using issuer = startFakeIssuer();
-  await using h = await tempHome();
-  await using cli = spawnCli(loginArgs(issuer.url, h.home), {
-    permissions: ["--allow-net", "--allow-write", `--allow-read=${h.home}`],
-  });
-  await browse(await cli.waitFor(URL_LINE));
-  const { code, stderr } = await cli.done();
-  assert.equal(code, 0, stderr);
-  assert.ok(await readAuthFile(h.home));
-});
+Deno.test(
+  ON + "cli: with only --allow-net --allow-write plus read, the full sign-in works",
+  async () => {
+    await using issuer = startFakeIssuer();
+    await using h = await tempHome();
+    await using cli = spawnCli(loginArgs(issuer.url, h.home), {
+      permissions: ["--allow-net", "--allow-write", `--allow-read=${h.home}`],
+    });
+    await browse(await cli.waitFor(URL_LINE));
+    const { code, stderr } = await cli.done();
+    assert.equal(code, 0, stderr);
+    assert.ok(await readAuthFile(h.home));
+  },
+);

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readAuthFile } from "../lib/auth_store.ts";
 import { startFakeIssuer } from "./fake_issuer.ts";
 import { browse, tempHome } from "./helpers.ts";
-import { spawnCli } from "./cli_process.ts";
+import { ON, spawnCli } from "./cli_process.ts";
 
 const URL_LINE = /^http:\/\/127\.0\.0\.1:\d+\/oauth\/authorize\?\S+$/;
 
@@ -13,7 +13,7 @@ function freePort(): number {
   return port;
 }
 
-Deno.test("cli --paste: the address pasted on stdin completes the sign-in", async () => {
+Deno.test(ON + "cli --paste: the address pasted on stdin completes the sign-in", async () => {
   await using issuer = startFakeIssuer();
   await using h = await tempHome();
   await using cli = spawnCli([
@@ -44,29 +44,32 @@ Deno.test("cli --paste: the address pasted on stdin completes the sign-in", asyn
   assert.ok(await readAuthFile(h.home));
 });
 
-Deno.test("cli --device-auth: shows the code, waits with plain lines off a terminal, exits 0", async () => {
-  await using issuer = startFakeIssuer({ deviceApproveAfterPolls: 3 });
-  await using h = await tempHome();
-  await using cli = spawnCli([
-    "login",
-    "--device-auth",
-    "--issuer",
-    issuer.url,
-    "--api-base",
-    issuer.url,
-    "--codex-home",
-    h.home,
-  ]);
-  const { code, stderr } = await cli.done();
-  assert.equal(code, 0, stderr);
-  assert.match(stderr, new RegExp(`^    ${issuer.url}/codex/device$`, "m"));
-  assert.match(stderr, /^ {4}ABCD-2345$/m);
-  assert.match(stderr, /Waiting for the code to be entered \(1[45]:\d\d left\)/);
-  assert.ok(!stderr.includes("\r"), "no terminal redraws when stderr is not a terminal");
-  assert.ok(await readAuthFile(h.home));
-});
+Deno.test(
+  ON + "cli --device-auth: shows the code, waits with plain lines off a terminal, exits 0",
+  async () => {
+    await using issuer = startFakeIssuer({ deviceApproveAfterPolls: 3 });
+    await using h = await tempHome();
+    await using cli = spawnCli([
+      "login",
+      "--device-auth",
+      "--issuer",
+      issuer.url,
+      "--api-base",
+      issuer.url,
+      "--codex-home",
+      h.home,
+    ]);
+    const { code, stderr } = await cli.done();
+    assert.equal(code, 0, stderr);
+    assert.match(stderr, new RegExp(`^    ${issuer.url}/codex/device$`, "m"));
+    assert.match(stderr, /^ {4}ABCD-2345$/m);
+    assert.match(stderr, /Waiting for the code to be entered \(1[45]:\d\d left\)/);
+    assert.ok(!stderr.includes("\r"), "no terminal redraws when stderr is not a terminal");
+    assert.ok(await readAuthFile(h.home));
+  },
+);
 
-Deno.test("cli --device-auth --timeout: exit 124", async () => {
+Deno.test(ON + "cli --device-auth --timeout: exit 124", async () => {
   await using issuer = startFakeIssuer({ deviceApproveAfterPolls: Infinity });
   await using h = await tempHome();
   await using cli = spawnCli([
@@ -83,31 +86,34 @@ Deno.test("cli --device-auth --timeout: exit 124", async () => {
   assert.equal(code, 124, stderr);
 });
 
-Deno.test("cli: a second login on the same port cancels the first, which exits 130", async () => {
-  await using issuer = startFakeIssuer();
-  await using h = await tempHome();
-  const port = String(freePort());
-  const args = [
-    "login",
-    "--no-browser",
-    "--port",
-    port,
-    "--issuer",
-    issuer.url,
-    "--api-base",
-    issuer.url,
-    "--codex-home",
-    h.home,
-  ];
-  await using first = spawnCli(args);
-  await first.waitFor(URL_LINE);
-  await using second = spawnCli(args);
-  const a = await first.done();
-  assert.equal(a.code, 130, a.stderr);
-  assert.match(a.stderr, /cancelled by a newer login/);
-  const url = await second.waitFor(URL_LINE);
-  await browse(url);
-  const b = await second.done();
-  assert.equal(b.code, 0, b.stderr);
-  assert.match(b.stderr, /Stopped an earlier codex-login/);
-});
+Deno.test(
+  ON + "cli: a second login on the same port cancels the first, which exits 130",
+  async () => {
+    await using issuer = startFakeIssuer();
+    await using h = await tempHome();
+    const port = String(freePort());
+    const args = [
+      "login",
+      "--no-browser",
+      "--port",
+      port,
+      "--issuer",
+      issuer.url,
+      "--api-base",
+      issuer.url,
+      "--codex-home",
+      h.home,
+    ];
+    await using first = spawnCli(args);
+    await first.waitFor(URL_LINE);
+    await using second = spawnCli(args);
+    const a = await first.done();
+    assert.equal(a.code, 130, a.stderr);
+    assert.match(a.stderr, /cancelled by a newer login/);
+    const url = await second.waitFor(URL_LINE);
+    await browse(url);
+    const b = await second.done();
+    assert.equal(b.code, 0, b.stderr);
+    assert.match(b.stderr, /Stopped an earlier codex-login/);
+  },
+);

@@ -21,6 +21,15 @@ NO_COLOR=1 "$DENO" test \
   "$@" "${other_tests[@]}" 2>&1 | tee -a "$log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 
+# The end-to-end CLI tests again, against the single-file bundle (make bundle).
+if [ -f dist/codex-login.js ]; then
+  CODEX_LOGIN_ENTRY="$PWD/dist/codex-login.js" NO_COLOR=1 "$DENO" test \
+    --allow-net=127.0.0.1,localhost,[::1] \
+    --allow-read --allow-write --allow-env --allow-run \
+    "$@" tests/e2e_cli_test.ts tests/e2e_remote_test.ts tests/e2e_account_test.ts 2>&1 | tee -a "$log"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+fi
+
 if [ "${#browser_tests[@]}" -gt 0 ]; then
   NO_COLOR=1 "$DENO" test --allow-all "$@" "${browser_tests[@]}" 2>&1 | tee -a "$log"
   [ "${PIPESTATUS[0]}" -eq 0 ] || status=1

@@ -1,0 +1,95 @@
+import assert from "node:assert/strict";
+import { ROOT } from "./helpers.ts";
+
+async function run(cmd: string, args: string[], env: Record<string, string> = {}) {
+  const out = await new Deno.Command(cmd, {
+    args,
+    cwd: ROOT,
+    env: { DENO: Deno.execPath(), NO_COLOR: "1", ...env },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+const { default: config } = await import("../deno.json", { with: { type: "json" } });
+
+Deno.test("make compile: five targets, versioned names, scoped permissions, pages embedded", async () => {
+  const { code, stdout } = await run("bash", ["tools/compile.sh"], {
+    DRY_RUN: "1",
+    CODEX_HOME_SCOPE: "/home/u/.codex",
+  });
+  assert.equal(code, 0);
+  const lines = stdout.trim().split("\n");
+  const targets = [
+    "x86_64-unknown-linux-gnu",
+    "aarch64-unknown-linux-gnu",
+    "x86_64-apple-darwin",
+    "aarch64-apple-darwin",
+    "x86_64-pc-windows-msvc",
+  ];
+  assert.equal(lines.length, targets.length);
+  for (const [i, target] of targets.entries()) {
+    const line = lines[i];
+    const exe = target.includes("windows") ? ".exe" : "";
+    assert.ok(line.includes(` compile `), line);
+    assert.ok(line.includes(`--target ${target} `), line);
+    assert.ok(line.includes(`--output dist/codex-login-${config.version}-${target}${exe} `), line);
+    assert.ok(
+      line.includes(
+        "--allow-net=127.0.0.1:1455,127.0.0.1:1457,[::1]:1455,[::1]:1457,auth.openai.com,api.openai.com",
+      ),
+    );
+    assert.ok(line.includes("--allow-read=/home/u/.codex --allow-write=/home/u/.codex"));
+    assert.ok(line.includes("--allow-env=CODEX_HOME,HOME,USERPROFILE,BROWSER,WSL_DISTRO_NAME"));
+    assert.ok(line.includes("--allow-run=xdg-open,open,wslview,rundll32.exe,rundll32"));
+    assert.ok(!/--allow-all|-A\b|--allow-sys|--allow-ffi/.test(line), line);
+    assert.ok(line.endsWith(" main.ts"));
+  }
+});
+
+Deno.test("make compile: DENORT_BIN builds only this machine's target", async () => {
+  const { stdout } = await run("bash", ["tools/compile.sh"], {
+    DRY_RUN: "1",
+    DENORT_BIN: "/opt/denort",
+  });
+  assert.equal(stdout.trim().split("\n").length, 1);
+});
+
+Deno.test("make compile without denort: one clear line, no stack of errors", async () => {
+  const { code, stderr } = await run("bash", ["tools/compile.sh"], {
+    TARGETS: "x86_64-unknown-linux-gnu",
+    CODEX_HOME_SCOPE: "/tmp/none",
+  });
+  if (code === 0) return; // a machine that can reach denort built it for real
+  const lines = stderr.trim().split("\n");
+  assert.equal(lines.length, 1, stderr);
+  assert.match(lines[0], /^make compile: deno compile needs the denort runtime .*DENORT_BIN/);
+});
+
+Deno.test({
+  name: "bundle: one file that runs with only --allow-net --allow-write",
+  ignore: !(() => {
+    try {
+      Deno.statSync(`${ROOT}dist/codex-login.js`);
+      return true;
+    } catch {
+      return false;
+    }
+  })(),
+  async fn() {
+    const bundle = await Deno.readTextFile(`${ROOT}dist/codex-login.js`);
+    assert.ok(!/from\s*["']\.\.?\//.test(bundle), "no relative imports left");
+    assert.ok(bundle.includes("You are signed in"), "pages are inlined");
+    const { code, stdout } = await run(Deno.execPath(), [
+      "run",
+      "--allow-net",
+      "--allow-write",
+      "dist/codex-login.js",
+      "--version",
+    ]);
+    assert.equal(code, 0);
+    assert.equal(stdout.trim(), `codex-login ${config.version}`);
+  },
+});
