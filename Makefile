@@ -8,13 +8,18 @@ export DENO_NO_UPDATE_CHECK := 1
 CODEX_HOME ?= $(HOME)/.codex
 ARGS ?=
 
+# The browser openers present on this machine (Deno warns about absent ones).
+comma := ,
+OPENER_CANDIDATES := $(if $(filter Darwin,$(shell uname -s)),open,xdg-open wslview rundll32.exe)
+OPENERS := $(subst $() ,$(comma),$(strip $(foreach c,$(OPENER_CANDIDATES),$(if $(shell command -v $(c) 2>/dev/null),$(c)))))
+
 # Least privilege for a real sign-in: the loopback ports, the issuer and API hosts, the
 # codex home, the env names read, and the browser openers.
 LOGIN_PERMISSIONS := \
   --allow-net=127.0.0.1:1455,127.0.0.1:1457,[::1]:1455,[::1]:1457,auth.openai.com,api.openai.com \
   --allow-read=$(CODEX_HOME) --allow-write=$(CODEX_HOME) \
   --allow-env=CODEX_HOME,HOME,USERPROFILE,BROWSER,WSL_DISTRO_NAME \
-  --allow-run=xdg-open,open,wslview,rundll32.exe,rundll32
+  $(if $(OPENERS),--allow-run=$(OPENERS))
 
 .PHONY: toolchain login test check fmt demo chromium bundle compile install
 

@@ -35,18 +35,26 @@ if [ -n "$SCOPE" ]; then
 else
   FILES=(--allow-read --allow-write)
 fi
-PERMISSIONS=(
-  --allow-net=127.0.0.1:1455,127.0.0.1:1457,[::1]:1455,[::1]:1457,auth.openai.com,api.openai.com
-  "${FILES[@]}"
-  --allow-env=CODEX_HOME,HOME,USERPROFILE,BROWSER,WSL_DISTRO_NAME
-  --allow-run=xdg-open,open,wslview,rundll32.exe,rundll32
-)
+# The browser openers each platform uses (see lib/browser.ts).
+openers() {
+  case "$1" in
+    *linux*) echo xdg-open,wslview,rundll32.exe ;;
+    *apple*) echo open ;;
+    *windows*) echo rundll32 ;;
+  esac
+}
 
 mkdir -p dist
 outputs=()
 for target in $TARGETS; do
   out="dist/codex-login-${VERSION}-${target}"
   case "$target" in *windows*) out="${out}.exe" ;; esac
+  PERMISSIONS=(
+    --allow-net=127.0.0.1:1455,127.0.0.1:1457,[::1]:1455,[::1]:1457,auth.openai.com,api.openai.com
+    "${FILES[@]}"
+    --allow-env=CODEX_HOME,HOME,USERPROFILE,BROWSER,WSL_DISTRO_NAME
+    --allow-run="$(openers "$target")"
+  )
   cmd=("$DENO" compile --quiet --target "$target" --output "$out" "${PERMISSIONS[@]}" main.ts)
   echo "${cmd[*]}"
   [ "${DRY_RUN:-}" = 1 ] && continue
