@@ -21,7 +21,7 @@ LOGIN_PERMISSIONS := \
   --allow-env=CODEX_HOME,HOME,USERPROFILE,BROWSER,WSL_DISTRO_NAME \
   $(if $(OPENERS),--allow-run=$(OPENERS))
 
-.PHONY: toolchain login test check fmt demo chromium bundle compile install
+.PHONY: toolchain login test check fmt demo chromium bundle compile install bench
 
 # The pinned Deno and dev tools from package-lock.json (npm ci), installed when missing.
 $(STAMP): package.json package-lock.json
@@ -54,6 +54,10 @@ fmt: $(STAMP)
 
 test: check bundle
 	bash tools/run_tests.sh
+
+# Benchmarks (separate from the tests): prints each figure against its target.
+bench: $(STAMP)
+	$(DENO) run --allow-net=127.0.0.1,localhost --allow-read --allow-write --allow-env --allow-run tools/bench.ts
 
 # One self-contained JavaScript file (pages inlined by the text imports). Runs with
 # `deno run --allow-net --allow-write dist/codex-login.js`.

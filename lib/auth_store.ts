@@ -6,7 +6,6 @@
  * @module
  */
 
-import { posix, win32 } from "node:path";
 import { ExitCode, LoginError } from "./errors.ts";
 import { isJsonObject } from "./jwt.ts";
 
@@ -76,11 +75,17 @@ export function resolveCodexHome(options: {
       { exitCode: ExitCode.Usage },
     );
   }
-  return pathApi(options.platform).join(home, ".codex");
+  return joinPath(options.platform, home, ".codex");
 }
 
-function pathApi(platform: Platform): typeof posix {
-  return platform === "windows" ? win32 : posix;
+/**
+ * Join a directory and a name with the platform's separator (no `node:path`: loading the
+ * Node compatibility layer costs start-up time).
+ */
+export function joinPath(platform: Platform, dir: string, name: string): string {
+  const windows = platform === "windows";
+  const trimmed = dir.replace(windows ? /[\\/]+$/ : /\/+$/, "");
+  return `${trimmed}${windows ? "\\" : "/"}${name}`;
 }
 
 function currentPlatform(): Platform {
@@ -89,7 +94,7 @@ function currentPlatform(): Platform {
 
 /** `{codexHome}/auth.json`. */
 export function authFilePath(codexHome: string, platform: Platform = currentPlatform()): string {
-  return pathApi(platform).join(codexHome, "auth.json");
+  return joinPath(platform, codexHome, "auth.json");
 }
 
 /** auth.json exists but cannot be used: not JSON, wrong shape, a directory, unreadable. */

@@ -140,7 +140,8 @@ export async function startLogin(options: LoginOptions): Promise<LoginSession> {
   });
   const apiBase = options.apiBase ?? defaultApiBase(issuer);
   const platformUrl = options.platformUrl ?? defaultPlatformUrl(issuer);
-  const pkce = await generatePkce();
+  // Web Crypto's first digest and the bind both take a few ms: overlap them.
+  const pkcePromise = generatePkce();
   const state = generateState();
   const abort = new AbortController();
 
@@ -174,14 +175,12 @@ export async function startLogin(options: LoginOptions): Promise<LoginSession> {
     retryMs: options.bindRetryMs,
   });
   const port = servers.port;
+  const pkce = await pkcePromise;
   for (const host of ["localhost", "127.0.0.1", "[::1]"]) allowedHosts.add(`${host}:${port}`);
   const redirectUri = `http://localhost:${port}/auth/callback`;
   const authUrl = client.authorizeUrl({ redirectUri, codeChallenge: pkce.challenge, state });
-  try {
-    await writeCancelSecret(options.codexHome, port, cancelSecret);
-  } catch {
-    // Without the secret file a newer login cannot take over; everything else still works.
-  }
+  // Off the critical path; without the file a newer login cannot take over, nothing else.
+  const secretWritten = writeCancelSecret(options.codexHome, port, cancelSecret).catch(() => {});
 
   const timers = new Set<ReturnType<typeof setTimeout>>();
   const later = (ms: number, fn: () => void) => {
@@ -201,6 +200,7 @@ export async function startLogin(options: LoginOptions): Promise<LoginSession> {
     options.signal?.removeEventListener("abort", onAbort);
     await Promise.allSettled(tasks);
     await servers.shutdown();
+    await secretWritten;
     await removeCancelSecret(options.codexHome, port, cancelSecret);
     if (value instanceof LoginError) rejectResult(value);
     else resolveResult(value);

@@ -3,6 +3,7 @@ import {
   type AuthData,
   AuthFileError,
   authFilePath,
+  joinPath,
   readAuthFile,
   resolveCodexHome,
   saveAuthFile,
@@ -40,6 +41,14 @@ Deno.test("codex home: flag, then $CODEX_HOME, then ~/.codex (USERPROFILE on Win
     () => resolveCodexHome({ env: env({}), platform: "linux" }),
     (e: unknown) => e instanceof LoginError && e.exitCode === 2 && /--codex-home/.test(e.message),
   );
+});
+
+Deno.test("paths join with the platform's separator", () => {
+  assert.equal(joinPath("linux", "/home/me/", ".codex"), "/home/me/.codex");
+  assert.equal(joinPath("linux", "/", "auth.json"), "/auth.json");
+  assert.equal(joinPath("darwin", "rel/dir", "auth.json"), "rel/dir/auth.json");
+  assert.equal(joinPath("windows", "C:\\Users\\me\\", ".codex"), "C:\\Users\\me\\.codex");
+  assert.equal(joinPath("windows", "D:/x", "auth.json"), "D:/x\\auth.json");
 });
 
 Deno.test("write then read round-trips, 2-space JSON, file 0600, home created 0700", async () => {

@@ -1,0 +1,84 @@
+/**
+ * Load: while a real login process waits, 20,000 junk requests over 64 keep-alive
+ * connections plus 200 idle connections held open. Every request is answered, the real
+ * callback still completes quickly, memory stays bounded, and the process exits cleanly.
+ * Loopback only; bounded in count and time.
+ */
+import assert from "node:assert/strict";
+import { readAuthFile } from "../lib/auth_store.ts";
+import { startFakeIssuer } from "./fake_issuer.ts";
+import { tempHome } from "./helpers.ts";
+import { spawnCli } from "./cli_process.ts";
+import { memoryOf, runLoad } from "./load_client.ts";
+
+Deno.test("load: 20k junk requests + 200 idle connections; callback fast; bounded memory; clean exit", async () => {
+  await using issuer = startFakeIssuer();
+  await using h = await tempHome();
+  await using cli = spawnCli([
+    "--no-browser",
+    "--port",
+    "0",
+    "--issuer",
+    issuer.url,
+    "--codex-home",
+    h.home,
+    "--api-base",
+    issuer.url,
+  ]);
+  const listening = await cli.waitFor(/^Starting local login server on http:\/\/localhost:\d+$/);
+  const port = Number(/:(\d+)$/.exec(listening)![1]);
+  const authUrl = await cli.waitFor(/^http:\/\/127\.0\.0\.1:\d+\/oauth\/authorize\?/);
+  const host = `localhost:${port}`;
+  const before = await memoryOf(cli.child.pid);
+
+  const idle: Deno.Conn[] = [];
+  for (let i = 0; i < 200; i++) idle.push(await Deno.connect({ hostname: "127.0.0.1", port }));
+
+  const junk = await runLoad({ port, host, total: 20_000, workers: 64, deadlineMs: 60_000 });
+  assert.equal(junk.answered, 20_000, JSON.stringify(junk));
+  assert.equal(junk.failed, 0);
+  assert.deepEqual(Object.keys(junk.statuses), ["404"]);
+  console.error(`junk: ${Math.round(20_000 / (junk.elapsedMs / 1000))} requests/s`);
+  const during = await memoryOf(cli.child.pid);
+
+  // The real callback, while junk keeps coming.
+  const stop = new AbortController();
+  const background = runLoad({
+    port,
+    host,
+    total: 1_000_000,
+    workers: 32,
+    deadlineMs: 20_000,
+    signal: stop.signal,
+  });
+  const authorize = await fetch(authUrl, { redirect: "manual" });
+  await authorize.body?.cancel();
+  const callback = new URL(authorize.headers.get("location")!);
+  const started = performance.now();
+  const response = await fetch(`http://127.0.0.1:${port}${callback.pathname}${callback.search}`, {
+    redirect: "manual",
+    headers: { host },
+  });
+  await response.body?.cancel();
+  const callbackMs = performance.now() - started;
+  stop.abort();
+  await background;
+  assert.equal(response.status, 302);
+  console.error(`callback under load: ${callbackMs.toFixed(1)} ms`);
+  assert.ok(callbackMs < 100, `callback took ${callbackMs} ms`);
+
+  const exitStarted = performance.now();
+  const { code, stderr } = await cli.done();
+  assert.equal(code, 0, stderr);
+  assert.ok(performance.now() - exitStarted < 6000, "idle connections did not hold the exit");
+  assert.ok(await readAuthFile(h.home));
+  for (const c of idle) {
+    assert.equal(await c.read(new Uint8Array(8)).catch(() => null), null, "idle connection closed");
+    c.close();
+  }
+  if (before && during) {
+    console.error(`memory: ${before.rssKb} kB before, peak ${during.peakKb} kB under load`);
+    assert.ok(during.peakKb < 200 * 1024, `peak RSS ${during.peakKb} kB`);
+    assert.ok(during.rssKb - before.rssKb < 64 * 1024, "RSS grew by less than 64 MB");
+  }
+});

@@ -1,0 +1,232 @@
+/**
+ * `make bench`: times the real program on this machine and prints each figure against
+ * its target. Separate from the tests; loopback only (a fake issuer on 127.0.0.1).
+ *
+ * - ready: from spawning `deno run main.ts login` to the authorize URL printed and the port
+ *   accepting connections (warm Deno cache), median of RUNS runs; the floor is an empty
+ *   `deno run` measured the same way.
+ * - RSS: resident memory of that process while it waits.
+ * - callback overhead: callback round trip minus the time spent waiting for the issuer.
+ * - junk requests/s: 20,000 requests over 64 keep-alive connections to a waiting login.
+ *
+ * @module
+ */
+
+import { saveAuthFile } from "../lib/auth_store.ts";
+import { startLogin } from "../lib/login_server.ts";
+import { startFakeIssuer } from "../tests/fake_issuer.ts";
+import { memoryOf, runLoad } from "../tests/load_client.ts";
+
+const RUNS = Number(Deno.env.get("RUNS") ?? "20");
+const ROOT = new URL("..", import.meta.url).pathname;
+const DENO = Deno.execPath();
+
+function stats(values: number[]): { median: number; min: number; max: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  return { median, min: sorted[0], max: sorted.at(-1)! };
+}
+
+function line(name: string, values: number[], unit: string, target: string, ok: boolean): void {
+  const s = stats(values);
+  const f = (n: number) => (n >= 100 ? n.toFixed(0) : n.toFixed(2));
+  console.log(
+    `${name.padEnd(28)} median ${f(s.median)} ${unit} (min ${f(s.min)}, max ${
+      f(s.max)
+    }, n=${values.length})  target ${target}  ${ok ? "MET" : "MISSED"}`,
+  );
+}
+
+async function portAccepts(port: number): Promise<boolean> {
+  try {
+    (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Spawn a login and resolve when it printed the URL and its port accepts. */
+async function timeReady(issuerUrl: string, home: string, entry = `${ROOT}main.ts`) {
+  const started = performance.now();
+  const child = new Deno.Command(DENO, {
+    args: [
+      "run",
+      "--quiet",
+      "--allow-net=127.0.0.1",
+      `--allow-read=${home}`,
+      `--allow-write=${home}`,
+      entry,
+      "login",
+      "--no-browser",
+      "--port",
+      "0",
+      "--issuer",
+      issuerUrl,
+      "--codex-home",
+      home,
+    ],
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+    env: { DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },
+  }).spawn();
+  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  let port = 0;
+  while (true) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`login exited early:\n${text}`);
+    text += value;
+    port = Number(/localhost:(\d+)\n/.exec(text)?.[1] ?? 0);
+    if (port && /\/oauth\/authorize\?\S+\n/.test(text)) break;
+  }
+  while (!(await portAccepts(port))) await new Promise((r) => setTimeout(r, 1));
+  const readyMs = performance.now() - started;
+  await new Promise((r) => setTimeout(r, 200));
+  const memory = await memoryOf(child.pid);
+  return {
+    readyMs,
+    port,
+    memory,
+    async stop() {
+      child.kill("SIGINT");
+      await child.status;
+      await reader.cancel().catch(() => {});
+    },
+  };
+}
+
+/** An empty program that listens on a port: Deno's own floor for time and memory. */
+async function timeEmptyDeno(): Promise<{ ms: number; rssKb?: number }> {
+  const file = await Deno.makeTempFile({ suffix: ".ts" });
+  await Deno.writeTextFile(
+    file,
+    "const l = Deno.listen({ hostname: '127.0.0.1', port: 0 }); console.error('ready');\n" +
+      "setTimeout(() => l.close(), 400);\n",
+  );
+  const started = performance.now();
+  const child = new Deno.Command(DENO, {
+    args: ["run", "--quiet", "--allow-net=127.0.0.1", file],
+    stderr: "piped",
+  }).spawn();
+  const reader = child.stderr.getReader();
+  await reader.read();
+  const ms = performance.now() - started;
+  await new Promise((r) => setTimeout(r, 200));
+  const memory = await memoryOf(child.pid);
+  await child.status;
+  reader.releaseLock();
+  await child.stderr.cancel().catch(() => {});
+  await Deno.remove(file);
+  return { ms, rssKb: memory?.rssKb };
+}
+
+await using issuer = startFakeIssuer();
+const dir = await Deno.makeTempDir({ prefix: "codex-login-bench-" });
+console.log(
+  `codex-login benchmark: ${RUNS} runs, Deno ${Deno.version.deno}, ${navigator.hardwareConcurrency} cores`,
+);
+
+// Warm the module cache once.
+await (await timeReady(issuer.url, `${dir}/warm`)).stop();
+
+const bundle = `${ROOT}dist/codex-login.js`;
+const haveBundle = await Deno.stat(bundle).then(() => true, () => false);
+const ready: number[] = [];
+const readyBundle: number[] = [];
+const rss: number[] = [];
+const floor: number[] = [];
+const floorRss: number[] = [];
+for (let i = 0; i < RUNS; i++) {
+  const empty = await timeEmptyDeno();
+  floor.push(empty.ms);
+  if (empty.rssKb) floorRss.push(empty.rssKb / 1024);
+  const run = await timeReady(issuer.url, `${dir}/r${i}`);
+  ready.push(run.readyMs);
+  if (run.memory) rss.push(run.memory.rssKb / 1024);
+  await run.stop();
+  if (haveBundle) {
+    const b = await timeReady(issuer.url, `${dir}/b${i}`, bundle);
+    readyBundle.push(b.readyMs);
+    await b.stop();
+  }
+}
+
+// Callback handling overhead, in-process: round trip minus time spent on the issuer.
+const overhead: number[] = [];
+const saveMs: number[] = [];
+for (let i = 0; i < RUNS; i++) {
+  let issuerMs = 0;
+  const timedFetch: typeof fetch = async (input, init) => {
+    const t = performance.now();
+    const r = await fetch(input, init);
+    const body = await r.arrayBuffer();
+    issuerMs += performance.now() - t;
+    return new Response(body, { status: r.status, headers: r.headers });
+  };
+  const session = await startLogin({
+    codexHome: `${dir}/c${i}`,
+    issuer: issuer.url,
+    apiBase: "http://127.0.0.1:9",
+    port: 0,
+    log: () => {},
+    fetch: timedFetch,
+    successGraceMs: 0,
+  });
+  const authorize = await fetch(session.authUrl, { redirect: "manual" });
+  await authorize.body?.cancel();
+  const callback = new URL(authorize.headers.get("location")!);
+  const t = performance.now();
+  const response = await fetch(
+    `http://127.0.0.1:${session.port}${callback.pathname}${callback.search}`,
+    {
+      redirect: "manual",
+      headers: { host: `localhost:${session.port}` },
+    },
+  );
+  await response.body?.cancel();
+  overhead.push(performance.now() - t - issuerMs);
+  await session.result;
+  const s = performance.now();
+  await saveAuthFile(`${dir}/c${i}`, {
+    auth_mode: "apikey",
+    OPENAI_API_KEY: "sk-bench-0123456789abcdef",
+  });
+  saveMs.push(performance.now() - s);
+}
+
+// Junk requests per second against a waiting login process.
+const throughput: number[] = [];
+for (let i = 0; i < 3; i++) {
+  const run = await timeReady(issuer.url, `${dir}/j${i}`);
+  const report = await runLoad({
+    port: run.port,
+    host: `localhost:${run.port}`,
+    total: 20_000,
+    workers: 64,
+    deadlineMs: 60_000,
+  });
+  throughput.push(report.answered / (report.elapsedMs / 1000));
+  await run.stop();
+}
+
+console.log();
+line("ready (URL printed + port)", ready, "ms", "<= 35 ms", stats(ready).median <= 35);
+if (haveBundle) {
+  line(
+    "  same, bundle (make bundle)",
+    readyBundle,
+    "ms",
+    "<= 35 ms",
+    stats(readyBundle).median <= 35,
+  );
+}
+line("  floor: deno run, listen", floor, "ms", "(reference)", true);
+line("RSS while waiting", rss, "MB", "<= 40 MB", stats(rss).median <= 40);
+line("  floor: deno run, listen", floorRss, "MB", "(reference)", true);
+line("callback overhead", overhead, "ms", "<= 2 ms", stats(overhead).median <= 2);
+line("  of which auth.json save", saveMs, "ms", "(reference)", true);
+line("junk requests/s", throughput, "req/s", ">= 10000", stats(throughput).median >= 10_000);
+await Deno.remove(dir, { recursive: true });
