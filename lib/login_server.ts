@@ -437,6 +437,10 @@ export async function startLogin(options: LoginOptions): Promise<LoginSession> {
   }
 
   log(`Starting local login server on http://localhost:${port}`);
+  log("If your browser did not open, navigate to this URL to authenticate:");
+  log("");
+  log(authUrl);
+  log("");
   if (options.openBrowser) {
     let opened = false;
     try {
@@ -444,12 +448,8 @@ export async function startLogin(options: LoginOptions): Promise<LoginSession> {
     } catch {
       opened = false;
     }
-    if (!opened) log("Could not open a browser here (that is fine): open the URL below yourself.");
+    if (!opened) log("Could not open a browser here (that is fine): open the URL above yourself.");
   }
-  log("If your browser did not open, navigate to this URL to authenticate:");
-  log("");
-  log(authUrl);
-  log("");
-
+  await secretWritten;
   return { authUrl, port, redirectUri, result, cancel, submitRedirect };
 }

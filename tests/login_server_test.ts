@@ -328,3 +328,19 @@ Deno.test("credits: a failing redemption is printed, never fatal", async () => {
   assert.match(f.logs.text(), /Credit redemption request failed/);
   assert.ok(!/eyJ/.test(f.logs.text()), "no token in the log");
 });
+
+Deno.test("the browser opener gets the authorize URL; a failure is only a note after the URL", async () => {
+  const opened: string[] = [];
+  await using f = await fixture({}, {
+    openBrowser: (url) => {
+      opened.push(url);
+      return Promise.reject(new Error("no display"));
+    },
+  });
+  assert.deepEqual(opened, [f.session.authUrl]);
+  const lines = f.logs.lines;
+  const urlLine = lines.indexOf(f.session.authUrl);
+  assert.ok(urlLine > 0, "URL alone on its own line");
+  const note = lines.findIndex((l) => /Could not open a browser/.test(l));
+  assert.ok(note > urlLine, "the note comes after the URL");
+});
