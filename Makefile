@@ -48,6 +48,8 @@ check: $(STAMP)
 	$(DENO) fmt --check
 	$(DENO) lint
 	$(DENO) check main.ts mod.ts tests/ tools/
+	$(DENO) check --doc mod.ts lib/
+	$(DENO) doc --lint mod.ts
 
 fmt: $(STAMP)
 	$(DENO) fmt

@@ -28,6 +28,7 @@ export {
   AuthFileError,
   authFilePath,
   type ChatGptAuth,
+  type Platform,
   readAuthFile,
   removeAuthFile,
   resolveCodexHome,
@@ -41,11 +42,40 @@ export {
   DEFAULT_CLIENT_ID,
   DEFAULT_ISSUER,
   IssuerClient,
+  type IssuerClientOptions,
   IssuerError,
+  type IssuerStep,
+  type RefreshedTokens,
   type TokenSet,
 } from "./lib/issuer.ts";
+export { HttpError, type HttpFailure, type HttpOptions } from "./lib/http_client.ts";
 export { generatePkce, generateState, type Pkce, s256Challenge } from "./lib/pkce.ts";
-export { type AccountClaims, accountClaims, decodeJwtClaims, isExpired } from "./lib/jwt.ts";
-export { browserCommands, openBrowser } from "./lib/browser.ts";
-export { runCli } from "./lib/cli.ts";
+export {
+  type AccountClaims,
+  accountClaims,
+  decodeJwtClaims,
+  isExpired,
+  type JsonObject,
+} from "./lib/jwt.ts";
+export {
+  type BrowserCommand,
+  browserCommands,
+  type BrowserPlatform,
+  type CommandRunner,
+  openBrowser,
+} from "./lib/browser.ts";
+export { type CliIo, runCli } from "./lib/cli.ts";
+export {
+  formatStatus,
+  getStatus,
+  logout,
+  type LogoutOutcome,
+  refreshAuth,
+  saveApiKey,
+  type StatusReport,
+  validateApiKey,
+} from "./lib/account.ts";
+export { DEVICE_TIMEOUT_MS, deviceLogin, type DeviceLoginOptions } from "./lib/device_auth.ts";
+export { parsePastedRedirect } from "./lib/paste.ts";
+export { readSecret, type SecretSource } from "./lib/secret_input.ts";
 export { VERSION } from "./lib/version.ts";
