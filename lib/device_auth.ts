@@ -9,7 +9,7 @@
 
 import { authFilePath } from "./auth_store.ts";
 import { maybeRedeemCredits } from "./credits.ts";
-import { ExitCode, LoginError } from "./errors.ts";
+import { ExitCode, interrupted, LoginError } from "./errors.ts";
 import { type HttpAnswer, HttpError, postRequest } from "./http_client.ts";
 import {
   DEFAULT_CLIENT_ID,
@@ -167,12 +167,7 @@ export async function deviceLogin(options: DeviceLoginOptions): Promise<LoginRes
     fetch: options.fetch,
   });
   const controller = new AbortController();
-  const onAbort = () =>
-    controller.abort(
-      new LoginError("cancelled", "Sign-in interrupted; nothing was saved.", {
-        exitCode: ExitCode.Interrupted,
-      }),
-    );
+  const onAbort = () => controller.abort(interrupted());
   if (options.signal?.aborted) onAbort();
   options.signal?.addEventListener("abort", onAbort, { once: true });
   const started = Date.now();

@@ -100,3 +100,10 @@ export class LoginError extends Error {
 export function usageError(message: string): LoginError {
   return new LoginError("usage", message, { exitCode: ExitCode.Usage });
 }
+
+/** Ctrl-C (or SIGTERM) while signing in: exit 130, nothing saved. */
+export function interrupted(): LoginError {
+  return new LoginError("cancelled", "Sign-in interrupted; nothing was saved.", {
+    exitCode: ExitCode.Interrupted,
+  });
+}

@@ -9,7 +9,7 @@
 
 import { authFilePath } from "./auth_store.ts";
 import { maybeRedeemCredits } from "./credits.ts";
-import { ExitCode, LoginError } from "./errors.ts";
+import { ExitCode, interrupted, LoginError } from "./errors.ts";
 import {
   DEFAULT_CLIENT_ID,
   DEFAULT_ISSUER,
@@ -208,10 +208,7 @@ export async function startLogin(options: LoginOptions): Promise<LoginSession> {
 
   function cancel(reason?: LoginError): void {
     if (settled || phase === "done") return;
-    const error = reason ??
-      new LoginError("cancelled", "Sign-in interrupted; nothing was saved.", {
-        exitCode: ExitCode.Interrupted,
-      });
+    const error = reason ?? interrupted();
     abort.abort(error);
     phase = "done";
     void settle(error);

@@ -13,6 +13,26 @@ export const ENTRY = Deno.env.get("CODEX_LOGIN_ENTRY") ?? `${ROOT}main.ts`;
 /** A prefix for test names, so runs against the bundle are told apart from main.ts. */
 export const ON = Deno.env.get("CODEX_LOGIN_ENTRY") ? "[bundle] " : "";
 
+/**
+ * `login` arguments against a fake issuer: `--issuer` and `--api-base` at it, the given
+ * codex home, any free port, no browser; then `extra`.
+ */
+export function loginArgs(issuerUrl: string, home: string, extra: string[] = []): string[] {
+  return [
+    "login",
+    "--issuer",
+    issuerUrl,
+    "--api-base",
+    issuerUrl,
+    "--codex-home",
+    home,
+    "--port",
+    "0",
+    "--no-browser",
+    ...extra,
+  ];
+}
+
 /** A running CLI process. */
 export interface CliProcess extends AsyncDisposable {
   child: Deno.ChildProcess;

@@ -45,12 +45,7 @@ Deno.test(
 Deno.test(ON + "cli logout: revokes, removes, says so; not logged in exits 0", async () => {
   await using issuer = startFakeIssuer({ revoke: "500" });
   await using h = await tempHome();
-  await saveAuthFile(h.home, {
-    auth_mode: "chatgpt",
-    OPENAI_API_KEY: null,
-    tokens: { ...issuer.issueTokens(), account_id: "" },
-    last_refresh: "",
-  });
+  await saveAuthFile(h.home, issuer.signedInAuth());
   await using cli = spawnCli(["logout", "--issuer", issuer.url, "--codex-home", h.home]);
   const a = await cli.done();
   assert.equal(a.code, 0, a.stderr);
@@ -66,12 +61,7 @@ Deno.test(ON + "cli logout: revokes, removes, says so; not logged in exits 0", a
 Deno.test(ON + "cli refresh: invalid_grant exits 1 telling to sign in again", async () => {
   await using issuer = startFakeIssuer({ refresh: "invalid_grant" });
   await using h = await tempHome();
-  await saveAuthFile(h.home, {
-    auth_mode: "chatgpt",
-    OPENAI_API_KEY: null,
-    tokens: { ...issuer.issueTokens(), account_id: "" },
-    last_refresh: "",
-  });
+  await saveAuthFile(h.home, issuer.signedInAuth());
   await using cli = spawnCli(["refresh", "--issuer", issuer.url, "--codex-home", h.home]);
   const { code, stderr } = await cli.done();
   assert.equal(code, 1);

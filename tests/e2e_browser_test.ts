@@ -8,7 +8,7 @@ import { authFilePath, readAuthFile, saveAuthFile } from "../lib/auth_store.ts";
 import { chromiumMissing, historyUrls, launchBrowser, screenshotAll } from "./browser_driver.ts";
 import { type Scenario, startFakeIssuer } from "./fake_issuer.ts";
 import { tempHome } from "./helpers.ts";
-import { spawnCli } from "./cli_process.ts";
+import { loginArgs, spawnCli } from "./cli_process.ts";
 
 const missing = chromiumMissing();
 if (missing) console.error(`SKIPPED browser suite: ${missing}`);
@@ -22,18 +22,7 @@ function browserTest(name: string, fn: () => Promise<void>): void {
 async function signIn(scenario: Partial<Scenario>, click: "#allow" | "#deny" = "#allow") {
   const issuer = startFakeIssuer({ consentPage: true, ...scenario });
   const h = await tempHome();
-  const cli = spawnCli([
-    "login",
-    "--issuer",
-    issuer.url,
-    "--api-base",
-    issuer.url,
-    "--codex-home",
-    h.home,
-    "--port",
-    "0",
-    "--no-browser",
-  ]);
+  const cli = spawnCli(loginArgs(issuer.url, h.home));
   const browser = await launchBrowser();
   return {
     issuer,
@@ -157,17 +146,7 @@ browserTest("with JavaScript off the setup page still offers the link", async ()
     account: { accountId: "a", isOrgOwner: true, completedPlatformOnboarding: false },
   });
   await using h = await tempHome();
-  await using cli = spawnCli([
-    "--issuer",
-    issuer.url,
-    "--api-base",
-    issuer.url,
-    "--codex-home",
-    h.home,
-    "--port",
-    "0",
-    "--no-browser",
-  ]);
+  await using cli = spawnCli(loginArgs(issuer.url, h.home));
   await using browser = await launchBrowser({ javaScriptEnabled: false });
   await browser.page.goto(await cli.waitFor(URL_LINE));
   await browser.page.click("#allow");

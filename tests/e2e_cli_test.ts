@@ -2,25 +2,9 @@ import assert from "node:assert/strict";
 import { authFilePath, readAuthFile, saveAuthFile } from "../lib/auth_store.ts";
 import { startFakeIssuer } from "./fake_issuer.ts";
 import { browse, tempHome } from "./helpers.ts";
-import { ON, spawnCli } from "./cli_process.ts";
+import { loginArgs, ON, spawnCli } from "./cli_process.ts";
 
 const URL_LINE = /^http:\/\/127\.0\.0\.1:\d+\/oauth\/authorize\?\S+$/;
-
-function loginArgs(issuerUrl: string, home: string, extra: string[] = []): string[] {
-  return [
-    "login",
-    "--issuer",
-    issuerUrl,
-    "--api-base",
-    issuerUrl,
-    "--codex-home",
-    home,
-    "--port",
-    "0",
-    "--no-browser",
-    ...extra,
-  ];
-}
 
 Deno.test(
   ON + "cli: signs in, prints the URL alone on its line, exits 0, writes auth.json",

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readAuthFile } from "../lib/auth_store.ts";
 import { startFakeIssuer } from "./fake_issuer.ts";
 import { browse, tempHome } from "./helpers.ts";
-import { ON, spawnCli } from "./cli_process.ts";
+import { loginArgs, ON, spawnCli } from "./cli_process.ts";
 
 const URL_LINE = /^http:\/\/127\.0\.0\.1:\d+\/oauth\/authorize\?\S+$/;
 
@@ -16,19 +16,7 @@ function freePort(): number {
 Deno.test(ON + "cli --paste: the address pasted on stdin completes the sign-in", async () => {
   await using issuer = startFakeIssuer();
   await using h = await tempHome();
-  await using cli = spawnCli([
-    "login",
-    "--paste",
-    "--no-browser",
-    "--port",
-    "0",
-    "--issuer",
-    issuer.url,
-    "--api-base",
-    issuer.url,
-    "--codex-home",
-    h.home,
-  ], { openStdin: true });
+  await using cli = spawnCli(loginArgs(issuer.url, h.home, ["--paste"]), { openStdin: true });
   const url = await cli.waitFor(URL_LINE);
   await cli.waitFor(/paste here the address your browser ended on/);
   await cli.waitFor(/ssh -L \d+:localhost:\d+/);
@@ -92,18 +80,7 @@ Deno.test(
     await using issuer = startFakeIssuer();
     await using h = await tempHome();
     const port = String(freePort());
-    const args = [
-      "login",
-      "--no-browser",
-      "--port",
-      port,
-      "--issuer",
-      issuer.url,
-      "--api-base",
-      issuer.url,
-      "--codex-home",
-      h.home,
-    ];
+    const args = [...loginArgs(issuer.url, h.home), "--port", port];
     await using first = spawnCli(args);
     await first.waitFor(URL_LINE);
     await using second = spawnCli(args);

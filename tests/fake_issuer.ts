@@ -178,6 +178,21 @@ export class FakeIssuer {
     await this.#server.shutdown();
   }
 
+  /** auth.json contents for a ChatGPT sign-in with fresh tokens from this issuer. */
+  signedInAuth(): {
+    auth_mode: "chatgpt";
+    OPENAI_API_KEY: null;
+    tokens: { id_token: string; access_token: string; refresh_token: string; account_id: string };
+    last_refresh: string;
+  } {
+    return {
+      auth_mode: "chatgpt",
+      OPENAI_API_KEY: null,
+      tokens: { ...this.issueTokens(), account_id: this.scenario.account.accountId ?? "" },
+      last_refresh: "2026-11-20T00:00:00.000Z",
+    };
+  }
+
   /** A fresh token set for the scenario's account. */
   issueTokens(expired = false): { id_token: string; access_token: string; refresh_token: string } {
     const a = this.scenario.account;

@@ -8,23 +8,13 @@ import assert from "node:assert/strict";
 import { readAuthFile } from "../lib/auth_store.ts";
 import { startFakeIssuer } from "./fake_issuer.ts";
 import { tempHome } from "./helpers.ts";
-import { spawnCli } from "./cli_process.ts";
+import { loginArgs, spawnCli } from "./cli_process.ts";
 import { memoryOf, runLoad } from "./load_client.ts";
 
 Deno.test("load: 20k junk requests + 200 idle connections; callback fast; bounded memory; clean exit", async () => {
   await using issuer = startFakeIssuer();
   await using h = await tempHome();
-  await using cli = spawnCli([
-    "--no-browser",
-    "--port",
-    "0",
-    "--issuer",
-    issuer.url,
-    "--codex-home",
-    h.home,
-    "--api-base",
-    issuer.url,
-  ]);
+  await using cli = spawnCli(loginArgs(issuer.url, h.home));
   const listening = await cli.waitFor(/^Starting local login server on http:\/\/localhost:\d+$/);
   const port = Number(/:(\d+)$/.exec(listening)![1]);
   const authUrl = await cli.waitFor(/^http:\/\/127\.0\.0\.1:\d+\/oauth\/authorize\?/);

@@ -16,7 +16,7 @@ import {
   SCREENSHOT_DIR,
   screenshotAll,
 } from "../tests/browser_driver.ts";
-import { spawnCli } from "../tests/cli_process.ts";
+import { loginArgs, spawnCli } from "../tests/cli_process.ts";
 import { startFakeIssuer } from "../tests/fake_issuer.ts";
 
 const say = (line = "") => console.error(line);
@@ -34,18 +34,7 @@ say(`1. A fake issuer is running at ${issuer.url} (no account, no internet neede
 say(`2. Running: codex-login login --codex-home ${home} --port 0 --no-browser`);
 say();
 await using cli = spawnCli(
-  [
-    "login",
-    "--issuer",
-    issuer.url,
-    "--api-base",
-    issuer.url,
-    "--codex-home",
-    home,
-    "--port",
-    "0",
-    "--no-browser",
-  ],
+  loginArgs(issuer.url, home),
   {
     permissions: ["--allow-net=127.0.0.1", `--allow-read=${dir}`, `--allow-write=${dir}`],
     onLine: (line) => say(`   │ ${line}`),
