@@ -434,7 +434,11 @@ export async function startLogin(options: LoginOptions): Promise<LoginSession> {
   }
 
   log(`Starting local login server on http://localhost:${port}`);
-  log("If your browser did not open, navigate to this URL to authenticate:");
+  log(
+    options.openBrowser
+      ? "If your browser did not open, navigate to this URL to authenticate:"
+      : "Open this URL in a browser to sign in:",
+  );
   log("");
   log(authUrl);
   log("");
