@@ -178,8 +178,10 @@ export async function deviceLogin(options: DeviceLoginOptions): Promise<LoginRes
         new LoginError(
           "timeout",
           `Device sign-in timed out after ${
-            Math.round(timeoutMs / 60_000)
-          } min without the code being entered; nothing was saved. Run codex-login login --device-auth again.`,
+            timeoutMs >= 120_000
+              ? `${Math.round(timeoutMs / 60_000)} min`
+              : `${Math.round(timeoutMs / 1000)} s`
+          } without the code being entered; nothing was saved. Run codex-login login --device-auth again.`,
           { exitCode: ExitCode.Timeout },
         ),
       ), timeoutMs)

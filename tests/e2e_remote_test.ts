@@ -72,6 +72,10 @@ Deno.test(ON + "cli --device-auth --timeout: exit 124", async () => {
   ]);
   const { code, stderr } = await cli.done();
   assert.equal(code, 124, stderr);
+  assert.match(
+    stderr,
+    /^Error: Device sign-in timed out after 1 s without the code being entered/m,
+  );
 });
 
 Deno.test(
