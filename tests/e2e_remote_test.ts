@@ -132,6 +132,7 @@ Deno.test({
     }).output();
     const text = new TextDecoder().decode(out.stdout);
     assert.equal(out.code, 0, text);
+    // deno-lint-ignore no-control-regex
     const frames =
       text.match(/\r\x1b\[2K[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] Waiting for the code to be entered… 1[45]:\d\d left/g) ??
         [];
