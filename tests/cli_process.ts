@@ -141,3 +141,37 @@ export function spawnCli(
     },
   };
 }
+
+/** Whether util-linux `script` is there to give the CLI a real terminal. */
+export const HAVE_SCRIPT: boolean = await Deno.stat("/usr/bin/script").then(
+  () => true,
+  () => false,
+);
+
+/**
+ * Run the CLI under a pseudo-terminal (`script -qec`), typing `input` after `typeAfterMs`
+ * when given. Resolves with the exit code and everything the terminal showed.
+ */
+export async function runInTerminal(
+  args: string[],
+  options: { permissions: string[]; input?: string; typeAfterMs?: number },
+): Promise<{ code: number; screen: string }> {
+  const command = [Deno.execPath(), "run", "--quiet", ...options.permissions, ENTRY, ...args]
+    .map((a) => `'${a}'`).join(" ");
+  const child = new Deno.Command("script", {
+    args: ["-qec", command, "/dev/null"],
+    cwd: ROOT,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  if (options.input !== undefined) {
+    await new Promise((r) => setTimeout(r, options.typeAfterMs ?? 1500));
+    await writer.write(new TextEncoder().encode(options.input));
+  }
+  const out = await child.output();
+  await writer.close().catch(() => {});
+  return { code: out.code, screen: new TextDecoder().decode(out.stdout) };
+}

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { authFilePath, type ChatGptAuth, readAuthFile, saveAuthFile } from "../lib/auth_store.ts";
 import { startFakeIssuer } from "./fake_issuer.ts";
-import { ROOT, tempHome } from "./helpers.ts";
-import { ENTRY, ON, spawnCli } from "./cli_process.ts";
+import { tempHome } from "./helpers.ts";
+import { HAVE_SCRIPT, ON, runInTerminal, spawnCli } from "./cli_process.ts";
 
 Deno.test(ON + "cli status: exit 0 and JSON facts when logged in, exit 1 when not", async () => {
   await using issuer = startFakeIssuer();
@@ -121,41 +121,17 @@ Deno.test(
 
 Deno.test({
   name: ON + "cli login --with-api-key on a terminal: prompts with echo off",
-  ignore: !(await Deno.stat("/usr/bin/script").then(() => true, () => false)),
+  ignore: !HAVE_SCRIPT,
   async fn() {
     await using h = await tempHome();
     const key = "sk-proj-typedkey0123456789abcdef";
-    const command = [
-      Deno.execPath(),
-      "run",
-      "--quiet",
-      "--allow-read",
-      "--allow-write",
-      "--allow-env",
-      ENTRY,
-      "login",
-      "--with-api-key",
-      "--codex-home",
-      h.home,
-    ].map((a) => `'${a}'`).join(" ");
-    const child = new Deno.Command("script", {
-      args: ["-qec", command, "/dev/null"],
-      cwd: ROOT,
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-      env: { NO_COLOR: "1" },
-    }).spawn();
-    const writer = child.stdin.getWriter();
-    await new Promise((r) => setTimeout(r, 1500));
-    await writer.write(new TextEncoder().encode(`${key}\r`));
-    const out = await child.output().catch(() => undefined);
-    await writer.close().catch(() => {});
-    const status = await child.status;
-    const text = new TextDecoder().decode(out?.stdout ?? new Uint8Array());
-    assert.equal(status.code, 0, text);
-    assert.match(text, /Paste your OpenAI API key \(input is hidden\)/);
-    assert.ok(!text.includes(key), `the key was echoed: ${text}`);
+    const { code, screen } = await runInTerminal(
+      ["login", "--with-api-key", "--codex-home", h.home],
+      { permissions: ["--allow-read", "--allow-write", "--allow-env"], input: `${key}\r` },
+    );
+    assert.equal(code, 0, screen);
+    assert.match(screen, /Paste your OpenAI API key \(input is hidden\)/);
+    assert.ok(!screen.includes(key), `the key was echoed: ${screen}`);
     assert.equal((await readAuthFile(h.home))?.OPENAI_API_KEY, key);
   },
 });

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readAuthFile } from "../lib/auth_store.ts";
 import { startFakeIssuer } from "./fake_issuer.ts";
 import { browse, tempHome } from "./helpers.ts";
-import { ENTRY, loginArgs, ON, spawnCli } from "./cli_process.ts";
+import { HAVE_SCRIPT, loginArgs, ON, runInTerminal, spawnCli } from "./cli_process.ts";
 
 const URL_LINE = /^http:\/\/127\.0\.0\.1:\d+\/oauth\/authorize\?\S+$/;
 
@@ -101,37 +101,24 @@ Deno.test(
 
 Deno.test({
   name: ON + "cli --device-auth on a terminal: a live countdown redrawn in place",
-  ignore: !(await Deno.stat("/usr/bin/script").then(() => true, () => false)),
+  ignore: !HAVE_SCRIPT,
   async fn() {
     await using issuer = startFakeIssuer({ deviceApproveAfterPolls: 6, deviceInterval: "0.5" });
     await using h = await tempHome();
-    const command = [
-      Deno.execPath(),
-      "run",
-      "--quiet",
-      "--allow-net=127.0.0.1",
-      "--allow-read",
-      "--allow-write",
-      "--allow-env",
-      ENTRY,
-      "login",
-      "--device-auth",
-      "--issuer",
-      issuer.url,
-      "--api-base",
-      issuer.url,
-      "--codex-home",
-      h.home,
-    ].map((a) => `'${a}'`).join(" ");
-    const out = await new Deno.Command("script", {
-      args: ["-qec", command, "/dev/null"],
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-      env: { NO_COLOR: "1" },
-    }).output();
-    const text = new TextDecoder().decode(out.stdout);
-    assert.equal(out.code, 0, text);
+    const { code, screen: text } = await runInTerminal(
+      [
+        "login",
+        "--device-auth",
+        "--issuer",
+        issuer.url,
+        "--api-base",
+        issuer.url,
+        "--codex-home",
+        h.home,
+      ],
+      { permissions: ["--allow-net=127.0.0.1", "--allow-read", "--allow-write", "--allow-env"] },
+    );
+    assert.equal(code, 0, text);
     const clearLine = "\u001b[2K";
     const frames = text.split("\r").filter((part) =>
       part.startsWith(clearLine) &&
