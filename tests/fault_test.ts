@@ -118,17 +118,26 @@ if (!canMount) {
   console.error("SKIPPED read-only/full codex home tests: they need root to mount a tmpfs");
 }
 
+/** A codex home on its own small tmpfs holding the OLD auth.json, unmounted afterwards. */
+async function withTmpfsHome(fn: (home: string) => Promise<void>): Promise<void> {
+  await using h = await tempHome();
+  await Deno.mkdir(h.home);
+  assert.ok(await mountTmpfs(h.home, "size=64k,mode=0700"));
+  try {
+    await saveAuthFile(h.home, OLD);
+    await fn(h.home);
+  } finally {
+    await umount(h.home);
+  }
+}
+
 Deno.test({
   name: "fault: a read-only codex home -> a clear save error, the old auth.json intact",
   ignore: !canMount,
-  async fn() {
-    await using h = await tempHome();
-    await Deno.mkdir(h.home);
-    assert.ok(await mountTmpfs(h.home, "size=64k,mode=0700"));
-    try {
-      await saveAuthFile(h.home, OLD);
-      await new Deno.Command("mount", { args: ["-o", "remount,ro", h.home] }).output();
-      const err = await saveAuthFile(h.home, {
+  fn: () =>
+    withTmpfsHome(async (home) => {
+      await new Deno.Command("mount", { args: ["-o", "remount,ro", home] }).output();
+      const err = await saveAuthFile(home, {
         auth_mode: "apikey",
         OPENAI_API_KEY: "sk-new-0123456789abcdef",
       })
@@ -139,24 +148,17 @@ Deno.test({
         err.message,
         /Could not save your credentials to .*auth\.json \(.*\)\. Check that/,
       );
-      assert.deepEqual(await readAuthFile(h.home), OLD);
-    } finally {
-      await umount(h.home);
-    }
-  },
+      assert.deepEqual(await readAuthFile(home), OLD);
+    }),
 });
 
 Deno.test({
   name: "fault: a full codex home -> a clear save error, the old auth.json intact, no temp left",
   ignore: !canMount,
-  async fn() {
-    await using h = await tempHome();
-    await Deno.mkdir(h.home);
-    assert.ok(await mountTmpfs(h.home, "size=64k,mode=0700"));
-    try {
-      await saveAuthFile(h.home, OLD);
+  fn: () =>
+    withTmpfsHome(async (home) => {
       // Fill the filesystem.
-      const filler = await Deno.open(`${h.home}/filler`, { write: true, create: true });
+      const filler = await Deno.open(`${home}/filler`, { write: true, create: true });
       try {
         while (true) await filler.write(new Uint8Array(4096));
       } catch {
@@ -165,14 +167,11 @@ Deno.test({
         filler.close();
       }
       const big: AuthData = { auth_mode: "apikey", OPENAI_API_KEY: "sk-" + "n".repeat(20_000) };
-      const err = await saveAuthFile(h.home, big).catch((e) => e);
+      const err = await saveAuthFile(home, big).catch((e) => e);
       assert.ok(err instanceof LoginError && err.kind === "save_failed", String(err));
-      assert.deepEqual(await readAuthFile(h.home), OLD);
-      await assert.rejects(Deno.stat(tempFilePath(h.home)), Deno.errors.NotFound);
-    } finally {
-      await umount(h.home);
-    }
-  },
+      assert.deepEqual(await readAuthFile(home), OLD);
+      await assert.rejects(Deno.stat(tempFilePath(home)), Deno.errors.NotFound);
+    }),
 });
 
 Deno.test("fault: auth.json is a directory -> a clear save error, the directory untouched", async () => {
