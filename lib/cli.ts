@@ -7,6 +7,7 @@
 
 import { parseArgs } from "node:util";
 import { formatStatus, getStatus, logout, refreshAuth, saveApiKey } from "./account.ts";
+import { accountClaims } from "./jwt.ts";
 import { authFilePath, resolveCodexHome } from "./auth_store.ts";
 import { openBrowser } from "./browser.ts";
 import { DEVICE_TIMEOUT_MS, deviceLogin } from "./device_auth.ts";
@@ -144,7 +145,7 @@ function parseIntegerFlag(name: string, value: string, max: number): number {
 }
 
 /** Resolve the codex home from `--codex-home` or the environment (asking for env access). */
-export function codexHomeFrom(flag: string | undefined): string {
+function codexHomeFrom(flag: string | undefined): string {
   return resolveCodexHome({
     flag,
     env: (name) => readEnv(name, true),
@@ -164,18 +165,17 @@ async function ensureHomeWritable(codexHome: string): Promise<void> {
 }
 
 async function loginCommand(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseFlags(args, LOGIN_OPTIONS);
-  if (values.help) {
-    io.out(USAGE);
-    return ExitCode.Ok;
-  }
-  if (positionals.length > 0) {
+  const flags = commandFlags("login", args, LOGIN_OPTIONS);
+  if (!flags) return help(io);
+  const { values, issuer, clientId } = flags;
+  const modes = ["with-api-key", "device-auth", "paste"].filter((m) => values[m]);
+  if (modes.length > 1) {
     throw usageError(
-      `Unexpected argument ${JSON.stringify(positionals[0])}. Run codex-login --help.`,
+      `--${modes[0]} and --${modes[1]} cannot be used together. Run codex-login --help.`,
     );
   }
   if (values["with-api-key"]) {
-    const codexHome = codexHomeFrom(values["codex-home"] as string | undefined);
+    const codexHome = flags.codexHome();
     await ensureHomeWritable(codexHome);
     const key = await readSecret(
       "Paste your OpenAI API key (input is hidden): ",
@@ -185,7 +185,6 @@ async function loginCommand(args: string[], io: CliIo): Promise<number> {
     io.log(`Saved your API key to ${authFilePath(codexHome)}.`);
     return ExitCode.Ok;
   }
-  const issuer = parseUrlFlag("issuer", (values.issuer as string | undefined) ?? DEFAULT_ISSUER);
   const apiBase = values["api-base"] === undefined
     ? undefined
     : parseUrlFlag("api-base", values["api-base"] as string);
@@ -195,8 +194,7 @@ async function loginCommand(args: string[], io: CliIo): Promise<number> {
   const timeoutS = values.timeout === undefined
     ? (values["device-auth"] ? DEVICE_TIMEOUT_MS / 1000 : 600)
     : parseIntegerFlag("timeout", values.timeout as string, 10_000_000);
-  const clientId = clientIdFlag(values);
-  const codexHome = codexHomeFrom(values["codex-home"] as string | undefined);
+  const codexHome = flags.codexHome();
   await ensureHomeWritable(codexHome);
 
   const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
@@ -316,17 +314,29 @@ function clientIdFlag(values: Record<string, string | boolean | undefined>): str
   return clientId;
 }
 
-/** Parse a command's flags: the common ones plus `extra`; no positionals allowed. */
+/** A command's parsed flags. */
+interface CommandFlags {
+  /** Every flag's value. */
+  values: Record<string, string | boolean | undefined>;
+  /** `--issuer` (validated) or the default. */
+  issuer: string;
+  /** `--client-id` (validated), if given. */
+  clientId?: string;
+  /** Resolve the codex home (may ask for env access): call after validating other flags. */
+  codexHome: () => string;
+}
+
+/**
+ * Parse a command's flags: the common ones plus `extra`; no positionals allowed.
+ * `undefined` means `--help` was asked for.
+ */
 function commandFlags(
   command: string,
   args: string[],
   extra: FlagSpec = {},
-): {
-  values: Record<string, string | boolean | undefined>;
-  codexHome?: string;
-  client?: IssuerClient;
-} {
+): CommandFlags | undefined {
   const { values, positionals } = parseFlags(args, { ...COMMON_OPTIONS, ...extra });
+  if (values.help) return undefined;
   if (positionals.length > 0) {
     throw usageError(
       `Unexpected argument ${
@@ -334,36 +344,37 @@ function commandFlags(
       } for ${command}. Run codex-login --help.`,
     );
   }
-  if (values.help) return { values };
-  const issuer = parseUrlFlag("issuer", (values.issuer as string | undefined) ?? DEFAULT_ISSUER);
   return {
     values,
-    codexHome: codexHomeFrom(values["codex-home"] as string | undefined),
-    client: new IssuerClient({ issuer, clientId: clientIdFlag(values), timeoutMs: 15_000 }),
+    issuer: parseUrlFlag("issuer", (values.issuer as string | undefined) ?? DEFAULT_ISSUER),
+    clientId: clientIdFlag(values),
+    codexHome: () => codexHomeFrom(values["codex-home"] as string | undefined),
   };
 }
 
+function issuerClient(flags: CommandFlags, timeoutMs: number): IssuerClient {
+  return new IssuerClient({ issuer: flags.issuer, clientId: flags.clientId, timeoutMs });
+}
+
 async function statusCommand(args: string[], io: CliIo): Promise<number> {
-  const { values, codexHome } = commandFlags("status", args, { json: { type: "boolean" } });
-  if (!codexHome) return help(io);
+  const flags = commandFlags("status", args, { json: { type: "boolean" } });
+  if (!flags) return help(io);
+  const codexHome = flags.codexHome();
   await ensurePermission({ name: "read", path: codexHome }, "to read auth.json");
   const report = await getStatus(codexHome);
-  io.out(values.json ? JSON.stringify(report) : formatStatus(report, new Date()));
+  io.out(flags.values.json ? JSON.stringify(report) : formatStatus(report, new Date()));
   return report.logged_in ? ExitCode.Ok : ExitCode.Failed;
 }
 
 async function logoutCommand(args: string[], io: CliIo): Promise<number> {
-  const { values, codexHome, client } = commandFlags("logout", args, {
-    "no-revoke": { type: "boolean" },
-  });
-  if (!codexHome || !client) return help(io);
+  const flags = commandFlags("logout", args, { "no-revoke": { type: "boolean" } });
+  if (!flags) return help(io);
+  const codexHome = flags.codexHome();
   await ensureHomeWritable(codexHome);
   const outcome = await logout({
     codexHome,
-    client: values["no-revoke"]
-      ? client
-      : new IssuerClient({ issuer: client.issuer, clientId: client.clientId, timeoutMs: 5_000 }),
-    revoke: !values["no-revoke"],
+    client: issuerClient(flags, 5_000),
+    revoke: !flags.values["no-revoke"],
   });
   if (!outcome.removed) {
     io.log("Not logged in; nothing to do.");
@@ -379,17 +390,22 @@ async function logoutCommand(args: string[], io: CliIo): Promise<number> {
 }
 
 async function refreshCommand(args: string[], io: CliIo): Promise<number> {
-  const { codexHome, client } = commandFlags("refresh", args);
-  if (!codexHome || !client) return help(io);
+  const flags = commandFlags("refresh", args);
+  if (!flags) return help(io);
+  const codexHome = flags.codexHome();
   await ensureHomeWritable(codexHome);
-  const auth = await refreshAuth({ codexHome, client, now: () => new Date() });
-  const report = await getStatus(codexHome);
+  const auth = await refreshAuth({
+    codexHome,
+    client: issuerClient(flags, 15_000),
+    now: () => new Date(),
+  });
+  const expires = accountClaims(auth.tokens.id_token).expiresAt?.toISOString();
   io.log(
     `Refreshed the tokens in ${authFilePath(codexHome)}; the ID token now expires ${
-      report.id_token_expires_at ?? "at an unknown time"
+      expires ?? "at an unknown time"
     }.`,
   );
-  return auth ? ExitCode.Ok : ExitCode.Failed;
+  return ExitCode.Ok;
 }
 
 function help(io: CliIo): number {

@@ -7,8 +7,6 @@
  * @module
  */
 
-import { authFilePath } from "./auth_store.ts";
-import { maybeRedeemCredits } from "./credits.ts";
 import { ExitCode, interrupted, LoginError } from "./errors.ts";
 import { type HttpAnswer, HttpError, postRequest } from "./http_client.ts";
 import {
@@ -18,9 +16,8 @@ import {
   defaultPlatformUrl,
   IssuerClient,
 } from "./issuer.ts";
-import type { LoginResult } from "./login_server.ts";
 import { s256Challenge } from "./pkce.ts";
-import { completeSignIn } from "./sign_in.ts";
+import { completeSignIn, type LoginResult, loginResult, redeemAfterSignIn } from "./sign_in.ts";
 
 /** Default time to wait for the code to be entered: 15 minutes. */
 export const DEVICE_TIMEOUT_MS = 15 * 60_000;
@@ -260,24 +257,17 @@ export async function deviceLogin(options: DeviceLoginOptions): Promise<LoginRes
       codeVerifier: grant.verifier,
     });
     clearInterval(ticker);
-    await maybeRedeemCredits({
+    await redeemAfterSignIn(outcome, {
       apiBase: options.apiBase ?? defaultApiBase(client.issuer),
-      idToken: outcome.auth.tokens.id_token,
-      accessToken: outcome.auth.tokens.access_token,
-      now: now(),
+      now,
       log,
-      http: { timeoutMs: options.requestTimeoutMs ?? 10_000, fetch: options.fetch },
+      requestTimeoutMs: options.requestTimeoutMs,
+      fetch: options.fetch,
     });
     if (outcome.setupUrl) {
       log("Finish setting up your API organization on the platform site (Settings > Billing).");
     }
-    return {
-      authFile: authFilePath(options.codexHome),
-      accountId: outcome.auth.tokens.account_id,
-      email: outcome.claims.email,
-      planType: outcome.claims.planType,
-      needsSetup: outcome.needsSetup,
-    };
+    return loginResult(options.codexHome, outcome);
   } catch (err) {
     if (signal.aborted && signal.reason instanceof LoginError) throw signal.reason;
     throw err;

@@ -7,8 +7,6 @@
  * @module
  */
 
-import { authFilePath } from "./auth_store.ts";
-import { maybeRedeemCredits } from "./credits.ts";
 import { ExitCode, interrupted, LoginError } from "./errors.ts";
 import {
   DEFAULT_CLIENT_ID,
@@ -34,7 +32,15 @@ import {
   textResponse,
 } from "./pages.ts";
 import { redact } from "./redact.ts";
-import { completeSignIn, type SignInOutcome } from "./sign_in.ts";
+import {
+  completeSignIn,
+  type LoginResult,
+  loginResult,
+  redeemAfterSignIn,
+  type SignInOutcome,
+} from "./sign_in.ts";
+
+export type { LoginResult };
 
 /** The port registered for the Codex CLI's OAuth client. */
 export const DEFAULT_PORT = 1455;
@@ -78,20 +84,6 @@ export interface LoginOptions {
   successGraceMs?: number;
   /** Cancels the sign-in (like {@linkcode LoginSession.cancel}). */
   signal?: AbortSignal;
-}
-
-/** A finished sign-in. */
-export interface LoginResult {
-  /** The auth.json that was written. */
-  authFile: string;
-  /** `chatgpt_account_id`, "" when the issuer sent none. */
-  accountId: string;
-  /** The account's email, when the id_token has one. */
-  email?: string;
-  /** The ChatGPT plan, when the tokens say. */
-  planType?: string;
-  /** Whether the org still needs setup on the platform site. */
-  needsSetup: boolean;
 }
 
 /** A sign-in in progress. */
@@ -148,12 +140,8 @@ export async function startLogin(options: LoginOptions): Promise<LoginSession> {
   let phase: Phase = "waiting";
   let outcome: SignInOutcome | undefined;
   let settled = false;
-  let resolveResult!: (r: LoginResult) => void;
-  let rejectResult!: (e: LoginError) => void;
-  const result = new Promise<LoginResult>((resolve, reject) => {
-    resolveResult = resolve;
-    rejectResult = reject;
-  });
+  const { promise: result, resolve: resolveResult, reject: rejectResult } = Promise
+    .withResolvers<LoginResult>();
   result.catch(() => {});
 
   const allowedHosts = new Set<string>();
@@ -191,14 +179,15 @@ export async function startLogin(options: LoginOptions): Promise<LoginSession> {
     timers.add(id);
   };
   const onAbort = () => cancel();
-  const tasks: Promise<unknown>[] = [];
+  /** Credit redemption, started once signed in; the exit waits for it. */
+  let redemption: Promise<unknown> = Promise.resolve();
 
   async function settle(value: LoginResult | LoginError): Promise<void> {
     if (settled) return;
     settled = true;
     for (const id of timers) clearTimeout(id);
     options.signal?.removeEventListener("abort", onAbort);
-    await Promise.allSettled(tasks);
+    await redemption;
     await servers.shutdown();
     await secretWritten;
     await removeCancelSecret(options.codexHome, port, cancelSecret);
@@ -215,15 +204,7 @@ export async function startLogin(options: LoginOptions): Promise<LoginSession> {
   }
 
   function finishSuccess(): void {
-    if (!outcome) return;
-    const o = outcome;
-    void settle({
-      authFile: authFilePath(options.codexHome),
-      accountId: o.auth.tokens.account_id,
-      email: o.claims.email,
-      planType: o.claims.planType,
-      needsSetup: o.needsSetup,
-    });
+    if (outcome) void settle(loginResult(options.codexHome, outcome));
   }
 
   function failAfterResponse(error: LoginError): void {
@@ -314,15 +295,13 @@ export async function startLogin(options: LoginOptions): Promise<LoginSession> {
       return { kind: "failed", error };
     }
     phase = "done";
-    const o = outcome;
-    tasks.push(maybeRedeemCredits({
+    redemption = redeemAfterSignIn(outcome, {
       apiBase,
-      idToken: o.auth.tokens.id_token,
-      accessToken: o.auth.tokens.access_token,
-      now: now(),
+      now,
       log,
-      http: { timeoutMs: options.requestTimeoutMs ?? 10_000, fetch: options.fetch },
-    }));
+      requestTimeoutMs: options.requestTimeoutMs,
+      fetch: options.fetch,
+    }).catch(() => {});
     return { kind: "signed_in" };
   }
 

@@ -35,11 +35,6 @@ export async function ensurePermission(
   );
 }
 
-/** Whether a permission is granted now, without prompting. */
-export function isGranted(descriptor: Deno.PermissionDescriptor): boolean {
-  return Deno.permissions.querySync(descriptor).state === "granted";
-}
-
 /**
  * Read an environment variable. When env access is not granted yet: `prompt: true` asks at
  * Deno's prompt (on a terminal); otherwise the variable counts as unset.

@@ -6,10 +6,25 @@
  * @module
  */
 
-import { type ChatGptAuth, rfc3339, saveAuthFile } from "./auth_store.ts";
+import { authFilePath, type ChatGptAuth, rfc3339, saveAuthFile } from "./auth_store.ts";
+import { maybeRedeemCredits, type RedeemOutcome } from "./credits.ts";
 import { LoginError } from "./errors.ts";
 import { apiKeyName, type IssuerClient, IssuerError } from "./issuer.ts";
 import { type AccountClaims, accountClaims, isExpired } from "./jwt.ts";
+
+/** A finished sign-in, as every sign-in flow reports it. */
+export interface LoginResult {
+  /** The auth.json that was written. */
+  authFile: string;
+  /** `chatgpt_account_id`, "" when the issuer sent none. */
+  accountId: string;
+  /** The account's email, when the id_token has one. */
+  email?: string;
+  /** The ChatGPT plan, when the tokens say. */
+  planType?: string;
+  /** Whether the org still needs setup on the platform site. */
+  needsSetup: boolean;
+}
 
 /** What a sign-in needs besides the code. */
 export interface SignInContext {
@@ -125,4 +140,36 @@ export async function completeSignIn(
     setupUrl = url.href;
   }
   return { auth, claims, needsSetup, setupUrl };
+}
+
+/** The {@linkcode LoginResult} of a completed sign-in. */
+export function loginResult(codexHome: string, outcome: SignInOutcome): LoginResult {
+  return {
+    authFile: authFilePath(codexHome),
+    accountId: outcome.auth.tokens.account_id,
+    email: outcome.claims.email,
+    planType: outcome.claims.planType,
+    needsSetup: outcome.needsSetup,
+  };
+}
+
+/** Best-effort credit redemption after a sign-in (10 s per request unless given). */
+export function redeemAfterSignIn(
+  outcome: SignInOutcome,
+  options: {
+    apiBase: string;
+    now: () => Date;
+    log: (line: string) => void;
+    requestTimeoutMs?: number;
+    fetch?: typeof fetch;
+  },
+): Promise<RedeemOutcome> {
+  return maybeRedeemCredits({
+    apiBase: options.apiBase,
+    idToken: outcome.auth.tokens.id_token,
+    accessToken: outcome.auth.tokens.access_token,
+    now: options.now(),
+    log: options.log,
+    http: { timeoutMs: options.requestTimeoutMs ?? 10_000, fetch: options.fetch },
+  });
 }

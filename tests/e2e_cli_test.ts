@@ -91,6 +91,8 @@ Deno.test(ON + "cli: usage errors exit 2 with one line, no stack trace", async (
       ["login", "--issuer", "ftp://x"],
       ["frobnicate"],
       ["login", "extra"],
+      ["login", "--device-auth", "--with-api-key"],
+      ["login", "--paste", "--device-auth"],
     ]
   ) {
     await using cli = spawnCli(args);
