@@ -165,6 +165,19 @@ export async function logout(options: {
   return { removed: await removeAuthFile(options.codexHome), revoke };
 }
 
+function requireChatGpt(auth: AuthData | undefined): ChatGptAuth {
+  if (!auth) {
+    throw new LoginError("not_logged_in", "Not logged in: sign in with `codex-login login` first.");
+  }
+  if (auth.auth_mode !== "chatgpt") {
+    throw new LoginError(
+      "not_logged_in",
+      "Logged in with an API key, which does not need refreshing. Use `codex-login login` to sign in with ChatGPT.",
+    );
+  }
+  return auth;
+}
+
 /**
  * Refresh the stored tokens. Holds the auth lock for the whole exchange and re-reads
  * auth.json under it, so a concurrent refresh (another process) never makes us send a
@@ -181,20 +194,10 @@ export async function refreshAuth(options: {
   client: IssuerClient;
   now: () => Date;
 }): Promise<ChatGptAuth> {
+  // Checked before the lock too, so that refreshing while not logged in creates nothing.
+  requireChatGpt(await readAuthFile(options.codexHome));
   return await withAuthLock(options.codexHome, async () => {
-    const auth = await readAuthFile(options.codexHome);
-    if (!auth) {
-      throw new LoginError(
-        "not_logged_in",
-        "Not logged in: sign in with `codex-login login` first.",
-      );
-    }
-    if (auth.auth_mode !== "chatgpt") {
-      throw new LoginError(
-        "not_logged_in",
-        "Logged in with an API key, which does not need refreshing. Use `codex-login login` to sign in with ChatGPT.",
-      );
-    }
+    const auth = requireChatGpt(await readAuthFile(options.codexHome));
     let fresh;
     try {
       fresh = await options.client.refresh(auth.tokens.refresh_token);

@@ -168,6 +168,21 @@ Deno.test("refresh: invalid_grant says sign in again and leaves auth.json unchan
   assert.equal(await Deno.readTextFile(authFilePath(h.home)), before);
 });
 
+Deno.test("refresh: not logged in (or an API key) is exit 1 and creates nothing", async () => {
+  await using h = await tempHome();
+  const client = new IssuerClient({ issuer: "http://127.0.0.1:9" });
+  await assert.rejects(
+    refreshAuth({ codexHome: h.home, client, now: () => new Date() }),
+    (e: unknown) => e instanceof LoginError && e.exitCode === 1 && /Not logged in/.test(e.message),
+  );
+  await assert.rejects(Deno.stat(h.home), Deno.errors.NotFound, "codex home not created");
+  await saveApiKey(h.home, "sk-proj-0123456789abcdefghij");
+  await assert.rejects(
+    refreshAuth({ codexHome: h.home, client, now: () => new Date() }),
+    /API key, which does not need refreshing/,
+  );
+});
+
 Deno.test("refresh: two at once in one process both succeed and keep the newest token", async () => {
   await using issuer = startFakeIssuer({ tokenDelayMs: 50 });
   await using h = await tempHome();
