@@ -6,6 +6,21 @@ import { HAVE_SCRIPT, loginArgs, ON, runInTerminal, spawnCli } from "./cli_proce
 
 const URL_LINE = /^http:\/\/127\.0\.0\.1:\d+\/oauth\/authorize\?\S+$/;
 
+/** `login --device-auth` against a fake issuer, then `extra`. */
+function deviceArgs(issuerUrl: string, home: string, extra: string[] = []): string[] {
+  return [
+    "login",
+    "--device-auth",
+    "--issuer",
+    issuerUrl,
+    "--api-base",
+    issuerUrl,
+    "--codex-home",
+    home,
+    ...extra,
+  ];
+}
+
 function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (l.addr as Deno.NetAddr).port;
@@ -37,16 +52,7 @@ Deno.test(
   async () => {
     await using issuer = startFakeIssuer({ deviceApproveAfterPolls: 3 });
     await using h = await tempHome();
-    await using cli = spawnCli([
-      "login",
-      "--device-auth",
-      "--issuer",
-      issuer.url,
-      "--api-base",
-      issuer.url,
-      "--codex-home",
-      h.home,
-    ]);
+    await using cli = spawnCli(deviceArgs(issuer.url, h.home));
     const { code, stderr } = await cli.done();
     assert.equal(code, 0, stderr);
     assert.match(stderr, new RegExp(`^    ${issuer.url}/codex/device$`, "m"));
@@ -60,16 +66,7 @@ Deno.test(
 Deno.test(ON + "cli --device-auth --timeout: exit 124", async () => {
   await using issuer = startFakeIssuer({ deviceApproveAfterPolls: Infinity });
   await using h = await tempHome();
-  await using cli = spawnCli([
-    "login",
-    "--device-auth",
-    "--timeout",
-    "1",
-    "--issuer",
-    issuer.url,
-    "--codex-home",
-    h.home,
-  ]);
+  await using cli = spawnCli(deviceArgs(issuer.url, h.home, ["--timeout", "1"]));
   const { code, stderr } = await cli.done();
   assert.equal(code, 124, stderr);
   assert.match(
@@ -106,16 +103,7 @@ Deno.test({
     await using issuer = startFakeIssuer({ deviceApproveAfterPolls: 6, deviceInterval: "0.5" });
     await using h = await tempHome();
     const { code, screen: text } = await runInTerminal(
-      [
-        "login",
-        "--device-auth",
-        "--issuer",
-        issuer.url,
-        "--api-base",
-        issuer.url,
-        "--codex-home",
-        h.home,
-      ],
+      deviceArgs(issuer.url, h.home),
       { permissions: ["--allow-net=127.0.0.1", "--allow-read", "--allow-write", "--allow-env"] },
     );
     assert.equal(code, 0, text);
