@@ -1,46 +1,70 @@
 /**
  * codex-login as a library: run the Codex CLI's "sign in with ChatGPT" flow in-process,
- * read and write `auth.json`, and reuse the pieces (PKCE, JWT claims, issuer client).
+ * read and write the stored credentials, and reuse the pieces (PKCE, JWT claims, issuer
+ * client, Codex's config.toml).
  *
- * @example Sign in and wait
- * ```ts ignore
- * import { startLogin } from "./mod.ts";
- * const session = await startLogin({ codexHome: "/home/me/.codex", port: 1455 });
- * console.error(`Open ${session.authUrl}`);
- * const result = await session.result; // rejects with a LoginError (see exitCode)
- * console.error(`Signed in: ${result.authFile}`);
+ * @example Sign in (here the sign-in is cancelled at once; a real one waits for the browser)
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { LoginError, startLogin } from "./mod.ts";
+ * const codexHome = await Deno.makeTempDir();
+ * const session = await startLogin({ codexHome, port: 0, log: () => {} });
+ * assert.match(session.authUrl, /\/oauth\/authorize\?/);
+ * session.cancel();
+ * await assert.rejects(session.result, (e) => e instanceof LoginError && e.exitCode === 130);
  * ```
  *
  * @module
  */
 
 export {
+  DEFAULT_LOGIN_TIMEOUT_MS,
   DEFAULT_PORT,
-  DEFAULT_TIMEOUT_MS,
   type LoginOptions,
-  type LoginResult,
   type LoginSession,
   startLogin,
 } from "./lib/login_server.ts";
 export {
+  type LoginResult,
+  resolveSignInContext,
+  type SignInContext,
+  type SignInOptions,
+} from "./lib/sign_in.ts";
+export {
   type ApiKeyAuth,
   type AuthData,
   AuthFileError,
-  authFilePath,
   type ChatGptAuth,
-  type Platform,
+  parseAuthData,
+  type StoredTokens,
+} from "./lib/auth_data.ts";
+export { authFilePath, type Platform, resolveCodexHome } from "./lib/codex_home.ts";
+export {
+  type CredentialStore,
+  type LockedStore,
+  openCredentialStore,
+} from "./lib/credential_store.ts";
+export {
+  FileCredentialStore,
   readAuthFile,
   removeAuthFile,
-  resolveCodexHome,
   saveAuthFile,
-  type StoredTokens,
   withAuthLock,
-} from "./lib/auth_store.ts";
+} from "./lib/file_store.ts";
+export {
+  type CredentialsStoreMode,
+  type ForcedLoginMethod,
+  loadSettings,
+  parseSettings,
+  type Settings,
+} from "./lib/config.ts";
 export { ExitCode, type ExitCodeValue, LoginError, type LoginErrorKind } from "./lib/errors.ts";
 export {
   apiKeyName,
   DEFAULT_CLIENT_ID,
   DEFAULT_ISSUER,
+  type DeviceCode,
+  type DeviceGrant,
   IssuerClient,
   type IssuerClientOptions,
   IssuerError,
@@ -48,22 +72,26 @@ export {
   type RefreshedTokens,
   type TokenSet,
 } from "./lib/issuer.ts";
-export { HttpError, type HttpFailure, type HttpOptions } from "./lib/http_client.ts";
-export { generatePkce, generateState, type Pkce, s256Challenge } from "./lib/pkce.ts";
 export {
-  type AccountClaims,
-  accountClaims,
-  decodeJwtClaims,
-  isExpired,
-  type JsonObject,
-} from "./lib/jwt.ts";
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  type HttpAnswer,
+  HttpClient,
+  HttpError,
+  type HttpFailure,
+  type HttpOptions,
+  type RequestBody,
+  type RequestOptions,
+} from "./lib/http_client.ts";
+export { generatePkce, generateState, type Pkce, s256Challenge } from "./lib/pkce.ts";
+export { type AccountClaims, accountClaims, decodeJwtClaims, isExpired } from "./lib/jwt.ts";
+export { type JsonObject } from "./lib/json.ts";
 export {
   type BrowserCommand,
   browserCommands,
   type BrowserPlatform,
   type CommandRunner,
   openBrowser,
-} from "./lib/browser.ts";
+} from "./lib/browser_opener.ts";
 export { type CliIo, runCli } from "./lib/cli.ts";
 export {
   formatStatus,

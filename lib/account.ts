@@ -6,18 +6,8 @@
  * @module
  */
 
-import {
-  type AuthData,
-  AuthFileError,
-  authFilePath,
-  type ChatGptAuth,
-  readAuthFile,
-  removeAuthFile,
-  rfc3339,
-  saveAuthFile,
-  withAuthLock,
-  writeAuthFileLocked,
-} from "./auth_store.ts";
+import { type AuthData, AuthFileError, type ChatGptAuth, rfc3339 } from "./auth_data.ts";
+import type { CredentialStore } from "./credential_store.ts";
 import { LoginError } from "./errors.ts";
 import { type IssuerClient, IssuerError } from "./issuer.ts";
 import { accountClaims } from "./jwt.ts";
@@ -29,7 +19,7 @@ export interface StatusReport {
   logged_in: boolean;
   /** `chatgpt`, `apikey`, or null when not logged in. */
   auth_mode: "chatgpt" | "apikey" | null;
-  /** The auth.json path. */
+  /** Where the credentials are (the auth.json path for the file store). */
   auth_file: string;
   /** The masked API key (first 3 and last 4 characters at most). */
   api_key?: string | null;
@@ -52,15 +42,17 @@ export interface StatusReport {
  * corrupt file.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { getStatus } from "./account.ts";
- * const report = await getStatus("/home/me/.codex");
- * console.log(report.logged_in ? report.email : "Not logged in");
+ * import { FileCredentialStore } from "./file_store.ts";
+ * const report = await getStatus(new FileCredentialStore(await Deno.makeTempDir()));
+ * assert.equal(report.logged_in, false);
  * ```
  */
-export async function getStatus(codexHome: string): Promise<StatusReport> {
-  const auth = await readAuthFile(codexHome);
-  const auth_file = authFilePath(codexHome);
+export async function getStatus(store: CredentialStore): Promise<StatusReport> {
+  const auth = await store.load();
+  const auth_file = store.describe();
   if (!auth) return { logged_in: false, auth_mode: null, auth_file };
   if (auth.auth_mode === "apikey") {
     return {
@@ -104,8 +96,9 @@ function when(iso: string | null | undefined, now: Date): string {
  * @example
  * ```ts
  * import { formatStatus } from "./account.ts";
+ * import assert from "node:assert/strict";
  * const text = formatStatus({ logged_in: false, auth_mode: null, auth_file: "/x" }, new Date());
- * console.assert(text === "Not logged in");
+ * assert.equal(text, "Not logged in");
  * ```
  */
 export function formatStatus(report: StatusReport, now: Date): string {
@@ -135,22 +128,30 @@ export interface LogoutOutcome {
  * still removes the local credentials. A corrupt auth.json is removed without a revoke.
  *
  * @example
- * ```ts ignore
- * import { logout } from "./account.ts";
- * const outcome = await logout({ codexHome, client, revoke: true });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { logout, saveApiKey } from "./account.ts";
+ * import { FileCredentialStore } from "./file_store.ts";
+ * import { IssuerClient } from "./issuer.ts";
+ * const store = new FileCredentialStore(await Deno.makeTempDir());
+ * await saveApiKey(store, "sk-proj-0123456789abcdefghij");
+ * // An API key has no refresh token: nothing to revoke, the file is removed.
+ * const outcome = await logout({ store, client: new IssuerClient(), revoke: true });
+ * assert.deepEqual(outcome, { removed: true, revoke: "skipped" });
  * ```
  */
 export async function logout(options: {
-  codexHome: string;
+  store: CredentialStore;
   client: IssuerClient;
   revoke: boolean;
 }): Promise<LogoutOutcome> {
+  const { store } = options;
   let auth: AuthData | undefined;
   try {
-    auth = await readAuthFile(options.codexHome);
+    auth = await store.load();
   } catch (err) {
     if (!(err instanceof AuthFileError)) throw err;
-    return { removed: await removeAuthFile(options.codexHome), revoke: "skipped" };
+    return { removed: await store.remove(), revoke: "skipped" };
   }
   if (!auth) return { removed: false, revoke: "skipped" };
   let revoke: LogoutOutcome["revoke"] = "skipped";
@@ -162,7 +163,7 @@ export async function logout(options: {
       revoke = { failed: err instanceof Error ? err.message : String(err) };
     }
   }
-  return { removed: await removeAuthFile(options.codexHome), revoke };
+  return { removed: await store.remove(), revoke };
 }
 
 function requireChatGpt(auth: AuthData | undefined): ChatGptAuth {
@@ -184,20 +185,27 @@ function requireChatGpt(auth: AuthData | undefined): ChatGptAuth {
  * refresh token that was already rotated. Stores every token the issuer returns.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { refreshAuth } from "./account.ts";
- * const auth = await refreshAuth({ codexHome, client, now: () => new Date() });
+ * import { FileCredentialStore } from "./file_store.ts";
+ * import { IssuerClient } from "./issuer.ts";
+ * const store = new FileCredentialStore(await Deno.makeTempDir());
+ * await assert.rejects(
+ *   refreshAuth({ store, client: new IssuerClient(), now: () => new Date() }),
+ *   /Not logged in/,
+ * );
  * ```
  */
 export async function refreshAuth(options: {
-  codexHome: string;
+  store: CredentialStore;
   client: IssuerClient;
   now: () => Date;
 }): Promise<ChatGptAuth> {
   // Checked before the lock too, so that refreshing while not logged in creates nothing.
-  requireChatGpt(await readAuthFile(options.codexHome));
-  return await withAuthLock(options.codexHome, async () => {
-    const auth = requireChatGpt(await readAuthFile(options.codexHome));
+  requireChatGpt(await options.store.load());
+  return await options.store.withLock(async (locked) => {
+    const auth = requireChatGpt(await locked.load());
     let fresh;
     try {
       fresh = await options.client.refresh(auth.tokens.refresh_token);
@@ -239,7 +247,7 @@ export async function refreshAuth(options: {
       },
       last_refresh: rfc3339(options.now()),
     };
-    await writeAuthFileLocked(options.codexHome, updated);
+    await locked.save(updated);
     return updated;
   });
 }
@@ -251,8 +259,11 @@ export async function refreshAuth(options: {
  * @example
  * ```ts
  * import { validateApiKey } from "./account.ts";
- * console.assert(validateApiKey("  sk-proj-abcdefghijklmnopqrstuvwx\n") ===
- *   "sk-proj-abcdefghijklmnopqrstuvwx");
+ * import assert from "node:assert/strict";
+ * assert.equal(
+ *   validateApiKey("  sk-proj-abcdefghijklmnopqrstuvwx\n"),
+ *   "sk-proj-abcdefghijklmnopqrstuvwx",
+ * );
  * ```
  */
 export function validateApiKey(raw: string): string {
@@ -273,6 +284,6 @@ export function validateApiKey(raw: string): string {
 }
 
 /** Save an API key as `{"auth_mode":"apikey","OPENAI_API_KEY":...}` (atomic, 0600). */
-export async function saveApiKey(codexHome: string, key: string): Promise<void> {
-  await saveAuthFile(codexHome, { auth_mode: "apikey", OPENAI_API_KEY: validateApiKey(key) });
+export async function saveApiKey(store: CredentialStore, key: string): Promise<void> {
+  await store.save({ auth_mode: "apikey", OPENAI_API_KEY: validateApiKey(key) });
 }

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { type HttpOptions, postRequest } from "./http_client.ts";
+import type { HttpClient } from "./http_client.ts";
 import { accountClaims } from "./jwt.ts";
 import { redact } from "./redact.ts";
 
@@ -25,10 +25,17 @@ const SEVEN_DAYS_MS = 7 * 24 * 3600 * 1000;
  * seven days. POSTs `{id_token}` to `{apiBase}/v1/billing/redeem_credits`.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { maybeRedeemCredits } from "./credits.ts";
- * await maybeRedeemCredits({ apiBase: "https://api.openai.com", idToken, accessToken,
- *   now: new Date(), log: console.error });
+ * import { HttpClient } from "./http_client.ts";
+ * // Tokens without a Plus or Pro plan: no request is made.
+ * const lines: string[] = [];
+ * const outcome = await maybeRedeemCredits({ apiBase: "https://api.openai.com",
+ *   idToken: "x", accessToken: "y", now: new Date(), log: (l) => lines.push(l),
+ *   http: new HttpClient() });
+ * assert.equal(outcome, "ineligible");
+ * assert.match(lines[0], /Plus or Pro/);
  * ```
  */
 export async function maybeRedeemCredits(options: {
@@ -37,7 +44,8 @@ export async function maybeRedeemCredits(options: {
   accessToken: string;
   now: Date;
   log: (line: string) => void;
-  http?: HttpOptions;
+  http: HttpClient;
+  timeoutMs?: number;
 }): Promise<RedeemOutcome> {
   const { idToken, accessToken, now, log } = options;
   const id = accountClaims(idToken);
@@ -57,9 +65,9 @@ export async function maybeRedeemCredits(options: {
   }
   const url = `${options.apiBase.replace(/\/+$/, "")}/v1/billing/redeem_credits`;
   try {
-    const answer = await postRequest(url, { json: { id_token: idToken } }, {
-      ...options.http,
+    const answer = await options.http.post(url, { json: { id_token: idToken } }, {
       secrets: [idToken, accessToken],
+      timeoutMs: options.timeoutMs,
     });
     if (answer.status < 200 || answer.status > 299 || !answer.json) {
       log(`Credit redemption request failed: HTTP ${answer.status}. ${CREDITS_LINKS}`);

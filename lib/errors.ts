@@ -75,7 +75,8 @@ export interface LoginErrorOptions {
  * const err = new LoginError("timeout", "Timed out waiting for the browser.", {
  *   exitCode: ExitCode.Timeout,
  * });
- * console.assert(err.exitCode === 124);
+ * import assert from "node:assert/strict";
+ * assert.equal(err.exitCode, 124);
  * ```
  */
 export class LoginError extends Error {

@@ -1,14 +1,15 @@
 /**
- * Outbound HTTP for the issuer and the API: every request has a timeout and a response
- * size cap, and its body comes back as parsed JSON or as a short, redacted excerpt.
+ * Outbound HTTP for the issuer and the API through one {@linkcode HttpClient} per run: every
+ * request has a timeout and a response size cap, and its body comes back as parsed JSON or as
+ * a short, redacted excerpt.
  *
  * @module
  */
 
-import { isJsonObject, type JsonObject } from "./jwt.ts";
+import { isJsonObject, type JsonObject } from "./json.ts";
 import { redact } from "./redact.ts";
 
-/** Limits and seams for outbound requests. */
+/** Limits and seams for outbound requests, see {@linkcode HttpClient}. */
 export interface HttpOptions {
   /** Give up after this many milliseconds (whole request, body included). Default 30 s. */
   timeoutMs?: number;
@@ -16,12 +17,12 @@ export interface HttpOptions {
   maxResponseBytes?: number;
   /** Replace `fetch` (tests). */
   fetch?: typeof fetch;
-  /** Abort the request early (cancellation). */
+  /** Abort every request of the client early (cancellation). */
   signal?: AbortSignal;
 }
 
-/** Default request timeout. */
-export const DEFAULT_TIMEOUT_MS = 30_000;
+/** Default timeout of one outbound request: 30 s. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 /** Default response size cap. */
 export const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
 
@@ -79,29 +80,21 @@ async function readCapped(response: Response, maxBytes: number): Promise<Uint8Ar
   return out;
 }
 
-/**
- * POST a body and read the answer within the limits. Throws {@linkcode HttpError} when there
- * is no answer; any HTTP status is an answer.
- *
- * @example
- * ```ts ignore
- * import { postRequest } from "./http_client.ts";
- * const answer = await postRequest("http://127.0.0.1:8080/oauth/token", {
- *   form: { grant_type: "refresh_token" },
- * });
- * console.log(answer.status);
- * ```
- */
-export async function postRequest(
-  url: string,
-  body: { form: Record<string, string> } | { json: unknown },
-  options: HttpOptions & { secrets?: readonly string[] } = {},
-): Promise<HttpAnswer> {
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-  const timeout = AbortSignal.timeout(timeoutMs);
-  const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
-  const init: RequestInit = "form" in body
+/** Per-request settings on top of the client's. */
+export interface RequestOptions {
+  /** Strings to cut out of any excerpt or message (the tokens the request carries). */
+  secrets?: readonly string[];
+  /** Abort this request early (cancellation). */
+  signal?: AbortSignal;
+  /** Override the client's timeout for this request. */
+  timeoutMs?: number;
+}
+
+/** A request body: a form or a JSON value. */
+export type RequestBody = { form: Record<string, string> } | { json: unknown };
+
+function requestInit(body: RequestBody, signal: AbortSignal): RequestInit {
+  return "form" in body
     ? {
       method: "POST",
       headers: {
@@ -117,36 +110,92 @@ export async function postRequest(
       body: JSON.stringify(body.json),
       signal,
     };
-  const host = new URL(url).host;
-  try {
-    const response = await (options.fetch ?? fetch)(url, init);
-    const bytes = await readCapped(response, maxBytes);
-    const text = new TextDecoder().decode(bytes);
-    let json: JsonObject | undefined;
-    try {
-      const parsed: unknown = JSON.parse(text);
-      if (isJsonObject(parsed)) json = parsed;
-    } catch {
-      json = undefined;
-    }
-    return { status: response.status, json, excerpt: redact(text, options.secrets ?? [], 200) };
-  } catch (err) {
-    if (err instanceof HttpError) throw err;
-    if (options.signal?.aborted) throw new HttpError("cancelled", `the request was cancelled`);
-    if (timeout.aborted) {
-      throw new HttpError("timeout", `${host} did not answer within ${timeoutMs / 1000} s`);
-    }
-    if (err instanceof Deno.errors.NotCapable || err instanceof Deno.errors.PermissionDenied) {
-      throw new HttpError(
-        "permission",
-        `network access to ${host} was not granted (run with --allow-net=${host})`,
-      );
-    }
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new HttpError(
-      "network",
-      `could not reach ${host}: ${redact(reason, options.secrets ?? [], 160)}`,
+}
+
+function transportError(
+  err: unknown,
+  host: string,
+  timeoutMs: number,
+  flags: { cancelled: boolean; timedOut: boolean },
+  secrets: readonly string[],
+): HttpError {
+  if (err instanceof HttpError) return err;
+  if (flags.cancelled) return new HttpError("cancelled", `the request was cancelled`);
+  if (flags.timedOut) {
+    return new HttpError("timeout", `${host} did not answer within ${timeoutMs / 1000} s`);
+  }
+  if (err instanceof Deno.errors.NotCapable || err instanceof Deno.errors.PermissionDenied) {
+    return new HttpError(
+      "permission",
+      `network access to ${host} was not granted (run with --allow-net=${host})`,
     );
+  }
+  const reason = err instanceof Error ? err.message : String(err);
+  return new HttpError("network", `could not reach ${host}: ${redact(reason, secrets, 160)}`);
+}
+
+/**
+ * The one outbound client of a run: every request has a timeout and a response size cap, and
+ * its body comes back as parsed JSON or as a short, redacted excerpt. Built once and handed
+ * to every caller (issuer, credits), so limits and transport settings live in one place.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { HttpClient } from "./http_client.ts";
+ * const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} },
+ *   () => Response.json({ ok: true }));
+ * const http = new HttpClient({ timeoutMs: 5000 });
+ * const answer = await http.post(`http://127.0.0.1:${server.addr.port}/x`, { json: {} });
+ * assert.equal(answer.status, 200);
+ * assert.equal(answer.json?.ok, true);
+ * await server.shutdown();
+ * ```
+ */
+export class HttpClient {
+  /** The default per-request timeout, ms. */
+  readonly timeoutMs: number;
+  /** The response size cap, bytes. */
+  readonly maxResponseBytes: number;
+  readonly #fetch: typeof fetch;
+  readonly #signal?: AbortSignal;
+
+  /** Make a client with these limits. */
+  constructor(options: HttpOptions = {}) {
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    this.#fetch = options.fetch ?? fetch;
+    this.#signal = options.signal;
+  }
+
+  /**
+   * POST a body and read the answer within the limits. Throws {@linkcode HttpError} when
+   * there is no answer; any HTTP status is an answer.
+   */
+  async post(url: string, body: RequestBody, request: RequestOptions = {}): Promise<HttpAnswer> {
+    const timeoutMs = request.timeoutMs ?? this.timeoutMs;
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const cancel = [this.#signal, request.signal].filter((s): s is AbortSignal => !!s);
+    const signal = AbortSignal.any([timeout, ...cancel]);
+    const secrets = request.secrets ?? [];
+    try {
+      const response = await this.#fetch(url, requestInit(body, signal));
+      const bytes = await readCapped(response, this.maxResponseBytes);
+      const text = new TextDecoder().decode(bytes);
+      let json: JsonObject | undefined;
+      try {
+        const parsed: unknown = JSON.parse(text);
+        if (isJsonObject(parsed)) json = parsed;
+      } catch {
+        json = undefined;
+      }
+      return { status: response.status, json, excerpt: redact(text, secrets, 200) };
+    } catch (err) {
+      throw transportError(err, new URL(url).host, timeoutMs, {
+        cancelled: cancel.some((s) => s.aborted),
+        timedOut: timeout.aborted,
+      }, secrets);
+    }
   }
 }
 

@@ -1,8 +1,9 @@
 /**
- * The issuer client: the authorize URL, the code exchange, the API-key token exchange
- * (RFC 8693), refresh and revoke. Every call has a timeout and a size cap, and every
- * failure is an {@linkcode IssuerError} whose message names the step and the issuer's own
- * error code, never a token.
+ * The issuer client: every issuer endpoint a sign-in uses. The authorize URL, the code
+ * exchange, the API-key token exchange (RFC 8693), refresh, revoke, and the device-code
+ * endpoints. Requests go through the run's one {@linkcode HttpClient}; every failure is an
+ * {@linkcode IssuerError} whose message names the step and the issuer's own error code,
+ * never a token.
  *
  * @module
  */
@@ -10,10 +11,12 @@
 import {
   describeOAuthError,
   type HttpAnswer,
+  HttpClient,
   HttpError,
   type HttpOptions,
-  postRequest,
+  type RequestBody,
 } from "./http_client.ts";
+import { stringField } from "./json.ts";
 import { decodeJwtClaims } from "./jwt.ts";
 
 /** The production issuer. */
@@ -52,38 +55,32 @@ export function normalizeIssuer(issuer: string): string {
 }
 
 /** The step of the sign-in an issuer call belongs to. */
-export type IssuerStep = "code_exchange" | "api_key_exchange" | "refresh" | "revoke" | "device";
+export type IssuerStep =
+  | "code_exchange"
+  | "api_key_exchange"
+  | "refresh"
+  | "revoke"
+  | "device"
+  | "device_poll";
 
 /** A failed issuer call. The message names the step and says what the issuer said. */
 export class IssuerError extends Error {
-  /** Which call failed. */
-  readonly step: IssuerStep;
   /** The HTTP status, when there was an answer. */
   readonly status?: number;
   /** The OAuth `error` code, when the issuer sent one. */
   readonly oauthCode?: string;
-  /** The issuer's `error_description`, redacted. */
-  readonly description?: string;
   /** The transport failure, when there was no answer. */
   readonly failure?: HttpError["failure"];
 
   /** Make an IssuerError; `message` must not carry a secret. */
   constructor(
-    step: IssuerStep,
     message: string,
-    details: {
-      status?: number;
-      oauthCode?: string;
-      description?: string;
-      failure?: HttpError["failure"];
-    } = {},
+    details: { status?: number; oauthCode?: string; failure?: HttpError["failure"] } = {},
   ) {
     super(message);
     this.name = "IssuerError";
-    this.step = step;
     this.status = details.status;
     this.oauthCode = details.oauthCode;
-    this.description = details.description;
     this.failure = details.failure;
   }
 }
@@ -107,6 +104,30 @@ export interface IssuerClientOptions extends HttpOptions {
   issuer?: string;
   /** OAuth client id. Default {@linkcode DEFAULT_CLIENT_ID}. */
   clientId?: string;
+  /** The run's outbound client; without it one is made from the other options. */
+  http?: HttpClient;
+}
+
+/** The one-time code the issuer handed out for a device sign-in. */
+export interface DeviceCode {
+  /** Opaque id for polling. */
+  deviceAuthId: string;
+  /** The code the person enters. */
+  userCode: string;
+  /** Seconds between polls. */
+  intervalSeconds: number;
+  /** Where to enter it: `{issuer}/codex/device`. */
+  verificationUrl: string;
+}
+
+/** What the device poll returns once the code was entered. */
+export interface DeviceGrant {
+  /** The authorization code to exchange. */
+  code: string;
+  /** The PKCE verifier the issuer made for it. */
+  verifier: string;
+  /** The matching challenge, when the issuer sent it. */
+  challenge?: string;
 }
 
 const STEP_NAMES: Record<IssuerStep, string> = {
@@ -115,7 +136,14 @@ const STEP_NAMES: Record<IssuerStep, string> = {
   refresh: "refresh the tokens",
   revoke: "revoke the refresh token",
   device: "start device sign-in",
+  device_poll: "check on the device sign-in",
 };
+
+function parseInterval(value: unknown): number {
+  const n = typeof value === "number" ? value : Number(value);
+  if (!Number.isFinite(n) || n <= 0) return 5;
+  return Math.min(60, Math.max(0.2, n));
+}
 
 /**
  * Talks to the issuer's OAuth endpoints.
@@ -129,7 +157,8 @@ const STEP_NAMES: Record<IssuerStep, string> = {
  *   codeChallenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
  *   state: "xyz",
  * });
- * console.assert(url.startsWith("http://127.0.0.1:9999/oauth/authorize?response_type=code"));
+ * import assert from "node:assert/strict";
+ * assert.ok(url.startsWith("http://127.0.0.1:9999/oauth/authorize?response_type=code"));
  * ```
  */
 export class IssuerClient {
@@ -137,18 +166,15 @@ export class IssuerClient {
   readonly issuer: string;
   /** OAuth client id. */
   readonly clientId: string;
-  readonly #http: HttpOptions;
+  readonly #http: HttpClient;
+  readonly #timeoutMs?: number;
 
   /** Make a client; throws TypeError for an issuer that is not an http(s) URL. */
   constructor(options: IssuerClientOptions = {}) {
     this.issuer = normalizeIssuer(options.issuer ?? DEFAULT_ISSUER);
     this.clientId = options.clientId ?? DEFAULT_CLIENT_ID;
-    this.#http = {
-      timeoutMs: options.timeoutMs,
-      maxResponseBytes: options.maxResponseBytes,
-      fetch: options.fetch,
-      signal: options.signal,
-    };
+    this.#http = options.http ?? new HttpClient(options);
+    this.#timeoutMs = options.http ? options.timeoutMs : undefined;
   }
 
   /** `{issuer}/oauth/token`. */
@@ -171,43 +197,47 @@ export class IssuerClient {
     return `${this.issuer}/oauth/authorize?${query}`;
   }
 
-  async #post(
+  /** Send a request; only a missing answer is an error here. */
+  async #send(
     step: IssuerStep,
     url: string,
-    body: { form: Record<string, string> } | { json: unknown },
+    body: RequestBody,
     secrets: readonly string[],
     signal?: AbortSignal,
   ): Promise<HttpAnswer> {
-    let answer: HttpAnswer;
     try {
-      const signals = [this.#http.signal, signal].filter((s): s is AbortSignal => !!s);
-      answer = await postRequest(url, body, {
-        ...this.#http,
-        signal: signals.length ? AbortSignal.any(signals) : undefined,
-        secrets,
-      });
+      return await this.#http.post(url, body, { secrets, signal, timeoutMs: this.#timeoutMs });
     } catch (err) {
       if (err instanceof HttpError) {
-        throw new IssuerError(step, `Could not ${STEP_NAMES[step]}: ${err.message}.`, {
+        throw new IssuerError(`Could not ${STEP_NAMES[step]}: ${err.message}.`, {
           failure: err.failure,
         });
       }
       throw err;
     }
+  }
+
+  /** Send a request whose answer must be a 2xx JSON object. */
+  async #post(
+    step: IssuerStep,
+    url: string,
+    body: RequestBody,
+    secrets: readonly string[],
+    signal?: AbortSignal,
+  ): Promise<HttpAnswer> {
+    const answer = await this.#send(step, url, body, secrets, signal);
     if (answer.status < 200 || answer.status > 299) {
       const { code, description } = describeOAuthError(answer, secrets);
       const said = code
         ? `${code}${description ? `: ${description}` : ""}`
         : `HTTP ${answer.status}${answer.excerpt ? ` ${JSON.stringify(answer.excerpt)}` : ""}`;
       throw new IssuerError(
-        step,
         `Could not ${STEP_NAMES[step]}: the issuer answered ${answer.status} (${said}).`,
-        { status: answer.status, oauthCode: code, description },
+        { status: answer.status, oauthCode: code },
       );
     }
     if (!answer.json) {
       throw new IssuerError(
-        step,
         `Could not ${STEP_NAMES[step]}: the issuer's answer was not a JSON object.`,
         { status: answer.status },
       );
@@ -244,7 +274,6 @@ export class IssuerClient {
     );
     if (missing.length > 0) {
       throw new IssuerError(
-        "code_exchange",
         `Could not exchange the sign-in code: the issuer's answer has no ${missing.join(", ")}.`,
         { status: answer.status },
       );
@@ -256,7 +285,6 @@ export class IssuerClient {
     };
     if (decodeJwtClaims(tokens.idToken) === undefined) {
       throw new IssuerError(
-        "code_exchange",
         "Could not exchange the sign-in code: the issuer's id_token is not a readable JWT.",
         { status: answer.status },
       );
@@ -288,7 +316,6 @@ export class IssuerClient {
     const key = answer.json?.access_token;
     if (typeof key !== "string" || key.length === 0) {
       throw new IssuerError(
-        "api_key_exchange",
         "Could not exchange the sign-in for an API key: the answer has no access_token.",
         { status: answer.status },
       );
@@ -345,6 +372,63 @@ export class IssuerClient {
       throw err;
     }
   }
+  /**
+   * Ask for a one-time device code (`POST {issuer}/api/accounts/deviceauth/usercode`). A 404
+   * means device sign-in is not enabled: an IssuerError with `status` 404.
+   */
+  async requestDeviceCode(signal?: AbortSignal): Promise<DeviceCode> {
+    const answer = await this.#send(
+      "device",
+      `${this.issuer}/api/accounts/deviceauth/usercode`,
+      { json: { client_id: this.clientId } },
+      [],
+      signal,
+    );
+    const json = answer.json ?? {};
+    const deviceAuthId = stringField(json, "device_auth_id");
+    const userCode = stringField(json, "user_code") ?? stringField(json, "usercode");
+    if (answer.status !== 200 || !deviceAuthId || !userCode) {
+      throw new IssuerError(
+        `Could not start device sign-in: the issuer answered ${answer.status} without a code.`,
+        { status: answer.status },
+      );
+    }
+    return {
+      deviceAuthId,
+      userCode,
+      intervalSeconds: parseInterval(json.interval),
+      verificationUrl: `${this.issuer}/codex/device`,
+    };
+  }
+
+  /**
+   * Poll for a device code's grant. `undefined` while the code has not been entered (403,
+   * 404) or the issuer is briefly failing (5xx); an IssuerError for a refusal.
+   */
+  async pollDeviceToken(
+    device: DeviceCode,
+    signal?: AbortSignal,
+  ): Promise<DeviceGrant | undefined> {
+    const answer = await this.#send(
+      "device_poll",
+      `${this.issuer}/api/accounts/deviceauth/token`,
+      { json: { device_auth_id: device.deviceAuthId, user_code: device.userCode } },
+      [],
+      signal,
+    );
+    if (answer.status === 403 || answer.status === 404 || answer.status >= 500) return undefined;
+    const json = answer.json ?? {};
+    const code = stringField(json, "authorization_code");
+    const verifier = stringField(json, "code_verifier");
+    if (answer.status !== 200 || !code || !verifier) {
+      const error = stringField(json, "error");
+      throw new IssuerError(
+        `Device sign-in failed: the issuer answered ${answer.status}${error ? ` (${error})` : ""}.`,
+        { status: answer.status, oauthCode: error },
+      );
+    }
+    return { code, verifier, challenge: stringField(json, "code_challenge") };
+  }
 }
 
 /**
@@ -354,8 +438,9 @@ export class IssuerClient {
  * @example
  * ```ts
  * import { apiKeyName } from "./issuer.ts";
+ * import assert from "node:assert/strict";
  * const name = apiKeyName(new Date("2026-01-02T03:04:05Z"));
- * console.assert(/^Codex CLI \[auto-generated\] \(2026-01-02\) \[[0-9a-f]{12}\]$/.test(name));
+ * assert.match(name, /^Codex CLI \[auto-generated\] \(2026-01-02\) \[[0-9a-f]{12}\]$/);
  * ```
  */
 export function apiKeyName(now: Date): string {

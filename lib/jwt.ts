@@ -6,18 +6,14 @@
  * @module
  */
 
-/** A decoded JSON object. */
-export type JsonObject = Record<string, unknown>;
+import { isJsonObject, type JsonObject, stringField } from "./json.ts";
+
+export type { JsonObject };
 
 /** The claim namespace the OpenAI issuer puts its account facts under. */
 export const OPENAI_AUTH_CLAIM = "https://api.openai.com/auth";
 /** The claim namespace the OpenAI issuer puts the profile (email) under. */
 export const OPENAI_PROFILE_CLAIM = "https://api.openai.com/profile";
-
-/** Is `value` a plain JSON object (not an array, not null)? */
-export function isJsonObject(value: unknown): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /**
  * The payload of a three-part JWT as an object, or `undefined` when the string is not a JWT
@@ -26,8 +22,9 @@ export function isJsonObject(value: unknown): value is JsonObject {
  * @example
  * ```ts
  * import { decodeJwtClaims } from "./jwt.ts";
- * console.assert(decodeJwtClaims("e30.eyJzdWIiOiJ1In0.sig")?.sub === "u");
- * console.assert(decodeJwtClaims("not a jwt") === undefined);
+ * import assert from "node:assert/strict";
+ * assert.equal(decodeJwtClaims("e30.eyJzdWIiOiJ1In0.sig")?.sub, "u");
+ * assert.equal(decodeJwtClaims("not a jwt"), undefined);
  * ```
  */
 export function decodeJwtClaims(token: string): JsonObject | undefined {
@@ -70,11 +67,6 @@ export interface AccountClaims {
   expiresAt?: Date;
 }
 
-function stringClaim(obj: JsonObject, key: string): string | undefined {
-  const value = obj[key];
-  return typeof value === "string" && value.length > 0 ? value : undefined;
-}
-
 /**
  * Typed account facts from decoded claims (or from a token string).
  *
@@ -84,7 +76,9 @@ function stringClaim(obj: JsonObject, key: string): string | undefined {
  * const facts = accountClaims({
  *   "https://api.openai.com/auth": { chatgpt_account_id: "acc", is_org_owner: true },
  * });
- * console.assert(facts.accountId === "acc" && facts.isOrgOwner);
+ * import assert from "node:assert/strict";
+ * assert.equal(facts.accountId, "acc");
+ * assert.equal(facts.isOrgOwner, true);
  * ```
  */
 export function accountClaims(claimsOrToken: JsonObject | string | undefined): AccountClaims {
@@ -96,14 +90,14 @@ export function accountClaims(claimsOrToken: JsonObject | string | undefined): A
     : {};
   const exp = root.exp;
   return {
-    accountId: stringClaim(auth, "chatgpt_account_id"),
-    organizationId: stringClaim(auth, "organization_id"),
-    projectId: stringClaim(auth, "project_id"),
-    planType: stringClaim(auth, "chatgpt_plan_type"),
+    accountId: stringField(auth, "chatgpt_account_id"),
+    organizationId: stringField(auth, "organization_id"),
+    projectId: stringField(auth, "project_id"),
+    planType: stringField(auth, "chatgpt_plan_type"),
     completedPlatformOnboarding: auth.completed_platform_onboarding === true,
     isOrgOwner: auth.is_org_owner === true,
-    subscriptionActiveStart: stringClaim(auth, "chatgpt_subscription_active_start"),
-    email: stringClaim(root, "email") ?? stringClaim(profile, "email"),
+    subscriptionActiveStart: stringField(auth, "chatgpt_subscription_active_start"),
+    email: stringField(root, "email") ?? stringField(profile, "email"),
     expiresAt: typeof exp === "number" && Number.isSafeInteger(exp) && Math.abs(exp) < 8.64e12
       ? new Date(exp * 1000)
       : undefined,
@@ -117,7 +111,8 @@ export function accountClaims(claimsOrToken: JsonObject | string | undefined): A
  * @example
  * ```ts
  * import { isExpired } from "./jwt.ts";
- * console.assert(isExpired("garbage", new Date()));
+ * import assert from "node:assert/strict";
+ * assert.equal(isExpired("garbage", new Date()), true);
  * ```
  */
 export function isExpired(token: string, now: Date): boolean {

@@ -14,7 +14,7 @@ import setupTemplate from "../static/setup.html" with { type: "text" };
 import setupScript from "../static/setup.js" with { type: "text" };
 import errorTemplate from "../static/error.html" with { type: "text" };
 import detailTemplate from "../static/detail.html" with { type: "text" };
-import type { LoginErrorKind } from "./errors.ts";
+import type { LoginError, LoginErrorKind } from "./errors.ts";
 
 /**
  * Escape text for HTML element content and quoted attribute values.
@@ -22,8 +22,11 @@ import type { LoginErrorKind } from "./errors.ts";
  * @example
  * ```ts
  * import { escapeHtml } from "./pages.ts";
- * console.assert(escapeHtml(`<a href="x">'&'</a>`) ===
- *   "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+ * import assert from "node:assert/strict";
+ * assert.equal(
+ *   escapeHtml(`<a href="x">'&'</a>`),
+ *   "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;",
+ * );
  * ```
  */
 export function escapeHtml(text: string): string {
@@ -94,8 +97,10 @@ function newNonce(): string {
  * @example
  * ```ts
  * import { renderSuccessPage } from "./pages.ts";
+ * import assert from "node:assert/strict";
  * const page = renderSuccessPage({});
- * console.assert(page.status === 200 && page.html.includes("signed in"));
+ * assert.equal(page.status, 200);
+ * assert.match(page.html, /signed in/);
  * ```
  */
 export function renderSuccessPage(options: { setupUrl?: string }): Page {
@@ -170,7 +175,8 @@ const DEFAULT_ERROR_TEXT = {
  * @example
  * ```ts
  * import { pageSummary } from "./pages.ts";
- * console.assert(pageSummary("It broke. Run codex-login again.") === "It broke.");
+ * import assert from "node:assert/strict";
+ * assert.equal(pageSummary("It broke. Run codex-login again."), "It broke.");
  * ```
  */
 export function pageSummary(message: string): string {
@@ -194,7 +200,8 @@ export const MAX_DESCRIPTION_LENGTH = 300;
  * import { renderErrorPage } from "./pages.ts";
  * const page = renderErrorPage({ kind: "access_denied", status: 400, message: "Declined.",
  *   code: "access_denied", description: "<script>x</script>" });
- * console.assert(!page.html.includes("<script>x"));
+ * import assert from "node:assert/strict";
+ * assert.equal(page.html.includes("<script>x"), false);
  * ```
  */
 export function renderErrorPage(options: {
@@ -223,6 +230,34 @@ export function renderErrorPage(options: {
     }, { style, detail }),
     headers: pageHeaders(nonce),
   };
+}
+
+/**
+ * The error page for a {@linkcode LoginError}: what happened in the page's own words for the
+ * issuer's refusals, else the error's message without its terminal next steps.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { LoginError } from "./errors.ts";
+ * import { errorPageFor } from "./pages.ts";
+ * const page = errorPageFor(new LoginError("timeout", "Timed out. Run codex-login again."), 200);
+ * assert.match(page.html, /timed out/);
+ * ```
+ */
+export function errorPageFor(error: LoginError, status: number, description?: string): Page {
+  const message = error.kind === "access_denied"
+    ? "The sign-in was declined at the sign-in service."
+    : error.kind === "oauth_error"
+    ? "The sign-in service could not complete the sign-in."
+    : pageSummary(error.message);
+  return renderErrorPage({
+    kind: error.kind,
+    status,
+    message,
+    code: error.oauthCode,
+    description,
+  });
 }
 
 /** A plain-text response with the same safety headers as the pages. */

@@ -14,9 +14,11 @@
  * ```ts
  * import { parsePastedRedirect } from "./paste.ts";
  * const p = parsePastedRedirect(" http://localhost:1455/auth/callback?code=c&state=s \n");
- * console.assert(p?.get("code") === "c" && p?.get("state") === "s");
- * console.assert(parsePastedRedirect("?code=c&state=s")?.get("code") === "c");
- * console.assert(parsePastedRedirect("hello") === undefined);
+ * import assert from "node:assert/strict";
+ * assert.equal(p?.get("code"), "c");
+ * assert.equal(p?.get("state"), "s");
+ * assert.equal(parsePastedRedirect("?code=c&state=s")?.get("code"), "c");
+ * assert.equal(parsePastedRedirect("hello"), undefined);
  * ```
  */
 export function parsePastedRedirect(text: string): URLSearchParams | undefined {

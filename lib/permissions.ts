@@ -12,9 +12,11 @@ import { ExitCode, LoginError } from "./errors.ts";
  * {@linkcode LoginError} (exit 2) that names the flag to pass when it is not.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { ensurePermission } from "./permissions.ts";
- * await ensurePermission({ name: "read", path: "/home/me/.codex" }, "to save auth.json");
+ * // Granted already (or at the prompt): resolves. Denied: a LoginError naming the flag.
+ * const home = await Deno.makeTempDir();
+ * await ensurePermission({ name: "read", path: home }, "to read auth.json");
  * ```
  */
 export async function ensurePermission(

@@ -25,8 +25,9 @@ function randomBase64Url(bytes: number): string {
  * @example RFC 7636 Appendix B
  * ```ts
  * import { s256Challenge } from "./pkce.ts";
+ * import assert from "node:assert/strict";
  * const c = await s256Challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
- * console.assert(c === "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+ * assert.equal(c, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
  * ```
  */
 export async function s256Challenge(verifier: string): Promise<string> {
@@ -39,9 +40,11 @@ export async function s256Challenge(verifier: string): Promise<string> {
  *
  * @example
  * ```ts
- * import { generatePkce } from "./pkce.ts";
+ * import { generatePkce, s256Challenge } from "./pkce.ts";
+ * import assert from "node:assert/strict";
  * const { verifier, challenge } = await generatePkce();
- * console.assert(verifier.length === 86 && challenge.length === 43);
+ * assert.equal(verifier.length, 86);
+ * assert.equal(challenge, await s256Challenge(verifier));
  * ```
  */
 export async function generatePkce(): Promise<Pkce> {
@@ -55,27 +58,10 @@ export async function generatePkce(): Promise<Pkce> {
  * @example
  * ```ts
  * import { generateState } from "./pkce.ts";
- * console.assert(generateState().length === 43);
+ * import assert from "node:assert/strict";
+ * assert.match(generateState(), /^[A-Za-z0-9_-]{43}$/);
  * ```
  */
 export function generateState(): string {
   return randomBase64Url(32);
-}
-
-/**
- * Compare two strings in time that depends only on their lengths, not on where they differ.
- *
- * @example
- * ```ts
- * import { timingSafeEqual } from "./pkce.ts";
- * console.assert(timingSafeEqual("abc", "abc") && !timingSafeEqual("abc", "abd"));
- * ```
- */
-export function timingSafeEqual(a: string, b: string): boolean {
-  const x = new TextEncoder().encode(a);
-  const y = new TextEncoder().encode(b);
-  const length = Math.max(x.length, y.length);
-  let diff = x.length ^ y.length;
-  for (let i = 0; i < length; i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
-  return diff === 0;
 }

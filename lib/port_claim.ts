@@ -10,17 +10,17 @@
  */
 
 import { ExitCode, LoginError } from "./errors.ts";
-import { timingSafeEqual } from "./pkce.ts";
+import { timingSafeEqual } from "./timing_safe_equal.ts";
 
 /** The ports registered for the Codex CLI's OAuth client, in order of preference. */
 export const REGISTERED_PORTS = [1455, 1457] as const;
+/** The port a sign-in tries first. */
+export const DEFAULT_PORT: number = REGISTERED_PORTS[0];
 
 /** The servers listening for one sign-in. */
 export interface LoopbackServers {
   /** The port, the same on every address. */
   port: number;
-  /** The addresses listened on, e.g. `127.0.0.1`, `[::1]`. */
-  addresses: string[];
   /** Stop every server and close every connection. */
   shutdown(): Promise<void>;
 }
@@ -44,16 +44,13 @@ export function bindLoopback(port: number, handler: Handler): LoopbackServers {
   const v4 = serve("127.0.0.1", port, handler);
   const bound = v4.addr.port;
   const servers = [v4];
-  const addresses = ["127.0.0.1"];
   try {
     servers.push(serve("::1", bound, handler));
-    addresses.push("[::1]");
   } catch {
     // No IPv6 here, or [::1]:port is taken or not permitted: 127.0.0.1 is enough.
   }
   return {
     port: bound,
-    addresses,
     shutdown: async () => {
       await Promise.all(servers.map((s) => s.shutdown()));
     },

@@ -16,7 +16,8 @@ const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
  * @example
  * ```ts
  * import { redact } from "./redact.ts";
- * console.assert(redact("code abc123 was bad", ["abc123"]) === "code [redacted] was bad");
+ * import assert from "node:assert/strict";
+ * assert.equal(redact("code abc123 was bad", ["abc123"]), "code [redacted] was bad");
  * ```
  */
 export function redact(text: string, secrets: readonly string[] = [], maxLength = 500): string {
@@ -35,7 +36,8 @@ export function redact(text: string, secrets: readonly string[] = [], maxLength 
  * @example
  * ```ts
  * import { maskKey } from "./redact.ts";
- * console.assert(maskKey("sk-abcdefghijkl1234") === "sk-...1234");
+ * import assert from "node:assert/strict";
+ * assert.equal(maskKey("sk-abcdefghijkl1234"), "sk-...1234");
  * ```
  */
 export function maskKey(key: string): string {
@@ -49,7 +51,8 @@ export function maskKey(key: string): string {
  * @example
  * ```ts
  * import { maskToken } from "./redact.ts";
- * console.assert(maskToken("eyJabc.def.ghijklmn") === "…(19 chars)…klmn");
+ * import assert from "node:assert/strict";
+ * assert.equal(maskToken("eyJabc.def.ghijklmn"), "…(19 chars)…klmn");
  * ```
  */
 export function maskToken(token: string): string {

@@ -72,9 +72,12 @@ export const stdinSource: SecretSource = {
  * Read a secret: hidden prompt on a terminal, else all of stdin.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { readSecret } from "./secret_input.ts";
- * const key = await readSecret("Paste your API key: ");
+ * const piped = { isTerminal: () => false, readAll: () => Promise.resolve("sk-x\n"),
+ *   readHidden: () => Promise.reject(new Error("not a terminal")) };
+ * assert.equal(await readSecret("Paste your API key: ", piped), "sk-x\n");
  * ```
  */
 export async function readSecret(

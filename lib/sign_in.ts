@@ -1,20 +1,36 @@
 /**
- * The token steps of a sign-in, shared by every way a code arrives (loopback callback,
- * pasted URL, device code): exchange the code, refresh an already-expired id_token, exchange
- * the id_token for an API key, and save auth.json atomically.
+ * What every sign-in flow shares. {@linkcode resolveSignInContext} turns a flow's options
+ * into one context, once: the outbound client, the issuer client, the API base and platform
+ * URL, the clock, the log, the credential store and the settings. {@linkcode completeSignIn}
+ * then runs the token steps for a code however it arrived (loopback callback, pasted URL,
+ * device code): exchange the code, refresh an already-expired id_token, exchange the
+ * id_token for an API key, and save the credentials.
  *
  * @module
  */
 
-import { authFilePath, type ChatGptAuth, rfc3339, saveAuthFile } from "./auth_store.ts";
+import { type ChatGptAuth, rfc3339 } from "./auth_data.ts";
+import type { Settings } from "./config.ts";
+import type { CredentialStore } from "./credential_store.ts";
 import { maybeRedeemCredits, type RedeemOutcome } from "./credits.ts";
 import { LoginError } from "./errors.ts";
-import { apiKeyName, type IssuerClient, IssuerError } from "./issuer.ts";
+import { FileCredentialStore } from "./file_store.ts";
+import { HttpClient } from "./http_client.ts";
+import {
+  apiKeyName,
+  DEFAULT_CLIENT_ID,
+  DEFAULT_ISSUER,
+  defaultApiBase,
+  defaultPlatformUrl,
+  IssuerClient,
+  IssuerError,
+  normalizeIssuer,
+} from "./issuer.ts";
 import { type AccountClaims, accountClaims, isExpired } from "./jwt.ts";
 
 /** A finished sign-in, as every sign-in flow reports it. */
 export interface LoginResult {
-  /** The auth.json that was written. */
+  /** Where the credentials were written (the auth.json path for the file store). */
   authFile: string;
   /** `chatgpt_account_id`, "" when the issuer sent none. */
   accountId: string;
@@ -26,27 +42,92 @@ export interface LoginResult {
   needsSetup: boolean;
 }
 
-/** What a sign-in needs besides the code. */
+/** The options every sign-in flow takes. Only `codexHome` is required. */
+export interface SignInOptions {
+  /** The codex home (auth.json, config.toml, the lock). */
+  codexHome: string;
+  /** Where the credentials go. Default: auth.json in the codex home. */
+  store?: CredentialStore;
+  /** Codex's config.toml settings. Default: none. */
+  settings?: Settings;
+  /** Issuer base URL. Default `https://auth.openai.com`. */
+  issuer?: string;
+  /** OAuth client id. Default the Codex CLI's. */
+  clientId?: string;
+  /** API base for credit redemption. Default derived from the issuer, as the seed. */
+  apiBase?: string;
+  /** Platform site for org setup. Default derived from the issuer, as the seed. */
+  platformUrl?: string;
+  /** The clock (for last_refresh, the API key's name, token expiry). */
+  now?: () => Date;
+  /** Where progress lines go. Default: standard error. */
+  log?: (line: string) => void;
+  /** Per outbound request timeout, ms. Default 30 s (10 s for credit redemption). */
+  requestTimeoutMs?: number;
+  /** Replace `fetch` for outbound requests. */
+  fetch?: typeof fetch;
+  /** The run's outbound client; default one built from the options above. */
+  http?: HttpClient;
+}
+
+/** A sign-in's resolved context: every default applied, every URL normalised. */
 export interface SignInContext {
   /** The issuer client. */
   client: IssuerClient;
-  /** Where auth.json goes. */
+  /** The outbound client every request goes through. */
+  http: HttpClient;
+  /** The codex home. */
   codexHome: string;
+  /** Where the credentials go. */
+  store: CredentialStore;
+  /** Codex's settings. */
+  settings: Settings;
+  /** API base for credit redemption. */
+  apiBase: string;
   /** The platform site, for the org-setup link. */
   platformUrl: string;
   /** The clock. */
   now: () => Date;
   /** Where progress and warnings go (one line each). */
   log: (line: string) => void;
-  /** Aborts the sign-in; checked again right before auth.json is written. */
-  signal?: AbortSignal;
-  /** When true, a failed API-key exchange is a warning and auth.json gets a null key. */
-  apiKeyOptional?: boolean;
+  /** Timeout of the credit redemption request, ms. */
+  creditsTimeoutMs: number;
+}
+
+/**
+ * Apply the defaults once.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { resolveSignInContext } from "./sign_in.ts";
+ * const ctx = resolveSignInContext({ codexHome: "/tmp/x", issuer: "https://auth.openai.com/" });
+ * assert.equal(ctx.client.issuer, "https://auth.openai.com");
+ * assert.equal(ctx.apiBase, "https://api.openai.com");
+ * assert.equal(ctx.store.describe().endsWith("auth.json"), true);
+ * ```
+ */
+export function resolveSignInContext(options: SignInOptions): SignInContext {
+  const issuer = normalizeIssuer(options.issuer ?? DEFAULT_ISSUER);
+  const http = options.http ??
+    new HttpClient({ timeoutMs: options.requestTimeoutMs, fetch: options.fetch });
+  return {
+    client: new IssuerClient({ issuer, clientId: options.clientId ?? DEFAULT_CLIENT_ID, http }),
+    http,
+    codexHome: options.codexHome,
+    store: options.store ?? new FileCredentialStore(options.codexHome),
+    settings: options.settings ?? {},
+    apiBase: options.apiBase ?? defaultApiBase(issuer),
+    platformUrl: options.platformUrl ?? defaultPlatformUrl(issuer),
+    now: options.now ?? (() => new Date()),
+    log: options.log ?? ((line: string) => console.error(line)),
+    creditsTimeoutMs: options.requestTimeoutMs ?? 10_000,
+  };
 }
 
 /** A completed sign-in. */
 export interface SignInOutcome {
-  /** What was written to auth.json. */
+  /** What was saved. */
   auth: ChatGptAuth;
   /** The account facts of the (possibly refreshed) id_token. */
   claims: AccountClaims;
@@ -54,6 +135,14 @@ export interface SignInOutcome {
   needsSetup: boolean;
   /** `{platform}/org-setup?...` when `needsSetup`. Holds the id_token: never log it. */
   setupUrl?: string;
+}
+
+/** How one sign-in runs the token steps. */
+export interface CompleteOptions {
+  /** Aborts the sign-in; checked again right before the credentials are saved. */
+  signal?: AbortSignal;
+  /** When true, a failed API-key exchange is a warning and the key is saved as null. */
+  apiKeyOptional?: boolean;
 }
 
 function fromIssuerError(err: unknown, kind: "code_exchange" | "api_key_exchange"): unknown {
@@ -64,12 +153,49 @@ function fromIssuerError(err: unknown, kind: "code_exchange" | "api_key_exchange
   return new LoginError(kind, `${err.message}${next}`, { oauthCode: err.oauthCode, cause: err });
 }
 
+type Tokens = Awaited<ReturnType<IssuerClient["exchangeCode"]>>;
+
+/** The seed's refresh of an id_token that arrived already expired; best effort. */
+async function refreshIfExpired(
+  ctx: SignInContext,
+  tokens: Tokens,
+  signal?: AbortSignal,
+): Promise<Tokens> {
+  if (!isExpired(tokens.idToken, ctx.now())) return tokens;
+  ctx.log("Refreshing credentials...");
+  try {
+    const fresh = await ctx.client.refresh(tokens.refreshToken, signal);
+    if (fresh.idToken && fresh.refreshToken) {
+      return {
+        idToken: fresh.idToken,
+        accessToken: fresh.accessToken ?? tokens.accessToken,
+        refreshToken: fresh.refreshToken,
+      };
+    }
+    ctx.log("Unable to refresh the ID token: the issuer's answer lacked tokens.");
+  } catch (err) {
+    ctx.log(`Unable to refresh the ID token: ${err instanceof Error ? err.message : err}`);
+  }
+  return tokens;
+}
+
+function setupUrlFor(ctx: SignInContext, tokens: Tokens, claims: AccountClaims): string {
+  const plan = accountClaims(tokens.accessToken).planType ?? claims.planType ?? "";
+  const url = new URL("/org-setup", ctx.platformUrl);
+  url.searchParams.set("p", plan);
+  url.searchParams.set("t", tokens.idToken);
+  url.searchParams.set("with_org", claims.organizationId ?? "");
+  url.searchParams.set("project_id", claims.projectId ?? "");
+  return url.href;
+}
+
 /**
  * Turn an authorization code into saved credentials.
  *
  * @example
  * ```ts ignore
- * import { completeSignIn } from "./sign_in.ts";
+ * import { completeSignIn, resolveSignInContext } from "./sign_in.ts";
+ * const ctx = resolveSignInContext({ codexHome: "/home/me/.codex" });
  * const outcome = await completeSignIn(ctx, { code, redirectUri, codeVerifier });
  * console.log(outcome.auth.tokens.account_id);
  * ```
@@ -77,40 +203,23 @@ function fromIssuerError(err: unknown, kind: "code_exchange" | "api_key_exchange
 export async function completeSignIn(
   ctx: SignInContext,
   params: { code: string; redirectUri: string; codeVerifier: string },
+  options: CompleteOptions = {},
 ): Promise<SignInOutcome> {
+  const { signal } = options;
   let tokens;
   try {
-    tokens = await ctx.client.exchangeCode(params, ctx.signal);
+    tokens = await ctx.client.exchangeCode(params, signal);
   } catch (err) {
     throw fromIssuerError(err, "code_exchange");
   }
-
-  if (isExpired(tokens.idToken, ctx.now())) {
-    ctx.log("Refreshing credentials...");
-    try {
-      const fresh = await ctx.client.refresh(tokens.refreshToken, ctx.signal);
-      if (fresh.idToken && fresh.refreshToken) {
-        tokens = {
-          idToken: fresh.idToken,
-          accessToken: fresh.accessToken ?? tokens.accessToken,
-          refreshToken: fresh.refreshToken,
-        };
-      } else {
-        ctx.log("Unable to refresh the ID token: the issuer's answer lacked tokens.");
-      }
-    } catch (err) {
-      ctx.log(`Unable to refresh the ID token: ${err instanceof Error ? err.message : err}`);
-    }
-  }
+  tokens = await refreshIfExpired(ctx, tokens, signal);
 
   let apiKey: string | null = null;
   try {
-    apiKey = await ctx.client.exchangeApiKey(tokens.idToken, apiKeyName(ctx.now()), ctx.signal);
+    apiKey = await ctx.client.exchangeApiKey(tokens.idToken, apiKeyName(ctx.now()), signal);
   } catch (err) {
-    if (!ctx.apiKeyOptional) throw fromIssuerError(err, "api_key_exchange");
-    ctx.log(
-      `Note: ${err instanceof Error ? err.message : err} Signed in without an API key.`,
-    );
+    if (!options.apiKeyOptional) throw fromIssuerError(err, "api_key_exchange");
+    ctx.log(`Note: ${err instanceof Error ? err.message : err} Signed in without an API key.`);
   }
 
   const claims = accountClaims(tokens.idToken);
@@ -125,27 +234,18 @@ export async function completeSignIn(
     },
     last_refresh: rfc3339(ctx.now()),
   };
-  if (ctx.signal?.aborted) throw ctx.signal.reason;
-  await saveAuthFile(ctx.codexHome, auth);
+  if (signal?.aborted) throw signal.reason;
+  await ctx.store.save(auth);
 
   const needsSetup = !claims.completedPlatformOnboarding && claims.isOrgOwner;
-  let setupUrl: string | undefined;
-  if (needsSetup) {
-    const plan = accountClaims(tokens.accessToken).planType ?? claims.planType ?? "";
-    const url = new URL("/org-setup", ctx.platformUrl);
-    url.searchParams.set("p", plan);
-    url.searchParams.set("t", tokens.idToken);
-    url.searchParams.set("with_org", claims.organizationId ?? "");
-    url.searchParams.set("project_id", claims.projectId ?? "");
-    setupUrl = url.href;
-  }
+  const setupUrl = needsSetup ? setupUrlFor(ctx, tokens, claims) : undefined;
   return { auth, claims, needsSetup, setupUrl };
 }
 
 /** The {@linkcode LoginResult} of a completed sign-in. */
-export function loginResult(codexHome: string, outcome: SignInOutcome): LoginResult {
+export function loginResult(ctx: SignInContext, outcome: SignInOutcome): LoginResult {
   return {
-    authFile: authFilePath(codexHome),
+    authFile: ctx.store.describe(),
     accountId: outcome.auth.tokens.account_id,
     email: outcome.claims.email,
     planType: outcome.claims.planType,
@@ -153,23 +253,18 @@ export function loginResult(codexHome: string, outcome: SignInOutcome): LoginRes
   };
 }
 
-/** Best-effort credit redemption after a sign-in (10 s per request unless given). */
+/** Best-effort credit redemption after a sign-in. */
 export function redeemAfterSignIn(
+  ctx: SignInContext,
   outcome: SignInOutcome,
-  options: {
-    apiBase: string;
-    now: () => Date;
-    log: (line: string) => void;
-    requestTimeoutMs?: number;
-    fetch?: typeof fetch;
-  },
 ): Promise<RedeemOutcome> {
   return maybeRedeemCredits({
-    apiBase: options.apiBase,
+    apiBase: ctx.apiBase,
     idToken: outcome.auth.tokens.id_token,
     accessToken: outcome.auth.tokens.access_token,
-    now: options.now(),
-    log: options.log,
-    http: { timeoutMs: options.requestTimeoutMs ?? 10_000, fetch: options.fetch },
+    now: ctx.now(),
+    log: ctx.log,
+    http: ctx.http,
+    timeoutMs: ctx.creditsTimeoutMs,
   });
 }

@@ -7,12 +7,14 @@ import {
   saveApiKey,
   validateApiKey,
 } from "../lib/account.ts";
-import { authFilePath, type ChatGptAuth, readAuthFile, saveAuthFile } from "../lib/auth_store.ts";
+import type { ChatGptAuth } from "../lib/auth_data.ts";
+import { authFilePath } from "../lib/codex_home.ts";
+import { FileCredentialStore, readAuthFile, saveAuthFile } from "../lib/file_store.ts";
 import { LoginError } from "../lib/errors.ts";
 import { IssuerClient } from "../lib/issuer.ts";
 import { readSecret } from "../lib/secret_input.ts";
-import { type FakeIssuer, startFakeIssuer } from "./fake_issuer.ts";
-import { tempHome } from "./helpers.ts";
+import { type FakeIssuer, startFakeIssuer } from "./support/fake_issuer.ts";
+import { tempHome } from "./support/helpers.ts";
 
 async function signedIn(issuer: FakeIssuer, home: string): Promise<ChatGptAuth> {
   const t = issuer.issueTokens();
@@ -36,7 +38,7 @@ Deno.test("status: ChatGPT sign-in shows email, plan, account, expiries, last re
   await using h = await tempHome();
   await signedIn(issuer, h.home);
   const before = await Deno.readTextFile(authFilePath(h.home));
-  const report = await getStatus(h.home);
+  const report = await getStatus(new FileCredentialStore(h.home));
   assert.equal(report.logged_in, true);
   assert.equal(report.email, "person@example.com");
   assert.equal(report.plan, "plus");
@@ -57,10 +59,13 @@ Deno.test("status: ChatGPT sign-in shows email, plan, account, expiries, last re
 
 Deno.test("status: API key is masked to at most 3 + 4 characters; not logged in", async () => {
   await using h = await tempHome();
-  assert.equal(formatStatus(await getStatus(h.home), new Date()), "Not logged in");
-  await saveApiKey(h.home, "sk-abcdefghijklmnopqrstuvwxyzabcd");
   assert.equal(
-    formatStatus(await getStatus(h.home), new Date()),
+    formatStatus(await getStatus(new FileCredentialStore(h.home)), new Date()),
+    "Not logged in",
+  );
+  await saveApiKey(new FileCredentialStore(h.home), "sk-abcdefghijklmnopqrstuvwxyzabcd");
+  assert.equal(
+    formatStatus(await getStatus(new FileCredentialStore(h.home)), new Date()),
     "Logged in using an API key - sk-...abcd",
   );
 });
@@ -70,7 +75,7 @@ Deno.test("status: a corrupt auth.json is reported with its path and left alone"
   await Deno.mkdir(h.home);
   await Deno.writeTextFile(authFilePath(h.home), "{ oops");
   await assert.rejects(
-    getStatus(h.home),
+    getStatus(new FileCredentialStore(h.home)),
     (e: unknown) => e instanceof LoginError && e.message.includes(authFilePath(h.home)),
   );
   assert.equal(await Deno.readTextFile(authFilePath(h.home)), "{ oops");
@@ -81,7 +86,7 @@ Deno.test("logout: revokes the refresh token (JSON with hint and client id), rem
   await using h = await tempHome();
   const auth = await signedIn(issuer, h.home);
   const outcome = await logout({
-    codexHome: h.home,
+    store: new FileCredentialStore(h.home),
     client: new IssuerClient({ issuer: issuer.url }),
     revoke: true,
   });
@@ -102,7 +107,7 @@ Deno.test("logout: a failed revoke still removes local credentials and says why"
   await using h = await tempHome();
   await signedIn(issuer, h.home);
   const outcome = await logout({
-    codexHome: h.home,
+    store: new FileCredentialStore(h.home),
     client: new IssuerClient({ issuer: issuer.url }),
     revoke: true,
   });
@@ -116,12 +121,15 @@ Deno.test("logout --no-revoke sends nothing; not logged in is fine", async () =>
   await using h = await tempHome();
   await signedIn(issuer, h.home);
   const client = new IssuerClient({ issuer: issuer.url });
-  assert.deepEqual(await logout({ codexHome: h.home, client, revoke: false }), {
-    removed: true,
-    revoke: "skipped",
-  });
+  assert.deepEqual(
+    await logout({ store: new FileCredentialStore(h.home), client, revoke: false }),
+    {
+      removed: true,
+      revoke: "skipped",
+    },
+  );
   assert.equal(issuer.requestsTo("/oauth/revoke").length, 0);
-  assert.deepEqual(await logout({ codexHome: h.home, client, revoke: true }), {
+  assert.deepEqual(await logout({ store: new FileCredentialStore(h.home), client, revoke: true }), {
     removed: false,
     revoke: "skipped",
   });
@@ -134,7 +142,7 @@ Deno.test("refresh: stores every returned token, recomputes account_id, updates 
   issuer.scenario.account.accountId = "acct_new";
   const now = new Date("2026-11-23T12:00:00Z");
   await refreshAuth({
-    codexHome: h.home,
+    store: new FileCredentialStore(h.home),
     client: new IssuerClient({ issuer: issuer.url }),
     now: () => now,
   });
@@ -157,7 +165,7 @@ Deno.test("refresh: invalid_grant says sign in again and leaves auth.json unchan
   const before = await Deno.readTextFile(authFilePath(h.home));
   await assert.rejects(
     refreshAuth({
-      codexHome: h.home,
+      store: new FileCredentialStore(h.home),
       client: new IssuerClient({ issuer: issuer.url }),
       now: () => new Date(),
     }),
@@ -172,13 +180,13 @@ Deno.test("refresh: not logged in (or an API key) is exit 1 and creates nothing"
   await using h = await tempHome();
   const client = new IssuerClient({ issuer: "http://127.0.0.1:9" });
   await assert.rejects(
-    refreshAuth({ codexHome: h.home, client, now: () => new Date() }),
+    refreshAuth({ store: new FileCredentialStore(h.home), client, now: () => new Date() }),
     (e: unknown) => e instanceof LoginError && e.exitCode === 1 && /Not logged in/.test(e.message),
   );
   await assert.rejects(Deno.stat(h.home), Deno.errors.NotFound, "codex home not created");
-  await saveApiKey(h.home, "sk-proj-0123456789abcdefghij");
+  await saveApiKey(new FileCredentialStore(h.home), "sk-proj-0123456789abcdefghij");
   await assert.rejects(
-    refreshAuth({ codexHome: h.home, client, now: () => new Date() }),
+    refreshAuth({ store: new FileCredentialStore(h.home), client, now: () => new Date() }),
     /API key, which does not need refreshing/,
   );
 });
@@ -189,8 +197,8 @@ Deno.test("refresh: two at once in one process both succeed and keep the newest 
   await signedIn(issuer, h.home);
   const client = new IssuerClient({ issuer: issuer.url });
   await Promise.all([
-    refreshAuth({ codexHome: h.home, client, now: () => new Date() }),
-    refreshAuth({ codexHome: h.home, client, now: () => new Date() }),
+    refreshAuth({ store: new FileCredentialStore(h.home), client, now: () => new Date() }),
+    refreshAuth({ store: new FileCredentialStore(h.home), client, now: () => new Date() }),
   ]);
   const auth = (await readAuthFile(h.home)) as ChatGptAuth;
   assert.equal(issuer.refreshTokens.get(auth.tokens.refresh_token), true, "stored token is live");
@@ -199,7 +207,7 @@ Deno.test("refresh: two at once in one process both succeed and keep the newest 
 
 Deno.test("API key: trimmed, validated, saved as apikey mode; bad input keeps the old file", async () => {
   await using h = await tempHome();
-  await saveApiKey(h.home, "  sk-proj-0123456789abcdefghij \n");
+  await saveApiKey(new FileCredentialStore(h.home), "  sk-proj-0123456789abcdefghij \n");
   assert.deepEqual(await readAuthFile(h.home), {
     auth_mode: "apikey",
     OPENAI_API_KEY: "sk-proj-0123456789abcdefghij",
@@ -219,7 +227,7 @@ Deno.test("API key: trimmed, validated, saved as apikey mode; bad input keeps th
       if (bad.trim()) assert.ok(!e.message.includes(bad.trim()), "never echoes the input");
       return true;
     });
-    await assert.rejects(saveApiKey(h.home, bad), LoginError);
+    await assert.rejects(saveApiKey(new FileCredentialStore(h.home), bad), LoginError);
   }
   assert.equal((await readAuthFile(h.home))?.OPENAI_API_KEY, "sk-proj-0123456789abcdefghij");
 });

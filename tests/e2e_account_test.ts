@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
-import { authFilePath, type ChatGptAuth, readAuthFile, saveAuthFile } from "../lib/auth_store.ts";
-import { startFakeIssuer } from "./fake_issuer.ts";
-import { tempHome } from "./helpers.ts";
-import { HAVE_SCRIPT, ON, runInTerminal, spawnCli } from "./cli_process.ts";
+import type { ChatGptAuth } from "../lib/auth_data.ts";
+import { authFilePath } from "../lib/codex_home.ts";
+import { readAuthFile, saveAuthFile } from "../lib/file_store.ts";
+import { startFakeIssuer } from "./support/fake_issuer.ts";
+import { tempHome } from "./support/helpers.ts";
+import { HAVE_SCRIPT, ON, runInTerminal, spawnCli } from "./support/cli_process.ts";
 
 Deno.test(ON + "cli status: exit 0 and JSON facts when logged in, exit 1 when not", async () => {
   await using issuer = startFakeIssuer();

@@ -6,7 +6,7 @@ import {
   IssuerClient,
   IssuerError,
 } from "../lib/issuer.ts";
-import { startFakeIssuer } from "./fake_issuer.ts";
+import { startFakeIssuer } from "./support/fake_issuer.ts";
 
 Deno.test("authorize URL has exactly the seed's parameters", () => {
   const client = new IssuerClient({ issuer: "https://auth.openai.com/" });

@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
-import { authFilePath, readAuthFile, saveAuthFile } from "../lib/auth_store.ts";
+import { authFilePath } from "../lib/codex_home.ts";
+import { readAuthFile, saveAuthFile } from "../lib/file_store.ts";
 import { LoginError } from "../lib/errors.ts";
 import { accountClaims } from "../lib/jwt.ts";
 import { type LoginOptions, type LoginSession, startLogin } from "../lib/login_server.ts";
-import { type FakeIssuer, type Scenario, startFakeIssuer } from "./fake_issuer.ts";
-import { browse, logCollector, rawGet, tempHome } from "./helpers.ts";
+import { type FakeIssuer, type Scenario, startFakeIssuer } from "./support/fake_issuer.ts";
+import { browse, logCollector, rawGet, tempHome } from "./support/helpers.ts";
 
 interface Fixture extends AsyncDisposable {
   issuer: FakeIssuer;

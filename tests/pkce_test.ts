@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { generatePkce, generateState, s256Challenge, timingSafeEqual } from "../lib/pkce.ts";
+import { generatePkce, generateState, s256Challenge } from "../lib/pkce.ts";
+import { timingSafeEqual } from "../lib/timing_safe_equal.ts";
 
 Deno.test("S256 challenge matches RFC 7636 Appendix B", async () => {
   assert.equal(

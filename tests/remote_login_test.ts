@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
-import { type ChatGptAuth, readAuthFile } from "../lib/auth_store.ts";
+import type { ChatGptAuth } from "../lib/auth_data.ts";
+import { readAuthFile } from "../lib/file_store.ts";
 import { deviceLogin } from "../lib/device_auth.ts";
 import { LoginError } from "../lib/errors.ts";
 import { type LoginOptions, startLogin } from "../lib/login_server.ts";
 import { parsePastedRedirect } from "../lib/paste.ts";
 import { CANCEL_HEADER, cancelSecretPath } from "../lib/port_claim.ts";
-import { type Scenario, startFakeIssuer } from "./fake_issuer.ts";
-import { browse, logCollector, rawGet, tempHome } from "./helpers.ts";
+import { type Scenario, startFakeIssuer } from "./support/fake_issuer.ts";
+import { browse, logCollector, rawGet, tempHome } from "./support/helpers.ts";
 
 async function session(scenario: Partial<Scenario> = {}, options: Partial<LoginOptions> = {}) {
   const issuer = startFakeIssuer(scenario);

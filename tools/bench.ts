@@ -12,10 +12,10 @@
  * @module
  */
 
-import { saveAuthFile } from "../lib/auth_store.ts";
+import { saveAuthFile } from "../lib/file_store.ts";
 import { startLogin } from "../lib/login_server.ts";
-import { startFakeIssuer } from "../tests/fake_issuer.ts";
-import { memoryOf, runLoad } from "../tests/load_client.ts";
+import { startFakeIssuer } from "../tests/support/fake_issuer.ts";
+import { memoryOf, runLoad } from "../tests/support/load_client.ts";
 
 const RUNS = Number(Deno.env.get("RUNS") ?? "20");
 const ROOT = new URL("..", import.meta.url).pathname;

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { readAuthFile } from "../lib/auth_store.ts";
+import { readAuthFile } from "../lib/file_store.ts";
 import { maskKey, maskToken } from "../lib/redact.ts";
 import {
   chromiumMissing,
@@ -15,9 +15,9 @@ import {
   screenshot,
   SCREENSHOT_DIR,
   screenshotAll,
-} from "../tests/browser_driver.ts";
-import { loginArgs, spawnCli } from "../tests/cli_process.ts";
-import { startFakeIssuer } from "../tests/fake_issuer.ts";
+} from "../tests/support/browser_driver.ts";
+import { loginArgs, spawnCli } from "../tests/support/cli_process.ts";
+import { startFakeIssuer } from "../tests/support/fake_issuer.ts";
 
 const say = (line = "") => console.error(line);
 

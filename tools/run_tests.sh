@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the Deno test suite and prints the closing line CI reads:
+# Runs the Deno test suite (tests/, then the library's doc examples) and prints the closing line CI reads:
 #   tests: N passed, N failed, N skipped
 # Product tests run with network access limited to loopback. The browser suite runs in a
 # second invocation with --allow-all, because playwright-core probes /proc (which Deno only
@@ -12,8 +12,9 @@ log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 status=0
 
-mapfile -t browser_tests < <(ls tests/e2e_browser*_test.ts 2>/dev/null)
-mapfile -t other_tests < <(ls tests/*_test.ts | grep -v '^tests/e2e_browser')
+mapfile -t browser_tests < <(ls tests/chromium_*_test.ts 2>/dev/null)
+mapfile -t other_tests < <(ls tests/*_test.ts | grep -v '^tests/chromium_')
+mapfile -t e2e_tests < <(ls tests/e2e_*_test.ts)
 
 NO_COLOR=1 "$DENO" test \
   --allow-net=127.0.0.1,localhost,[::1] \
@@ -21,12 +22,18 @@ NO_COLOR=1 "$DENO" test \
   "$@" "${other_tests[@]}" 2>&1 | tee -a "$log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 
+# Every doc example in the library runs and asserts (node:assert).
+NO_COLOR=1 "$DENO" test --doc \
+  --allow-net=127.0.0.1,localhost,[::1] --allow-read --allow-write --allow-env \
+  "$@" mod.ts lib/ 2>&1 | tee -a "$log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+
 # The end-to-end CLI tests again, against the single-file bundle (make bundle).
 if [ -f dist/codex-login.js ]; then
   CODEX_LOGIN_ENTRY="$PWD/dist/codex-login.js" NO_COLOR=1 "$DENO" test \
     --allow-net=127.0.0.1,localhost,[::1] \
     --allow-read --allow-write --allow-env --allow-run \
-    "$@" tests/e2e_cli_test.ts tests/e2e_remote_test.ts tests/e2e_account_test.ts 2>&1 | tee -a "$log"
+    "$@" "${e2e_tests[@]}" 2>&1 | tee -a "$log"
   [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 fi
 

@@ -96,8 +96,5 @@ export async function rawGet(
   }
 }
 
-/** Path of the deno binary running the tests. */
-export const DENO = Deno.execPath();
-
 /** Repository root. */
-export const ROOT = new URL("..", import.meta.url).pathname;
+export const ROOT = new URL("../..", import.meta.url).pathname;

@@ -1,16 +1,9 @@
 import assert from "node:assert/strict";
-import {
-  type AuthData,
-  AuthFileError,
-  authFilePath,
-  joinPath,
-  readAuthFile,
-  resolveCodexHome,
-  saveAuthFile,
-  tempFilePath,
-} from "../lib/auth_store.ts";
+import { type AuthData, AuthFileError } from "../lib/auth_data.ts";
+import { authFilePath, joinPath, resolveCodexHome } from "../lib/codex_home.ts";
+import { readAuthFile, saveAuthFile, tempFilePath } from "../lib/file_store.ts";
 import { LoginError } from "../lib/errors.ts";
-import { tempHome } from "./helpers.ts";
+import { tempHome } from "./support/helpers.ts";
 
 const sample: AuthData = {
   auth_mode: "chatgpt",

@@ -4,12 +4,14 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { authFilePath, type ChatGptAuth, readAuthFile, saveAuthFile } from "../lib/auth_store.ts";
+import type { ChatGptAuth } from "../lib/auth_data.ts";
+import { authFilePath } from "../lib/codex_home.ts";
+import { readAuthFile, saveAuthFile } from "../lib/file_store.ts";
 import { accountClaims, decodeJwtClaims, isExpired } from "../lib/jwt.ts";
 import { startLogin } from "../lib/login_server.ts";
 import { parsePastedRedirect } from "../lib/paste.ts";
-import { startFakeIssuer } from "./fake_issuer.ts";
-import { browse, tempHome } from "./helpers.ts";
+import { startFakeIssuer } from "./support/fake_issuer.ts";
+import { browse, tempHome } from "./support/helpers.ts";
 
 const METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD", "FOO"];
 const token = fc.stringMatching(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,20}$/);

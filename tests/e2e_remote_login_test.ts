@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { readAuthFile } from "../lib/auth_store.ts";
-import { startFakeIssuer } from "./fake_issuer.ts";
-import { browse, tempHome } from "./helpers.ts";
-import { HAVE_SCRIPT, loginArgs, ON, runInTerminal, spawnCli } from "./cli_process.ts";
+import { readAuthFile } from "../lib/file_store.ts";
+import { startFakeIssuer } from "./support/fake_issuer.ts";
+import { browse, tempHome } from "./support/helpers.ts";
+import { HAVE_SCRIPT, loginArgs, ON, runInTerminal, spawnCli } from "./support/cli_process.ts";
 
 const URL_LINE = /^http:\/\/127\.0\.0\.1:\d+\/oauth\/authorize\?\S+$/;
 

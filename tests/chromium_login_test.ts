@@ -4,11 +4,17 @@
  * Reported as skipped, with the reason, when Chromium is not installed.
  */
 import assert from "node:assert/strict";
-import { authFilePath, readAuthFile, saveAuthFile } from "../lib/auth_store.ts";
-import { chromiumMissing, historyUrls, launchBrowser, screenshotAll } from "./browser_driver.ts";
-import { type Scenario, startFakeIssuer } from "./fake_issuer.ts";
-import { tempHome } from "./helpers.ts";
-import { loginArgs, spawnCli } from "./cli_process.ts";
+import { authFilePath } from "../lib/codex_home.ts";
+import { readAuthFile, saveAuthFile } from "../lib/file_store.ts";
+import {
+  chromiumMissing,
+  historyUrls,
+  launchBrowser,
+  screenshotAll,
+} from "./support/browser_driver.ts";
+import { type Scenario, startFakeIssuer } from "./support/fake_issuer.ts";
+import { tempHome } from "./support/helpers.ts";
+import { loginArgs, spawnCli } from "./support/cli_process.ts";
 
 const missing = chromiumMissing();
 if (missing) console.error(`SKIPPED browser suite: ${missing}`);

@@ -4,18 +4,14 @@
  * file and renaming it.
  */
 import assert from "node:assert/strict";
-import {
-  type AuthData,
-  authFilePath,
-  readAuthFile,
-  saveAuthFile,
-  tempFilePath,
-} from "../lib/auth_store.ts";
+import type { AuthData } from "../lib/auth_data.ts";
+import { authFilePath } from "../lib/codex_home.ts";
+import { readAuthFile, saveAuthFile, tempFilePath } from "../lib/file_store.ts";
 import { LoginError } from "../lib/errors.ts";
 import { IssuerClient, IssuerError } from "../lib/issuer.ts";
 import { startLogin } from "../lib/login_server.ts";
-import { startFakeIssuer } from "./fake_issuer.ts";
-import { browse, ROOT, tempHome } from "./helpers.ts";
+import { startFakeIssuer } from "./support/fake_issuer.ts";
+import { browse, ROOT, tempHome } from "./support/helpers.ts";
 
 const OLD: AuthData = { auth_mode: "apikey", OPENAI_API_KEY: "sk-old-good-key-0123456789" };
 
@@ -191,7 +187,7 @@ Deno.test("fault: killed between the temp write and the rename -> old file survi
   const script = `
     const realRename = Deno.rename;
     Deno.rename = () => { console.log("renaming"); return new Promise(() => {}); };
-    const { saveAuthFile } = await import(${JSON.stringify(`${ROOT}lib/auth_store.ts`)});
+    const { saveAuthFile } = await import(${JSON.stringify(`${ROOT}lib/file_store.ts`)});
     await saveAuthFile(${
     JSON.stringify(h.home)
   }, { auth_mode: "apikey", OPENAI_API_KEY: "sk-half-written-0123456789" });

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
-import { authFilePath, readAuthFile, saveAuthFile } from "../lib/auth_store.ts";
-import { startFakeIssuer } from "./fake_issuer.ts";
-import { browse, tempHome } from "./helpers.ts";
-import { loginArgs, ON, spawnCli } from "./cli_process.ts";
+import { authFilePath } from "../lib/codex_home.ts";
+import { readAuthFile, saveAuthFile } from "../lib/file_store.ts";
+import { startFakeIssuer } from "./support/fake_issuer.ts";
+import { browse, tempHome } from "./support/helpers.ts";
+import { loginArgs, ON, spawnCli } from "./support/cli_process.ts";
 
 const URL_LINE = /^http:\/\/127\.0\.0\.1:\d+\/oauth\/authorize\?\S+$/;
 

@@ -32,9 +32,10 @@ export interface BrowserPlatform {
  *
  * @example
  * ```ts
- * import { browserCommands } from "./browser.ts";
+ * import { browserCommands } from "./browser_opener.ts";
  * const cmds = browserCommands("https://x/?a=1&b=2", { os: "darwin" });
- * console.assert(cmds[0].cmd === "open" && cmds[0].args[0] === "https://x/?a=1&b=2");
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(cmds[0], { cmd: "open", args: ["https://x/?a=1&b=2"] });
  * ```
  */
 export function browserCommands(url: string, platform: BrowserPlatform): BrowserCommand[] {
@@ -111,9 +112,16 @@ export function currentBrowserPlatform(): BrowserPlatform {
  * Open `url` with the first opener that works. Never throws.
  *
  * @example
- * ```ts ignore
- * import { openBrowser } from "./browser.ts";
- * const opened = await openBrowser("https://example.com/");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { openBrowser } from "./browser_opener.ts";
+ * const tried: string[] = [];
+ * const opened = await openBrowser("https://example.com/", { os: "linux" }, (c) => {
+ *   tried.push(c.cmd);
+ *   return Promise.resolve(false);
+ * });
+ * assert.equal(opened, false);
+ * assert.deepEqual(tried, ["xdg-open"]);
  * ```
  */
 export async function openBrowser(

@@ -5,11 +5,11 @@
  * Loopback only; bounded in count and time.
  */
 import assert from "node:assert/strict";
-import { readAuthFile } from "../lib/auth_store.ts";
-import { startFakeIssuer } from "./fake_issuer.ts";
-import { tempHome } from "./helpers.ts";
-import { loginArgs, spawnCli } from "./cli_process.ts";
-import { memoryOf, runLoad } from "./load_client.ts";
+import { readAuthFile } from "../lib/file_store.ts";
+import { startFakeIssuer } from "./support/fake_issuer.ts";
+import { tempHome } from "./support/helpers.ts";
+import { loginArgs, spawnCli } from "./support/cli_process.ts";
+import { memoryOf, runLoad } from "./support/load_client.ts";
 
 Deno.test("load: 20k junk requests + 200 idle connections; callback fast; bounded memory; clean exit", async () => {
   await using issuer = startFakeIssuer();

@@ -1,0 +1,167 @@
+/**
+ * Flag parsing shared by every subcommand (`node:util` `parseArgs`, strict), and what every
+ * command resolves from its flags: the codex home, Codex's settings, the credential store.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { resolveCodexHome } from "../codex_home.ts";
+import { loadSettings, type Settings } from "../config.ts";
+import { type CredentialStore, openCredentialStore } from "../credential_store.ts";
+import { usageError } from "../errors.ts";
+import { DEFAULT_ISSUER, normalizeIssuer } from "../issuer.ts";
+import { ensurePermission, readEnv } from "../permissions.ts";
+
+/** A parseArgs option table. */
+export type FlagSpec = Record<
+  string,
+  { type: "string" | "boolean"; short?: string; multiple?: boolean }
+>;
+
+/** A flag's parsed value. */
+export type FlagValue = string | boolean | string[] | undefined;
+
+/** The flags every command takes. */
+const COMMON_OPTIONS: FlagSpec = {
+  "codex-home": { type: "string" },
+  config: { type: "string", short: "c", multiple: true },
+  issuer: { type: "string" },
+  "client-id": { type: "string" },
+  help: { type: "boolean", short: "h" },
+};
+
+function parseFlags(
+  args: string[],
+  options: FlagSpec,
+): { values: Record<string, FlagValue>; positionals: string[] } {
+  try {
+    const parsed = parseArgs({ args, options, strict: true, allowPositionals: true });
+    return { values: parsed.values as Record<string, FlagValue>, positionals: parsed.positionals };
+  } catch (err) {
+    const message = err instanceof Error ? err.message.split("\n")[0] : String(err);
+    throw usageError(`${message.replace(/\. To specify.*$/, "")}. Run codex-login --help.`);
+  }
+}
+
+/**
+ * A URL flag, normalised (no trailing slash); a usage error for anything but http(s).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseUrlFlag } from "./flags.ts";
+ * assert.equal(parseUrlFlag("issuer", "https://auth.example.com/"), "https://auth.example.com");
+ * assert.throws(() => parseUrlFlag("issuer", "ftp://x"), /must be an http\(s\) URL/);
+ * ```
+ */
+export function parseUrlFlag(name: string, value: string): string {
+  try {
+    return normalizeIssuer(value);
+  } catch {
+    throw usageError(`--${name} must be an http(s) URL, got ${JSON.stringify(value)}.`);
+  }
+}
+
+/**
+ * A whole-number flag from 0 to `max`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseIntegerFlag } from "./flags.ts";
+ * assert.equal(parseIntegerFlag("port", "1455", 65535), 1455);
+ * assert.throws(() => parseIntegerFlag("port", "-1", 65535), /whole number/);
+ * ```
+ */
+export function parseIntegerFlag(name: string, value: string, max: number): number {
+  if (!/^\d+$/.test(value) || Number(value) > max) {
+    throw usageError(
+      `--${name} must be a whole number from 0 to ${max}, got ${JSON.stringify(value)}.`,
+    );
+  }
+  return Number(value);
+}
+
+function clientIdFlag(values: Record<string, FlagValue>): string | undefined {
+  const clientId = values["client-id"] as string | undefined;
+  if (clientId !== undefined && !/^[\x21-\x7e]{1,200}$/.test(clientId)) {
+    throw usageError("--client-id must be a non-empty id without spaces.");
+  }
+  return clientId;
+}
+
+/** What a command resolved from its flags and the codex home. */
+export interface CommandSetup {
+  /** The codex home. */
+  codexHome: string;
+  /** config.toml with the `-c` overrides. */
+  settings: Settings;
+  /** The credential store the settings ask for. */
+  store: CredentialStore;
+}
+
+/** A command's parsed flags. */
+export interface CommandFlags {
+  /** Every flag's value. */
+  values: Record<string, FlagValue>;
+  /** `--issuer` (validated) or the default. */
+  issuer: string;
+  /** `--client-id` (validated), if given. */
+  clientId?: string;
+  /**
+   * Resolve the codex home (may ask for env access), make sure it can be read (and written,
+   * with `write`), then read the settings and open the store. Call after validating flags.
+   */
+  setup(access: "read" | "write"): Promise<CommandSetup>;
+}
+
+/** Make sure the credentials can be written (and renamed into place) before any network step. */
+async function ensureHomeAccess(codexHome: string, access: "read" | "write"): Promise<void> {
+  if (access === "read") {
+    await ensurePermission({ name: "read", path: codexHome }, "to read auth.json");
+    return;
+  }
+  const alternative = "pass --codex-home DIR for a directory you can grant";
+  await ensurePermission({ name: "write", path: codexHome }, "to save auth.json", alternative);
+  await ensurePermission(
+    { name: "read", path: codexHome },
+    "to replace auth.json atomically",
+    alternative,
+  );
+}
+
+/**
+ * Parse a command's flags: the common ones plus `extra`; no positionals allowed.
+ * `undefined` means `--help` was asked for.
+ */
+export function commandFlags(
+  command: string,
+  args: string[],
+  extra: FlagSpec = {},
+): CommandFlags | undefined {
+  const { values, positionals } = parseFlags(args, { ...COMMON_OPTIONS, ...extra });
+  if (values.help) return undefined;
+  if (positionals.length > 0) {
+    throw usageError(
+      `Unexpected argument ${
+        JSON.stringify(positionals[0])
+      } for ${command}. Run codex-login --help.`,
+    );
+  }
+  return {
+    values,
+    issuer: parseUrlFlag("issuer", (values.issuer as string | undefined) ?? DEFAULT_ISSUER),
+    clientId: clientIdFlag(values),
+    async setup(access) {
+      const codexHome = resolveCodexHome({
+        flag: values["codex-home"] as string | undefined,
+        env: (name) => readEnv(name, true),
+        platform: Deno.build.os,
+      });
+      await ensureHomeAccess(codexHome, access);
+      const settings = await loadSettings(codexHome, (values.config as string[]) ?? []);
+      return { codexHome, settings, store: openCredentialStore(codexHome, settings) };
+    },
+  };
+}

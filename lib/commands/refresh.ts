@@ -1,0 +1,32 @@
+/**
+ * `codex-login refresh`: refresh the stored tokens now, under the cross-process lock.
+ *
+ * @module
+ */
+
+import { refreshAuth } from "../account.ts";
+import type { CliIo } from "../cli.ts";
+import { ExitCode } from "../errors.ts";
+import { IssuerClient } from "../issuer.ts";
+import { accountClaims } from "../jwt.ts";
+import { commandFlags } from "./flags.ts";
+
+/** Run `refresh`. Returns the exit code; `undefined` asks the caller to print the usage. */
+export async function refreshCommand(args: string[], io: CliIo): Promise<number | undefined> {
+  const flags = commandFlags("refresh", args);
+  if (!flags) return undefined;
+  const { store } = await flags.setup("write");
+  const client = new IssuerClient({
+    issuer: flags.issuer,
+    clientId: flags.clientId,
+    timeoutMs: 15_000,
+  });
+  const auth = await refreshAuth({ store, client, now: () => new Date() });
+  const expires = accountClaims(auth.tokens.id_token).expiresAt?.toISOString();
+  io.log(
+    `Refreshed the tokens in ${store.describe()}; the ID token now expires ${
+      expires ?? "at an unknown time"
+    }.`,
+  );
+  return ExitCode.Ok;
+}
