@@ -59,10 +59,9 @@ export {
   type Settings,
 } from "./lib/config.ts";
 export { ExitCode, type ExitCodeValue, LoginError, type LoginErrorKind } from "./lib/errors.ts";
+export { DEFAULT_CLIENT_ID, DEFAULT_ISSUER } from "./lib/issuer_config.ts";
 export {
   apiKeyName,
-  DEFAULT_CLIENT_ID,
-  DEFAULT_ISSUER,
   type DeviceCode,
   type DeviceGrant,
   IssuerClient,

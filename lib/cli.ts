@@ -10,7 +10,7 @@ import { logoutCommand } from "./commands/logout.ts";
 import { refreshCommand } from "./commands/refresh.ts";
 import { statusCommand } from "./commands/status.ts";
 import { ExitCode, LoginError, usageError } from "./errors.ts";
-import { DEFAULT_CLIENT_ID, DEFAULT_ISSUER } from "./issuer.ts";
+import { DEFAULT_CLIENT_ID, DEFAULT_ISSUER } from "./issuer_config.ts";
 import { DEFAULT_PORT } from "./port_claim.ts";
 import type { SecretSource } from "./secret_input.ts";
 import { VERSION } from "./version.ts";

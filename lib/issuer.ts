@@ -16,87 +16,34 @@ import {
   type HttpOptions,
   type RequestBody,
 } from "./http_client.ts";
+import {
+  DEFAULT_CLIENT_ID,
+  DEFAULT_ISSUER,
+  LOGIN_SCOPE,
+  normalizeIssuer,
+  REFRESH_SCOPE,
+} from "./issuer_config.ts";
 import { stringField } from "./json.ts";
 import { decodeJwtClaims } from "./jwt.ts";
 
-/** The production issuer. */
-export const DEFAULT_ISSUER = "https://auth.openai.com";
-/** The Codex CLI's registered OAuth client. */
-export const DEFAULT_CLIENT_ID = "app_EMoamEEZ73f0CkXaXp7hrann";
-/** The scopes the browser sign-in asks for. */
-export const LOGIN_SCOPE = "openid profile email offline_access";
-/** The scope a refresh asks for (as the seed). */
-export const REFRESH_SCOPE = "openid profile email";
+import {
+  type DeviceCode,
+  type DeviceGrant,
+  IssuerError,
+  type IssuerStep,
+  type RefreshedTokens,
+  STEP_NAMES,
+  type TokenSet,
+} from "./issuer_types.ts";
 
-/** The API base the seed derives from the issuer. */
-export function defaultApiBase(issuer: string): string {
-  return normalizeIssuer(issuer) === DEFAULT_ISSUER
-    ? "https://api.openai.com"
-    : "https://api.openai.org";
-}
-
-/** The platform site the seed derives from the issuer (for org setup). */
-export function defaultPlatformUrl(issuer: string): string {
-  return normalizeIssuer(issuer) === DEFAULT_ISSUER
-    ? "https://platform.openai.com"
-    : "https://platform.api.openai.org";
-}
-
-/**
- * An issuer URL without a trailing slash; throws a TypeError for anything that is not an
- * absolute http(s) URL.
- */
-export function normalizeIssuer(issuer: string): string {
-  const url = new URL(issuer);
-  if (url.protocol !== "https:" && url.protocol !== "http:") {
-    throw new TypeError(`not an http(s) URL: ${issuer}`);
-  }
-  return url.href.replace(/\/+$/, "");
-}
-
-/** The step of the sign-in an issuer call belongs to. */
-export type IssuerStep =
-  | "code_exchange"
-  | "api_key_exchange"
-  | "refresh"
-  | "revoke"
-  | "device"
-  | "device_poll";
-
-/** A failed issuer call. The message names the step and says what the issuer said. */
-export class IssuerError extends Error {
-  /** The HTTP status, when there was an answer. */
-  readonly status?: number;
-  /** The OAuth `error` code, when the issuer sent one. */
-  readonly oauthCode?: string;
-  /** The transport failure, when there was no answer. */
-  readonly failure?: HttpError["failure"];
-
-  /** Make an IssuerError; `message` must not carry a secret. */
-  constructor(
-    message: string,
-    details: { status?: number; oauthCode?: string; failure?: HttpError["failure"] } = {},
-  ) {
-    super(message);
-    this.name = "IssuerError";
-    this.status = details.status;
-    this.oauthCode = details.oauthCode;
-    this.failure = details.failure;
-  }
-}
-
-/** The three tokens the code exchange must return. */
-export interface TokenSet {
-  /** A JWT with the account claims. */
-  idToken: string;
-  /** The access token. */
-  accessToken: string;
-  /** The refresh token. */
-  refreshToken: string;
-}
-
-/** What a refresh returned: any of the three tokens (the refresh token may rotate). */
-export type RefreshedTokens = Partial<TokenSet>;
+export {
+  type DeviceCode,
+  type DeviceGrant,
+  IssuerError,
+  type IssuerStep,
+  type RefreshedTokens,
+  type TokenSet,
+};
 
 /** Options of {@linkcode IssuerClient}. */
 export interface IssuerClientOptions extends HttpOptions {
@@ -108,36 +55,14 @@ export interface IssuerClientOptions extends HttpOptions {
   http?: HttpClient;
 }
 
-/** The one-time code the issuer handed out for a device sign-in. */
-export interface DeviceCode {
-  /** Opaque id for polling. */
-  deviceAuthId: string;
-  /** The code the person enters. */
-  userCode: string;
-  /** Seconds between polls. */
-  intervalSeconds: number;
-  /** Where to enter it: `{issuer}/codex/device`. */
-  verificationUrl: string;
-}
-
-/** What the device poll returns once the code was entered. */
-export interface DeviceGrant {
-  /** The authorization code to exchange. */
-  code: string;
-  /** The PKCE verifier the issuer made for it. */
-  verifier: string;
-  /** The matching challenge, when the issuer sent it. */
-  challenge?: string;
-}
-
-const STEP_NAMES: Record<IssuerStep, string> = {
-  code_exchange: "exchange the sign-in code",
-  api_key_exchange: "exchange the sign-in for an API key",
-  refresh: "refresh the tokens",
-  revoke: "revoke the refresh token",
-  device: "start device sign-in",
-  device_poll: "check on the device sign-in",
-};
+/** One issuer request: its step (for messages), where, what, and the secrets it carries. */
+type IssuerCall = [
+  step: IssuerStep,
+  url: string,
+  body: RequestBody,
+  secrets: readonly string[],
+  signal?: AbortSignal,
+];
 
 function parseInterval(value: unknown): number {
   const n = typeof value === "number" ? value : Number(value);
@@ -198,13 +123,7 @@ export class IssuerClient {
   }
 
   /** Send a request; only a missing answer is an error here. */
-  async #send(
-    step: IssuerStep,
-    url: string,
-    body: RequestBody,
-    secrets: readonly string[],
-    signal?: AbortSignal,
-  ): Promise<HttpAnswer> {
+  async #send(...[step, url, body, secrets, signal]: IssuerCall): Promise<HttpAnswer> {
     try {
       return await this.#http.post(url, body, { secrets, signal, timeoutMs: this.#timeoutMs });
     } catch (err) {
@@ -218,14 +137,9 @@ export class IssuerClient {
   }
 
   /** Send a request whose answer must be a 2xx JSON object. */
-  async #post(
-    step: IssuerStep,
-    url: string,
-    body: RequestBody,
-    secrets: readonly string[],
-    signal?: AbortSignal,
-  ): Promise<HttpAnswer> {
-    const answer = await this.#send(step, url, body, secrets, signal);
+  async #post(...call: IssuerCall): Promise<HttpAnswer> {
+    const [step, , , secrets] = call;
+    const answer = await this.#send(...call);
     if (answer.status < 200 || answer.status > 299) {
       const { code, description } = describeOAuthError(answer, secrets);
       const said = code

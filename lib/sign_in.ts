@@ -16,16 +16,14 @@ import { maybeRedeemCredits, type RedeemOutcome } from "./credits.ts";
 import { LoginError } from "./errors.ts";
 import { FileCredentialStore } from "./file_store.ts";
 import { HttpClient } from "./http_client.ts";
+import { apiKeyName, IssuerClient, IssuerError } from "./issuer.ts";
 import {
-  apiKeyName,
   DEFAULT_CLIENT_ID,
   DEFAULT_ISSUER,
   defaultApiBase,
   defaultPlatformUrl,
-  IssuerClient,
-  IssuerError,
   normalizeIssuer,
-} from "./issuer.ts";
+} from "./issuer_config.ts";
 import { type AccountClaims, accountClaims, isExpired } from "./jwt.ts";
 
 /** A finished sign-in, as every sign-in flow reports it. */

@@ -1,11 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  apiKeyName,
-  DEFAULT_CLIENT_ID,
-  defaultApiBase,
-  IssuerClient,
-  IssuerError,
-} from "../lib/issuer.ts";
+import { apiKeyName, IssuerClient, IssuerError } from "../lib/issuer.ts";
+import { DEFAULT_CLIENT_ID, defaultApiBase } from "../lib/issuer_config.ts";
 import { startFakeIssuer } from "./support/fake_issuer.ts";
 
 Deno.test("authorize URL has exactly the seed's parameters", () => {

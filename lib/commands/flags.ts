@@ -10,7 +10,8 @@ import { resolveCodexHome } from "../codex_home.ts";
 import { loadSettings, type Settings } from "../config.ts";
 import { type CredentialStore, openCredentialStore } from "../credential_store.ts";
 import { usageError } from "../errors.ts";
-import { DEFAULT_ISSUER, normalizeIssuer } from "../issuer.ts";
+import { IssuerClient } from "../issuer.ts";
+import { DEFAULT_ISSUER, normalizeIssuer } from "../issuer_config.ts";
 import { ensurePermission, readEnv } from "../permissions.ts";
 
 /** A parseArgs option table. */
@@ -114,6 +115,8 @@ export interface CommandFlags {
    * with `write`), then read the settings and open the store. Call after validating flags.
    */
   setup(access: "read" | "write"): Promise<CommandSetup>;
+  /** An issuer client for `--issuer` and `--client-id`, each request within `timeoutMs`. */
+  issuerClient(timeoutMs: number): IssuerClient;
 }
 
 /** Make sure the credentials can be written (and renamed into place) before any network step. */
@@ -149,10 +152,13 @@ export function commandFlags(
       } for ${command}. Run codex-login --help.`,
     );
   }
+  const issuer = parseUrlFlag("issuer", (values.issuer as string | undefined) ?? DEFAULT_ISSUER);
+  const clientId = clientIdFlag(values);
   return {
     values,
-    issuer: parseUrlFlag("issuer", (values.issuer as string | undefined) ?? DEFAULT_ISSUER),
-    clientId: clientIdFlag(values),
+    issuer,
+    clientId,
+    issuerClient: (timeoutMs) => new IssuerClient({ issuer, clientId, timeoutMs }),
     async setup(access) {
       const codexHome = resolveCodexHome({
         flag: values["codex-home"] as string | undefined,

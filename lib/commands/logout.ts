@@ -7,7 +7,6 @@
 import { logout } from "../account.ts";
 import type { CliIo } from "../cli.ts";
 import { ExitCode } from "../errors.ts";
-import { IssuerClient } from "../issuer.ts";
 import { commandFlags } from "./flags.ts";
 
 /** Run `logout`. Returns the exit code; `undefined` asks the caller to print the usage. */
@@ -15,11 +14,7 @@ export async function logoutCommand(args: string[], io: CliIo): Promise<number |
   const flags = commandFlags("logout", args, { "no-revoke": { type: "boolean" } });
   if (!flags) return undefined;
   const { store } = await flags.setup("write");
-  const client = new IssuerClient({
-    issuer: flags.issuer,
-    clientId: flags.clientId,
-    timeoutMs: 5_000,
-  });
+  const client = flags.issuerClient(5_000);
   const outcome = await logout({ store, client, revoke: !flags.values["no-revoke"] });
   if (!outcome.removed) {
     io.log("Not logged in; nothing to do.");

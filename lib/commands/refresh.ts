@@ -7,7 +7,6 @@
 import { refreshAuth } from "../account.ts";
 import type { CliIo } from "../cli.ts";
 import { ExitCode } from "../errors.ts";
-import { IssuerClient } from "../issuer.ts";
 import { accountClaims } from "../jwt.ts";
 import { commandFlags } from "./flags.ts";
 
@@ -16,11 +15,7 @@ export async function refreshCommand(args: string[], io: CliIo): Promise<number 
   const flags = commandFlags("refresh", args);
   if (!flags) return undefined;
   const { store } = await flags.setup("write");
-  const client = new IssuerClient({
-    issuer: flags.issuer,
-    clientId: flags.clientId,
-    timeoutMs: 15_000,
-  });
+  const client = flags.issuerClient(15_000);
   const auth = await refreshAuth({ store, client, now: () => new Date() });
   const expires = accountClaims(auth.tokens.id_token).expiresAt?.toISOString();
   io.log(
