@@ -34,8 +34,11 @@ export {
   type ApiKeyAuth,
   type AuthData,
   AuthFileError,
+  type AuthMode,
   type ChatGptAuth,
+  type OtherAuth,
   parseAuthData,
+  resolveAuthMode,
   type StoredTokens,
 } from "./lib/auth_data.ts";
 export { authFilePath, type Platform, resolveCodexHome } from "./lib/codex_home.ts";
@@ -97,11 +100,17 @@ export {
   getStatus,
   logout,
   type LogoutOutcome,
-  refreshAuth,
   saveApiKey,
   type StatusReport,
   validateApiKey,
 } from "./lib/account.ts";
+export { currentToken, refreshAuth, shouldRefresh } from "./lib/token_refresh.ts";
+export {
+  methodRefusal,
+  policyViolations,
+  type SignInMethod,
+  workspaceAllowed,
+} from "./lib/policy.ts";
 export { DEVICE_TIMEOUT_MS, deviceLogin, type DeviceLoginOptions } from "./lib/device_auth.ts";
 export { parsePastedRedirect } from "./lib/paste.ts";
 export { readSecret, type SecretSource } from "./lib/secret_input.ts";

@@ -1,24 +1,26 @@
 /**
- * The account commands' logic: who is signed in (`status`), signing out with a revoke
- * (`logout`), keeping a session alive (`refresh`, under the auth lock so two refreshes never
- * lose a rotated refresh token), and saving a plain API key (`login --with-api-key`).
+ * The account commands' logic: who is signed in (`status`, for every mode Codex writes),
+ * signing out with a revoke (`logout`), and saving a plain API key (`login --with-api-key`).
+ * Refreshing lives in `token_refresh.ts`.
  *
  * @module
  */
 
-import { type AuthData, AuthFileError, type ChatGptAuth, rfc3339 } from "./auth_data.ts";
+import { type AuthData, AuthFileError, type AuthMode, rfc3339 } from "./auth_data.ts";
+import type { Settings } from "./config.ts";
 import type { CredentialStore } from "./credential_store.ts";
-import { LoginError } from "./errors.ts";
-import { type IssuerClient, IssuerError } from "./issuer.ts";
+import type { IssuerClient } from "./issuer.ts";
 import { accountClaims } from "./jwt.ts";
+import { policyViolations, storedAccountId } from "./policy.ts";
 import { maskKey } from "./redact.ts";
+import { LoginError } from "./errors.ts";
 
-/** What `status` reports. Holds no secret: the API key is masked. */
+/** What `status` reports. Holds no secret: keys are masked. */
 export interface StatusReport {
-  /** Whether auth.json holds usable credentials. */
+  /** Whether usable credentials are stored. */
   logged_in: boolean;
-  /** `chatgpt`, `apikey`, or null when not logged in. */
-  auth_mode: "chatgpt" | "apikey" | null;
+  /** How Codex would use them (its `auth_mode`, resolved as Codex does), or null. */
+  auth_mode: AuthMode | null;
   /** Where the credentials are (the auth.json path for the file store). */
   auth_file: string;
   /** The masked API key (first 3 and last 4 characters at most). */
@@ -27,7 +29,7 @@ export interface StatusReport {
   email?: string | null;
   /** From the access token (else the id_token). */
   plan?: string | null;
-  /** `tokens.account_id`. */
+  /** The ChatGPT workspace (account) the credentials belong to. */
   account_id?: string | null;
   /** RFC 3339, from the id_token's `exp`. */
   id_token_expires_at?: string | null;
@@ -35,11 +37,44 @@ export interface StatusReport {
   access_token_expires_at?: string | null;
   /** `last_refresh`. */
   last_refresh?: string | null;
+  /** What breaks config.toml's policy (Codex would log these credentials out). */
+  policy_violations?: string[];
+}
+
+function chatGptReport(auth: AuthData): Partial<StatusReport> {
+  const tokens = auth.tokens as { id_token: string; access_token: string };
+  const id = accountClaims(tokens.id_token);
+  const access = accountClaims(tokens.access_token);
+  const key = auth.OPENAI_API_KEY;
+  return {
+    api_key: typeof key === "string" && key ? maskKey(key) : null,
+    email: id.email ?? null,
+    plan: access.planType ?? id.planType ?? null,
+    id_token_expires_at: id.expiresAt ? rfc3339(id.expiresAt) : null,
+    access_token_expires_at: access.expiresAt ? rfc3339(access.expiresAt) : null,
+    last_refresh: typeof auth.last_refresh === "string" && auth.last_refresh
+      ? auth.last_refresh
+      : null,
+  };
+}
+
+function modeReport(auth: AuthData): Partial<StatusReport> {
+  switch (auth.auth_mode) {
+    case "apikey":
+      return { api_key: maskKey(auth.OPENAI_API_KEY as string) };
+    case "chatgpt":
+    case "chatgptAuthTokens":
+      return chatGptReport(auth);
+    case "personalAccessToken":
+      return { api_key: maskKey(String(auth.personal_access_token)) };
+    default:
+      return {};
+  }
 }
 
 /**
- * Read auth.json and report on it. Never writes. Throws {@linkcode AuthFileError} for a
- * corrupt file.
+ * Read the stored credentials and report on them, with what breaks `settings`' policy.
+ * Never writes. Throws {@linkcode AuthFileError} for a corrupt file.
  *
  * @example
  * ```ts
@@ -50,31 +85,20 @@ export interface StatusReport {
  * assert.equal(report.logged_in, false);
  * ```
  */
-export async function getStatus(store: CredentialStore): Promise<StatusReport> {
+export async function getStatus(
+  store: CredentialStore,
+  settings: Settings = {},
+): Promise<StatusReport> {
   const auth = await store.load();
   const auth_file = store.describe();
   if (!auth) return { logged_in: false, auth_mode: null, auth_file };
-  if (auth.auth_mode === "apikey") {
-    return {
-      logged_in: true,
-      auth_mode: "apikey",
-      auth_file,
-      api_key: maskKey(auth.OPENAI_API_KEY),
-    };
-  }
-  const id = accountClaims(auth.tokens.id_token);
-  const access = accountClaims(auth.tokens.access_token);
   return {
     logged_in: true,
-    auth_mode: "chatgpt",
+    auth_mode: auth.auth_mode,
     auth_file,
-    api_key: auth.OPENAI_API_KEY ? maskKey(auth.OPENAI_API_KEY) : null,
-    email: id.email ?? null,
-    plan: access.planType ?? id.planType ?? null,
-    account_id: auth.tokens.account_id || id.accountId || null,
-    id_token_expires_at: id.expiresAt ? rfc3339(id.expiresAt) : null,
-    access_token_expires_at: access.expiresAt ? rfc3339(access.expiresAt) : null,
-    last_refresh: auth.last_refresh || null,
+    ...modeReport(auth),
+    account_id: auth.auth_mode === "apikey" ? undefined : storedAccountId(auth) ?? null,
+    policy_violations: policyViolations(settings, auth),
   };
 }
 
@@ -90,42 +114,82 @@ function when(iso: string | null | undefined, now: Date): string {
   return `${iso} (${ms >= 0 ? `in ${span}` : `${span} ago`})`;
 }
 
+const MODE_TITLES: Record<AuthMode, string> = {
+  chatgpt: "Logged in using ChatGPT",
+  chatgptAuthTokens: "Logged in using ChatGPT tokens handed to Codex by another application",
+  apikey: "Logged in using an API key",
+  agentIdentity: "Logged in using an agent identity",
+  personalAccessToken: "Logged in using a personal access token",
+  bedrockApiKey: "Logged in using an Amazon Bedrock API key",
+};
+
+function chatGptLines(report: StatusReport, now: Date): string[] {
+  const lines = [
+    `  Email:           ${report.email ?? "unknown"}`,
+    `  Plan:            ${report.plan ?? "unknown"}`,
+    `  Account:         ${report.account_id ?? "unknown"}`,
+    `  ID token:        expires ${when(report.id_token_expires_at, now)}`,
+    `  Access token:    expires ${when(report.access_token_expires_at, now)}`,
+    `  Last refreshed:  ${when(report.last_refresh, now)}`,
+  ];
+  if (report.api_key) lines.push(`  API key:         ${report.api_key}`);
+  else lines.push("  API key:         none (Codex works with the ChatGPT sign-in alone)");
+  return lines;
+}
+
 /**
  * The human form of a status report, one fact a line.
  *
  * @example
  * ```ts
- * import { formatStatus } from "./account.ts";
  * import assert from "node:assert/strict";
+ * import { formatStatus } from "./account.ts";
  * const text = formatStatus({ logged_in: false, auth_mode: null, auth_file: "/x" }, new Date());
  * assert.equal(text, "Not logged in");
  * ```
  */
 export function formatStatus(report: StatusReport, now: Date): string {
-  if (!report.logged_in) return "Not logged in";
-  if (report.auth_mode === "apikey") return `Logged in using an API key - ${report.api_key}`;
-  const lines = ["Logged in using ChatGPT"];
-  lines.push(`  Email:           ${report.email ?? "unknown"}`);
-  lines.push(`  Plan:            ${report.plan ?? "unknown"}`);
-  lines.push(`  Account:         ${report.account_id ?? "unknown"}`);
-  lines.push(`  ID token:        expires ${when(report.id_token_expires_at, now)}`);
-  lines.push(`  Access token:    expires ${when(report.access_token_expires_at, now)}`);
-  lines.push(`  Last refreshed:  ${when(report.last_refresh, now)}`);
-  if (report.api_key) lines.push(`  API key:         ${report.api_key}`);
+  if (!report.logged_in || !report.auth_mode) return "Not logged in";
+  const title = MODE_TITLES[report.auth_mode];
+  const lines = report.auth_mode === "apikey"
+    ? [`${title} - ${report.api_key}`]
+    : report.auth_mode === "chatgpt" || report.auth_mode === "chatgptAuthTokens"
+    ? [title, ...chatGptLines(report, now)]
+    : [title, ...(report.account_id ? [`  Account:         ${report.account_id}`] : [])];
+  for (const problem of report.policy_violations ?? []) {
+    lines.push(
+      `Warning: ${problem} Codex will log these credentials out when it starts; sign in again as config.toml requires.`,
+    );
+  }
   return lines.join("\n");
 }
 
 /** What `logout` did. */
 export interface LogoutOutcome {
-  /** auth.json existed and was removed. */
+  /** Credentials existed and were removed. */
   removed: boolean;
   /** `revoked`, `skipped` (--no-revoke or nothing to revoke), or the revoke error message. */
   revoke: "revoked" | "skipped" | { failed: string };
 }
 
 /**
- * Revoke the refresh token (unless `revoke` is false), then remove auth.json. A failed revoke
- * still removes the local credentials. A corrupt auth.json is removed without a revoke.
+ * The token Codex revokes at logout: the refresh token of a Codex-managed ChatGPT sign-in,
+ * else its access token. Tokens a host application handed in, and other modes, are not ours.
+ */
+function revocable(
+  auth: AuthData,
+): { token: string; kind: "refresh_token" | "access_token" } | undefined {
+  if (auth.auth_mode !== "chatgpt") return undefined;
+  const tokens = auth.tokens as { refresh_token: string; access_token: string };
+  if (tokens.refresh_token) return { token: tokens.refresh_token, kind: "refresh_token" };
+  if (tokens.access_token) return { token: tokens.access_token, kind: "access_token" };
+  return undefined;
+}
+
+/**
+ * Revoke what can be revoked (unless `revoke` is false), then remove the credentials,
+ * whatever their mode. A failed revoke still removes the local credentials. Corrupt
+ * credentials are removed without a revoke.
  *
  * @example
  * ```ts
@@ -155,9 +219,10 @@ export async function logout(options: {
   }
   if (!auth) return { removed: false, revoke: "skipped" };
   let revoke: LogoutOutcome["revoke"] = "skipped";
-  if (options.revoke && auth.auth_mode === "chatgpt") {
+  const target = options.revoke ? revocable(auth) : undefined;
+  if (target) {
     try {
-      await options.client.revoke(auth.tokens.refresh_token);
+      await options.client.revoke(target.token, undefined, target.kind);
       revoke = "revoked";
     } catch (err) {
       revoke = { failed: err instanceof Error ? err.message : String(err) };
@@ -166,107 +231,26 @@ export async function logout(options: {
   return { removed: await store.remove(), revoke };
 }
 
-function requireChatGpt(auth: AuthData | undefined): ChatGptAuth {
-  if (!auth) {
-    throw new LoginError("not_logged_in", "Not logged in: sign in with `codex-login login` first.");
-  }
-  if (auth.auth_mode !== "chatgpt") {
-    throw new LoginError(
-      "not_logged_in",
-      "Logged in with an API key, which does not need refreshing. Use `codex-login login` to sign in with ChatGPT.",
-    );
-  }
-  return auth;
-}
+/** A key's shape: what an OpenAI key looks like (a warning otherwise, never a refusal). */
+const OPENAI_KEY = /^sk-[A-Za-z0-9_-]{16,}$/;
 
 /**
- * Refresh the stored tokens. Holds the auth lock for the whole exchange and re-reads
- * auth.json under it, so a concurrent refresh (another process) never makes us send a
- * refresh token that was already rotated. Stores every token the issuer returns.
+ * Check a pasted API key: trimmed and non-empty, without control characters (it must fit
+ * an HTTP header). Any format is accepted, as Codex does (gateways and proxies issue their
+ * own); `warning` says when it does not look like an OpenAI key. Messages never repeat the
+ * input.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { refreshAuth } from "./account.ts";
- * import { FileCredentialStore } from "./file_store.ts";
- * import { IssuerClient } from "./issuer.ts";
- * const store = new FileCredentialStore(await Deno.makeTempDir());
- * await assert.rejects(
- *   refreshAuth({ store, client: new IssuerClient(), now: () => new Date() }),
- *   /Not logged in/,
- * );
- * ```
- */
-export async function refreshAuth(options: {
-  store: CredentialStore;
-  client: IssuerClient;
-  now: () => Date;
-}): Promise<ChatGptAuth> {
-  // Checked before the lock too, so that refreshing while not logged in creates nothing.
-  requireChatGpt(await options.store.load());
-  return await options.store.withLock(async (locked) => {
-    const auth = requireChatGpt(await locked.load());
-    let fresh;
-    try {
-      fresh = await options.client.refresh(auth.tokens.refresh_token);
-    } catch (err) {
-      if (
-        err instanceof IssuerError &&
-        (err.status === 401 || err.oauthCode === "invalid_grant" ||
-          err.oauthCode === "refresh_token_expired" || err.oauthCode === "refresh_token_reused")
-      ) {
-        throw new LoginError(
-          "refresh_failed",
-          `Your sign-in has expired or was revoked (${
-            err.oauthCode ?? `HTTP ${err.status}`
-          }): sign in again with \`codex-login login\`. auth.json was left unchanged.`,
-          { oauthCode: err.oauthCode, cause: err },
-        );
-      }
-      const message = err instanceof Error ? err.message : String(err);
-      throw new LoginError(
-        "refresh_failed",
-        `${message} auth.json was left unchanged; try again later.`,
-        { cause: err },
-      );
-    }
-    if (!fresh.idToken && !fresh.accessToken && !fresh.refreshToken) {
-      throw new LoginError(
-        "refresh_failed",
-        "The issuer's refresh answer had no tokens. auth.json was left unchanged; try again later.",
-      );
-    }
-    const idToken = fresh.idToken ?? auth.tokens.id_token;
-    const updated: ChatGptAuth = {
-      ...auth,
-      tokens: {
-        id_token: idToken,
-        access_token: fresh.accessToken ?? auth.tokens.access_token,
-        refresh_token: fresh.refreshToken ?? auth.tokens.refresh_token,
-        account_id: accountClaims(idToken).accountId ?? auth.tokens.account_id,
-      },
-      last_refresh: rfc3339(options.now()),
-    };
-    await locked.save(updated);
-    return updated;
-  });
-}
-
-/**
- * Check a pasted API key: trimmed, non-empty, one printable word starting with `sk-`.
- * Throws a LoginError whose message never repeats the input.
- *
- * @example
- * ```ts
  * import { validateApiKey } from "./account.ts";
- * import assert from "node:assert/strict";
- * assert.equal(
- *   validateApiKey("  sk-proj-abcdefghijklmnopqrstuvwx\n"),
- *   "sk-proj-abcdefghijklmnopqrstuvwx",
- * );
+ * assert.deepEqual(validateApiKey("  sk-proj-abcdefghijklmnopqrstuvwx\n"), {
+ *   key: "sk-proj-abcdefghijklmnopqrstuvwx",
+ * });
+ * assert.match(validateApiKey("gateway-key-1").warning ?? "", /does not look like an OpenAI/);
  * ```
  */
-export function validateApiKey(raw: string): string {
+export function validateApiKey(raw: string): { key: string; warning?: string } {
   const key = raw.trim();
   if (key.length === 0) {
     throw new LoginError(
@@ -274,16 +258,29 @@ export function validateApiKey(raw: string): string {
       "No API key was given: pipe it in (`printenv OPENAI_API_KEY | codex-login login --with-api-key`) or paste it at the prompt.",
     );
   }
-  if (!/^sk-[A-Za-z0-9_-]{16,}$/.test(key) || key.length > 512) {
+  // deno-lint-ignore no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(key)) {
     throw new LoginError(
       "invalid_input",
-      "That does not look like an OpenAI API key (one word starting with sk-); nothing was saved. Copy it again from the API keys page.",
+      "That API key spans several lines or holds control characters, so no request could carry it; nothing was saved. Paste the key alone on one line.",
     );
   }
-  return key;
+  return OPENAI_KEY.test(key) ? { key } : {
+    key,
+    warning:
+      "Note: that key does not look like an OpenAI API key (sk-...); saved anyway, as Codex does (gateways and proxies issue other formats).",
+  };
 }
 
-/** Save an API key as `{"auth_mode":"apikey","OPENAI_API_KEY":...}` (atomic, 0600). */
-export async function saveApiKey(store: CredentialStore, key: string): Promise<void> {
-  await store.save({ auth_mode: "apikey", OPENAI_API_KEY: validateApiKey(key) });
+/**
+ * Save an API key as `{"auth_mode":"apikey","OPENAI_API_KEY":...}` (atomic, 0600). Resolves
+ * to the format warning, if any.
+ */
+export async function saveApiKey(
+  store: CredentialStore,
+  raw: string,
+): Promise<string | undefined> {
+  const { key, warning } = validateApiKey(raw);
+  await store.save({ auth_mode: "apikey", OPENAI_API_KEY: key });
+  return warning;
 }

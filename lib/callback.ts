@@ -47,9 +47,23 @@ function rejected(status: number, kind: "state_mismatch" | "already_used" | "inv
   return { kind: "rejected", status, error: new LoginError(kind, message) } as const;
 }
 
+/** Codex's test for an account whose workspace does not include Codex. */
+function missingEntitlement(code: string, description: string): boolean {
+  return code === "access_denied" &&
+    description.toLowerCase().includes("missing_codex_entitlement");
+}
+
 function oauthFailure(params: URLSearchParams): CallbackOutcome {
   const code = redact(params.get("error") ?? "", [], 80);
   const description = redact(params.get("error_description") ?? "", [], 300);
+  if (missingEntitlement(code, description)) {
+    const error = new LoginError(
+      "missing_entitlement",
+      "Codex is not enabled for your workspace. Contact your workspace administrator to request access to Codex.",
+      { oauthCode: code },
+    );
+    return { kind: "failed", error };
+  }
   const error = new LoginError(
     code === "access_denied" ? "access_denied" : "oauth_error",
     `Sign-in failed: the issuer answered ${code}${
@@ -124,6 +138,37 @@ export class CallbackMachine {
     }
     this.stop();
     return { kind: "signed_in", outcome: this.outcome };
+  }
+}
+
+/**
+ * The HTTP status of the page that answers a failed callback: 400 when the callback itself
+ * was a refusal, 403 for a workspace the policy forbids, 502 when the issuer failed us, 500
+ * when we failed (saving, permissions).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { LoginError } from "./errors.ts";
+ * import { failureStatus } from "./callback.ts";
+ * assert.equal(failureStatus(new LoginError("access_denied", "x")), 400);
+ * assert.equal(failureStatus(new LoginError("code_exchange", "x")), 502);
+ * ```
+ */
+export function failureStatus(error: LoginError): number {
+  switch (error.kind) {
+    case "access_denied":
+    case "oauth_error":
+    case "missing_entitlement":
+    case "invalid_input":
+      return 400;
+    case "workspace_restricted":
+      return 403;
+    case "code_exchange":
+    case "api_key_exchange":
+      return 502;
+    default:
+      return 500;
   }
 }
 

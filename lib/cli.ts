@@ -9,6 +9,7 @@ import { loginCommand } from "./commands/login.ts";
 import { logoutCommand } from "./commands/logout.ts";
 import { refreshCommand } from "./commands/refresh.ts";
 import { statusCommand } from "./commands/status.ts";
+import { tokenCommand } from "./commands/token.ts";
 import { ExitCode, LoginError, usageError } from "./errors.ts";
 import { DEFAULT_CLIENT_ID, DEFAULT_ISSUER } from "./issuer_config.ts";
 import { DEFAULT_PORT } from "./port_claim.ts";
@@ -58,12 +59,16 @@ Usage:
   codex-login status [--json]        who is signed in; exit 0 when logged in, 1 when not
   codex-login logout [--no-revoke]   revoke the refresh token, then remove auth.json
   codex-login refresh                refresh the stored tokens now
+  codex-login token [--json]         print a valid access token for scripts (refreshed first
+                                     when it expires within 5 minutes)
 
 Every command takes --codex-home DIR, -c key=value, --issuer and --client-id.
 
 Options for login:
   --codex-home DIR    where auth.json goes (default: $CODEX_HOME, else ~/.codex)
-  -c, --config K=V    override a config.toml key, as \`codex -c\` (repeatable)
+  -c, --config K=V    override a config.toml key, as \`codex -c\` (repeatable); honoured:
+                      forced_login_method, forced_chatgpt_workspace_id,
+                      cli_auth_credentials_store
   --issuer URL        OAuth issuer (default ${DEFAULT_ISSUER})
   --api-base URL      API base for credit redemption (default derived from the issuer)
   --client-id ID      OAuth client id (default ${DEFAULT_CLIENT_ID})
@@ -90,6 +95,7 @@ const COMMANDS: Record<string, Command> = {
   status: statusCommand,
   logout: logoutCommand,
   refresh: refreshCommand,
+  token: tokenCommand,
 };
 
 async function dispatch(args: string[], io: CliIo): Promise<number> {

@@ -11,10 +11,10 @@ import { ExitCode, interrupted, LoginError } from "./errors.ts";
 import { type DeviceCode, type DeviceGrant, type IssuerClient, IssuerError } from "./issuer.ts";
 import { s256Challenge } from "./pkce.ts";
 import {
+  afterSignIn,
   completeSignIn,
   type LoginResult,
   loginResult,
-  redeemAfterSignIn,
   resolveSignInContext,
   type SignInOptions,
 } from "./sign_in.ts";
@@ -169,9 +169,9 @@ export async function deviceLogin(options: DeviceLoginOptions): Promise<LoginRes
       code: grant.code,
       redirectUri: `${ctx.client.issuer}/deviceauth/callback`,
       codeVerifier: grant.verifier,
-    }, { signal, apiKeyOptional: true });
+    }, { signal });
     clearInterval(ticker);
-    await redeemAfterSignIn(ctx, outcome);
+    await afterSignIn(ctx, outcome);
     return loginResult(ctx, outcome);
   } catch (err) {
     if (signal.aborted && signal.reason instanceof LoginError) throw signal.reason;

@@ -36,6 +36,10 @@ export type ExitCodeValue = typeof ExitCode[keyof typeof ExitCode];
  *   `corrupt_auth`, `refresh_failed`, `invalid_input`, `other`.
  * - `state_mismatch`, `already_used`: a callback that is not (or no longer) ours; the
  *   sign-in keeps waiting.
+ * - `session_ended`: the refresh token is no longer accepted: sign in again.
+ * - `policy`: config.toml's `forced_login_method` forbids this way of signing in.
+ * - `workspace_restricted`: the chosen workspace is not in `forced_chatgpt_workspace_id`.
+ * - `missing_entitlement`: Codex is not enabled for the person's workspace.
  */
 export type LoginErrorKind =
   | "access_denied"
@@ -51,9 +55,13 @@ export type LoginErrorKind =
   | "not_logged_in"
   | "corrupt_auth"
   | "refresh_failed"
+  | "session_ended"
   | "invalid_input"
   | "state_mismatch"
   | "already_used"
+  | "policy"
+  | "workspace_restricted"
+  | "missing_entitlement"
   | "other";
 
 /** Options of {@linkcode LoginError}. */

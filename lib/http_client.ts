@@ -6,8 +6,25 @@
  * @module
  */
 
+import { DEFAULT_ORIGINATOR, ORIGINATOR_ENV, resolveOriginator } from "./issuer_config.ts";
 import { isJsonObject, type JsonObject } from "./json.ts";
+import { readEnv } from "./permissions.ts";
 import { redact } from "./redact.ts";
+import { VERSION } from "./version.ts";
+
+/**
+ * The User-Agent every request carries: `codex-login/{version} ({os}; {arch})`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { userAgent } from "./http_client.ts";
+ * assert.match(userAgent(), /^codex-login\/\d+\.\d+\.\d+ \(\w+; \w+\)$/);
+ * ```
+ */
+export function userAgent(): string {
+  return `codex-login/${VERSION} (${Deno.build.os}; ${Deno.build.arch})`;
+}
 
 /** Limits and seams for outbound requests, see {@linkcode HttpClient}. */
 export interface HttpOptions {
@@ -19,6 +36,11 @@ export interface HttpOptions {
   fetch?: typeof fetch;
   /** Abort every request of the client early (cancellation). */
   signal?: AbortSignal;
+  /**
+   * The `originator` header. Default `$CODEX_INTERNAL_ORIGINATOR_OVERRIDE` (when env access
+   * to it is granted), else `codex_cli_rs`.
+   */
+  originator?: string;
 }
 
 /** Default timeout of one outbound request: 30 s. */
@@ -93,11 +115,16 @@ export interface RequestOptions {
 /** A request body: a form or a JSON value. */
 export type RequestBody = { form: Record<string, string> } | { json: unknown };
 
-function requestInit(body: RequestBody, signal: AbortSignal): RequestInit {
+function requestInit(
+  body: RequestBody,
+  signal: AbortSignal,
+  headers: Record<string, string>,
+): RequestInit {
   return "form" in body
     ? {
       method: "POST",
       headers: {
+        ...headers,
         "content-type": "application/x-www-form-urlencoded",
         accept: "application/json",
       },
@@ -106,7 +133,7 @@ function requestInit(body: RequestBody, signal: AbortSignal): RequestInit {
     }
     : {
       method: "POST",
-      headers: { "content-type": "application/json", accept: "application/json" },
+      headers: { ...headers, "content-type": "application/json", accept: "application/json" },
       body: JSON.stringify(body.json),
       signal,
     };
@@ -157,8 +184,11 @@ export class HttpClient {
   readonly timeoutMs: number;
   /** The response size cap, bytes. */
   readonly maxResponseBytes: number;
+  /** The `originator` every request names. */
+  readonly originator: string;
   readonly #fetch: typeof fetch;
   readonly #signal?: AbortSignal;
+  readonly #headers: Record<string, string>;
 
   /** Make a client with these limits. */
   constructor(options: HttpOptions = {}) {
@@ -166,6 +196,9 @@ export class HttpClient {
     this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.#fetch = options.fetch ?? fetch;
     this.#signal = options.signal;
+    this.originator = options.originator ??
+      resolveOriginator(readEnv(ORIGINATOR_ENV) ?? DEFAULT_ORIGINATOR);
+    this.#headers = { "user-agent": userAgent(), originator: this.originator };
   }
 
   /**
@@ -179,7 +212,7 @@ export class HttpClient {
     const signal = AbortSignal.any([timeout, ...cancel]);
     const secrets = request.secrets ?? [];
     try {
-      const response = await this.#fetch(url, requestInit(body, signal));
+      const response = await this.#fetch(url, requestInit(body, signal, this.#headers));
       const bytes = await readCapped(response, this.maxResponseBytes);
       const text = new TextDecoder().decode(bytes);
       let json: JsonObject | undefined;

@@ -21,7 +21,6 @@ import {
   DEFAULT_ISSUER,
   LOGIN_SCOPE,
   normalizeIssuer,
-  REFRESH_SCOPE,
 } from "./issuer_config.ts";
 import { stringField } from "./json.ts";
 import { decodeJwtClaims } from "./jwt.ts";
@@ -107,8 +106,16 @@ export class IssuerClient {
     return `${this.issuer}/oauth/token`;
   }
 
-  /** The authorize URL with exactly the seed's parameters, in the seed's order. */
-  authorizeUrl(params: { redirectUri: string; codeChallenge: string; state: string }): string {
+  /**
+   * The authorize URL with today's Codex parameters, in its order; `allowed_workspace_id`
+   * (ids joined with `,`) when the sign-in is restricted to workspaces.
+   */
+  authorizeUrl(params: {
+    redirectUri: string;
+    codeChallenge: string;
+    state: string;
+    allowedWorkspaceIds?: readonly string[];
+  }): string {
     const query = new URLSearchParams([
       ["response_type", "code"],
       ["client_id", this.clientId],
@@ -117,8 +124,13 @@ export class IssuerClient {
       ["code_challenge", params.codeChallenge],
       ["code_challenge_method", "S256"],
       ["id_token_add_organizations", "true"],
+      ["codex_cli_simplified_flow", "true"],
       ["state", params.state],
+      ["originator", this.#http.originator],
     ]);
+    if (params.allowedWorkspaceIds?.length) {
+      query.append("allowed_workspace_id", params.allowedWorkspaceIds.join(","));
+    }
     return `${this.issuer}/oauth/authorize?${query}`;
   }
 
@@ -238,8 +250,8 @@ export class IssuerClient {
   }
 
   /**
-   * Refresh (JSON POST, grant_type=refresh_token, scope "openid profile email"). Returns the
-   * tokens the issuer sent; the caller stores every one of them.
+   * Refresh as today's Codex does: JSON `{client_id, grant_type, refresh_token}`, no scope.
+   * Returns the tokens the issuer sent; the caller stores every one of them.
    */
   async refresh(refreshToken: string, signal?: AbortSignal): Promise<RefreshedTokens> {
     const answer = await this.#post(
@@ -250,7 +262,6 @@ export class IssuerClient {
           client_id: this.clientId,
           grant_type: "refresh_token",
           refresh_token: refreshToken,
-          scope: REFRESH_SCOPE,
         },
       },
       [refreshToken],
@@ -268,24 +279,27 @@ export class IssuerClient {
     };
   }
 
-  /** Revoke a refresh token at `{issuer}/oauth/revoke` (JSON). */
-  async revoke(refreshToken: string, signal?: AbortSignal): Promise<void> {
+  /**
+   * Revoke a token at `{issuer}/oauth/revoke` (JSON, as Codex: a refresh token with the
+   * client id, an access token without).
+   */
+  async revoke(
+    token: string,
+    signal?: AbortSignal,
+    kind: "refresh_token" | "access_token" = "refresh_token",
+  ): Promise<void> {
+    const body = kind === "refresh_token"
+      ? { token, token_type_hint: kind, client_id: this.clientId }
+      : { token, token_type_hint: kind };
     try {
-      await this.#post(
-        "revoke",
-        `${this.issuer}/oauth/revoke`,
-        {
-          json: { token: refreshToken, token_type_hint: "refresh_token", client_id: this.clientId },
-        },
-        [refreshToken],
-        signal,
-      );
+      await this.#post("revoke", `${this.issuer}/oauth/revoke`, { json: body }, [token], signal);
     } catch (err) {
       // RFC 7009: a 200 with an empty or non-JSON body is a success.
       if (err instanceof IssuerError && err.status !== undefined && err.status < 300) return;
       throw err;
     }
   }
+
   /**
    * Ask for a one-time device code (`POST {issuer}/api/accounts/deviceauth/usercode`). A 404
    * means device sign-in is not enabled: an IssuerError with `status` 404.

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { CallbackMachine, type CallbackOutcome, pasteReply } from "./callback.ts";
+import { CallbackMachine, type CallbackOutcome, failureStatus, pasteReply } from "./callback.ts";
 import { ExitCode, interrupted, LoginError } from "./errors.ts";
 import { errorPageFor, pageResponse, renderSuccessPage, textResponse } from "./pages.ts";
 import { parsePastedRedirect } from "./paste.ts";
@@ -21,9 +21,9 @@ import {
   writeCancelSecret,
 } from "./port_claim.ts";
 import {
+  afterSignIn,
   type LoginResult,
   loginResult,
-  redeemAfterSignIn,
   resolveSignInContext,
   type SignInContext,
   type SignInOptions,
@@ -165,7 +165,7 @@ class LoginRun {
     const outcome = await (this.machine as CallbackMachine).handle(params);
     if (outcome.kind === "failed" && !this.settled) this.failAfterResponse(outcome.error);
     if (outcome.kind === "signed_in") {
-      this.redemption = redeemAfterSignIn(this.ctx, outcome.outcome).catch(() => {});
+      this.redemption = afterSignIn(this.ctx, outcome.outcome).catch(() => {});
     }
     return outcome;
   }
@@ -178,9 +178,9 @@ class LoginRun {
         return pageResponse(errorPageFor(outcome.error, outcome.status));
       case "failed":
         if (this.settled) return textResponse(503, "This sign-in was stopped.");
-        // 200: the callback was handled; the page reports the outcome (a 4xx/5xx document
-        // would also put an error in the browser's console).
-        return pageResponse(errorPageFor(outcome.error, 200, outcome.description));
+        return pageResponse(
+          errorPageFor(outcome.error, failureStatus(outcome.error), outcome.description),
+        );
       case "signed_in":
         this.later(this.options.successGraceMs ?? 3000, () => this.finishSuccess());
         return new Response(null, {
@@ -307,6 +307,7 @@ export async function startLogin(options: LoginOptions): Promise<LoginSession> {
     redirectUri,
     codeChallenge: pkce.challenge,
     state,
+    allowedWorkspaceIds: run.ctx.settings.forcedWorkspaceIds,
   });
   run.machine = new CallbackMachine({
     ctx: run.ctx,

@@ -157,6 +157,16 @@ const ERROR_TEXT: Partial<Record<LoginErrorKind, { title: string; next: string }
     next:
       "The sign-in in your terminal is still waiting: open the URL it printed and sign in from there.",
   },
+  missing_entitlement: {
+    title: "You do not have access to Codex",
+    next:
+      "Codex is not enabled for your workspace. Contact your workspace administrator to request access to Codex.",
+  },
+  workspace_restricted: {
+    title: "This workspace is not allowed here",
+    next:
+      "Nothing was saved. Run codex-login again and choose one of the workspaces your terminal names.",
+  },
   cancelled: {
     title: "The sign-in was stopped",
     next: "Nothing was saved. Run codex-login again when you want to sign in.",
@@ -181,7 +191,7 @@ const DEFAULT_ERROR_TEXT = {
  */
 export function pageSummary(message: string): string {
   const cut = message.search(
-    /\s(Nothing was saved|Run codex-login|run codex-login|Check (your|that))\b/,
+    /\s(Nothing was saved|Run codex-login|run codex-login|Check (your|that)|Contact your)\b/,
   );
   const summary = cut > 0 ? message.slice(0, cut).trim() : message;
   return summary.replace(/[;,]$/, ".");
@@ -250,14 +260,12 @@ export function errorPageFor(error: LoginError, status: number, description?: st
     ? "The sign-in was declined at the sign-in service."
     : error.kind === "oauth_error"
     ? "The sign-in service could not complete the sign-in."
+    : error.kind === "missing_entitlement"
+    ? "Your workspace does not include Codex."
     : pageSummary(error.message);
-  return renderErrorPage({
-    kind: error.kind,
-    status,
-    message,
-    code: error.oauthCode,
-    description,
-  });
+  // The entitlement refusal's raw code says nothing a person can act on (as Codex).
+  const detail = error.kind === "missing_entitlement" ? {} : { code: error.oauthCode, description };
+  return renderErrorPage({ kind: error.kind, status, message, ...detail });
 }
 
 /** A plain-text response with the same safety headers as the pages. */

@@ -3,8 +3,9 @@
  * host has IPv6; failing that is not an error). When the port is held by an earlier
  * codex-login that is still waiting, cancel it and take over: the cancel is a POST carrying
  * a secret that only local processes of this user can read (a 0600 file in the codex home),
- * so no web page can stop a sign-in. Then retry the bind for about 2 s; fall back to the
- * second registered port when the default was asked for.
+ * so no web page can stop a sign-in. A holder that does not take that cancel gets the plain
+ * `GET /cancel` a waiting `codex login` listens for, once. Then retry the bind for about 2 s;
+ * fall back to the second registered port when the default was asked for.
  *
  * @module
  */
@@ -126,6 +127,32 @@ export async function requestCancel(codexHome: string, port: number): Promise<bo
   }
 }
 
+/**
+ * Ask a waiting `codex login` (the Codex CLI's own login server) on `port` to stop: it
+ * listens for a plain `GET /cancel`. Sent once, only after our authenticated cancel was not
+ * taken. Resolves true when it answered 200.
+ */
+export async function requestCodexCancel(port: number): Promise<boolean> {
+  try {
+    const response = await fetch(`http://127.0.0.1:${port}/cancel`, {
+      signal: AbortSignal.timeout(2000),
+    });
+    await response.body?.cancel();
+    return response.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+async function cancelHolder(codexHome: string, port: number, log: (line: string) => void) {
+  if (port === 0) return;
+  if (await requestCancel(codexHome, port)) {
+    log(`Stopped an earlier codex-login that was waiting on port ${port}.`);
+  } else if (await requestCodexCancel(port)) {
+    log(`Stopped a waiting \`codex login\` on port ${port}.`);
+  }
+}
+
 function portInUse(port: number): LoginError {
   return new LoginError(
     "port_in_use",
@@ -168,9 +195,7 @@ export async function claimLoopback(options: {
     };
     let servers = attempt();
     if (servers) return servers;
-    if (port !== 0 && await requestCancel(options.codexHome, port)) {
-      options.log(`Stopped an earlier codex-login that was waiting on port ${port}.`);
-    }
+    await cancelHolder(options.codexHome, port, options.log);
     const deadline = Date.now() + (options.retryMs ?? 2000);
     while (!servers && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100));

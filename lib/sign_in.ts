@@ -25,6 +25,7 @@ import {
   normalizeIssuer,
 } from "./issuer_config.ts";
 import { type AccountClaims, accountClaims, isExpired } from "./jwt.ts";
+import { workspaceAllowed, workspaceRefusal } from "./policy.ts";
 
 /** A finished sign-in, as every sign-in flow reports it. */
 export interface LoginResult {
@@ -133,14 +134,14 @@ export interface SignInOutcome {
   needsSetup: boolean;
   /** `{platform}/org-setup?...` when `needsSetup`. Holds the id_token: never log it. */
   setupUrl?: string;
+  /** The refresh token of the session this sign-in replaced (revoked after the save). */
+  previousRefreshToken?: string;
 }
 
 /** How one sign-in runs the token steps. */
 export interface CompleteOptions {
   /** Aborts the sign-in; checked again right before the credentials are saved. */
   signal?: AbortSignal;
-  /** When true, a failed API-key exchange is a warning and the key is saved as null. */
-  apiKeyOptional?: boolean;
 }
 
 function fromIssuerError(err: unknown, kind: "code_exchange" | "api_key_exchange"): unknown {
@@ -210,15 +211,9 @@ export async function completeSignIn(
   } catch (err) {
     throw fromIssuerError(err, "code_exchange");
   }
+  await refuseWorkspace(ctx, tokens, signal);
   tokens = await refreshIfExpired(ctx, tokens, signal);
-
-  let apiKey: string | null = null;
-  try {
-    apiKey = await ctx.client.exchangeApiKey(tokens.idToken, apiKeyName(ctx.now()), signal);
-  } catch (err) {
-    if (!options.apiKeyOptional) throw fromIssuerError(err, "api_key_exchange");
-    ctx.log(`Note: ${err instanceof Error ? err.message : err} Signed in without an API key.`);
-  }
+  const apiKey = await optionalApiKey(ctx, tokens.idToken, signal);
 
   const claims = accountClaims(tokens.idToken);
   const auth: ChatGptAuth = {
@@ -228,41 +223,102 @@ export async function completeSignIn(
       id_token: tokens.idToken,
       access_token: tokens.accessToken,
       refresh_token: tokens.refreshToken,
-      account_id: claims.accountId ?? "",
+      account_id: claims.accountId ?? null,
     },
     last_refresh: rfc3339(ctx.now()),
   };
   if (signal?.aborted) throw signal.reason;
+  const previousRefreshToken = await previousSession(ctx);
   await ctx.store.save(auth);
 
   const needsSetup = !claims.completedPlatformOnboarding && claims.isOrgOwner;
   const setupUrl = needsSetup ? setupUrlFor(ctx, tokens, claims) : undefined;
-  return { auth, claims, needsSetup, setupUrl };
+  return { auth, claims, needsSetup, setupUrl, previousRefreshToken };
+}
+
+/**
+ * `forced_chatgpt_workspace_id`: a sign-in into another workspace saves nothing, and the
+ * tokens just issued are revoked (best effort) so they do not linger at the issuer.
+ */
+async function refuseWorkspace(
+  ctx: SignInContext,
+  tokens: Tokens,
+  signal?: AbortSignal,
+): Promise<void> {
+  const accountId = accountClaims(tokens.idToken).accountId;
+  if (workspaceAllowed(ctx.settings, accountId)) return;
+  await ctx.client.revoke(tokens.refreshToken, signal).catch(() => {});
+  throw workspaceRefusal(ctx.settings, accountId);
+}
+
+/**
+ * The API key is best effort everywhere: Codex works with the ChatGPT sign-in alone, so a
+ * refused or failed exchange saves `OPENAI_API_KEY: null` and says so in one line.
+ */
+async function optionalApiKey(
+  ctx: SignInContext,
+  idToken: string,
+  signal?: AbortSignal,
+): Promise<string | null> {
+  try {
+    return await ctx.client.exchangeApiKey(idToken, apiKeyName(ctx.now()), signal);
+  } catch (err) {
+    if (signal?.aborted) throw signal.reason;
+    const why = err instanceof Error ? err.message.replace(/\.$/, "") : String(err);
+    ctx.log(
+      `Note: no API key was created (${why}). Signed in without an API key: Codex works with the ChatGPT sign-in alone.`,
+    );
+    return null;
+  }
+}
+
+/** The refresh token of the stored Codex-managed session, if any (to retire it). */
+async function previousSession(ctx: SignInContext): Promise<string | undefined> {
+  try {
+    const previous = await ctx.store.load();
+    if (previous?.auth_mode !== "chatgpt") return undefined;
+    return (previous.tokens as { refresh_token: string }).refresh_token || undefined;
+  } catch {
+    return undefined; // unreadable: nothing we can retire
+  }
 }
 
 /** The {@linkcode LoginResult} of a completed sign-in. */
 export function loginResult(ctx: SignInContext, outcome: SignInOutcome): LoginResult {
   return {
     authFile: ctx.store.describe(),
-    accountId: outcome.auth.tokens.account_id,
+    accountId: outcome.auth.tokens.account_id ?? "",
     email: outcome.claims.email,
     planType: outcome.claims.planType,
     needsSetup: outcome.needsSetup,
   };
 }
 
-/** Best-effort credit redemption after a sign-in. */
-export function redeemAfterSignIn(
-  ctx: SignInContext,
-  outcome: SignInOutcome,
-): Promise<RedeemOutcome> {
-  return maybeRedeemCredits({
-    apiBase: ctx.apiBase,
-    idToken: outcome.auth.tokens.id_token,
-    accessToken: outcome.auth.tokens.access_token,
-    now: ctx.now(),
-    log: ctx.log,
-    http: ctx.http,
-    timeoutMs: ctx.creditsTimeoutMs,
-  });
+/**
+ * What follows a saved sign-in, off the browser's critical path: retire the session it
+ * replaced (revoke its refresh token; one line if that fails), and redeem credits when an
+ * API key exists. Never throws.
+ */
+export async function afterSignIn(ctx: SignInContext, outcome: SignInOutcome): Promise<void> {
+  const retire = outcome.previousRefreshToken
+    ? ctx.client.revoke(outcome.previousRefreshToken).catch((err) =>
+      ctx.log(
+        `Note: could not revoke your previous session (${
+          err instanceof Error ? err.message.replace(/\.$/, "") : err
+        }); it stays valid until it expires.`,
+      )
+    )
+    : Promise.resolve();
+  const redeem: Promise<RedeemOutcome | undefined> = outcome.auth.OPENAI_API_KEY
+    ? maybeRedeemCredits({
+      apiBase: ctx.apiBase,
+      idToken: outcome.auth.tokens.id_token,
+      accessToken: outcome.auth.tokens.access_token,
+      now: ctx.now(),
+      log: ctx.log,
+      http: ctx.http,
+      timeoutMs: ctx.creditsTimeoutMs,
+    }).catch(() => undefined)
+    : Promise.resolve(undefined);
+  await Promise.all([retire, redeem]);
 }

@@ -1,12 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  formatStatus,
-  getStatus,
-  logout,
-  refreshAuth,
-  saveApiKey,
-  validateApiKey,
-} from "../lib/account.ts";
+import { formatStatus, getStatus, logout, saveApiKey, validateApiKey } from "../lib/account.ts";
+import { refreshAuth } from "../lib/token_refresh.ts";
 import type { ChatGptAuth } from "../lib/auth_data.ts";
 import { authFilePath } from "../lib/codex_home.ts";
 import { FileCredentialStore, readAuthFile, saveAuthFile } from "../lib/file_store.ts";
@@ -155,7 +149,8 @@ Deno.test("refresh: stores every returned token, recomputes account_id, updates 
   assert.equal(auth.OPENAI_API_KEY, old.OPENAI_API_KEY);
   const [req] = issuer.tokenRequests("refresh_token");
   assert.equal(req.contentType, "application/json");
-  assert.equal(req.params.scope, "openid profile email");
+  assert.equal(req.params.scope, undefined, "no scope, as today's Codex");
+  assert.deepEqual(Object.keys(req.params).sort(), ["client_id", "grant_type", "refresh_token"]);
 });
 
 Deno.test("refresh: invalid_grant says sign in again and leaves auth.json unchanged", async () => {
@@ -205,23 +200,19 @@ Deno.test("refresh: two at once in one process both succeed and keep the newest 
   assert.equal(issuer.tokenRequests("refresh_token").length, 2);
 });
 
-Deno.test("API key: trimmed, validated, saved as apikey mode; bad input keeps the old file", async () => {
+Deno.test("API key: trimmed, any format saved (with a warning); empty or multi-line keeps the old file", async () => {
   await using h = await tempHome();
   await saveApiKey(new FileCredentialStore(h.home), "  sk-proj-0123456789abcdefghij \n");
   assert.deepEqual(await readAuthFile(h.home), {
     auth_mode: "apikey",
     OPENAI_API_KEY: "sk-proj-0123456789abcdefghij",
   });
-  for (
-    const bad of [
-      "",
-      "   \n",
-      "hello",
-      "sk-short",
-      "sk-has space inside-0123456789",
-      "sk-" + "a".repeat(600),
-    ]
-  ) {
+  for (const odd of ["gw-0123456789", "sk-short", "sk-has space inside-0123456789"]) {
+    assert.match(validateApiKey(odd).warning ?? "", /does not look like an OpenAI API key/);
+    assert.ok(!validateApiKey(odd).warning?.includes(odd), "never echoes the input");
+  }
+  assert.equal(validateApiKey("sk-proj-0123456789abcdefghij").warning, undefined);
+  for (const bad of ["", "   \n", "sk-proj-0123456789\nabcdefghij"]) {
     assert.throws(() => validateApiKey(bad), (e: unknown) => {
       assert.ok(e instanceof LoginError && e.kind === "invalid_input");
       if (bad.trim()) assert.ok(!e.message.includes(bad.trim()), "never echoes the input");

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type AuthData, AuthFileError } from "../lib/auth_data.ts";
+import { type AuthData, AuthFileError, type ChatGptAuth } from "../lib/auth_data.ts";
 import { authFilePath, joinPath, resolveCodexHome } from "../lib/codex_home.ts";
 import { readAuthFile, saveAuthFile, tempFilePath } from "../lib/file_store.ts";
 import { LoginError } from "../lib/errors.ts";
@@ -113,9 +113,13 @@ Deno.test("reading: none, corrupt, wrong shape, directory; legacy files without 
     auth_mode: "apikey",
     OPENAI_API_KEY: "sk-legacy",
   });
-  const { auth_mode: _mode, ...legacy } = sample as Extract<AuthData, { auth_mode: "chatgpt" }>;
+  // Without auth_mode, Codex resolves a file holding an API key as API-key mode, whatever
+  // else it holds; with a null key it is a ChatGPT sign-in.
+  const { auth_mode: _mode, ...legacy } = sample as ChatGptAuth;
   await Deno.writeTextFile(path, JSON.stringify(legacy));
-  assert.deepEqual(await readAuthFile(h.home), sample);
+  assert.deepEqual(await readAuthFile(h.home), { ...legacy, auth_mode: "apikey" });
+  await Deno.writeTextFile(path, JSON.stringify({ ...legacy, OPENAI_API_KEY: null }));
+  assert.deepEqual(await readAuthFile(h.home), { ...sample, OPENAI_API_KEY: null });
   await Deno.remove(path);
   await Deno.mkdir(path);
   await assert.rejects(readAuthFile(h.home), /is a directory/);

@@ -3,7 +3,7 @@ import { apiKeyName, IssuerClient, IssuerError } from "../lib/issuer.ts";
 import { DEFAULT_CLIENT_ID, defaultApiBase } from "../lib/issuer_config.ts";
 import { startFakeIssuer } from "./support/fake_issuer.ts";
 
-Deno.test("authorize URL has exactly the seed's parameters", () => {
+Deno.test("authorize URL has exactly today's Codex parameters, in its order", () => {
   const client = new IssuerClient({ issuer: "https://auth.openai.com/" });
   const url = new URL(client.authorizeUrl({
     redirectUri: "http://localhost:1455/auth/callback",
@@ -15,12 +15,26 @@ Deno.test("authorize URL has exactly the seed's parameters", () => {
     ["response_type", "code"],
     ["client_id", DEFAULT_CLIENT_ID],
     ["redirect_uri", "http://localhost:1455/auth/callback"],
-    ["scope", "openid profile email offline_access"],
+    ["scope", "openid profile email offline_access api.connectors.read api.connectors.invoke"],
     ["code_challenge", "CHALLENGE"],
     ["code_challenge_method", "S256"],
     ["id_token_add_organizations", "true"],
+    ["codex_cli_simplified_flow", "true"],
     ["state", "STATE"],
+    ["originator", "codex_cli_rs"],
   ]);
+});
+
+Deno.test("authorize URL: allowed_workspace_id joins the allowed workspaces; originator override", () => {
+  const client = new IssuerClient({ issuer: "https://auth.openai.com", originator: "my_ide" });
+  const url = new URL(client.authorizeUrl({
+    redirectUri: "http://localhost:1455/auth/callback",
+    codeChallenge: "CHALLENGE",
+    state: "STATE",
+    allowedWorkspaceIds: ["ws-a", "ws-b"],
+  }));
+  assert.equal(url.searchParams.get("allowed_workspace_id"), "ws-a,ws-b");
+  assert.equal(url.searchParams.get("originator"), "my_ide");
 });
 
 Deno.test("API base and key name follow the seed", () => {

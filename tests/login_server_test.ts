@@ -135,7 +135,7 @@ Deno.test("expired id_token: refreshed at the issuer (JSON), rotated tokens stor
   const [refresh] = f.issuer.tokenRequests("refresh_token");
   assert.ok(refresh, "a refresh request reached the issuer");
   assert.equal(refresh.contentType, "application/json");
-  assert.equal(refresh.params.scope, "openid profile email");
+  assert.equal(refresh.params.scope, undefined, "no scope, as today's Codex");
   const auth = await readAuthFile(f.home);
   assert.ok(auth?.auth_mode === "chatgpt");
   assert.notEqual(auth.tokens.refresh_token, refresh.params.refresh_token);
@@ -149,7 +149,7 @@ Deno.test("access_denied: error page, exit 1, nothing written", async () => {
   await using f = await fixture({ authorize: "access_denied" });
   const visits = await browse(f.session.authUrl);
   const page = visits.at(-1)!;
-  assert.equal(page.status, 200);
+  assert.equal(page.status, 400, "a declined sign-in answers with an error status");
   assert.match(page.body, /Sign-in was cancelled/);
   assert.match(page.body, /access_denied/);
   const err = await rejection(f.session);
@@ -165,7 +165,7 @@ for (const fault of ["500", "non_json", "missing_fields", "wrong_types"] as cons
     await saveAuthFile(f.home, { auth_mode: "apikey", OPENAI_API_KEY: "sk-previous-good" });
     const before = await Deno.readTextFile(authFilePath(f.home));
     const visits = await browse(f.session.authUrl);
-    assert.equal(visits.at(-1)!.status, 200);
+    assert.equal(visits.at(-1)!.status, 502, "the issuer failed us: 502");
     assert.match(visits.at(-1)!.body, /refused the sign-in code/);
     const err = await rejection(f.session);
     assert.equal(err.kind, "code_exchange");
@@ -182,14 +182,20 @@ Deno.test("slow token endpoint: the request times out, exit 1, message says so",
   assert.match(err.message, /did not answer within 0.3 s.*connection/);
 });
 
-Deno.test("API-key exchange failure: error page, exit 1, nothing written", async () => {
+Deno.test("API-key exchange failure: still signed in, key null, one line why, no credits", async () => {
   await using f = await fixture({ apiKeyExchange: "fail" });
   const visits = await browse(f.session.authUrl);
-  assert.match(visits.at(-1)!.body, /Could not create an API key/);
-  const err = await rejection(f.session);
-  assert.equal(err.kind, "api_key_exchange");
-  assert.equal(err.oauthCode, "invalid_subject_token");
-  await assert.rejects(Deno.stat(authFilePath(f.home)), Deno.errors.NotFound);
+  assert.equal(visits.at(-1)!.status, 200);
+  assert.match(visits.at(-1)!.body, /signed in/);
+  const result = await f.session.result;
+  assert.equal(result.accountId, "acct_123");
+  const auth = await readAuthFile(f.home);
+  assert.ok(auth?.auth_mode === "chatgpt");
+  assert.equal(auth.OPENAI_API_KEY, null);
+  const notes = f.logs.lines.filter((l) => /no API key was created/.test(l));
+  assert.equal(notes.length, 1);
+  assert.match(notes[0], /invalid_subject_token.*Codex works with the ChatGPT sign-in alone/);
+  assert.equal(f.issuer.requestsTo("/v1/billing/redeem_credits").length, 0, "no key, no credits");
 });
 
 Deno.test("missing org/project claims do not fail the sign-in", async () => {

@@ -12,6 +12,7 @@ import { openBrowser } from "../browser_opener.ts";
 import type { CliIo } from "../cli.ts";
 import { DEVICE_TIMEOUT_MS, deviceLogin } from "../device_auth.ts";
 import { ExitCode, usageError } from "../errors.ts";
+import { methodRefusal } from "../policy.ts";
 import { type LoginResult, type LoginSession, startLogin } from "../login_server.ts";
 import { readSecret, stdinSource } from "../secret_input.ts";
 import {
@@ -100,11 +101,14 @@ function deviceProgress(io: CliIo): (msLeft: number) => void {
 }
 
 async function apiKeyLogin(setup: CommandSetup, io: CliIo): Promise<number> {
+  const refusal = methodRefusal(setup.settings, "api");
+  if (refusal) throw refusal;
   const key = await readSecret(
     "Paste your OpenAI API key (input is hidden): ",
     io.stdin ?? stdinSource,
   );
-  await saveApiKey(setup.store, key);
+  const warning = await saveApiKey(setup.store, key);
+  if (warning) io.log(warning);
   io.log(`Saved your API key to ${setup.store.describe()}.`);
   return ExitCode.Ok;
 }
@@ -163,6 +167,8 @@ export async function loginCommand(args: string[], io: CliIo): Promise<number | 
     ? (device ? DEVICE_TIMEOUT_MS / 1000 : 600)
     : parseIntegerFlag("timeout", values.timeout as string, 10_000_000);
   const setup = await flags.setup("write");
+  const refusal = methodRefusal(setup.settings, "chatgpt");
+  if (refusal) throw refusal;
   const result = await withInterrupts((signal) => {
     const common = {
       ...setup,

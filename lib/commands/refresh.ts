@@ -4,7 +4,7 @@
  * @module
  */
 
-import { refreshAuth } from "../account.ts";
+import { refreshAuth } from "../token_refresh.ts";
 import type { CliIo } from "../cli.ts";
 import { ExitCode } from "../errors.ts";
 import { accountClaims } from "../jwt.ts";

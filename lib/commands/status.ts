@@ -1,5 +1,6 @@
 /**
- * `codex-login status [--json]`: who is signed in; exit 0 when logged in, 1 when not.
+ * `codex-login status [--json]`: who is signed in; exit 0 when logged in, 1 when not (or
+ * when the stored credentials break config.toml's policy, which Codex would log out).
  *
  * @module
  */
@@ -13,8 +14,10 @@ import { commandFlags } from "./flags.ts";
 export async function statusCommand(args: string[], io: CliIo): Promise<number | undefined> {
   const flags = commandFlags("status", args, { json: { type: "boolean" } });
   if (!flags) return undefined;
-  const { store } = await flags.setup("read");
-  const report = await getStatus(store);
+  const { store, settings } = await flags.setup("read");
+  const report = await getStatus(store, settings);
   io.out(flags.values.json ? JSON.stringify(report) : formatStatus(report, new Date()));
-  return report.logged_in ? ExitCode.Ok : ExitCode.Failed;
+  // Credentials that break config.toml's policy are as good as gone: Codex logs them out.
+  const usable = report.logged_in && (report.policy_violations ?? []).length === 0;
+  return usable ? ExitCode.Ok : ExitCode.Failed;
 }

@@ -23,8 +23,11 @@ export interface FakeAccount {
 
 /** What the issuer does; change it any time through `issuer.scenario`. */
 export interface Scenario {
-  /** `/oauth/authorize` approves (redirects with a code) or denies. */
-  authorize: "approve" | "access_denied";
+  /**
+   * `/oauth/authorize` approves (redirects with a code), denies, or refuses an account
+   * without Codex (`access_denied` with `missing_codex_entitlement`).
+   */
+  authorize: "approve" | "access_denied" | "missing_entitlement";
   /** Show a consent page with Allow/Deny links instead of redirecting at once. */
   consentPage: boolean;
   /** The account in the tokens. */
@@ -37,8 +40,17 @@ export interface Scenario {
   tokenDelayMs: number;
   /** API-key exchange: ok or a 401 error. */
   apiKeyExchange: "ok" | "fail";
-  /** Refresh: ok, or a 401 invalid_grant. */
-  refresh: "ok" | "invalid_grant";
+  /**
+   * Refresh: ok, a 401 invalid_grant, one of Codex's permanent codes (400 with
+   * `{error: {code}}`), or a 503 (transient).
+   */
+  refresh:
+    | "ok"
+    | "invalid_grant"
+    | "refresh_token_expired"
+    | "refresh_token_reused"
+    | "refresh_token_invalidated"
+    | "503";
   /** Credits granted by /v1/billing/redeem_credits. */
   creditsGranted: number;
   /** Revoke: ok or 500. */
@@ -58,6 +70,8 @@ export interface RecordedRequest {
   contentType: string;
   /** Form or JSON body fields (JSON values stringified), or query for GET. */
   params: Record<string, string>;
+  /** The request's headers. */
+  headers: Headers;
 }
 
 /** Base64url JSON segment. */
@@ -146,6 +160,8 @@ export class FakeIssuer {
   readonly requests: RecordedRequest[] = [];
   /** Every API key it handed out. */
   readonly apiKeys: string[] = [];
+  /** Every revoke it received: the token and its type hint, in order. */
+  readonly revoked: { token: string; hint: string; clientId?: string }[] = [];
   readonly clientId: string;
   readonly #server: Deno.HttpServer<Deno.NetAddr>;
   readonly #codes = new Map<string, PendingCode>();
@@ -250,6 +266,7 @@ export class FakeIssuer {
       path: url.pathname,
       contentType: req.headers.get("content-type") ?? "",
       params,
+      headers: req.headers,
     });
     if (url.pathname === "/oauth/authorize" && req.method === "GET") return this.#authorize(params);
     if (url.pathname === "/oauth/token" && req.method === "POST") {
@@ -260,6 +277,11 @@ export class FakeIssuer {
     }
     if (url.pathname === "/oauth/revoke" && req.method === "POST") {
       if (this.scenario.revoke === "500") return json(500, { error: "server_error" });
+      this.revoked.push({
+        token: params.token,
+        hint: params.token_type_hint,
+        clientId: params.client_id,
+      });
       this.refreshTokens.set(params.token, false);
       return json(200, {});
     }
@@ -282,7 +304,13 @@ export class FakeIssuer {
     if (p.client_id !== this.clientId) problems.push("client_id");
     if (p.code_challenge_method !== "S256") problems.push("code_challenge_method");
     if (!p.code_challenge || p.code_challenge.length !== 43) problems.push("code_challenge");
-    if (p.scope !== "openid profile email offline_access") problems.push("scope");
+    if (
+      p.scope !== "openid profile email offline_access api.connectors.read api.connectors.invoke"
+    ) {
+      problems.push("scope");
+    }
+    if (p.codex_cli_simplified_flow !== "true") problems.push("codex_cli_simplified_flow");
+    if (!p.originator) problems.push("originator");
     if (p.id_token_add_organizations !== "true") problems.push("id_token_add_organizations");
     if (!p.state) problems.push("state");
     if (problems.length > 0) return json(400, { error: "invalid_request", problems });
@@ -293,7 +321,10 @@ export class FakeIssuer {
     const code = this.mintCode(p.redirect_uri, p.code_challenge, p.client_id);
     redirect.searchParams.set("code", code);
     redirect.searchParams.set("state", p.state);
-    const target = this.scenario.authorize === "access_denied" ? denied : redirect;
+    if (this.scenario.authorize === "missing_entitlement") {
+      denied.searchParams.set("error_description", "missing_codex_entitlement");
+    }
+    const target = this.scenario.authorize === "approve" ? redirect : denied;
     if (this.scenario.consentPage) return consentPage(redirect.href, denied.href);
     return new Response(null, { status: 302, headers: { location: target.href } });
   }
@@ -417,12 +448,13 @@ export class FakeIssuer {
     if (!contentType.startsWith("application/json")) {
       return json(400, { error: "invalid_request", error_description: "JSON body expected" });
     }
-    if (p.client_id !== this.clientId || p.scope !== "openid profile email") {
-      return json(400, { error: "invalid_request" });
+    if (p.client_id !== this.clientId) return json(400, { error: "invalid_request" });
+    const outcome = this.scenario.refresh;
+    if (outcome === "503") return json(503, { error: "temporarily_unavailable" });
+    if (outcome.startsWith("refresh_token_")) {
+      return json(400, { error: { code: outcome, message: "refresh refused" } });
     }
-    if (
-      this.scenario.refresh === "invalid_grant" || this.refreshTokens.get(p.refresh_token) !== true
-    ) {
+    if (outcome === "invalid_grant" || this.refreshTokens.get(p.refresh_token) !== true) {
       return json(401, {
         error: "invalid_grant",
         error_description: "The refresh token has already been used or was revoked.",
