@@ -3,58 +3,9 @@ import { authFilePath } from "../lib/codex_home.ts";
 import { readAuthFile, saveAuthFile } from "../lib/file_store.ts";
 import { LoginError } from "../lib/errors.ts";
 import { accountClaims } from "../lib/jwt.ts";
-import { type LoginOptions, type LoginSession, startLogin } from "../lib/login_server.ts";
-import { type FakeIssuer, type Scenario, startFakeIssuer } from "./support/fake_issuer.ts";
-import { browse, logCollector, rawGet, tempHome } from "./support/helpers.ts";
-
-interface Fixture extends AsyncDisposable {
-  issuer: FakeIssuer;
-  home: string;
-  session: LoginSession;
-  logs: ReturnType<typeof logCollector>;
-}
-
-async function fixture(
-  scenario: Partial<Scenario> = {},
-  options: Partial<LoginOptions> = {},
-): Promise<Fixture> {
-  const issuer = startFakeIssuer(scenario);
-  const h = await tempHome();
-  const logs = logCollector();
-  const session = await startLogin({
-    codexHome: h.home,
-    issuer: issuer.url,
-    apiBase: issuer.url,
-    platformUrl: "https://platform.example",
-    port: 0,
-    log: logs.log,
-    successGraceMs: 100,
-    requestTimeoutMs: 2000,
-    ...options,
-  });
-  return {
-    issuer,
-    home: h.home,
-    session,
-    logs,
-    async [Symbol.asyncDispose]() {
-      session.cancel();
-      await session.result.catch(() => {});
-      await issuer.close();
-      await h[Symbol.asyncDispose]();
-    },
-  };
-}
-
-function callbackUrl(session: LoginSession, params: Record<string, string>): string {
-  return `${session.redirectUri}?${new URLSearchParams(params)}`;
-}
-
-async function rejection(session: LoginSession): Promise<LoginError> {
-  const err = await session.result.then(() => undefined, (e) => e);
-  assert.ok(err instanceof LoginError, `expected a LoginError, got ${err}`);
-  return err;
-}
+import { startLogin } from "../lib/login_server.ts";
+import { callbackUrl, fixture, rejection } from "./support/login_fixture.ts";
+import { browse, rawGet, tempHome } from "./support/helpers.ts";
 
 function filesIn(dir: string): string[] {
   try {

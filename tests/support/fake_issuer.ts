@@ -210,7 +210,10 @@ export class FakeIssuer {
   }
 
   /** A fresh token set for the scenario's account. */
-  issueTokens(expired = false): { id_token: string; access_token: string; refresh_token: string } {
+  issueTokens(
+    expired = false,
+    accessTtlS = 3600,
+  ): { id_token: string; access_token: string; refresh_token: string } {
     const a = this.scenario.account;
     const now = Math.floor(Date.now() / 1000);
     const auth: Record<string, unknown> = {
@@ -232,7 +235,7 @@ export class FakeIssuer {
       "https://api.openai.com/auth": auth,
     });
     const access_token = makeJwt({
-      exp: now + 3600,
+      exp: now + accessTtlS,
       "https://api.openai.com/auth": { chatgpt_plan_type: a.planType },
     });
     const refresh_token = `rt_${crypto.getRandomValues(new Uint8Array(12)).toHex()}`;
