@@ -18,7 +18,7 @@ OPENERS := $(subst $() ,$(comma),$(strip $(foreach c,$(OPENER_CANDIDATES),$(if $
 LOGIN_PERMISSIONS := \
   --allow-net=127.0.0.1:1455,127.0.0.1:1457,[::1]:1455,[::1]:1457,auth.openai.com,api.openai.com \
   --allow-read=$(CODEX_HOME) --allow-write=$(CODEX_HOME) \
-  --allow-env=CODEX_HOME,HOME,USERPROFILE,BROWSER,WSL_DISTRO_NAME \
+  --allow-env=CODEX_HOME,HOME,USERPROFILE,BROWSER,WSL_DISTRO_NAME,CODEX_INTERNAL_ORIGINATOR_OVERRIDE \
   $(if $(OPENERS),--allow-run=$(OPENERS))
 
 .PHONY: toolchain login test check fmt demo chromium bundle compile install bench

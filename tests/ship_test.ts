@@ -42,7 +42,11 @@ Deno.test("make compile: five targets, versioned names, scoped permissions, page
       ),
     );
     assert.ok(line.includes("--allow-read=/home/u/.codex --allow-write=/home/u/.codex"));
-    assert.ok(line.includes("--allow-env=CODEX_HOME,HOME,USERPROFILE,BROWSER,WSL_DISTRO_NAME"));
+    assert.ok(
+      line.includes(
+        "--allow-env=CODEX_HOME,HOME,USERPROFILE,BROWSER,WSL_DISTRO_NAME,CODEX_INTERNAL_ORIGINATOR_OVERRIDE",
+      ),
+    );
     const openers = target.includes("linux")
       ? "xdg-open,wslview,rundll32.exe"
       : target.includes("apple")
