@@ -9,6 +9,7 @@
 
 import { CallbackMachine, type CallbackOutcome, failureStatus, pasteReply } from "./callback.ts";
 import { ExitCode, interrupted, LoginError } from "./errors.ts";
+import type { ServerRequest } from "./http_server.ts";
 import { errorPageFor, pageResponse, renderSuccessPage, textResponse } from "./pages.ts";
 import { parsePastedRedirect } from "./paste.ts";
 import { generatePkce, generateState } from "./pkce.ts";
@@ -209,7 +210,7 @@ class LoginRun {
     return pasteReply(outcome);
   }
 
-  route(req: Request): Response | Promise<Response> {
+  route(req: ServerRequest): Response | Promise<Response> {
     const host = req.headers.get("host") ?? "";
     if (!this.allowedHosts.has(host.toLowerCase())) {
       return textResponse(
@@ -234,7 +235,7 @@ class LoginRun {
     return textResponse(404, "Not found.");
   }
 
-  readonly handler = (req: Request): Response | Promise<Response> => {
+  readonly handler = (req: ServerRequest): Response | Promise<Response> => {
     const response = this.route(req);
     if (this.options.verbose) {
       Promise.resolve(response).then((r) =>

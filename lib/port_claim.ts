@@ -1,6 +1,6 @@
 /**
- * Binding the loopback port: 127.0.0.1 (required) and [::1] on the same port (when the
- * host has IPv6; failing that is not an error). When the port is held by an earlier
+ * Binding the loopback port: 127.0.0.1 and [::1] on the same port (a host without IPv6 uses
+ * 127.0.0.1 alone; a program holding either address means the port is taken). When the port is held by an earlier
  * codex-login that is still waiting, cancel it and take over: the cancel is a POST carrying
  * a secret that only local processes of this user can read (a 0600 file in the codex home),
  * so no web page can stop a sign-in. A holder that does not take that cancel gets the plain
@@ -11,6 +11,7 @@
  */
 
 import { ExitCode, LoginError } from "./errors.ts";
+import { type Handler, serveHttp, type ServerRequest } from "./http_server.ts";
 import { timingSafeEqual } from "./timing_safe_equal.ts";
 
 /** The ports registered for the Codex CLI's OAuth client, in order of preference. */
@@ -26,29 +27,28 @@ export interface LoopbackServers {
   shutdown(): Promise<void>;
 }
 
-type Handler = (req: Request) => Response | Promise<Response>;
-
-function serve(hostname: string, port: number, handler: Handler): Deno.HttpServer<Deno.NetAddr> {
-  return Deno.serve({
-    hostname,
-    port,
-    onListen: () => {},
-    onError: () => new Response("Internal error\n", { status: 500 }),
-  }, handler);
-}
+/** The port is held on one of the loopback addresses (the message names which). */
+class PortTaken extends Deno.errors.AddrInUse {}
 
 /**
- * Listen on 127.0.0.1:`port` and, when possible, [::1] on the same port. Throws
- * `Deno.errors.AddrInUse` when 127.0.0.1:`port` is taken.
+ * Listen on 127.0.0.1:`port` and on [::1] at the same port. Only "IPv6 is not available
+ * here" (or not permitted) lets the login go on with 127.0.0.1 alone: a program already
+ * holding [::1]:`port` would receive the callback of a browser that tries `::1` first, so
+ * that counts as the port being taken. Throws `Deno.errors.AddrInUse` when either address
+ * is taken.
  */
 export function bindLoopback(port: number, handler: Handler): LoopbackServers {
-  const v4 = serve("127.0.0.1", port, handler);
+  const v4 = serveHttp({ hostname: "127.0.0.1", port }, handler);
   const bound = v4.addr.port;
   const servers = [v4];
   try {
-    servers.push(serve("::1", bound, handler));
-  } catch {
-    // No IPv6 here, or [::1]:port is taken or not permitted: 127.0.0.1 is enough.
+    servers.push(serveHttp({ hostname: "::1", port: bound }, handler));
+  } catch (err) {
+    if (err instanceof Deno.errors.AddrInUse) {
+      void v4.shutdown();
+      throw new PortTaken("[::1]", { cause: err });
+    }
+    // No IPv6 on this host (or not granted): 127.0.0.1 serves alone.
   }
   return {
     port: bound,
@@ -98,7 +98,7 @@ export async function removeCancelSecret(
 export const CANCEL_HEADER = "x-codex-login-cancel";
 
 /** Whether a request is an authenticated cancel for the given secret. */
-export function isAuthorizedCancel(req: Request, secret: string | undefined): boolean {
+export function isAuthorizedCancel(req: ServerRequest, secret: string | undefined): boolean {
   if (!secret) return false;
   return timingSafeEqual(req.headers.get(CANCEL_HEADER) ?? "", secret);
 }
@@ -153,10 +153,10 @@ async function cancelHolder(codexHome: string, port: number, log: (line: string)
   }
 }
 
-function portInUse(port: number): LoginError {
+function portInUse(port: number, address = "127.0.0.1"): LoginError {
   return new LoginError(
     "port_in_use",
-    `Port ${port} on 127.0.0.1 is already in use by another program. Stop it (find it with \`lsof -nP -iTCP:${port} -sTCP:LISTEN\` or \`ss -ltnp 'sport = :${port}'\`) and try again.`,
+    `Port ${port} on ${address} is already in use by another program. Stop it (find it with \`lsof -nP -iTCP:${port} -sTCP:LISTEN\` or \`ss -ltnp 'sport = :${port}'\`) and try again.`,
     { exitCode: ExitCode.PortInUse },
   );
 }
@@ -183,12 +183,16 @@ export async function claimLoopback(options: {
   retryMs?: number;
 }): Promise<LoopbackServers> {
   const candidates = options.port === undefined ? [...REGISTERED_PORTS] : [options.port];
+  let takenOn = "127.0.0.1";
   for (const [index, port] of candidates.entries()) {
     const attempt = (): LoopbackServers | undefined => {
       try {
         return bindLoopback(port, options.handler);
       } catch (err) {
-        if (err instanceof Deno.errors.AddrInUse) return undefined;
+        if (err instanceof Deno.errors.AddrInUse) {
+          takenOn = err instanceof PortTaken ? err.message : "127.0.0.1";
+          return undefined;
+        }
         if (err instanceof Deno.errors.NotCapable) throw permissionError(port);
         throw err;
       }
@@ -203,7 +207,7 @@ export async function claimLoopback(options: {
     }
     if (servers) return servers;
     const next = candidates[index + 1];
-    if (next === undefined) throw portInUse(port);
+    if (next === undefined) throw portInUse(port, takenOn);
     options.log(`Port ${port} is in use by another program; trying port ${next} instead.`);
   }
   throw portInUse(candidates[0]);
