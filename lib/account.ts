@@ -13,6 +13,7 @@ import type { IssuerClient } from "./issuer.ts";
 import { accountClaims } from "./jwt.ts";
 import { policyViolations, storedAccountId } from "./policy.ts";
 import { maskKey } from "./redact.ts";
+import { safeLine } from "./terminal_safe.ts";
 import { LoginError } from "./errors.ts";
 
 /** What `status` reports. Holds no secret: keys are masked. */
@@ -102,16 +103,22 @@ export async function getStatus(
   };
 }
 
+/** A value from the credentials (so from an issuer or a file) as one inert line. */
+function field(value: string | null | undefined): string {
+  return value ? safeLine(value) : "unknown";
+}
+
 function when(iso: string | null | undefined, now: Date): string {
   if (!iso) return "unknown";
   const ms = Date.parse(iso) - now.getTime();
+  if (!Number.isFinite(ms)) return field(iso);
   const minutes = Math.round(Math.abs(ms) / 60_000);
   const span = minutes < 120
     ? `${minutes} min`
     : minutes < 2880
     ? `${Math.round(minutes / 60)} h`
     : `${Math.round(minutes / 1440)} days`;
-  return `${iso} (${ms >= 0 ? `in ${span}` : `${span} ago`})`;
+  return `${field(iso)} (${ms >= 0 ? `in ${span}` : `${span} ago`})`;
 }
 
 const MODE_TITLES: Record<AuthMode, string> = {
@@ -125,14 +132,14 @@ const MODE_TITLES: Record<AuthMode, string> = {
 
 function chatGptLines(report: StatusReport, now: Date): string[] {
   const lines = [
-    `  Email:           ${report.email ?? "unknown"}`,
-    `  Plan:            ${report.plan ?? "unknown"}`,
-    `  Account:         ${report.account_id ?? "unknown"}`,
+    `  Email:           ${field(report.email)}`,
+    `  Plan:            ${field(report.plan)}`,
+    `  Account:         ${field(report.account_id)}`,
     `  ID token:        expires ${when(report.id_token_expires_at, now)}`,
     `  Access token:    expires ${when(report.access_token_expires_at, now)}`,
     `  Last refreshed:  ${when(report.last_refresh, now)}`,
   ];
-  if (report.api_key) lines.push(`  API key:         ${report.api_key}`);
+  if (report.api_key) lines.push(`  API key:         ${field(report.api_key)}`);
   else lines.push("  API key:         none (Codex works with the ChatGPT sign-in alone)");
   return lines;
 }
@@ -152,10 +159,10 @@ export function formatStatus(report: StatusReport, now: Date): string {
   if (!report.logged_in || !report.auth_mode) return "Not logged in";
   const title = MODE_TITLES[report.auth_mode];
   const lines = report.auth_mode === "apikey"
-    ? [`${title} - ${report.api_key}`]
+    ? [`${title} - ${field(report.api_key)}`]
     : report.auth_mode === "chatgpt" || report.auth_mode === "chatgptAuthTokens"
     ? [title, ...chatGptLines(report, now)]
-    : [title, ...(report.account_id ? [`  Account:         ${report.account_id}`] : [])];
+    : [title, ...(report.account_id ? [`  Account:         ${field(report.account_id)}`] : [])];
   for (const problem of report.policy_violations ?? []) {
     lines.push(
       `Warning: ${problem} Codex will log these credentials out when it starts; sign in again as config.toml requires.`,

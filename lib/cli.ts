@@ -14,6 +14,7 @@ import { ExitCode, LoginError, usageError } from "./errors.ts";
 import { DEFAULT_CLIENT_ID, DEFAULT_ISSUER } from "./issuer_config.ts";
 import { DEFAULT_PORT } from "./port_claim.ts";
 import type { SecretSource } from "./secret_input.ts";
+import { safeLines } from "./terminal_safe.ts";
 import { VERSION } from "./version.ts";
 
 /** Where the CLI writes. Defaults to the process's stderr and stdout. */
@@ -36,12 +37,14 @@ function clearStatus(): void {
   statusShown = false;
 }
 
+// Everything printed goes through safeLines: no escape sequence from an issuer or a file can
+// reach the terminal (fields from outside are also made one line where they are formatted).
 const defaultIo: CliIo = {
   log: (line) => {
     clearStatus();
-    console.error(line);
+    console.error(safeLines(line));
   },
-  out: (text) => console.log(text),
+  out: (text) => console.log(safeLines(text)),
   status: Deno.stderr.isTerminal()
     ? (text) => {
       Deno.stderr.writeSync(encoder.encode(`\r\x1b[2K${text}`));
@@ -62,7 +65,8 @@ Usage:
   codex-login token [--json]         print a valid access token for scripts (refreshed first
                                      when it expires within 5 minutes)
 
-Every command takes --codex-home DIR, -c key=value, --issuer and --client-id.
+Every command takes --codex-home DIR, -c key=value, --issuer, --client-id and
+--insecure-issuer.
 
 Options for login:
   --codex-home DIR    where auth.json goes (default: $CODEX_HOME, else ~/.codex)
@@ -70,7 +74,10 @@ Options for login:
                       forced_login_method, forced_chatgpt_workspace_id,
                       cli_auth_credentials_store
   --issuer URL        OAuth issuer (default ${DEFAULT_ISSUER})
-  --api-base URL      API base for credit redemption (default derived from the issuer)
+  --api-base URL      API base for credit redemption (default derived from an OpenAI
+                      issuer; other issuers: no redemption without it)
+  --platform-url URL  platform site for org setup (default derived from an OpenAI issuer)
+  --insecure-issuer   accept a plain http:// issuer that is not on this machine
   --client-id ID      OAuth client id (default ${DEFAULT_CLIENT_ID})
   --port N            loopback port (default ${DEFAULT_PORT}, or 1457 when ${DEFAULT_PORT} is taken;
                       0 picks a free one; an explicit port never falls back)

@@ -10,6 +10,7 @@
 import { ExitCode, interrupted, LoginError } from "./errors.ts";
 import { type DeviceCode, type DeviceGrant, type IssuerClient, IssuerError } from "./issuer.ts";
 import { s256Challenge } from "./pkce.ts";
+import { safeLine } from "./terminal_safe.ts";
 import {
   afterSignIn,
   completeSignIn,
@@ -86,11 +87,11 @@ async function requestCode(client: IssuerClient, signal: AbortSignal): Promise<D
 function showCode(log: (line: string) => void, device: DeviceCode): void {
   log("To sign in, open this page in a browser on any device:");
   log("");
-  log(`    ${device.verificationUrl}`);
+  log(`    ${safeLine(device.verificationUrl)}`);
   log("");
   log("and enter this one-time code:");
   log("");
-  log(`    ${device.userCode}`);
+  log(`    ${safeLine(device.userCode)}`);
   log("");
   log("Never enter a code that someone else sent you: it would sign them in as you.");
 }

@@ -40,6 +40,10 @@ export type ExitCodeValue = typeof ExitCode[keyof typeof ExitCode];
  * - `policy`: config.toml's `forced_login_method` forbids this way of signing in.
  * - `workspace_restricted`: the chosen workspace is not in `forced_chatgpt_workspace_id`.
  * - `missing_entitlement`: Codex is not enabled for the person's workspace.
+ * - `unsafe_home`: the codex home, auth.json or the lock could be tampered with by others.
+ * - `lock_busy`: another process held the credentials' lock for too long.
+ * - `start_link_reused`: the opener's one-time start link was used twice (someone else on
+ *   the machine read it); the sign-in was stopped.
  */
 export type LoginErrorKind =
   | "access_denied"
@@ -62,6 +66,9 @@ export type LoginErrorKind =
   | "policy"
   | "workspace_restricted"
   | "missing_entitlement"
+  | "start_link_reused"
+  | "unsafe_home"
+  | "lock_busy"
   | "other";
 
 /** Options of {@linkcode LoginError}. */

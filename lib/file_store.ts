@@ -11,6 +11,7 @@ import { type AuthData, AuthFileError, parseAuthText, serializeAuth } from "./au
 import { authFilePath, homeFile } from "./codex_home.ts";
 import type { CredentialStore, LockedStore } from "./credential_store.ts";
 import { ExitCode, LoginError } from "./errors.ts";
+import { acquireLock, checkHomeSafe, removeLeftovers } from "./home_guard.ts";
 
 function errorText(err: unknown): string {
   if (err instanceof Deno.errors.PermissionDenied) return "permission denied";
@@ -87,22 +88,25 @@ function saveError(codexHome: string, err: unknown): LoginError {
 
 /**
  * Run `fn` holding an exclusive lock on `{codexHome}/auth.json.lock` (an OS file lock, so a
- * crashed holder never leaves it stuck). Creates the codex home (0700) when missing.
+ * crashed holder never leaves it stuck). Creates the codex home (0700) when missing, refuses
+ * a home others could tamper with, waits at most `waitMs` for another holder, and removes
+ * what killed processes left behind.
  */
-export async function withAuthLock<T>(codexHome: string, fn: () => Promise<T>): Promise<T> {
+export async function withAuthLock<T>(
+  codexHome: string,
+  fn: () => Promise<T>,
+  waitMs?: number,
+): Promise<T> {
   await ensureHome(codexHome);
   let lock: Deno.FsFile;
   try {
-    lock = await Deno.open(authFilePath(codexHome) + ".lock", {
-      write: true,
-      create: true,
-      mode: 0o600,
-    });
-    await lock.lock(true);
+    await checkHomeSafe(codexHome);
+    lock = await acquireLock(codexHome, waitMs);
   } catch (err) {
     throw saveError(codexHome, err);
   }
   try {
+    await removeLeftovers(codexHome);
     return await fn();
   } finally {
     try {

@@ -49,7 +49,13 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
 
 /** Why a request produced no usable answer. */
-export type HttpFailure = "network" | "timeout" | "too_large" | "cancelled" | "permission";
+export type HttpFailure =
+  | "network"
+  | "timeout"
+  | "too_large"
+  | "cancelled"
+  | "permission"
+  | "redirect";
 
 /** A request that produced no usable answer (the status and body, if any, are unknown). */
 export class HttpError extends Error {
@@ -130,12 +136,14 @@ function requestInit(
       },
       body: new URLSearchParams(body.form).toString(),
       signal,
+      redirect: "manual",
     }
     : {
       method: "POST",
       headers: { ...headers, "content-type": "application/json", accept: "application/json" },
       body: JSON.stringify(body.json),
       signal,
+      redirect: "manual",
     };
 }
 
@@ -213,6 +221,19 @@ export class HttpClient {
     const secrets = request.secrets ?? [];
     try {
       const response = await this.#fetch(url, requestInit(body, signal, this.#headers));
+      // Every request carries a secret (a code and verifier, a token): never follow a
+      // redirect with it, to any host or scheme.
+      if (response.status >= 300 && response.status < 400) {
+        await response.body?.cancel();
+        throw new HttpError(
+          "redirect",
+          `${new URL(url).host} answered with a redirect (HTTP ${response.status}${
+            response.headers.get("location")
+              ? ` to ${redact(response.headers.get("location") ?? "", secrets, 120)}`
+              : ""
+          }), which codex-login never follows with credentials; check the issuer URL`,
+        );
+      }
       const bytes = await readCapped(response, this.maxResponseBytes);
       const text = new TextDecoder().decode(bytes);
       let json: JsonObject | undefined;

@@ -23,6 +23,7 @@ import {
   normalizeIssuer,
 } from "./issuer_config.ts";
 import { stringField } from "./json.ts";
+import { redact } from "./redact.ts";
 import { decodeJwtClaims } from "./jwt.ts";
 
 import {
@@ -349,7 +350,8 @@ export class IssuerClient {
     const code = stringField(json, "authorization_code");
     const verifier = stringField(json, "code_verifier");
     if (answer.status !== 200 || !code || !verifier) {
-      const error = stringField(json, "error");
+      const raw = stringField(json, "error");
+      const error = raw === undefined ? undefined : redact(raw, [], 80);
       throw new IssuerError(
         `Device sign-in failed: the issuer answered ${answer.status}${error ? ` (${error})` : ""}.`,
         { status: answer.status, oauthCode: error },

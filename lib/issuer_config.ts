@@ -5,6 +5,8 @@
  * @module
  */
 
+import { ExitCode, LoginError } from "./errors.ts";
+
 /** The production issuer. */
 export const DEFAULT_ISSUER = "https://auth.openai.com";
 /** The Codex CLI's registered OAuth client. */
@@ -36,18 +38,91 @@ export function resolveOriginator(override: string | undefined): string {
   return DEFAULT_ORIGINATOR;
 }
 
-/** The API base the seed derives from the issuer. */
-export function defaultApiBase(issuer: string): string {
+/**
+ * Whether an issuer is OpenAI's own (`*.openai.com`, `*.openai.org`, over https): only then
+ * are the API base and platform site derived from it, so that another issuer's tokens are
+ * never sent to OpenAI.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isOpenAiIssuer } from "./issuer_config.ts";
+ * assert.equal(isOpenAiIssuer("https://auth.openai.com"), true);
+ * assert.equal(isOpenAiIssuer("https://auth.openai.com.evil.example"), false);
+ * assert.equal(isOpenAiIssuer("http://127.0.0.1:8080"), false);
+ * ```
+ */
+export function isOpenAiIssuer(issuer: string): boolean {
+  const url = new URL(issuer);
+  return url.protocol === "https:" && /(^|\.)openai\.(com|org)$/.test(url.hostname);
+}
+
+/**
+ * The API base the seed derives from an OpenAI issuer (`undefined` for any other issuer:
+ * credits are then redeemed only with an explicit API base).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { defaultApiBase } from "./issuer_config.ts";
+ * assert.equal(defaultApiBase("https://auth.openai.com"), "https://api.openai.com");
+ * assert.equal(defaultApiBase("https://auth.example.com"), undefined);
+ * ```
+ */
+export function defaultApiBase(issuer: string): string | undefined {
+  if (!isOpenAiIssuer(issuer)) return undefined;
   return normalizeIssuer(issuer) === DEFAULT_ISSUER
     ? "https://api.openai.com"
     : "https://api.openai.org";
 }
 
-/** The platform site the seed derives from the issuer (for org setup). */
-export function defaultPlatformUrl(issuer: string): string {
+/**
+ * The platform site the seed derives from an OpenAI issuer, for org setup (`undefined` for
+ * any other issuer: the setup link, which carries the id_token, needs an explicit URL).
+ */
+export function defaultPlatformUrl(issuer: string): string | undefined {
+  if (!isOpenAiIssuer(issuer)) return undefined;
   return normalizeIssuer(issuer) === DEFAULT_ISSUER
     ? "https://platform.openai.com"
     : "https://platform.api.openai.org";
+}
+
+/**
+ * Whether a URL's host is on this machine (`localhost`, `127.0.0.0/8`, `[::1]`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isLoopbackUrl } from "./issuer_config.ts";
+ * assert.equal(isLoopbackUrl("http://127.0.0.2:9/"), true);
+ * assert.equal(isLoopbackUrl("http://[::1]:9/"), true);
+ * assert.equal(isLoopbackUrl("http://10.0.0.1/"), false);
+ * ```
+ */
+export function isLoopbackUrl(url: string): boolean {
+  const host = new URL(url).hostname;
+  return host === "localhost" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/**
+ * Refuse a plain-http URL that would carry tokens across a network, unless `insecure`
+ * (`--insecure-issuer`). Loopback is always fine. Throws a usage error naming the flag.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { requireSecureUrl } from "./issuer_config.ts";
+ * requireSecureUrl("issuer", "http://127.0.0.1:9", false);
+ * assert.throws(() => requireSecureUrl("issuer", "http://auth.example.com", false), /clear text/);
+ * ```
+ */
+export function requireSecureUrl(what: string, url: string, insecure: boolean): void {
+  if (insecure || new URL(url).protocol === "https:" || isLoopbackUrl(url)) return;
+  throw new LoginError(
+    "usage",
+    `The ${what} ${url} is plain http on the network: tokens would cross it in clear text. Use its https:// URL, or pass --insecure-issuer if you really mean it (a test issuer on a private network).`,
+    { exitCode: ExitCode.Usage },
+  );
 }
 
 /**

@@ -12,6 +12,8 @@ import { ExitCode, interrupted, LoginError } from "./errors.ts";
 import type { ServerRequest } from "./http_server.ts";
 import { errorPageFor, pageResponse, renderSuccessPage, textResponse } from "./pages.ts";
 import { parsePastedRedirect } from "./paste.ts";
+import { safeLine } from "./terminal_safe.ts";
+import { OneTimeLink } from "./one_time_link.ts";
 import { generatePkce, generateState } from "./pkce.ts";
 import {
   claimLoopback,
@@ -65,6 +67,12 @@ export interface LoginSession {
   readonly port: number;
   /** `http://localhost:{port}/auth/callback`. */
   readonly redirectUri: string;
+  /**
+   * The one-time link handed to the browser opener (`http://localhost:{port}/start/<random>`):
+   * it redirects to `authUrl` once; a second use stops the sign-in (someone else on this
+   * machine read it, e.g. from the process table).
+   */
+  readonly startUrl: string;
   /** Settles once: the result, or a {@linkcode LoginError} with its exit code. */
   readonly result: Promise<LoginResult>;
   /** Stop waiting: the result rejects with `reason` (default: interrupted, exit 130). */
@@ -87,6 +95,30 @@ function timeoutError(timeoutMs: number): LoginError {
   );
 }
 
+/** A redirect that leaves no trace in caches or referrers. */
+function redirect(location: string): Response {
+  return new Response(null, {
+    status: 302,
+    headers: { location, "cache-control": "no-store", "referrer-policy": "no-referrer" },
+  });
+}
+
+/** The `--verbose` line for a request; never throws, whatever the request held. */
+function requestLine(req: ServerRequest, status: number): string {
+  try {
+    const path = new URL(req.url).pathname.replace(/^\/start\/.+/, "/start/…");
+    return safeLine(`${req.method} ${path} -> ${status}`);
+  } catch {
+    return `(unreadable request) -> ${status}`;
+  }
+}
+
+const startLinkReused = () =>
+  new LoginError(
+    "start_link_reused",
+    "Someone else on this machine opened this sign-in's start link, so the sign-in was stopped: finishing it could have signed you in to their account. Nothing was saved; run codex-login again.",
+  );
+
 const newerLoginCancel = () =>
   new LoginError(
     "cancelled",
@@ -100,6 +132,9 @@ class LoginRun {
   readonly options: LoginOptions;
   readonly abort = new AbortController();
   readonly cancelSecret = generateState();
+  readonly startLink = new OneTimeLink();
+  readonly successLink = new OneTimeLink();
+  authUrl = "";
   readonly result = Promise.withResolvers<LoginResult>();
   readonly timers = new Set<ReturnType<typeof setTimeout>>();
   machine?: CallbackMachine;
@@ -184,14 +219,7 @@ class LoginRun {
         );
       case "signed_in":
         this.later(this.options.successGraceMs ?? 3000, () => this.finishSuccess());
-        return new Response(null, {
-          status: 302,
-          headers: {
-            location: "/success",
-            "cache-control": "no-store",
-            "referrer-policy": "no-referrer",
-          },
-        });
+        return redirect(`/success?v=${this.successLink.value}`);
     }
   }
 
@@ -227,20 +255,35 @@ class LoginRun {
     }
     if (req.method !== "GET") return textResponse(405, "Method not allowed.", { allow: "GET" });
     if (url.pathname === "/auth/callback") return this.handleCallback(url.searchParams);
+    if (url.pathname.startsWith("/start/")) return this.start(url.pathname.slice(7));
     const outcome = this.machine?.outcome;
     if (url.pathname === "/success" && this.machine?.phase === "done" && outcome) {
       this.later(0, () => this.finishSuccess());
-      return pageResponse(renderSuccessPage({ setupUrl: outcome.setupUrl }));
+      // Only the browser that was redirected here gets the page with the org-setup link
+      // (it carries the id_token); anyone else on this machine gets the plain page.
+      const first = this.successLink.use(url.searchParams.get("v") ?? "") === "first";
+      return pageResponse(renderSuccessPage({ setupUrl: first ? outcome.setupUrl : undefined }));
     }
     return textResponse(404, "Not found.");
+  }
+
+  /** The opener's one-time link: the first use goes on to the issuer, a second stops all. */
+  start(value: string): Response {
+    const use = this.startLink.use(value);
+    if (use === "first") return redirect(this.authUrl);
+    if (use === "wrong" || this.machine?.phase !== "waiting") {
+      return textResponse(404, "Not found.");
+    }
+    const error = startLinkReused();
+    this.ctx.log(`Warning: ${error.message}`);
+    this.cancel(error);
+    return pageResponse(errorPageFor(error, 409));
   }
 
   readonly handler = (req: ServerRequest): Response | Promise<Response> => {
     const response = this.route(req);
     if (this.options.verbose) {
-      Promise.resolve(response).then((r) =>
-        this.ctx.log(`${req.method} ${new URL(req.url).pathname} -> ${r.status}`)
-      );
+      Promise.resolve(response).then((r) => this.ctx.log(requestLine(req, r.status)), () => {});
     }
     return response;
   };
@@ -256,7 +299,8 @@ class LoginRun {
     }
   }
 
-  async announce(authUrl: string): Promise<void> {
+  /** Print the authorize URL; hand the opener the one-time start link instead. */
+  async announce(authUrl: string, startUrl: string): Promise<void> {
     const { log } = this.ctx;
     const open = this.options.openBrowser;
     log(`Starting local login server on http://localhost:${this.port}`);
@@ -269,7 +313,7 @@ class LoginRun {
     log(authUrl);
     log("");
     if (!open) return;
-    const opened = await Promise.resolve().then(() => open(authUrl)).catch(() => false);
+    const opened = await Promise.resolve().then(() => open(startUrl)).catch(() => false);
     if (!opened) log("Could not open a browser here (that is fine): open the URL above yourself.");
   }
 }
@@ -304,7 +348,7 @@ export async function startLogin(options: LoginOptions): Promise<LoginSession> {
   const pkce = await pkcePromise;
   for (const host of ["localhost", "127.0.0.1", "[::1]"]) run.allowedHosts.add(`${host}:${port}`);
   const redirectUri = `http://localhost:${port}/auth/callback`;
-  const authUrl = run.ctx.client.authorizeUrl({
+  const authUrl = run.authUrl = run.ctx.client.authorizeUrl({
     redirectUri,
     codeChallenge: pkce.challenge,
     state,
@@ -320,12 +364,14 @@ export async function startLogin(options: LoginOptions): Promise<LoginSession> {
   // Off the critical path; without the file a newer login cannot take over, nothing else.
   run.secretWritten = writeCancelSecret(run.ctx.codexHome, port, run.cancelSecret).catch(() => {});
   run.startTimers();
-  await run.announce(authUrl);
+  const startUrl = `http://localhost:${port}/start/${run.startLink.value}`;
+  await run.announce(authUrl, startUrl);
   await run.secretWritten;
   return {
     authUrl,
     port,
     redirectUri,
+    startUrl,
     result: run.result.promise,
     cancel: (reason) => run.cancel(reason),
     submitRedirect: (text) => run.submitRedirect(text),

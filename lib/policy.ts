@@ -11,6 +11,7 @@ import type { AuthData } from "./auth_data.ts";
 import type { Settings } from "./config.ts";
 import { LoginError } from "./errors.ts";
 import { accountClaims } from "./jwt.ts";
+import { safeLine } from "./terminal_safe.ts";
 
 /** The two ways of signing in a policy can force. */
 export type SignInMethod = "chatgpt" | "api";
@@ -64,7 +65,7 @@ export function workspaceRefusal(settings: Settings, accountId: string | undefin
   const expected = (settings.forcedWorkspaceIds ?? []).join(", ");
   const chosen = accountId === undefined
     ? "but the sign-in carried no workspace identifier"
-    : `but you chose ${accountId}`;
+    : `but you chose ${safeLine(accountId)}`;
   return new LoginError(
     "workspace_restricted",
     `Login is restricted to workspace(s) ${expected}, ${chosen}. Nothing was saved; run codex-login again and pick an allowed workspace.`,
@@ -112,7 +113,7 @@ export function policyViolations(settings: Settings, auth: AuthData): string[] {
           }, but current credentials lack a workspace identifier.`
           : `Login is restricted to workspace(s) ${
             expected.join(", ")
-          }, but current credentials belong to ${actual}.`,
+          }, but current credentials belong to ${safeLine(actual)}.`,
       );
     }
   }

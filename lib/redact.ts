@@ -4,14 +4,15 @@
  * @module
  */
 
+import { safeLine } from "./terminal_safe.ts";
+
 const JWT_LIKE = /eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*/g;
 const API_KEY_LIKE = /\bsk-[A-Za-z0-9_-]{8,}/g;
-// deno-lint-ignore no-control-regex
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 
 /**
- * Replace every given secret, anything shaped like a JWT or an API key, and control
- * characters in `text`, then cut it to `maxLength` characters.
+ * Replace every given secret and anything shaped like a JWT or an API key in `text`, show
+ * control characters (escapes, line breaks) as visible escapes so that the text stays one
+ * inert line, then cut it to `maxLength` characters.
  *
  * @example
  * ```ts
@@ -26,7 +27,7 @@ export function redact(text: string, secrets: readonly string[] = [], maxLength 
     if (secret.length >= 4) out = out.split(secret).join("[redacted]");
   }
   out = out.replace(JWT_LIKE, "[redacted]").replace(API_KEY_LIKE, "sk-[redacted]");
-  out = out.replace(CONTROL, " ");
+  out = safeLine(out);
   return out.length > maxLength ? `${out.slice(0, maxLength)}…` : out;
 }
 

@@ -23,6 +23,7 @@ import {
   defaultApiBase,
   defaultPlatformUrl,
   normalizeIssuer,
+  requireSecureUrl,
 } from "./issuer_config.ts";
 import { type AccountClaims, accountClaims, isExpired } from "./jwt.ts";
 import { workspaceAllowed, workspaceRefusal } from "./policy.ts";
@@ -39,6 +40,8 @@ export interface LoginResult {
   planType?: string;
   /** Whether the org still needs setup on the platform site. */
   needsSetup: boolean;
+  /** Whether the success page offered the org-setup link (needs a platform URL). */
+  setupLinkOffered: boolean;
 }
 
 /** The options every sign-in flow takes. Only `codexHome` is required. */
@@ -53,10 +56,18 @@ export interface SignInOptions {
   issuer?: string;
   /** OAuth client id. Default the Codex CLI's. */
   clientId?: string;
-  /** API base for credit redemption. Default derived from the issuer, as the seed. */
+  /**
+   * API base for credit redemption. Default derived from an OpenAI issuer, as the seed; none
+   * for any other issuer (no redemption).
+   */
   apiBase?: string;
-  /** Platform site for org setup. Default derived from the issuer, as the seed. */
+  /**
+   * Platform site for org setup. Default derived from an OpenAI issuer, as the seed; none for
+   * any other issuer (no setup link).
+   */
   platformUrl?: string;
+  /** Accept a plain-http issuer or API base off this machine (`--insecure-issuer`). */
+  allowInsecureIssuer?: boolean;
   /** The clock (for last_refresh, the API key's name, token expiry). */
   now?: () => Date;
   /** Where progress lines go. Default: standard error. */
@@ -81,10 +92,10 @@ export interface SignInContext {
   store: CredentialStore;
   /** Codex's settings. */
   settings: Settings;
-  /** API base for credit redemption. */
-  apiBase: string;
-  /** The platform site, for the org-setup link. */
-  platformUrl: string;
+  /** API base for credit redemption; none: no redemption. */
+  apiBase?: string;
+  /** The platform site, for the org-setup link; none: no link. */
+  platformUrl?: string;
   /** The clock. */
   now: () => Date;
   /** Where progress and warnings go (one line each). */
@@ -108,6 +119,9 @@ export interface SignInContext {
  */
 export function resolveSignInContext(options: SignInOptions): SignInContext {
   const issuer = normalizeIssuer(options.issuer ?? DEFAULT_ISSUER);
+  const insecure = options.allowInsecureIssuer === true;
+  requireSecureUrl("issuer", issuer, insecure);
+  if (options.apiBase) requireSecureUrl("API base", options.apiBase, insecure);
   const http = options.http ??
     new HttpClient({ timeoutMs: options.requestTimeoutMs, fetch: options.fetch });
   return {
@@ -178,7 +192,12 @@ async function refreshIfExpired(
   return tokens;
 }
 
-function setupUrlFor(ctx: SignInContext, tokens: Tokens, claims: AccountClaims): string {
+function setupUrlFor(
+  ctx: SignInContext,
+  tokens: Tokens,
+  claims: AccountClaims,
+): string | undefined {
+  if (!ctx.platformUrl) return undefined;
   const plan = accountClaims(tokens.accessToken).planType ?? claims.planType ?? "";
   const url = new URL("/org-setup", ctx.platformUrl);
   url.searchParams.set("p", plan);
@@ -291,6 +310,7 @@ export function loginResult(ctx: SignInContext, outcome: SignInOutcome): LoginRe
     email: outcome.claims.email,
     planType: outcome.claims.planType,
     needsSetup: outcome.needsSetup,
+    setupLinkOffered: outcome.setupUrl !== undefined,
   };
 }
 
@@ -309,7 +329,7 @@ export async function afterSignIn(ctx: SignInContext, outcome: SignInOutcome): P
       )
     )
     : Promise.resolve();
-  const redeem: Promise<RedeemOutcome | undefined> = outcome.auth.OPENAI_API_KEY
+  const redeem: Promise<RedeemOutcome | undefined> = outcome.auth.OPENAI_API_KEY && ctx.apiBase
     ? maybeRedeemCredits({
       apiBase: ctx.apiBase,
       idToken: outcome.auth.tokens.id_token,

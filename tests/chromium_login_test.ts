@@ -25,10 +25,13 @@ function browserTest(name: string, fn: () => Promise<void>): void {
   Deno.test({ name: `browser: ${name}`, ignore: missing !== undefined, fn });
 }
 
+/** The fake issuer is not OpenAI's, so the platform site for org setup is given explicitly. */
+const PLATFORM = ["--platform-url", "https://platform.api.openai.org"];
+
 async function signIn(scenario: Partial<Scenario>, click: "#allow" | "#deny" = "#allow") {
   const issuer = startFakeIssuer({ consentPage: true, ...scenario });
   const h = await tempHome();
-  const cli = spawnCli(loginArgs(issuer.url, h.home));
+  const cli = spawnCli(loginArgs(issuer.url, h.home, PLATFORM));
   const browser = await launchBrowser();
   return {
     issuer,
@@ -156,7 +159,7 @@ browserTest("with JavaScript off the setup page still offers the link", async ()
     account: { accountId: "a", isOrgOwner: true, completedPlatformOnboarding: false },
   });
   await using h = await tempHome();
-  await using cli = spawnCli(loginArgs(issuer.url, h.home));
+  await using cli = spawnCli(loginArgs(issuer.url, h.home, PLATFORM));
   await using browser = await launchBrowser({ javaScriptEnabled: false });
   await browser.page.goto(await cli.waitFor(URL_LINE));
   await browser.page.click("#allow");

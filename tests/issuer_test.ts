@@ -39,7 +39,8 @@ Deno.test("authorize URL: allowed_workspace_id joins the allowed workspaces; ori
 
 Deno.test("API base and key name follow the seed", () => {
   assert.equal(defaultApiBase("https://auth.openai.com"), "https://api.openai.com");
-  assert.equal(defaultApiBase("http://127.0.0.1:9"), "https://api.openai.org");
+  // Another issuer gets nothing derived: its tokens are never sent to OpenAI.
+  assert.equal(defaultApiBase("http://127.0.0.1:9"), undefined);
   assert.match(
     apiKeyName(new Date("2026-03-04T23:59:59Z")),
     /^Codex CLI \[auto-generated\] \(2026-03-04\) \[[0-9a-f]{12}\]$/,

@@ -28,7 +28,8 @@ Deno.test("success: code + PKCE exchanged, API key saved, redirect to /success, 
   await using f = await fixture();
   const visits = await browse(f.session.authUrl);
   assert.deepEqual(visits.map((v) => v.status), [302, 302, 200]);
-  assert.equal(visits[1].headers.get("location"), "/success");
+  // The success page is tied to this browser by a one-time value (never a token).
+  assert.match(visits[1].headers.get("location") ?? "", /^\/success\?v=[A-Za-z0-9_-]{43}$/);
   assert.match(visits[2].body, /You are signed in/);
   const result = await f.session.result;
   assert.equal(result.accountId, "acct_123");
@@ -61,7 +62,8 @@ Deno.test("needs_setup: /success forwards to {platform}/org-setup with p, t, wit
   });
   const visits = await browse(f.session.authUrl);
   const page = visits.at(-1)!;
-  assert.equal(new URL(page.url).search, "", "the id_token is not in the success URL");
+  const search = new URL(page.url).searchParams;
+  assert.deepEqual([...search.keys()], ["v"], "only the one-time value, not the id_token");
   const href = /id="setup-link" href="([^"]+)"/.exec(page.body)?.[1].replaceAll("&amp;", "&");
   assert.ok(href);
   const setup = new URL(href);
@@ -287,7 +289,7 @@ Deno.test("credits: a failing redemption is printed, never fatal", async () => {
   assert.ok(!/eyJ/.test(f.logs.text()), "no token in the log");
 });
 
-Deno.test("the browser opener gets the authorize URL; a failure is only a note after the URL", async () => {
+Deno.test("the browser opener gets the one-time start link; a failure is only a note after the URL", async () => {
   const opened: string[] = [];
   await using f = await fixture({}, {
     openBrowser: (url) => {
@@ -295,7 +297,9 @@ Deno.test("the browser opener gets the authorize URL; a failure is only a note a
       return Promise.reject(new Error("no display"));
     },
   });
-  assert.deepEqual(opened, [f.session.authUrl]);
+  // Not the authorize URL (its state would sit in the process table): a one-time link to it.
+  assert.deepEqual(opened, [f.session.startUrl]);
+  assert.match(f.session.startUrl, /^http:\/\/localhost:\d+\/start\/[A-Za-z0-9_-]{43}$/);
   const lines = f.logs.lines;
   const urlLine = lines.indexOf(f.session.authUrl);
   assert.ok(urlLine > 0, "URL alone on its own line");

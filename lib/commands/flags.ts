@@ -10,8 +10,9 @@ import { resolveCodexHome } from "../codex_home.ts";
 import { loadSettings, type Settings } from "../config.ts";
 import { type CredentialStore, openCredentialStore } from "../credential_store.ts";
 import { usageError } from "../errors.ts";
+import { checkHomeSafe } from "../home_guard.ts";
 import { IssuerClient } from "../issuer.ts";
-import { DEFAULT_ISSUER, normalizeIssuer } from "../issuer_config.ts";
+import { DEFAULT_ISSUER, normalizeIssuer, requireSecureUrl } from "../issuer_config.ts";
 import { ensurePermission, readEnv } from "../permissions.ts";
 
 /** A parseArgs option table. */
@@ -29,6 +30,7 @@ const COMMON_OPTIONS: FlagSpec = {
   config: { type: "string", short: "c", multiple: true },
   issuer: { type: "string" },
   "client-id": { type: "string" },
+  "insecure-issuer": { type: "boolean" },
   help: { type: "boolean", short: "h" },
 };
 
@@ -110,6 +112,8 @@ export interface CommandFlags {
   issuer: string;
   /** `--client-id` (validated), if given. */
   clientId?: string;
+  /** `--insecure-issuer`: a plain-http issuer off this machine is accepted. */
+  insecure: boolean;
   /**
    * Resolve the codex home (may ask for env access), make sure it can be read (and written,
    * with `write`), then read the settings and open the store. Call after validating flags.
@@ -117,6 +121,10 @@ export interface CommandFlags {
   setup(access: "read" | "write"): Promise<CommandSetup>;
   /** An issuer client for `--issuer` and `--client-id`, each request within `timeoutMs`. */
   issuerClient(timeoutMs: number): IssuerClient;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return await Deno.stat(path).then(() => true, () => false);
 }
 
 /** Make sure the credentials can be written (and renamed into place) before any network step. */
@@ -154,10 +162,13 @@ export function commandFlags(
   }
   const issuer = parseUrlFlag("issuer", (values.issuer as string | undefined) ?? DEFAULT_ISSUER);
   const clientId = clientIdFlag(values);
+  const insecure = values["insecure-issuer"] === true;
+  requireSecureUrl("issuer", issuer, insecure);
   return {
     values,
     issuer,
     clientId,
+    insecure,
     issuerClient: (timeoutMs) => new IssuerClient({ issuer, clientId, timeoutMs }),
     async setup(access) {
       const codexHome = resolveCodexHome({
@@ -166,6 +177,8 @@ export function commandFlags(
         platform: Deno.build.os,
       });
       await ensureHomeAccess(codexHome, access);
+      // Refuse a home others could tamper with before any browser step, not at the save.
+      if (access === "write" && await exists(codexHome)) await checkHomeSafe(codexHome);
       const settings = await loadSettings(codexHome, (values.config as string[]) ?? []);
       return { codexHome, settings, store: openCredentialStore(codexHome, settings) };
     },

@@ -13,6 +13,7 @@ import type { CliIo } from "../cli.ts";
 import { DEVICE_TIMEOUT_MS, deviceLogin } from "../device_auth.ts";
 import { ExitCode, usageError } from "../errors.ts";
 import { methodRefusal } from "../policy.ts";
+import { safeLine } from "../terminal_safe.ts";
 import { type LoginResult, type LoginSession, startLogin } from "../login_server.ts";
 import { readSecret, stdinSource } from "../secret_input.ts";
 import {
@@ -27,6 +28,7 @@ import {
 /** The flags `login` takes besides the common ones. */
 const LOGIN_OPTIONS: FlagSpec = {
   "api-base": { type: "string" },
+  "platform-url": { type: "string" },
   port: { type: "string" },
   "no-browser": { type: "boolean" },
   timeout: { type: "string" },
@@ -162,6 +164,9 @@ export async function loginCommand(args: string[], io: CliIo): Promise<number | 
   const apiBase = values["api-base"] === undefined
     ? undefined
     : parseUrlFlag("api-base", values["api-base"] as string);
+  const platformUrl = values["platform-url"] === undefined
+    ? undefined
+    : parseUrlFlag("platform-url", values["platform-url"] as string);
   if (values.port !== undefined) parseIntegerFlag("port", values.port as string, 65535);
   const timeoutS = values.timeout === undefined
     ? (device ? DEVICE_TIMEOUT_MS / 1000 : 600)
@@ -175,6 +180,8 @@ export async function loginCommand(args: string[], io: CliIo): Promise<number | 
       issuer: flags.issuer,
       clientId: flags.clientId,
       apiBase,
+      platformUrl,
+      allowInsecureIssuer: flags.insecure,
       timeoutMs: timeoutS * 1000,
       log: io.log,
       signal,
@@ -183,13 +190,13 @@ export async function loginCommand(args: string[], io: CliIo): Promise<number | 
       ? deviceLogin({ ...common, progress: deviceProgress(io) })
       : browserLogin(flags, common, io);
   });
-  const who = result.email ? ` as ${result.email}` : "";
+  const who = result.email ? ` as ${safeLine(result.email)}` : "";
   io.log(`Successfully logged in${who}. Credentials saved to ${result.authFile}.`);
   if (result.needsSetup) {
     io.log(
-      device
-        ? "Finish setting up your API organization on the platform site (Settings > Billing)."
-        : "Finish setting up your API organization in the browser page that opened.",
+      result.setupLinkOffered && !device
+        ? "Finish setting up your API organization in the browser page that opened."
+        : "Finish setting up your API organization on the platform site (Settings > Billing).",
     );
   }
   return ExitCode.Ok;
