@@ -82,11 +82,13 @@ interface Head {
 }
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** An origin-form request target: visible ASCII only (no controls, no spaces). */
+const TARGET = /^\/[\x21-\x7e]*$/;
 
 function parseHead(text: string): Head | undefined {
   const lines = text.split("\r\n");
   const [method, target, version, extra] = lines[0].split(" ");
-  if (extra !== undefined || !method || !TOKEN.test(method) || !target?.startsWith("/")) {
+  if (extra !== undefined || !method || !TOKEN.test(method) || !TARGET.test(target ?? "")) {
     return undefined;
   }
   if (version !== "HTTP/1.1" && version !== "HTTP/1.0") return undefined;

@@ -258,10 +258,11 @@ class LoginRun {
     if (url.pathname.startsWith("/start/")) return this.start(url.pathname.slice(7));
     const outcome = this.machine?.outcome;
     if (url.pathname === "/success" && this.machine?.phase === "done" && outcome) {
-      this.later(0, () => this.finishSuccess());
       // Only the browser that was redirected here gets the page with the org-setup link
-      // (it carries the id_token); anyone else on this machine gets the plain page.
+      // (it carries the id_token), and only its load ends the sign-in; anyone else on this
+      // machine gets the plain page.
       const first = this.successLink.use(url.searchParams.get("v") ?? "") === "first";
+      if (first) this.later(0, () => this.finishSuccess());
       return pageResponse(renderSuccessPage({ setupUrl: first ? outcome.setupUrl : undefined }));
     }
     return textResponse(404, "Not found.");

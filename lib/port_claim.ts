@@ -37,7 +37,7 @@ class PortTaken extends Deno.errors.AddrInUse {}
  * that counts as the port being taken. Throws `Deno.errors.AddrInUse` when either address
  * is taken.
  */
-export function bindLoopback(port: number, handler: Handler): LoopbackServers {
+export async function bindLoopback(port: number, handler: Handler): Promise<LoopbackServers> {
   const v4 = serveHttp({ hostname: "127.0.0.1", port }, handler);
   const bound = v4.addr.port;
   const servers = [v4];
@@ -45,7 +45,7 @@ export function bindLoopback(port: number, handler: Handler): LoopbackServers {
     servers.push(serveHttp({ hostname: "::1", port: bound }, handler));
   } catch (err) {
     if (err instanceof Deno.errors.AddrInUse) {
-      void v4.shutdown();
+      await v4.shutdown(); // release 127.0.0.1:port before saying it is taken
       throw new PortTaken("[::1]", { cause: err });
     }
     // No IPv6 on this host (or not granted): 127.0.0.1 serves alone.
@@ -185,9 +185,9 @@ export async function claimLoopback(options: {
   const candidates = options.port === undefined ? [...REGISTERED_PORTS] : [options.port];
   let takenOn = "127.0.0.1";
   for (const [index, port] of candidates.entries()) {
-    const attempt = (): LoopbackServers | undefined => {
+    const attempt = async (): Promise<LoopbackServers | undefined> => {
       try {
-        return bindLoopback(port, options.handler);
+        return await bindLoopback(port, options.handler);
       } catch (err) {
         if (err instanceof Deno.errors.AddrInUse) {
           takenOn = err instanceof PortTaken ? err.message : "127.0.0.1";
@@ -197,13 +197,13 @@ export async function claimLoopback(options: {
         throw err;
       }
     };
-    let servers = attempt();
+    let servers = await attempt();
     if (servers) return servers;
     await cancelHolder(options.codexHome, port, options.log);
     const deadline = Date.now() + (options.retryMs ?? 2000);
     while (!servers && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100));
-      servers = attempt();
+      servers = await attempt();
     }
     if (servers) return servers;
     const next = candidates[index + 1];

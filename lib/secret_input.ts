@@ -5,6 +5,8 @@
  * @module
  */
 
+import { interrupted } from "./errors.ts";
+
 /** Where the secret comes from (replaceable in tests). */
 export interface SecretSource {
   /** Whether stdin is a terminal. */
@@ -48,7 +50,7 @@ async function readHiddenLine(prompt: string): Promise<string> {
       if (n === null) break;
       for (const ch of decoder.decode(buf.subarray(0, n), { stream: true })) {
         if (ch === "\r" || ch === "\n") break outer;
-        if (ch === "\u0003") throw new Deno.errors.Interrupted("cancelled");
+        if (ch === "\u0003") throw interrupted(); // Ctrl-C: exit 130, nothing saved
         if (ch === "\u007f" || ch === "\b") line = line.slice(0, -1);
         else if (ch >= " ") line += ch;
         if (line.length > MAX_SECRET_BYTES) break outer;

@@ -54,25 +54,67 @@ function remoteHelp(io: CliIo, port: number, pasting: boolean): void {
   io.log("  - use a one-time code instead: codex-login login --device-auth");
 }
 
+/** The longest pasted line read; the rest of a longer one is discarded as it arrives. */
+export const MAX_PASTE_LINE = 16 * 1024;
+
+/**
+ * Split a stream of text into lines of at most `max` characters: an overlong line is
+ * reported once (`onOverlong`) and dropped up to its newline, so memory stays bounded
+ * whatever is pushed in.
+ */
+export async function* boundedLines(
+  chunks: AsyncIterable<string>,
+  max: number,
+  onOverlong: () => void,
+): AsyncGenerator<string> {
+  let buffer = "";
+  let discarding = false;
+  for await (const chunk of chunks) {
+    buffer += chunk;
+    let newline;
+    while ((newline = buffer.indexOf("\n")) >= 0) {
+      const line = buffer.slice(0, newline);
+      buffer = buffer.slice(newline + 1);
+      if (discarding || line.length > max) {
+        if (!discarding) onOverlong();
+        discarding = false;
+        continue;
+      }
+      yield line;
+    }
+    if (buffer.length > max) {
+      if (!discarding) onOverlong();
+      discarding = true;
+      buffer = "";
+    }
+  }
+}
+
 /** Feed lines from stdin to the session until one is accepted or the session ends. */
 async function readPastedAddresses(session: LoginSession, io: CliIo): Promise<void> {
   const reader = Deno.stdin.readable.pipeThrough(new TextDecoderStream()).getReader();
   session.result.finally(() => reader.cancel().catch(() => {})).catch(() => {});
-  let buffer = "";
-  try {
-    while (true) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      buffer += value;
-      let newline;
-      while ((newline = buffer.indexOf("\n")) >= 0) {
-        const line = buffer.slice(0, newline);
-        buffer = buffer.slice(newline + 1);
-        if (!line.trim()) continue;
-        const reply = await session.submitRedirect(line);
-        io.log(reply.message);
-        if (reply.accepted) return;
+  const chunks = {
+    async *[Symbol.asyncIterator]() {
+      while (true) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        yield value;
       }
+    },
+  };
+  const overlong = () =>
+    io.log(
+      `That line is longer than ${
+        MAX_PASTE_LINE / 1024
+      } KiB, so it is not a sign-in address; ignored. Still waiting.`,
+    );
+  try {
+    for await (const line of boundedLines(chunks, MAX_PASTE_LINE, overlong)) {
+      if (!line.trim()) continue;
+      const reply = await session.submitRedirect(line);
+      io.log(reply.message);
+      if (reply.accepted) return;
     }
   } catch {
     // stdin closed or cancelled: the loopback callback may still arrive

@@ -61,6 +61,8 @@ export interface Scenario {
   deviceInterval: string;
   /** The device code counts as entered after this many polls (Infinity: never). */
   deviceApproveAfterPolls: number;
+  /** The one-time code the usercode endpoint hands out. */
+  deviceUserCode: string;
 }
 
 /** A request the issuer received. */
@@ -120,6 +122,7 @@ export function defaultScenario(): Scenario {
     device: "enabled",
     deviceInterval: "0.2",
     deviceApproveAfterPolls: 2,
+    deviceUserCode: "ABCD-2345",
   };
 }
 
@@ -345,7 +348,7 @@ export class FakeIssuer {
     if (this.scenario.device === "disabled") return json(404, { error: "not_found" });
     if (p.client_id !== this.clientId) return json(400, { error: "invalid_client" });
     const id = `da_${crypto.getRandomValues(new Uint8Array(8)).toHex()}`;
-    const userCode = "ABCD-2345";
+    const userCode = this.scenario.deviceUserCode;
     this.#devices.set(id, { userCode, polls: 0 });
     return json(200, {
       device_auth_id: id,

@@ -1,0 +1,414 @@
+/**
+ * Hardening II, in-process: each test performs an attack from a local attacker or a hostile
+ * issuer and checks that it fails. The attacks that need their own process (descriptor
+ * exhaustion, the opener's link in the process table, a pasted flood, Ctrl-C at the prompt,
+ * escapes in the terminal) are in e2e_security_test.ts.
+ */
+import assert from "node:assert/strict";
+import { formatStatus, getStatus, logout } from "../lib/account.ts";
+import { authFilePath } from "../lib/codex_home.ts";
+import { LoginError } from "../lib/errors.ts";
+import {
+  FileCredentialStore,
+  readAuthFile,
+  saveAuthFile,
+  tempFilePath,
+  withAuthLock,
+} from "../lib/file_store.ts";
+import { IssuerClient, IssuerError } from "../lib/issuer.ts";
+import { startLogin } from "../lib/login_server.ts";
+import { boundedLines } from "../lib/commands/login.ts";
+import { cancelSecretPath } from "../lib/port_claim.ts";
+import { resolveSignInContext } from "../lib/sign_in.ts";
+import { deviceLogin } from "../lib/device_auth.ts";
+import { startFakeIssuer } from "./support/fake_issuer.ts";
+import { browse, logCollector, rawGet, ROOT, tempHome } from "./support/helpers.ts";
+import { callbackUrl, fixture, rejection } from "./support/login_fixture.ts";
+
+const IS_ROOT = await (async () => {
+  const probe = await Deno.makeTempFile();
+  const uid = (await Deno.stat(probe)).uid;
+  await Deno.remove(probe);
+  return uid === 0;
+})();
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
+
+Deno.test("1. a squatter on [::1]:PORT makes the port taken (exit 13), 127.0.0.1 is released", async () => {
+  await using h = await tempHome();
+  const squatter = Deno.listen({ hostname: "::1", port: 0 });
+  const port = (squatter.addr as Deno.NetAddr).port;
+  try {
+    const err = await startLogin({ codexHome: h.home, port, log: () => {}, bindRetryMs: 200 })
+      .then(() => undefined, (e) => e);
+    assert.ok(err instanceof LoginError, String(err));
+    assert.equal(err.exitCode, 13);
+    assert.match(err.message, new RegExp(`Port ${port} on \\[::1\\] is already in use`));
+    const probe = Deno.listen({ hostname: "127.0.0.1", port });
+    probe.close();
+  } finally {
+    squatter.close();
+  }
+});
+
+Deno.test("2. idle and half-sent requests are dropped within seconds; the callback still works", async () => {
+  await using f = await fixture();
+  const port = f.session.port;
+  const idle = await Deno.connect({ hostname: "127.0.0.1", port });
+  const half = await Deno.connect({ hostname: "127.0.0.1", port });
+  await half.write(
+    new TextEncoder().encode(`GET /auth/callback HTTP/1.1\r\nHost: localhost:${port}\r\n`),
+  );
+  const started = performance.now();
+  for (const conn of [idle, half]) {
+    assert.equal(
+      await conn.read(new Uint8Array(64)).catch(() => null),
+      null,
+      "closed by the server",
+    );
+    conn.close();
+  }
+  const waited = performance.now() - started;
+  assert.ok(waited < 8000, `dropped after ${waited} ms`);
+  await browse(f.session.authUrl);
+  await f.session.result;
+});
+
+Deno.test("2. past the connection cap the oldest idle connection is closed, a new request is answered", async () => {
+  await using f = await fixture();
+  const port = f.session.port;
+  const held: Deno.Conn[] = [];
+  for (let i = 0; i < 140; i++) held.push(await Deno.connect({ hostname: "127.0.0.1", port }));
+  const first = held[0];
+  assert.equal(await first.read(new Uint8Array(8)).catch(() => null), null, "oldest idle closed");
+  assert.equal((await rawGet(port, "/nope")).status, 404);
+  for (const c of held) c.close();
+  await browse(f.session.authUrl);
+  await f.session.result;
+});
+
+Deno.test("3. --verbose with a malformed Host: answered 421, logged safely, the sign-in goes on", async () => {
+  await using f = await fixture({}, { verbose: true });
+  const port = f.session.port;
+  assert.equal((await rawGet(port, "/x", "a b")).status, 421);
+  assert.equal((await rawGet(port, "/\x1b[2J", `localhost:${port}`)).status, 400);
+  await new Promise((r) => setTimeout(r, 50));
+  await browse(f.session.authUrl);
+  await f.session.result;
+  assert.match(f.logs.text(), /GET \/x -> 421/);
+  assert.ok(!CONTROL.test(f.logs.text()), "no control characters logged");
+});
+
+Deno.test("4. /success with the setup link goes to the redirected browser only", async () => {
+  await using f = await fixture({
+    account: {
+      accountId: "a1",
+      planType: "plus",
+      isOrgOwner: true,
+      completedPlatformOnboarding: false,
+    },
+  }, { successGraceMs: 5000 });
+  const authorize = await fetch(f.session.authUrl, { redirect: "manual" });
+  await authorize.body?.cancel();
+  const callbackUrl = new URL(authorize.headers.get("location")!);
+  const callback = await fetch(callbackUrl.href.replace("//localhost:", "//127.0.0.1:"), {
+    redirect: "manual",
+    headers: { host: callbackUrl.host },
+  });
+  await callback.body?.cancel();
+  assert.equal(callback.status, 302);
+  const location = callback.headers.get("location")!;
+  // Another local process polls /success before the browser gets there.
+  for (const path of ["/success", "/success?v=guess"]) {
+    const attempt = await rawGet(f.session.port, path);
+    assert.equal(attempt.status, 200);
+    assert.ok(!attempt.body.includes("org-setup"), `${path}: no setup link, no id_token`);
+  }
+  const page = await browse(new URL(location, callbackUrl).href);
+  assert.match(page[0].body, /id="setup-link"/, "the redirected browser gets the link");
+  await f.session.result;
+});
+
+Deno.test("5. the opener's start link works once; a second use stops the sign-in with a warning", async () => {
+  await using f = await fixture();
+  const first = await fetch(f.session.startUrl.replace("//localhost:", "//127.0.0.1:"), {
+    redirect: "manual",
+    headers: { host: new URL(f.session.startUrl).host },
+  });
+  await first.body?.cancel();
+  assert.equal(first.status, 302);
+  assert.equal(first.headers.get("location"), f.session.authUrl);
+  const wrong = await rawGet(f.session.port, "/start/guess");
+  assert.equal(wrong.status, 404);
+  const second = await browse(f.session.startUrl);
+  assert.equal(second[0].status, 409);
+  const err = await rejection(f.session);
+  assert.equal(err.kind, "start_link_reused");
+  assert.match(
+    f.logs.text(),
+    /Warning: Someone else on this machine opened this sign-in's start link/,
+  );
+  assert.equal(await readAuthFile(f.home), undefined);
+});
+
+Deno.test("6. a failed save answers 500", async () => {
+  await using f = await fixture();
+  await Deno.mkdir(authFilePath(f.home), { recursive: true });
+  await Deno.writeTextFile(`${authFilePath(f.home)}/keep`, "x");
+  const page = (await browse(f.session.authUrl)).at(-1)!;
+  assert.equal(page.status, 500);
+  assert.equal((await rejection(f.session)).kind, "save_failed");
+});
+
+Deno.test("7. a redirect from the token endpoint is never followed with the code and verifier", async () => {
+  const elsewhere: string[] = [];
+  const other = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    elsewhere.push(await req.text());
+    return Response.json({ id_token: "x", access_token: "y", refresh_token: "z" });
+  });
+  const redirector = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    () =>
+      new Response(null, {
+        status: 307,
+        headers: { location: `http://127.0.0.1:${other.addr.port}/steal` },
+      }),
+  );
+  try {
+    const client = new IssuerClient({ issuer: `http://127.0.0.1:${redirector.addr.port}` });
+    for (
+      const call of [
+        () =>
+          client.exchangeCode({
+            code: "secret-code",
+            redirectUri: "http://x/",
+            codeVerifier: "v".repeat(43),
+          }),
+        () => client.refresh("secret-refresh-token"),
+        () => client.revoke("secret-refresh-token"),
+        () => client.exchangeApiKey("a.b.c", "name"),
+      ]
+    ) {
+      const err = await call().catch((e) => e);
+      assert.ok(err instanceof IssuerError, String(err));
+      assert.equal(err.failure, "redirect");
+      assert.match(err.message, /redirect \(HTTP 307 .*never follows with credentials/);
+    }
+    assert.deepEqual(elsewhere, [], "nothing reached the redirect target");
+  } finally {
+    await other.shutdown();
+    await redirector.shutdown();
+  }
+});
+
+Deno.test("8. an http:// issuer off this machine is refused unless --insecure-issuer", () => {
+  assert.throws(
+    () => resolveSignInContext({ codexHome: "/x", issuer: "http://auth.example.com" }),
+    (e: unknown) =>
+      e instanceof LoginError && e.exitCode === 2 &&
+      /clear text.*--insecure-issuer/.test(e.message),
+  );
+  assert.throws(
+    () => resolveSignInContext({ codexHome: "/x", apiBase: "http://api.example.com" }),
+    /API base http:\/\/api\.example\.com is plain http/,
+  );
+  resolveSignInContext({
+    codexHome: "/x",
+    issuer: "http://auth.example.com",
+    allowInsecureIssuer: true,
+  });
+  const other = resolveSignInContext({ codexHome: "/x", issuer: "https://sso.example.com" });
+  assert.equal(other.apiBase, undefined, "another issuer's tokens never go to OpenAI");
+  assert.equal(other.platformUrl, undefined);
+  const openai = resolveSignInContext({ codexHome: "/x" });
+  assert.equal(openai.apiBase, "https://api.openai.com");
+  assert.equal(openai.platformUrl, "https://platform.openai.com");
+});
+
+Deno.test("8. a non-OpenAI issuer without --api-base/--platform-url: no credits call, no setup link", async () => {
+  await using f = await fixture({
+    account: {
+      accountId: "a1",
+      planType: "plus",
+      isOrgOwner: true,
+      completedPlatformOnboarding: false,
+    },
+  }, { apiBase: undefined, platformUrl: undefined });
+  const page = (await browse(f.session.authUrl)).at(-1)!;
+  assert.ok(!page.body.includes("org-setup"), "no id_token forwarded anywhere");
+  const result = await f.session.result;
+  assert.equal(result.needsSetup, true);
+  assert.equal(result.setupLinkOffered, false);
+  assert.equal(f.issuer.requestsTo("/v1/billing/redeem_credits").length, 0);
+});
+
+Deno.test("9. escapes and line breaks from the issuer never reach the terminal raw", async () => {
+  const evil = "x\x1b]52;c;ZXZpbA==\x07\x1b[2J\nError: forged line\u202e";
+  await using f = await fixture({
+    account: { accountId: `acct${evil}`, email: `me${evil}@example.com`, planType: `plus${evil}` },
+  });
+  await browse(f.session.authUrl);
+  await f.session.result;
+  const text = formatStatus(await getStatus(new FileCredentialStore(f.home)), new Date());
+  assert.ok(!CONTROL.test(text) && !text.includes("\u202e"), text);
+  assert.ok(!/^Error: forged/m.test(text), "no forged line");
+  assert.match(text, /\\x1b\]52;c;ZXZpbA==\\x07/, "shown as visible escapes");
+
+  await using denied = await fixture();
+  const url = callbackUrl(denied.session, {
+    error: "access_denied",
+    error_description: `nope${evil}`,
+    state: new URL(denied.session.authUrl).searchParams.get("state")!,
+  });
+  await browse(url);
+  const err = await rejection(denied.session);
+  assert.ok(!CONTROL.test(err.message) && !err.message.includes("\u202e"), err.message);
+});
+
+Deno.test("10. a lock planted as a symlink is refused; its target is never created", async () => {
+  await using h = await tempHome();
+  await Deno.mkdir(h.home, { mode: 0o700 });
+  const target = `${h.dir}/created-by-attacker`;
+  await Deno.symlink(target, `${authFilePath(h.home)}.lock`);
+  const err = await saveAuthFile(h.home, { auth_mode: "apikey", OPENAI_API_KEY: "sk-x" }).catch((
+    e,
+  ) => e);
+  assert.ok(err instanceof LoginError && err.kind === "unsafe_home", String(err));
+  assert.match(err.message, /is a symbolic link.*rm /);
+  await assert.rejects(Deno.lstat(target), Deno.errors.NotFound);
+});
+
+Deno.test("10. a FIFO as the lock is refused at once instead of hanging", async () => {
+  await using h = await tempHome();
+  await Deno.mkdir(h.home, { mode: 0o700 });
+  const mk = await new Deno.Command("mkfifo", { args: [`${authFilePath(h.home)}.lock`] }).output();
+  assert.ok(mk.success);
+  const started = performance.now();
+  const err = await saveAuthFile(h.home, { auth_mode: "apikey", OPENAI_API_KEY: "sk-x" }).catch((
+    e,
+  ) => e);
+  assert.ok(err instanceof LoginError && /not a regular file/.test(err.message), String(err));
+  assert.ok(performance.now() - started < 2000);
+});
+
+Deno.test("10. a lock held by another process: wait a few seconds, then name its pid and the fix", async () => {
+  await using h = await tempHome();
+  await Deno.mkdir(h.home, { mode: 0o700 });
+  const holder = new Deno.Command(Deno.execPath(), {
+    args: [
+      "eval",
+      `const { withAuthLock } = await import(${JSON.stringify(`${ROOT}lib/file_store.ts`)});
+       await withAuthLock(${JSON.stringify(h.home)}, async () => {
+         console.log("locked");
+         await new Promise((r) => setTimeout(r, 8000));
+       });`,
+    ],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = holder.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  assert.match((await reader.read()).value ?? "", /locked/);
+  try {
+    const started = performance.now();
+    const err = await withAuthLock(h.home, () => Promise.resolve(), 600).catch((e) => e);
+    assert.ok(err instanceof LoginError && err.kind === "lock_busy", String(err));
+    assert.match(
+      err.message,
+      new RegExp(`held by process ${holder.pid}.*remove .*auth\\.json\\.lock`),
+    );
+    assert.ok(performance.now() - started < 3000);
+  } finally {
+    holder.kill();
+    await holder.status;
+    reader.releaseLock();
+    await holder.stdout.cancel().catch(() => {});
+  }
+});
+
+Deno.test("11. a group/world-writable codex home or auth.json is refused with the chmod that fixes it", async () => {
+  await using h = await tempHome();
+  await Deno.mkdir(h.home, { mode: 0o700 });
+  await Deno.chmod(h.home, 0o777);
+  await assert.rejects(
+    saveAuthFile(h.home, { auth_mode: "apikey", OPENAI_API_KEY: "sk-x" }),
+    new RegExp(`${h.home} is writable by group or others.*chmod 700 ${h.home}`),
+  );
+  await Deno.chmod(h.home, 0o700);
+  await Deno.writeTextFile(authFilePath(h.home), "{}", { mode: 0o666 });
+  await Deno.chmod(authFilePath(h.home), 0o666);
+  await assert.rejects(
+    saveAuthFile(h.home, { auth_mode: "apikey", OPENAI_API_KEY: "sk-x" }),
+    /auth\.json is writable by group or others.*chmod 600/,
+  );
+});
+
+Deno.test({
+  name: "11. a codex home owned by another account is refused with the chown that fixes it",
+  ignore: !IS_ROOT,
+  async fn() {
+    await using h = await tempHome();
+    await Deno.mkdir(h.home, { mode: 0o700 });
+    await Deno.chown(h.home, 65534, 65534);
+    await assert.rejects(
+      saveAuthFile(h.home, { auth_mode: "apikey", OPENAI_API_KEY: "sk-x" }),
+      /belongs to another account \(uid 65534\).*chown/,
+    );
+  },
+});
+
+Deno.test("12. logout removes a left-over temp file; stale cancel secrets go, live ones stay", async () => {
+  await using h = await tempHome();
+  await saveAuthFile(h.home, {
+    auth_mode: "apikey",
+    OPENAI_API_KEY: "sk-proj-0123456789abcdefghij",
+  });
+  await Deno.writeTextFile(tempFilePath(h.home), '{"tokens":"left by a crash"}');
+  const dead = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const deadPort = (dead.addr as Deno.NetAddr).port;
+  dead.close();
+  const live = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const livePort = (live.addr as Deno.NetAddr).port;
+  try {
+    await Deno.writeTextFile(cancelSecretPath(h.home, deadPort), "s1");
+    await Deno.writeTextFile(cancelSecretPath(h.home, livePort), "s2");
+    await logout({
+      store: new FileCredentialStore(h.home),
+      client: new IssuerClient(),
+      revoke: false,
+    });
+    await assert.rejects(Deno.stat(tempFilePath(h.home)), Deno.errors.NotFound);
+    await assert.rejects(Deno.stat(cancelSecretPath(h.home, deadPort)), Deno.errors.NotFound);
+    assert.ok((await Deno.stat(cancelSecretPath(h.home, livePort))).isFile);
+  } finally {
+    live.close();
+  }
+});
+
+Deno.test("13. pasted lines are capped while read: an overlong line is dropped, the next one counts", async () => {
+  const big = "x".repeat(1024 * 1024);
+  let chunksYielded = 0;
+  async function* chunks() {
+    for (let i = 0; i < 64; i++) {
+      chunksYielded++;
+      yield big; // 64 MiB without a newline
+    }
+    yield "\nhttp://localhost:1455/auth/callback?code=c&state=s\n";
+  }
+  const notes: string[] = [];
+  const lines: string[] = [];
+  for await (const line of boundedLines(chunks(), 16 * 1024, () => notes.push("long"))) {
+    lines.push(line);
+  }
+  assert.equal(chunksYielded, 64);
+  assert.deepEqual(notes, ["long"], "said once");
+  assert.deepEqual(lines, ["http://localhost:1455/auth/callback?code=c&state=s"]);
+});
+
+Deno.test("9. a device code with escapes from the issuer is printed inert", async () => {
+  await using issuer = startFakeIssuer({ deviceUserCode: "AB\x1b]0;pwned\x07\nError: x" });
+  await using h = await tempHome();
+  const logs = logCollector();
+  await deviceLogin({ codexHome: h.home, issuer: issuer.url, apiBase: issuer.url, log: logs.log });
+  assert.ok(!CONTROL.test(logs.text()), logs.text());
+  assert.match(logs.text(), /AB\\x1b\]0;pwned\\x07\\x0aError: x/);
+});
