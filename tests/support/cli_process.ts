@@ -58,12 +58,16 @@ export function spawnCli(
     onLine?: (line: string) => void;
     /** Keep stdin open for `write()`. */
     openStdin?: boolean;
+    /** Run this bash command line instead (it must exec the CLI itself). */
+    shell?: string;
   } = {},
 ): CliProcess {
   const permissions = options.permissions ??
     ["--allow-net=127.0.0.1", "--allow-read", "--allow-write", "--allow-env"];
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", "--no-prompt", ...permissions, ENTRY, ...args],
+  const child = new Deno.Command(options.shell ? "bash" : Deno.execPath(), {
+    args: options.shell
+      ? ["-c", options.shell]
+      : ["run", "--quiet", "--no-prompt", ...permissions, ENTRY, ...args],
     cwd: ROOT,
     stdin: options.stdin === undefined && !options.openStdin ? "null" : "piped",
     stdout: "piped",
