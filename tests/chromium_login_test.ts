@@ -163,7 +163,7 @@ browserTest("with JavaScript off the setup page still offers the link", async ()
   await using browser = await launchBrowser({ javaScriptEnabled: false });
   await browser.page.goto(await cli.waitFor(URL_LINE));
   await browser.page.click("#allow");
-  await browser.page.waitForURL(/\/success$/);
+  await browser.page.waitForURL(/\/success\?v=[\w-]+$/);
   const link = browser.page.locator("#setup-link");
   assert.ok(await link.isVisible());
   assert.match(
