@@ -53,6 +53,8 @@ export type ServerRequest = Pick<Request, "method" | "url" | "headers">;
 /** Answers one request. */
 export type Handler = (req: ServerRequest) => Response | Promise<Response>;
 
+import { type Head, parseHead, REASONS } from "./http_head.ts";
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const HEAD_END = new Uint8Array([13, 10, 13, 10]);
@@ -72,59 +74,6 @@ function indexOf(haystack: Uint8Array, needle: Uint8Array, end: number, from: nu
   }
   return -1;
 }
-
-/** A parsed request head; `undefined` fields mean the head was malformed. */
-interface Head {
-  method: string;
-  target: string;
-  version: string;
-  headers: Headers;
-}
-
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-/** An origin-form request target: visible ASCII only (no controls, no spaces). */
-const TARGET = /^\/[\x21-\x7e]*$/;
-
-function parseHead(text: string): Head | undefined {
-  const lines = text.split("\r\n");
-  const [method, target, version, extra] = lines[0].split(" ");
-  if (extra !== undefined || !method || !TOKEN.test(method) || !TARGET.test(target ?? "")) {
-    return undefined;
-  }
-  if (version !== "HTTP/1.1" && version !== "HTTP/1.0") return undefined;
-  const headers = new Headers();
-  for (const line of lines.slice(1)) {
-    const colon = line.indexOf(":");
-    if (colon <= 0) return undefined;
-    const name = line.slice(0, colon);
-    if (!TOKEN.test(name)) return undefined;
-    try {
-      headers.append(name, line.slice(colon + 1).trim());
-    } catch {
-      return undefined;
-    }
-  }
-  return { method, target, version, headers };
-}
-
-const REASONS: Record<number, string> = {
-  200: "OK",
-  302: "Found",
-  400: "Bad Request",
-  403: "Forbidden",
-  404: "Not Found",
-  405: "Method Not Allowed",
-  408: "Request Timeout",
-  409: "Conflict",
-  411: "Length Required",
-  413: "Content Too Large",
-  421: "Misdirected Request",
-  431: "Request Header Fields Too Large",
-  500: "Internal Server Error",
-  501: "Not Implemented",
-  502: "Bad Gateway",
-  503: "Service Unavailable",
-};
 
 function plain(status: number, text: string): Response {
   return new Response(`${text}\n`, {
