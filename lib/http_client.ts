@@ -125,8 +125,9 @@ function requestInit(
   body: RequestBody,
   signal: AbortSignal,
   headers: Record<string, string>,
-): RequestInit {
-  return "form" in body
+  client: Deno.HttpClient | undefined,
+): RequestInit & { client?: Deno.HttpClient } {
+  const init: RequestInit & { client?: Deno.HttpClient } = "form" in body
     ? {
       method: "POST",
       headers: {
@@ -145,6 +146,8 @@ function requestInit(
       signal,
       redirect: "manual",
     };
+  if (client) init.client = client;
+  return init;
 }
 
 function transportError(
@@ -197,6 +200,8 @@ export class HttpClient {
   readonly #fetch: typeof fetch;
   readonly #signal?: AbortSignal;
   readonly #headers: Record<string, string>;
+  /** A pool with a long idle timeout, made by the first `warm()`; every request then uses it. */
+  #pool?: Deno.HttpClient;
 
   /** Make a client with these limits. */
   constructor(options: HttpOptions = {}) {
@@ -210,6 +215,32 @@ export class HttpClient {
   }
 
   /**
+   * Open a connection to `url`'s host and keep it in a pool with a long idle timeout (10 min),
+   * with a cheap GET (say the issuer's discovery document), so that the next request skips
+   * the TCP and TLS set-up. Never throws and never waits long: a failure is silent.
+   */
+  async warm(url: string): Promise<void> {
+    this.#pool ??= Deno.createHttpClient({ poolIdleTimeout: 10 * 60_000 });
+    try {
+      const response = await this.#fetch(url, {
+        headers: this.#headers,
+        redirect: "manual",
+        signal: AbortSignal.timeout(this.timeoutMs),
+        client: this.#pool,
+      });
+      await response.body?.cancel();
+    } catch {
+      // best effort: the real request opens its own connection
+    }
+  }
+
+  /** Release the pool `warm()` made (its connections close). */
+  close(): void {
+    this.#pool?.close();
+    this.#pool = undefined;
+  }
+
+  /**
    * POST a body and read the answer within the limits. Throws {@linkcode HttpError} when
    * there is no answer; any HTTP status is an answer.
    */
@@ -220,7 +251,10 @@ export class HttpClient {
     const signal = AbortSignal.any([timeout, ...cancel]);
     const secrets = request.secrets ?? [];
     try {
-      const response = await this.#fetch(url, requestInit(body, signal, this.#headers));
+      const response = await this.#fetch(
+        url,
+        requestInit(body, signal, this.#headers, this.#pool),
+      );
       // Every request carries a secret (a code and verifier, a token): never follow a
       // redirect with it, to any host or scheme.
       if (response.status >= 300 && response.status < 400) {

@@ -168,9 +168,10 @@ class LoginRun {
   async settle(value: LoginResult | LoginError): Promise<void> {
     if (this.settled) return;
     this.settled = true;
-    for (const id of this.timers) clearTimeout(id);
+    for (const id of this.timers) clearTimeout(id); // clears the intervals too
     this.options.signal?.removeEventListener("abort", this.onAbort);
     await this.redemption;
+    if (this.ctx.ownsHttp) this.ctx.http.close();
     await this.servers?.shutdown();
     await this.secretWritten;
     await removeCancelSecret(this.ctx.codexHome, this.port, this.cancelSecret);
@@ -289,6 +290,21 @@ class LoginRun {
     return response;
   };
 
+  /**
+   * While the person is on the sign-in page, keep a pooled connection to the issuer warm
+   * (now, then about once a minute), so the code exchange costs one round trip.
+   */
+  warmIssuer(): void {
+    const url = `${this.ctx.client.issuer}/.well-known/openid-configuration`;
+    const warm = () => {
+      if (this.machine?.phase === "waiting") void this.ctx.http.warm(url);
+    };
+    warm();
+    const id = setInterval(warm, 60_000);
+    Deno.unrefTimer(Number(id));
+    this.timers.add(id);
+  }
+
   startTimers(): void {
     if (this.options.signal?.aborted) this.cancel();
     else this.options.signal?.addEventListener("abort", this.onAbort, { once: true });
@@ -367,6 +383,7 @@ export async function startLogin(options: LoginOptions): Promise<LoginSession> {
   run.startTimers();
   const startUrl = `http://localhost:${port}/start/${run.startLink.value}`;
   await run.announce(authUrl, startUrl);
+  run.warmIssuer(); // after the URL is printed: it never delays it
   await run.secretWritten;
   return {
     authUrl,

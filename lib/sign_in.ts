@@ -12,7 +12,7 @@
 import { type ChatGptAuth, rfc3339 } from "./auth_data.ts";
 import type { Settings } from "./config.ts";
 import type { CredentialStore } from "./credential_store.ts";
-import { maybeRedeemCredits, type RedeemOutcome } from "./credits.ts";
+import { maybeRedeemCredits } from "./credits.ts";
 import { LoginError } from "./errors.ts";
 import { FileCredentialStore } from "./file_store.ts";
 import { HttpClient } from "./http_client.ts";
@@ -102,6 +102,8 @@ export interface SignInContext {
   log: (line: string) => void;
   /** Timeout of the credit redemption request, ms. */
   creditsTimeoutMs: number;
+  /** The context made `http` (and closes it when the flow ends). */
+  ownsHttp: boolean;
 }
 
 /**
@@ -135,6 +137,7 @@ export function resolveSignInContext(options: SignInOptions): SignInContext {
     now: options.now ?? (() => new Date()),
     log: options.log ?? ((line: string) => console.error(line)),
     creditsTimeoutMs: options.requestTimeoutMs ?? 10_000,
+    ownsHttp: options.http === undefined,
   };
 }
 
@@ -232,12 +235,13 @@ export async function completeSignIn(
   }
   await refuseWorkspace(ctx, tokens, signal);
   tokens = await refreshIfExpired(ctx, tokens, signal);
-  const apiKey = await optionalApiKey(ctx, tokens.idToken, signal);
 
+  // Saved at once, without the API key: the browser is answered now, and the key exchange
+  // (best effort) runs after it, in afterSignIn.
   const claims = accountClaims(tokens.idToken);
   const auth: ChatGptAuth = {
     auth_mode: "chatgpt",
-    OPENAI_API_KEY: apiKey,
+    OPENAI_API_KEY: null,
     tokens: {
       id_token: tokens.idToken,
       access_token: tokens.accessToken,
@@ -274,15 +278,10 @@ async function refuseWorkspace(
  * The API key is best effort everywhere: Codex works with the ChatGPT sign-in alone, so a
  * refused or failed exchange saves `OPENAI_API_KEY: null` and says so in one line.
  */
-async function optionalApiKey(
-  ctx: SignInContext,
-  idToken: string,
-  signal?: AbortSignal,
-): Promise<string | null> {
+async function optionalApiKey(ctx: SignInContext, idToken: string): Promise<string | null> {
   try {
-    return await ctx.client.exchangeApiKey(idToken, apiKeyName(ctx.now()), signal);
+    return await ctx.client.exchangeApiKey(idToken, apiKeyName(ctx.now()));
   } catch (err) {
-    if (signal?.aborted) throw signal.reason;
     const why = err instanceof Error ? err.message.replace(/\.$/, "") : String(err);
     ctx.log(
       `Note: no API key was created (${why}). Signed in without an API key: Codex works with the ChatGPT sign-in alone.`,
@@ -314,10 +313,21 @@ export function loginResult(ctx: SignInContext, outcome: SignInOutcome): LoginRe
   };
 }
 
+/** Add the API key to the saved sign-in, unless another sign-in replaced it meanwhile. */
+async function saveApiKey(ctx: SignInContext, auth: ChatGptAuth, key: string): Promise<void> {
+  await ctx.store.withLock(async (locked) => {
+    const current = await locked.load().catch(() => undefined);
+    const ours = current?.auth_mode === "chatgpt" &&
+      (current.tokens as { refresh_token?: string }).refresh_token === auth.tokens.refresh_token;
+    if (ours) await locked.save({ ...current, OPENAI_API_KEY: key });
+  });
+  auth.OPENAI_API_KEY = key;
+}
+
 /**
- * What follows a saved sign-in, off the browser's critical path: retire the session it
- * replaced (revoke its refresh token; one line if that fails), and redeem credits when an
- * API key exists. Never throws.
+ * What follows a saved sign-in, off the browser's critical path: the API-key exchange (best
+ * effort, saved when it works), retiring the session it replaced (revoke its refresh token;
+ * one line if that fails), and credit redemption when a key exists. Never throws.
  */
 export async function afterSignIn(ctx: SignInContext, outcome: SignInOutcome): Promise<void> {
   const retire = outcome.previousRefreshToken
@@ -329,8 +339,21 @@ export async function afterSignIn(ctx: SignInContext, outcome: SignInOutcome): P
       )
     )
     : Promise.resolve();
-  const redeem: Promise<RedeemOutcome | undefined> = outcome.auth.OPENAI_API_KEY && ctx.apiBase
-    ? maybeRedeemCredits({
+  const keyAndCredits = (async () => {
+    const key = await optionalApiKey(ctx, outcome.auth.tokens.id_token);
+    if (!key) return;
+    try {
+      await saveApiKey(ctx, outcome.auth, key);
+    } catch (err) {
+      ctx.log(
+        `Note: the API key could not be saved (${
+          err instanceof Error ? err.message : err
+        }); you are signed in without one.`,
+      );
+      return;
+    }
+    if (!ctx.apiBase) return;
+    await maybeRedeemCredits({
       apiBase: ctx.apiBase,
       idToken: outcome.auth.tokens.id_token,
       accessToken: outcome.auth.tokens.access_token,
@@ -338,7 +361,7 @@ export async function afterSignIn(ctx: SignInContext, outcome: SignInOutcome): P
       log: ctx.log,
       http: ctx.http,
       timeoutMs: ctx.creditsTimeoutMs,
-    }).catch(() => undefined)
-    : Promise.resolve(undefined);
-  await Promise.all([retire, redeem]);
+    }).catch(() => undefined);
+  })();
+  await Promise.all([retire, keyAndCredits]);
 }

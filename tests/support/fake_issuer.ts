@@ -40,6 +40,8 @@ export interface Scenario {
   tokenDelayMs: number;
   /** API-key exchange: ok or a 401 error. */
   apiKeyExchange: "ok" | "fail";
+  /** Delay the API-key exchange alone by this many ms. */
+  apiKeyDelayMs: number;
   /**
    * Refresh: ok, a 401 invalid_grant, one of Codex's permanent codes (400 with
    * `{error: {code}}`), or a 503 (transient).
@@ -63,6 +65,10 @@ export interface Scenario {
   deviceApproveAfterPolls: number;
   /** The one-time code the usercode endpoint hands out. */
   deviceUserCode: string;
+  /** Simulated connection set-up: added to the first request of each new connection, ms. */
+  connectMs: number;
+  /** Simulated round trip: added to every request, ms. */
+  latencyMs: number;
 }
 
 /** A request the issuer received. */
@@ -123,6 +129,9 @@ export function defaultScenario(): Scenario {
     deviceInterval: "0.2",
     deviceApproveAfterPolls: 2,
     deviceUserCode: "ABCD-2345",
+    connectMs: 0,
+    latencyMs: 0,
+    apiKeyDelayMs: 0,
   };
 }
 
@@ -177,7 +186,7 @@ export class FakeIssuer {
     this.clientId = clientId;
     this.#server = Deno.serve(
       { hostname: "127.0.0.1", port: 0, onListen: () => {} },
-      (req) => this.#handle(req),
+      (req, info) => this.#arrive(req, info),
     );
     this.url = `http://127.0.0.1:${this.#server.addr.port}`;
   }
@@ -264,6 +273,23 @@ export class FakeIssuer {
     return Object.fromEntries(new URLSearchParams(text));
   }
 
+  readonly #connections = new Set<string>();
+  /** How many requests opened a new connection (for the warm-pool test and bench). */
+  newConnections = 0;
+
+  /** Simulated network: `connectMs` on a connection's first request, `latencyMs` on each. */
+  async #arrive(req: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>): Promise<Response> {
+    const peer = `${info.remoteAddr.hostname}:${info.remoteAddr.port}`;
+    let delay = this.scenario.latencyMs;
+    if (!this.#connections.has(peer)) {
+      this.#connections.add(peer);
+      this.newConnections += 1;
+      delay += this.scenario.connectMs;
+    }
+    if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+    return await this.#handle(req);
+  }
+
   async #handle(req: Request): Promise<Response> {
     const url = new URL(req.url);
     const params = await this.#params(req, url);
@@ -275,6 +301,13 @@ export class FakeIssuer {
       headers: req.headers,
     });
     if (url.pathname === "/oauth/authorize" && req.method === "GET") return this.#authorize(params);
+    if (url.pathname === "/.well-known/openid-configuration" && req.method === "GET") {
+      return json(200, {
+        issuer: this.url,
+        authorization_endpoint: `${this.url}/oauth/authorize`,
+        token_endpoint: `${this.url}/oauth/token`,
+      });
+    }
     if (url.pathname === "/oauth/token" && req.method === "POST") {
       if (this.scenario.tokenDelayMs > 0) {
         await new Promise((r) => setTimeout(r, this.scenario.tokenDelayMs));
@@ -383,6 +416,7 @@ export class FakeIssuer {
       case "authorization_code":
         return await this.#codeGrant(p, contentType);
       case "urn:ietf:params:oauth:grant-type:token-exchange":
+        await new Promise((r) => setTimeout(r, this.scenario.apiKeyDelayMs));
         return this.#exchange(p);
       case "refresh_token":
         return this.#refresh(p, contentType);
