@@ -272,7 +272,17 @@ for (let i = 0; i < RUNS; i++) {
 await using wan = startFakeIssuer({
   connectMs: 150,
   latencyMs: 50,
-  account: { email: "wan@example.com", accountId: "acct_wan", planType: "free" },
+  seedCompatible: true,
+  // The seed requires org and project claims; a free plan keeps credits out of the timing.
+  account: {
+    email: "wan@example.com",
+    accountId: "acct_wan",
+    organizationId: "org_wan",
+    projectId: "proj_wan",
+    planType: "free",
+    completedPlatformOnboarding: true,
+    isOrgOwner: true,
+  },
 });
 const seedPy = await extractSeed(dir);
 const ours: number[] = [];

@@ -30,6 +30,8 @@ export interface Scenario {
   authorize: "approve" | "access_denied" | "missing_entitlement";
   /** Show a consent page with Allow/Deny links instead of redirecting at once. */
   consentPage: boolean;
+  /** Accept the seed's authorize parameters too (older scope, no originator): for the bench. */
+  seedCompatible: boolean;
   /** The account in the tokens. */
   account: FakeAccount;
   /** Issue the first id_token already expired. */
@@ -117,6 +119,7 @@ export function defaultScenario(): Scenario {
   return {
     authorize: "approve",
     consentPage: false,
+    seedCompatible: false,
     account: { ...DEFAULT_ACCOUNT },
     expiredIdToken: false,
     codeExchange: "ok",
@@ -343,13 +346,15 @@ export class FakeIssuer {
     if (p.client_id !== this.clientId) problems.push("client_id");
     if (p.code_challenge_method !== "S256") problems.push("code_challenge_method");
     if (!p.code_challenge || p.code_challenge.length !== 43) problems.push("code_challenge");
-    if (
-      p.scope !== "openid profile email offline_access api.connectors.read api.connectors.invoke"
-    ) {
-      problems.push("scope");
+    if (!this.scenario.seedCompatible) {
+      if (
+        p.scope !== "openid profile email offline_access api.connectors.read api.connectors.invoke"
+      ) {
+        problems.push("scope");
+      }
+      if (p.codex_cli_simplified_flow !== "true") problems.push("codex_cli_simplified_flow");
+      if (!p.originator) problems.push("originator");
     }
-    if (p.codex_cli_simplified_flow !== "true") problems.push("codex_cli_simplified_flow");
-    if (!p.originator) problems.push("originator");
     if (p.id_token_add_organizations !== "true") problems.push("id_token_add_organizations");
     if (!p.state) problems.push("state");
     if (problems.length > 0) return json(400, { error: "invalid_request", problems });
