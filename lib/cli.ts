@@ -5,11 +5,6 @@
  * @module
  */
 
-import { loginCommand } from "./commands/login.ts";
-import { logoutCommand } from "./commands/logout.ts";
-import { refreshCommand } from "./commands/refresh.ts";
-import { statusCommand } from "./commands/status.ts";
-import { tokenCommand } from "./commands/token.ts";
 import { ExitCode, LoginError, usageError } from "./errors.ts";
 import { DEFAULT_CLIENT_ID, DEFAULT_ISSUER } from "./issuer_config.ts";
 import { DEFAULT_PORT } from "./port_claim.ts";
@@ -97,12 +92,13 @@ Exit codes: 0 signed in, 1 sign-in failed, 2 usage error, 13 port in use,
 
 type Command = (args: string[], io: CliIo) => Promise<number | undefined>;
 
-const COMMANDS: Record<string, Command> = {
-  login: loginCommand,
-  status: statusCommand,
-  logout: logoutCommand,
-  refresh: refreshCommand,
-  token: tokenCommand,
+// Loaded on demand: a command pays start-up time only for the modules it uses.
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  login: async () => (await import("./commands/login.ts")).loginCommand,
+  status: async () => (await import("./commands/status.ts")).statusCommand,
+  logout: async () => (await import("./commands/logout.ts")).logoutCommand,
+  refresh: async () => (await import("./commands/refresh.ts")).refreshCommand,
+  token: async () => (await import("./commands/token.ts")).tokenCommand,
 };
 
 async function dispatch(args: string[], io: CliIo): Promise<number> {
@@ -117,14 +113,15 @@ async function dispatch(args: string[], io: CliIo): Promise<number> {
   }
   const named = first !== undefined && !first.startsWith("-");
   const command = named ? first : "login";
-  const run = COMMANDS[command];
-  if (!run) {
+  const load = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+  if (!load) {
     throw usageError(
       `Unknown command ${JSON.stringify(command)}. Commands: ${
         Object.keys(COMMANDS).join(", ")
       }. Run codex-login --help.`,
     );
   }
+  const run = await load();
   const code = await run(named ? args.slice(1) : args, io);
   if (code !== undefined) return code;
   io.out(USAGE);

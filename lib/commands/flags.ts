@@ -1,11 +1,10 @@
 /**
- * Flag parsing shared by every subcommand (`node:util` `parseArgs`, strict), and what every
+ * Flag parsing shared by every subcommand (strict, see `args.ts`), and what every
  * command resolves from its flags: the codex home, Codex's settings, the credential store.
  *
  * @module
  */
 
-import { parseArgs } from "node:util";
 import { resolveCodexHome } from "../codex_home.ts";
 import { loadSettings, type Settings } from "../config.ts";
 import { type CredentialStore, openCredentialStore } from "../credential_store.ts";
@@ -15,14 +14,9 @@ import { IssuerClient } from "../issuer.ts";
 import { DEFAULT_ISSUER, normalizeIssuer, requireSecureUrl } from "../issuer_config.ts";
 import { ensurePermission, readEnv } from "../permissions.ts";
 
-/** A parseArgs option table. */
-export type FlagSpec = Record<
-  string,
-  { type: "string" | "boolean"; short?: string; multiple?: boolean }
->;
+import { type FlagSpec, type FlagValue, parseFlags } from "./args.ts";
 
-/** A flag's parsed value. */
-export type FlagValue = string | boolean | string[] | undefined;
+export type { FlagSpec, FlagValue };
 
 /** The flags every command takes. */
 const COMMON_OPTIONS: FlagSpec = {
@@ -33,19 +27,6 @@ const COMMON_OPTIONS: FlagSpec = {
   "insecure-issuer": { type: "boolean" },
   help: { type: "boolean", short: "h" },
 };
-
-function parseFlags(
-  args: string[],
-  options: FlagSpec,
-): { values: Record<string, FlagValue>; positionals: string[] } {
-  try {
-    const parsed = parseArgs({ args, options, strict: true, allowPositionals: true });
-    return { values: parsed.values as Record<string, FlagValue>, positionals: parsed.positionals };
-  } catch (err) {
-    const message = err instanceof Error ? err.message.split("\n")[0] : String(err);
-    throw usageError(`${message.replace(/\. To specify.*$/, "")}. Run codex-login --help.`);
-  }
-}
 
 /**
  * A URL flag, normalised (no trailing slash); a usage error for anything but http(s).

@@ -7,15 +7,12 @@
  * @module
  */
 
-import { saveApiKey } from "../account.ts";
 import { openBrowser } from "../browser_opener.ts";
 import type { CliIo } from "../cli.ts";
-import { DEVICE_TIMEOUT_MS, deviceLogin } from "../device_auth.ts";
 import { ExitCode, usageError } from "../errors.ts";
 import { methodRefusal } from "../policy.ts";
 import { safeLine } from "../terminal_safe.ts";
 import { type LoginResult, type LoginSession, startLogin } from "../login_server.ts";
-import { readSecret, stdinSource } from "../secret_input.ts";
 import {
   type CommandFlags,
   commandFlags,
@@ -144,9 +141,15 @@ function deviceProgress(io: CliIo): (msLeft: number) => void {
   };
 }
 
+/** `--device-auth`'s default wait: 15 minutes (as `DEVICE_TIMEOUT_MS` in device_auth.ts). */
+const DEVICE_TIMEOUT_S = 900;
+
 async function apiKeyLogin(setup: CommandSetup, io: CliIo): Promise<number> {
   const refusal = methodRefusal(setup.settings, "api");
   if (refusal) throw refusal;
+  // Loaded only for this way of signing in, off the browser sign-in's start-up path.
+  const { readSecret, stdinSource } = await import("../secret_input.ts");
+  const { saveApiKey } = await import("../account.ts");
   const key = await readSecret(
     "Paste your OpenAI API key (input is hidden): ",
     io.stdin ?? stdinSource,
@@ -211,11 +214,12 @@ export async function loginCommand(args: string[], io: CliIo): Promise<number | 
     : parseUrlFlag("platform-url", values["platform-url"] as string);
   if (values.port !== undefined) parseIntegerFlag("port", values.port as string, 65535);
   const timeoutS = values.timeout === undefined
-    ? (device ? DEVICE_TIMEOUT_MS / 1000 : 600)
+    ? (device ? DEVICE_TIMEOUT_S : 600)
     : parseIntegerFlag("timeout", values.timeout as string, 10_000_000);
   const setup = await flags.setup("write");
   const refusal = methodRefusal(setup.settings, "chatgpt");
   if (refusal) throw refusal;
+  const deviceLogin = device ? (await import("../device_auth.ts")).deviceLogin : undefined;
   const result = await withInterrupts((signal) => {
     const common = {
       ...setup,
@@ -228,7 +232,7 @@ export async function loginCommand(args: string[], io: CliIo): Promise<number | 
       log: io.log,
       signal,
     };
-    return device
+    return deviceLogin
       ? deviceLogin({ ...common, progress: deviceProgress(io) })
       : browserLogin(flags, common, io);
   });
