@@ -290,7 +290,12 @@ export class FakeIssuer {
       delay += this.scenario.connectMs;
     }
     if (delay > 0) await new Promise((r) => setTimeout(r, delay));
-    return await this.#handle(req);
+    try {
+      return await this.#handle(req);
+    } catch {
+      // The client went away mid-request (a killed process): nobody reads this answer.
+      return new Response(null, { status: 499 });
+    }
   }
 
   async #handle(req: Request): Promise<Response> {
