@@ -65,7 +65,7 @@ bench: $(STAMP)
 # `deno run --allow-net --allow-write dist/codex-login.js`.
 bundle: $(STAMP)
 	@mkdir -p dist
-	$(DENO) bundle --quiet --minify --output dist/codex-login.js main.ts
+	$(DENO) bundle --quiet --minify --external @napi-rs/keyring --output dist/codex-login.js main.ts
 
 # Permission-scoped single binaries for five targets + dist/SHA256SUMS (needs denort: see
 # README "Install"; set DENORT_BIN, TARGETS, CODEX_HOME_SCOPE; DRY_RUN=1 prints the commands).

@@ -46,7 +46,15 @@ export {
   type CredentialStore,
   type LockedStore,
   openCredentialStore,
+  type StoreChoice,
 } from "./lib/credential_store.ts";
+export {
+  KEYRING_SERVICE,
+  keyringAccount,
+  type KeyringBackend,
+  KeyringCredentialStore,
+  osKeyring,
+} from "./lib/keyring_store.ts";
 export {
   FileCredentialStore,
   readAuthFile,

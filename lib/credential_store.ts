@@ -1,7 +1,7 @@
 /**
  * Where the credentials live. Every command reads and writes them through one
- * {@linkcode CredentialStore}; auth.json in the codex home is the file backend
- * ({@linkcode FileCredentialStore}). The cross-process lock always lives in the codex home,
+ * {@linkcode CredentialStore}: auth.json in the codex home ({@linkcode FileCredentialStore}) or
+ * Codex's keyring entry ({@linkcode KeyringCredentialStore}). The cross-process lock always lives in the codex home,
  * whatever the backend, so two processes never refresh the same session at once.
  *
  * @module
@@ -10,6 +10,12 @@
 import type { AuthData } from "./auth_data.ts";
 import type { Settings } from "./config.ts";
 import { FileCredentialStore } from "./file_store.ts";
+import {
+  keyringAccount,
+  type KeyringBackend,
+  KeyringCredentialStore,
+  osKeyring,
+} from "./keyring_store.ts";
 import { ExitCode, LoginError } from "./errors.ts";
 
 /** The operations available while the store's lock is held. */
@@ -25,7 +31,7 @@ export interface LockedStore {
 /** A place that keeps one person's Codex credentials. */
 export interface CredentialStore {
   /** The backend's name, as `cli_auth_credentials_store` spells it. */
-  readonly kind: "file";
+  readonly kind: "file" | "keyring";
   /** The codex home (the lock lives there). */
   readonly codexHome: string;
   /** Where the credentials are, for messages (e.g. the auth.json path). */
@@ -40,29 +46,65 @@ export interface CredentialStore {
   withLock<T>(fn: (store: LockedStore) => Promise<T>): Promise<T>;
 }
 
+/** How a store was chosen, for the one line `auto` prints. */
+export interface StoreChoice {
+  /** The store. */
+  store: CredentialStore;
+  /** With `auto`: which store it picked and why, as a line for the person. */
+  note?: string;
+}
+
 /**
- * The store the settings ask for. Only the file backend exists so far: any other
- * `cli_auth_credentials_store` is refused rather than silently written to a file.
+ * The store `cli_auth_credentials_store` asks for: `file` (default), `keyring` (an error when
+ * no keyring can be reached, never a silent file), `auto` (the keyring when one answers, else
+ * the file, saying which), `ephemeral` (refused: it only means something inside one process).
+ * `keyring` picks the OS keyring by default; tests pass their own.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { openCredentialStore } from "./credential_store.ts";
- * const store = openCredentialStore("/home/me/.codex", { credentialsStore: "file" });
+ * const { store } = await openCredentialStore("/home/me/.codex", { credentialsStore: "file" });
  * assert.equal(store.kind, "file");
  * ```
  */
-export function openCredentialStore(
+export async function openCredentialStore(
   codexHome: string,
   settings: Pick<Settings, "credentialsStore">,
-): CredentialStore {
-  const kind = settings.credentialsStore ?? "file";
-  if (kind !== "file") {
+  keyring: () => Promise<KeyringBackend> = osKeyring,
+): Promise<StoreChoice> {
+  const mode = settings.credentialsStore ?? "file";
+  if (mode === "file") return { store: new FileCredentialStore(codexHome) };
+  if (mode === "ephemeral") {
     throw new LoginError(
       "usage",
-      `cli_auth_credentials_store = "${kind}" is not supported by this codex-login yet, and it will not write your credentials to a file instead. Set cli_auth_credentials_store = "file" (or remove it) in config.toml, or pass -c cli_auth_credentials_store=file.`,
+      'cli_auth_credentials_store = "ephemeral" keeps credentials in the memory of one process only, so a sign-in by codex-login could never reach Codex. Use "file", "keyring" or "auto" (in config.toml, or -c cli_auth_credentials_store=file).',
       { exitCode: ExitCode.Failed },
     );
   }
-  return new FileCredentialStore(codexHome);
+  const account = await keyringAccount(codexHome);
+  if (mode === "keyring") {
+    const store = new KeyringCredentialStore(codexHome, account, await keyring());
+    await store.load().catch((err) => {
+      if (err instanceof LoginError && err.kind === "keyring_unavailable") throw err;
+    });
+    return { store };
+  }
+  // auto: the keyring when it answers, else the file.
+  try {
+    const store = new KeyringCredentialStore(codexHome, account, await keyring());
+    await store.load().catch((err) => {
+      if (err instanceof LoginError && err.kind === "keyring_unavailable") throw err;
+    });
+    return { store, note: `Using ${store.describe()} (cli_auth_credentials_store = "auto").` };
+  } catch (err) {
+    if (!(err instanceof LoginError)) throw err;
+    const store = new FileCredentialStore(codexHome);
+    return {
+      store,
+      note: `No keyring answered (${
+        err.message.split(" (")[0]
+      }), so credentials go to ${store.describe()} (cli_auth_credentials_store = "auto").`,
+    };
+  }
 }

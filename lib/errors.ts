@@ -42,6 +42,7 @@ export type ExitCodeValue = typeof ExitCode[keyof typeof ExitCode];
  * - `missing_entitlement`: Codex is not enabled for the person's workspace.
  * - `unsafe_home`: the codex home, auth.json or the lock could be tampered with by others.
  * - `lock_busy`: another process held the credentials' lock for too long.
+ * - `keyring_unavailable`: the configured keyring cannot be reached (or loaded).
  * - `start_link_reused`: the opener's one-time start link was used twice (someone else on
  *   the machine read it); the sign-in was stopped.
  */
@@ -69,6 +70,7 @@ export type LoginErrorKind =
   | "start_link_reused"
   | "unsafe_home"
   | "lock_busy"
+  | "keyring_unavailable"
   | "other";
 
 /** Options of {@linkcode LoginError}. */

@@ -3,7 +3,6 @@
  * (and, in `make test`, again through the bundle).
  */
 import assert from "node:assert/strict";
-import { authFilePath } from "../lib/codex_home.ts";
 import { readAuthFile, saveAuthFile } from "../lib/file_store.ts";
 import { startFakeIssuer } from "./support/fake_issuer.ts";
 import { browse, tempHome } from "./support/helpers.ts";
@@ -84,23 +83,6 @@ Deno.test(
     const lines = stderr.trim().split("\n");
     assert.equal(lines.length, 1, stderr);
     assert.match(lines[0], new RegExp(`^Error: ${h.home}/config\\.toml, line 2: not valid TOML`));
-  },
-);
-
-Deno.test(
-  ON + "cli: cli_auth_credentials_store = keyring is a clear error, never a silent file",
-  async () => {
-    await using issuer = startFakeIssuer();
-    await using h = await tempHome();
-    await withConfig(h.home, 'cli_auth_credentials_store = "keyring"\n');
-    await using cli = spawnCli(loginArgs(issuer.url, h.home));
-    const { code, stderr } = await cli.done();
-    assert.equal(code, 1);
-    assert.match(
-      stderr,
-      /cli_auth_credentials_store = "keyring" is not supported .* will not write your credentials to a file/,
-    );
-    await assert.rejects(Deno.stat(authFilePath(h.home)), Deno.errors.NotFound);
   },
 );
 

@@ -18,7 +18,7 @@ mapfile -t e2e_tests < <(ls tests/e2e_*_test.ts)
 
 NO_COLOR=1 "$DENO" test \
   --allow-net=127.0.0.1,localhost,[::1] \
-  --allow-read --allow-write --allow-env --allow-run \
+  --allow-read --allow-write --allow-env --allow-run --allow-ffi \
   "$@" "${other_tests[@]}" 2>&1 | tee -a "$log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 
@@ -32,7 +32,7 @@ NO_COLOR=1 "$DENO" test --doc \
 if [ -f dist/codex-login.js ]; then
   CODEX_LOGIN_ENTRY="$PWD/dist/codex-login.js" NO_COLOR=1 "$DENO" test \
     --allow-net=127.0.0.1,localhost,[::1] \
-    --allow-read --allow-write --allow-env --allow-run \
+    --allow-read --allow-write --allow-env --allow-run --allow-ffi \
     "$@" "${e2e_tests[@]}" 2>&1 | tee -a "$log"
   [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 fi

@@ -99,7 +99,7 @@ export interface CommandFlags {
    * Resolve the codex home (may ask for env access), make sure it can be read (and written,
    * with `write`), then read the settings and open the store. Call after validating flags.
    */
-  setup(access: "read" | "write"): Promise<CommandSetup>;
+  setup(access: "read" | "write", log?: (line: string) => void): Promise<CommandSetup>;
   /** An issuer client for `--issuer` and `--client-id`, each request within `timeoutMs`. */
   issuerClient(timeoutMs: number): IssuerClient;
 }
@@ -151,7 +151,7 @@ export function commandFlags(
     clientId,
     insecure,
     issuerClient: (timeoutMs) => new IssuerClient({ issuer, clientId, timeoutMs }),
-    async setup(access) {
+    async setup(access, log) {
       const codexHome = resolveCodexHome({
         flag: values["codex-home"] as string | undefined,
         env: (name) => readEnv(name, true),
@@ -161,7 +161,16 @@ export function commandFlags(
       // Refuse a home others could tamper with before any browser step, not at the save.
       if (access === "write" && await exists(codexHome)) await checkHomeSafe(codexHome);
       const settings = await loadSettings(codexHome, (values.config as string[]) ?? []);
-      return { codexHome, settings, store: openCredentialStore(codexHome, settings) };
+      if (settings.credentialsStore === "keyring") {
+        await ensurePermission(
+          { name: "ffi" },
+          'to reach the keyring (cli_auth_credentials_store = "keyring")',
+          'or set cli_auth_credentials_store = "file"',
+        );
+      }
+      const { store, note } = await openCredentialStore(codexHome, settings);
+      if (note) log?.(note);
+      return { codexHome, settings, store };
     },
   };
 }

@@ -204,7 +204,7 @@ export async function loginCommand(args: string[], io: CliIo): Promise<number | 
       `--${modes[0]} and --${modes[1]} cannot be used together. Run codex-login --help.`,
     );
   }
-  if (values["with-api-key"]) return await apiKeyLogin(await flags.setup("write"), io);
+  if (values["with-api-key"]) return await apiKeyLogin(await flags.setup("write", io.log), io);
   const device = values["device-auth"] === true;
   const apiBase = values["api-base"] === undefined
     ? undefined
@@ -216,7 +216,7 @@ export async function loginCommand(args: string[], io: CliIo): Promise<number | 
   const timeoutS = values.timeout === undefined
     ? (device ? DEVICE_TIMEOUT_S : 600)
     : parseIntegerFlag("timeout", values.timeout as string, 10_000_000);
-  const setup = await flags.setup("write");
+  const setup = await flags.setup("write", io.log);
   const refusal = methodRefusal(setup.settings, "chatgpt");
   if (refusal) throw refusal;
   const deviceLogin = device ? (await import("../device_auth.ts")).deviceLogin : undefined;

@@ -13,7 +13,7 @@ import { commandFlags } from "./flags.ts";
 export async function logoutCommand(args: string[], io: CliIo): Promise<number | undefined> {
   const flags = commandFlags("logout", args, { "no-revoke": { type: "boolean" } });
   if (!flags) return undefined;
-  const { store } = await flags.setup("write");
+  const { store } = await flags.setup("write", io.log);
   const client = flags.issuerClient(5_000);
   const outcome = await logout({ store, client, revoke: !flags.values["no-revoke"] });
   if (!outcome.removed) {

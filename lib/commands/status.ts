@@ -14,7 +14,7 @@ import { commandFlags } from "./flags.ts";
 export async function statusCommand(args: string[], io: CliIo): Promise<number | undefined> {
   const flags = commandFlags("status", args, { json: { type: "boolean" } });
   if (!flags) return undefined;
-  const { store, settings } = await flags.setup("read");
+  const { store, settings } = await flags.setup("read", io.log);
   const report = await getStatus(store, settings);
   io.out(flags.values.json ? JSON.stringify(report) : formatStatus(report, new Date()));
   // Credentials that break config.toml's policy are as good as gone: Codex logs them out.

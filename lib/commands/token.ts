@@ -15,7 +15,7 @@ import { commandFlags } from "./flags.ts";
 export async function tokenCommand(args: string[], io: CliIo): Promise<number | undefined> {
   const flags = commandFlags("token", args, { json: { type: "boolean" } });
   if (!flags) return undefined;
-  const { store } = await flags.setup("write");
+  const { store } = await flags.setup("write", io.log);
   const got = await currentToken({
     store,
     client: flags.issuerClient(15_000),
