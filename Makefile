@@ -13,12 +13,21 @@ comma := ,
 OPENER_CANDIDATES := $(if $(filter Darwin,$(shell uname -s)),open,xdg-open wslview rundll32.exe)
 OPENERS := $(subst $() ,$(comma),$(strip $(foreach c,$(OPENER_CANDIDATES),$(if $(shell command -v $(c) 2>/dev/null),$(c)))))
 
-# Least privilege for a real sign-in: the loopback ports, the issuer and API hosts, the
-# codex home, the env names read, and the browser openers.
+# A company network: the CA bundle to read and the proxy to reach, when the environment names
+# them (see README "Enterprise networks").
+CA_FILE := $(or $(CODEX_CA_CERTIFICATE),$(SSL_CERT_FILE))
+PROXY_URLS := $(strip $(or $(HTTPS_PROXY),$(https_proxy)) $(or $(HTTP_PROXY),$(http_proxy)) $(or $(ALL_PROXY),$(all_proxy)))
+PROXY_HOSTS := $(foreach u,$(PROXY_URLS),$(shell printf '%s' '$(u)' | sed -E 's#^[a-zA-Z0-9]+://([^@/]*@)?([^/]+).*#\2#'))
+NETWORK_ENV := CODEX_CA_CERTIFICATE,SSL_CERT_FILE,HTTPS_PROXY,https_proxy,HTTP_PROXY,http_proxy,ALL_PROXY,all_proxy,NO_PROXY,no_proxy
+
+# Least privilege for a real sign-in: the loopback ports, the issuer and API hosts (and a
+# proxy), the codex home (and a CA bundle), the env names read, the browser openers, and the
+# keyring binding (used only when config.toml asks for a keyring).
 LOGIN_PERMISSIONS := \
-  --allow-net=127.0.0.1:1455,127.0.0.1:1457,[::1]:1455,[::1]:1457,auth.openai.com,api.openai.com \
-  --allow-read=$(CODEX_HOME) --allow-write=$(CODEX_HOME) \
-  --allow-env=CODEX_HOME,HOME,USERPROFILE,BROWSER,WSL_DISTRO_NAME,CODEX_INTERNAL_ORIGINATOR_OVERRIDE \
+  --allow-net=127.0.0.1:1455,127.0.0.1:1457,[::1]:1455,[::1]:1457,auth.openai.com,api.openai.com$(foreach h,$(PROXY_HOSTS),$(comma)$(h)) \
+  --allow-read=$(CODEX_HOME)$(if $(CA_FILE),$(comma)$(CA_FILE)) --allow-write=$(CODEX_HOME) \
+  --allow-env=CODEX_HOME,HOME,USERPROFILE,BROWSER,WSL_DISTRO_NAME,CODEX_INTERNAL_ORIGINATOR_OVERRIDE,$(NETWORK_ENV) \
+  --allow-ffi=$(CURDIR)/node_modules/@napi-rs \
   $(if $(OPENERS),--allow-run=$(OPENERS))
 
 .PHONY: toolchain login test check fmt demo chromium bundle compile install bench

@@ -43,6 +43,7 @@ export type ExitCodeValue = typeof ExitCode[keyof typeof ExitCode];
  * - `unsafe_home`: the codex home, auth.json or the lock could be tampered with by others.
  * - `lock_busy`: another process held the credentials' lock for too long.
  * - `keyring_unavailable`: the configured keyring cannot be reached (or loaded).
+ * - `network_config`: the CA bundle named by the environment cannot be used.
  * - `start_link_reused`: the opener's one-time start link was used twice (someone else on
  *   the machine read it); the sign-in was stopped.
  */
@@ -71,6 +72,7 @@ export type LoginErrorKind =
   | "unsafe_home"
   | "lock_busy"
   | "keyring_unavailable"
+  | "network_config"
   | "other";
 
 /** Options of {@linkcode LoginError}. */

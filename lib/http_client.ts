@@ -7,8 +7,10 @@
  */
 
 import { DEFAULT_ORIGINATOR, ORIGINATOR_ENV, resolveOriginator } from "./issuer_config.ts";
+import { loadCaCerts, type NetworkEnv, networkFromEnv, NetworkRoutes } from "./network.ts";
 import { isJsonObject, type JsonObject } from "./json.ts";
 import { readEnv } from "./permissions.ts";
+import { LoginError } from "./errors.ts";
 import { redact } from "./redact.ts";
 import { VERSION } from "./version.ts";
 
@@ -41,7 +43,12 @@ export interface HttpOptions {
    * to it is granted), else `codex_cli_rs`.
    */
   originator?: string;
+  /** CA bundle and proxies. Default: from the environment (see `network.ts`). */
+  network?: NetworkEnv;
 }
+
+/** How long pooled connections stay open unused: 10 minutes. */
+const POOL_IDLE_MS = 10 * 60_000;
 
 /** Default timeout of one outbound request: 30 s. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
@@ -51,6 +58,8 @@ export const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
 /** Why a request produced no usable answer. */
 export type HttpFailure =
   | "network"
+  | "tls"
+  | "proxy"
   | "timeout"
   | "too_large"
   | "cancelled"
@@ -154,10 +163,13 @@ function transportError(
   err: unknown,
   host: string,
   timeoutMs: number,
-  flags: { cancelled: boolean; timedOut: boolean },
+  flags: { cancelled: boolean; timedOut: boolean; proxy?: string },
   secrets: readonly string[],
 ): HttpError {
   if (err instanceof HttpError) return err;
+  const detail = err instanceof Error
+    ? `${err.message} ${err.cause instanceof Error ? err.cause.message : ""}`
+    : String(err);
   if (flags.cancelled) return new HttpError("cancelled", `the request was cancelled`);
   if (flags.timedOut) {
     return new HttpError("timeout", `${host} did not answer within ${timeoutMs / 1000} s`);
@@ -168,8 +180,20 @@ function transportError(
       `network access to ${host} was not granted (run with --allow-net=${host})`,
     );
   }
-  const reason = err instanceof Error ? err.message : String(err);
-  return new HttpError("network", `could not reach ${host}: ${redact(reason, secrets, 160)}`);
+  const reason = redact(detail.trim(), secrets, 160);
+  if (/certificate|UnknownIssuer|invalid peer|CaUsedAsEndEntity|NotValidForName/i.test(detail)) {
+    return new HttpError(
+      "tls",
+      `${host}'s TLS certificate could not be verified (${reason}); this is a certificate problem: if your network inspects TLS, point CODEX_CA_CERTIFICATE (or SSL_CERT_FILE) at your CA's PEM bundle`,
+    );
+  }
+  if (flags.proxy) {
+    return new HttpError(
+      "proxy",
+      `could not reach ${host} through the proxy ${flags.proxy} (${reason}); check the proxy (and HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY)`,
+    );
+  }
+  return new HttpError("network", `could not reach ${host}: ${reason}`);
 }
 
 /**
@@ -202,6 +226,9 @@ export class HttpClient {
   readonly #headers: Record<string, string>;
   /** A pool with a long idle timeout, made by the first `warm()`; every request then uses it. */
   #pool?: Deno.HttpClient;
+  readonly #network?: NetworkEnv;
+  /** Routes for a CA bundle or proxies, when the environment has any (made on first use). */
+  #routes?: Promise<NetworkRoutes | undefined>;
 
   /** Make a client with these limits. */
   constructor(options: HttpOptions = {}) {
@@ -212,6 +239,23 @@ export class HttpClient {
     this.originator = options.originator ??
       resolveOriginator(readEnv(ORIGINATOR_ENV) ?? DEFAULT_ORIGINATOR);
     this.#headers = { "user-agent": userAgent(), originator: this.originator };
+    this.#network = options.network;
+  }
+
+  /** The routes the environment asks for; undefined when plain fetch will do. */
+  #networkRoutes(): Promise<NetworkRoutes | undefined> {
+    this.#routes ??= (async () => {
+      const net = this.#network ?? networkFromEnv();
+      if (!net.ca && !net.httpsProxy && !net.httpProxy && !net.allProxy) return undefined;
+      return new NetworkRoutes(net, await loadCaCerts(net), POOL_IDLE_MS);
+    })();
+    return this.#routes;
+  }
+
+  /** The client a request to `url` goes through. */
+  async #clientFor(url: string): Promise<Deno.HttpClient | undefined> {
+    const routes = await this.#networkRoutes();
+    return routes ? routes.client(url) : this.#pool;
   }
 
   /**
@@ -220,13 +264,15 @@ export class HttpClient {
    * the TCP and TLS set-up. Never throws and never waits long: a failure is silent.
    */
   async warm(url: string): Promise<void> {
-    this.#pool ??= Deno.createHttpClient({ poolIdleTimeout: 10 * 60_000 });
     try {
+      if (!await this.#networkRoutes()) {
+        this.#pool ??= Deno.createHttpClient({ poolIdleTimeout: POOL_IDLE_MS });
+      }
       const response = await this.#fetch(url, {
         headers: this.#headers,
         redirect: "manual",
         signal: AbortSignal.timeout(this.timeoutMs),
-        client: this.#pool,
+        client: await this.#clientFor(url),
       });
       await response.body?.cancel();
     } catch {
@@ -238,6 +284,7 @@ export class HttpClient {
   close(): void {
     this.#pool?.close();
     this.#pool = undefined;
+    void this.#routes?.then((routes) => routes?.close(), () => {});
   }
 
   /**
@@ -250,10 +297,13 @@ export class HttpClient {
     const cancel = [this.#signal, request.signal].filter((s): s is AbortSignal => !!s);
     const signal = AbortSignal.any([timeout, ...cancel]);
     const secrets = request.secrets ?? [];
+    let proxy: string | undefined;
     try {
+      const routes = await this.#networkRoutes();
+      proxy = routes?.proxy(url);
       const response = await this.#fetch(
         url,
-        requestInit(body, signal, this.#headers, this.#pool),
+        requestInit(body, signal, this.#headers, await this.#clientFor(url)),
       );
       // Every request carries a secret (a code and verifier, a token): never follow a
       // redirect with it, to any host or scheme.
@@ -279,9 +329,11 @@ export class HttpClient {
       }
       return { status: response.status, json, excerpt: redact(text, secrets, 200) };
     } catch (err) {
+      if (err instanceof LoginError) throw err; // a bad CA bundle: its own message
       throw transportError(err, new URL(url).host, timeoutMs, {
         cancelled: cancel.some((s) => s.aborted),
         timedOut: timeout.aborted,
+        proxy,
       }, secrets);
     }
   }

@@ -52,7 +52,7 @@ for target in $TARGETS; do
   PERMISSIONS=(
     --allow-net=127.0.0.1:1455,127.0.0.1:1457,[::1]:1455,[::1]:1457,auth.openai.com,api.openai.com
     "${FILES[@]}"
-    --allow-env=CODEX_HOME,HOME,USERPROFILE,BROWSER,WSL_DISTRO_NAME,CODEX_INTERNAL_ORIGINATOR_OVERRIDE
+    --allow-env=CODEX_HOME,HOME,USERPROFILE,BROWSER,WSL_DISTRO_NAME,CODEX_INTERNAL_ORIGINATOR_OVERRIDE,CODEX_CA_CERTIFICATE,SSL_CERT_FILE,HTTPS_PROXY,https_proxy,HTTP_PROXY,http_proxy,ALL_PROXY,all_proxy,NO_PROXY,no_proxy
     --allow-run="$(openers "$target")"
   )
   cmd=("$DENO" compile --quiet --target "$target" --output "$out" "${PERMISSIONS[@]}" main.ts)

@@ -10,6 +10,7 @@ import { loadSettings, type Settings } from "../config.ts";
 import { type CredentialStore, openCredentialStore } from "../credential_store.ts";
 import { usageError } from "../errors.ts";
 import { checkHomeSafe } from "../home_guard.ts";
+import { loadCaCerts, networkFromEnv } from "../network.ts";
 import { IssuerClient } from "../issuer.ts";
 import { DEFAULT_ISSUER, normalizeIssuer, requireSecureUrl } from "../issuer_config.ts";
 import { ensurePermission, readEnv } from "../permissions.ts";
@@ -104,6 +105,9 @@ export interface CommandFlags {
   issuerClient(timeoutMs: number): IssuerClient;
 }
 
+/** Network variables are read without a prompt: not granted counts as unset. */
+const envReader = (name: string) => readEnv(name);
+
 async function exists(path: string): Promise<boolean> {
   return await Deno.stat(path).then(() => true, () => false);
 }
@@ -168,6 +172,8 @@ export function commandFlags(
           'or set cli_auth_credentials_store = "file"',
         );
       }
+      // A bad CA bundle is said now, before any browser step.
+      if (access === "write") await loadCaCerts(networkFromEnv(envReader));
       const { store, note } = await openCredentialStore(codexHome, settings);
       if (note) log?.(note);
       return { codexHome, settings, store };

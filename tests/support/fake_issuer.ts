@@ -73,6 +73,14 @@ export interface Scenario {
   latencyMs: number;
 }
 
+/** How the issuer is served: TLS with a test certificate, and the host name in its URL. */
+export interface IssuerServerOptions {
+  /** PEM certificate and key: serve https. */
+  tls?: { cert: string; key: string };
+  /** The host in `url` (e.g. `issuer.test`, which only the test proxy resolves). */
+  urlHost?: string;
+}
+
 /** A request the issuer received. */
 export interface RecordedRequest {
   method: string;
@@ -184,14 +192,20 @@ export class FakeIssuer {
   readonly refreshTokens = new Map<string, boolean>();
   readonly #idTokens = new Set<string>();
 
-  constructor(scenario: Scenario, clientId: string) {
+  constructor(scenario: Scenario, clientId: string, options: IssuerServerOptions = {}) {
     this.scenario = scenario;
     this.clientId = clientId;
     this.#server = Deno.serve(
-      { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+      { hostname: "127.0.0.1", port: 0, onListen: () => {}, ...options.tls },
       (req, info) => this.#arrive(req, info),
     );
-    this.url = `http://127.0.0.1:${this.#server.addr.port}`;
+    const scheme = options.tls ? "https" : "http";
+    this.url = `${scheme}://${options.urlHost ?? "127.0.0.1"}:${this.#server.addr.port}`;
+  }
+
+  /** The port it listens on (127.0.0.1). */
+  get port(): number {
+    return this.#server.addr.port;
   }
 
   /** Requests to one path. */
@@ -526,7 +540,8 @@ export class FakeIssuer {
 export function startFakeIssuer(
   scenario: Partial<Scenario> = {},
   clientId = "app_EMoamEEZ73f0CkXaXp7hrann",
+  options: IssuerServerOptions = {},
 ): FakeIssuer & AsyncDisposable {
-  const issuer = new FakeIssuer({ ...defaultScenario(), ...scenario }, clientId);
+  const issuer = new FakeIssuer({ ...defaultScenario(), ...scenario }, clientId, options);
   return Object.assign(issuer, { [Symbol.asyncDispose]: () => issuer.close() });
 }
