@@ -5,6 +5,7 @@
  * @module
  */
 
+import { activeLog } from "./commands/flags.ts";
 import { ExitCode, LoginError, usageError } from "./errors.ts";
 import { DEFAULT_CLIENT_ID, DEFAULT_ISSUER } from "./issuer_config.ts";
 import { DEFAULT_PORT } from "./port_claim.ts";
@@ -144,14 +145,23 @@ async function dispatch(args: string[], io: CliIo): Promise<number> {
  */
 export async function runCli(args: string[], io: CliIo = defaultIo): Promise<number> {
   try {
-    return await dispatch(args, io);
+    const code = await dispatch(args, io);
+    activeLog()?.event("exit", { code });
+    return code;
   } catch (err) {
+    const log = activeLog();
     if (err instanceof LoginError) {
       io.log(`Error: ${err.message}`);
+      log?.event("exit", { code: err.exitCode, error: err.kind, message: err.message });
+      if (log?.path) io.log(`Details: ${log.path}`);
       return err.exitCode;
     }
     const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
     io.log(`Error: unexpected failure (${message}). Please report it with the command you ran.`);
+    log?.event("exit", { code: ExitCode.Failed, error: "unexpected", message });
+    if (log?.path) io.log(`Details: ${log.path}`);
     return ExitCode.Failed;
+  } finally {
+    await activeLog()?.flush();
   }
 }

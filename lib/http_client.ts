@@ -7,6 +7,7 @@
  */
 
 import { DEFAULT_ORIGINATOR, ORIGINATOR_ENV, resolveOriginator } from "./issuer_config.ts";
+import type { LoginLog } from "./login_log.ts";
 import { loadCaCerts, type NetworkEnv, networkFromEnv, NetworkRoutes } from "./network.ts";
 import { isJsonObject, type JsonObject } from "./json.ts";
 import { readEnv } from "./permissions.ts";
@@ -45,6 +46,8 @@ export interface HttpOptions {
   originator?: string;
   /** CA bundle and proxies. Default: from the environment (see `network.ts`). */
   network?: NetworkEnv;
+  /** Where each request is logged (endpoint, status, duration; never a secret). */
+  trace?: LoginLog;
 }
 
 /** How long pooled connections stay open unused: 10 minutes. */
@@ -240,7 +243,10 @@ export class HttpClient {
       resolveOriginator(readEnv(ORIGINATOR_ENV) ?? DEFAULT_ORIGINATOR);
     this.#headers = { "user-agent": userAgent(), originator: this.originator };
     this.#network = options.network;
+    this.#trace = options.trace;
   }
+
+  readonly #trace?: LoginLog;
 
   /** The routes the environment asks for; undefined when plain fetch will do. */
   #networkRoutes(): Promise<NetworkRoutes | undefined> {
@@ -298,6 +304,9 @@ export class HttpClient {
     const signal = AbortSignal.any([timeout, ...cancel]);
     const secrets = request.secrets ?? [];
     let proxy: string | undefined;
+    const started = performance.now();
+    const endpoint = url.replace(/[?#].*$/, "");
+    this.#trace?.secret(...secrets);
     try {
       const routes = await this.#networkRoutes();
       proxy = routes?.proxy(url);
@@ -327,14 +336,27 @@ export class HttpClient {
       } catch {
         json = undefined;
       }
+      this.#trace?.event("http", {
+        endpoint,
+        status: response.status,
+        ms: Math.round(performance.now() - started),
+        proxy,
+      });
       return { status: response.status, json, excerpt: redact(text, secrets, 200) };
     } catch (err) {
       if (err instanceof LoginError) throw err; // a bad CA bundle: its own message
-      throw transportError(err, new URL(url).host, timeoutMs, {
+      const failure = transportError(err, new URL(url).host, timeoutMs, {
         cancelled: cancel.some((s) => s.aborted),
         timedOut: timeout.aborted,
         proxy,
       }, secrets);
+      this.#trace?.event("http_failed", {
+        endpoint,
+        failure: failure.failure,
+        ms: Math.round(performance.now() - started),
+        error: failure.message,
+      });
+      throw failure;
     }
   }
 }

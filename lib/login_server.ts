@@ -175,6 +175,10 @@ class LoginRun {
     await this.servers?.shutdown();
     await this.secretWritten;
     await removeCancelSecret(this.ctx.codexHome, this.port, this.cancelSecret);
+    this.ctx.trace.event("login_end", {
+      result: value instanceof LoginError ? value.kind : "signed_in",
+      exit: value instanceof LoginError ? value.exitCode : 0,
+    });
     if (value instanceof LoginError) this.result.reject(value);
     else this.result.resolve(value);
   }
@@ -199,7 +203,12 @@ class LoginRun {
 
   /** Run one callback through the machine; start redemption or failure as it says. */
   async process(params: URLSearchParams): Promise<CallbackOutcome> {
+    this.ctx.trace.secret(params.get("code"), params.get("state"));
     const outcome = await (this.machine as CallbackMachine).handle(params);
+    this.ctx.trace.event("callback", {
+      outcome: outcome.kind,
+      error: outcome.kind === "signed_in" ? undefined : outcome.error.kind,
+    });
     if (outcome.kind === "failed" && !this.settled) this.failAfterResponse(outcome.error);
     if (outcome.kind === "signed_in") {
       this.redemption = afterSignIn(this.ctx, outcome.outcome).catch(() => {});
@@ -380,6 +389,13 @@ export async function startLogin(options: LoginOptions): Promise<LoginSession> {
   });
   // Off the critical path; without the file a newer login cannot take over, nothing else.
   run.secretWritten = writeCancelSecret(run.ctx.codexHome, port, run.cancelSecret).catch(() => {});
+  run.ctx.trace.secret(state, pkce.verifier, run.cancelSecret, run.startLink.value);
+  run.ctx.trace.secret(run.successLink.value);
+  run.ctx.trace.event("login_start", {
+    port,
+    issuer: run.ctx.client.issuer,
+    store: run.ctx.store.kind,
+  });
   run.startTimers();
   const startUrl = `http://localhost:${port}/start/${run.startLink.value}`;
   await run.announce(authUrl, startUrl);

@@ -26,6 +26,7 @@ import {
   requireSecureUrl,
 } from "./issuer_config.ts";
 import { type AccountClaims, accountClaims, isExpired } from "./jwt.ts";
+import { LoginLog } from "./login_log.ts";
 import { workspaceAllowed, workspaceRefusal } from "./policy.ts";
 
 /** A finished sign-in, as every sign-in flow reports it. */
@@ -78,6 +79,8 @@ export interface SignInOptions {
   fetch?: typeof fetch;
   /** The run's outbound client; default one built from the options above. */
   http?: HttpClient;
+  /** The login log (support desk); default: none. */
+  trace?: LoginLog;
 }
 
 /** A sign-in's resolved context: every default applied, every URL normalised. */
@@ -104,6 +107,8 @@ export interface SignInContext {
   creditsTimeoutMs: number;
   /** The context made `http` (and closes it when the flow ends). */
   ownsHttp: boolean;
+  /** The login log (a disabled one when none was given). */
+  trace: LoginLog;
 }
 
 /**
@@ -124,8 +129,9 @@ export function resolveSignInContext(options: SignInOptions): SignInContext {
   const insecure = options.allowInsecureIssuer === true;
   requireSecureUrl("issuer", issuer, insecure);
   if (options.apiBase) requireSecureUrl("API base", options.apiBase, insecure);
+  const trace = options.trace ?? new LoginLog();
   const http = options.http ??
-    new HttpClient({ timeoutMs: options.requestTimeoutMs, fetch: options.fetch });
+    new HttpClient({ timeoutMs: options.requestTimeoutMs, fetch: options.fetch, trace });
   return {
     client: new IssuerClient({ issuer, clientId: options.clientId ?? DEFAULT_CLIENT_ID, http }),
     http,
@@ -138,6 +144,7 @@ export function resolveSignInContext(options: SignInOptions): SignInContext {
     log: options.log ?? ((line: string) => console.error(line)),
     creditsTimeoutMs: options.requestTimeoutMs ?? 10_000,
     ownsHttp: options.http === undefined,
+    trace,
   };
 }
 
@@ -233,6 +240,7 @@ export async function completeSignIn(
   } catch (err) {
     throw fromIssuerError(err, "code_exchange");
   }
+  ctx.trace.secret(tokens.idToken, tokens.accessToken, tokens.refreshToken);
   await refuseWorkspace(ctx, tokens, signal);
   tokens = await refreshIfExpired(ctx, tokens, signal);
 
@@ -252,7 +260,9 @@ export async function completeSignIn(
   };
   if (signal?.aborted) throw signal.reason;
   const previousRefreshToken = await previousSession(ctx);
+  ctx.trace.secret(previousRefreshToken);
   await ctx.store.save(auth);
+  ctx.trace.event("saved", { store: ctx.store.kind, account: claims.accountId });
 
   const needsSetup = !claims.completedPlatformOnboarding && claims.isOrgOwner;
   const setupUrl = needsSetup ? setupUrlFor(ctx, tokens, claims) : undefined;
@@ -280,8 +290,12 @@ async function refuseWorkspace(
  */
 async function optionalApiKey(ctx: SignInContext, idToken: string): Promise<string | null> {
   try {
-    return await ctx.client.exchangeApiKey(idToken, apiKeyName(ctx.now()));
+    const key = await ctx.client.exchangeApiKey(idToken, apiKeyName(ctx.now()));
+    ctx.trace.secret(key);
+    ctx.trace.event("api_key", { created: true });
+    return key;
   } catch (err) {
+    ctx.trace.event("api_key", { created: false, error: err instanceof Error ? err.message : "" });
     const why = err instanceof Error ? err.message.replace(/\.$/, "") : String(err);
     ctx.log(
       `Note: no API key was created (${why}). Signed in without an API key: Codex works with the ChatGPT sign-in alone.`,

@@ -11,6 +11,7 @@ import { type CredentialStore, openCredentialStore } from "../credential_store.t
 import { usageError } from "../errors.ts";
 import { checkHomeSafe } from "../home_guard.ts";
 import { loadCaCerts, networkFromEnv } from "../network.ts";
+import { logFilePath, LoginLog } from "../login_log.ts";
 import { IssuerClient } from "../issuer.ts";
 import { DEFAULT_ISSUER, normalizeIssuer, requireSecureUrl } from "../issuer_config.ts";
 import { ensurePermission, readEnv } from "../permissions.ts";
@@ -26,8 +27,26 @@ const COMMON_OPTIONS: FlagSpec = {
   issuer: { type: "string" },
   "client-id": { type: "string" },
   "insecure-issuer": { type: "boolean" },
+  verbose: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 };
+
+/** The log of the command running now (for `Details:` after an error). */
+let active: LoginLog | undefined;
+
+/**
+ * The login log of the command that ran, if it opened one.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { activeLog } from "./flags.ts";
+ * assert.equal(activeLog(), undefined);
+ * ```
+ */
+export function activeLog(): LoginLog | undefined {
+  return active;
+}
 
 /**
  * A URL flag, normalised (no trailing slash); a usage error for anything but http(s).
@@ -84,6 +103,8 @@ export interface CommandSetup {
   settings: Settings;
   /** The credential store the settings ask for. */
   store: CredentialStore;
+  /** The login log (`$CODEX_HOME/log/codex-login.log` for commands that write). */
+  trace: LoginLog;
 }
 
 /** A command's parsed flags. */
@@ -102,7 +123,7 @@ export interface CommandFlags {
    */
   setup(access: "read" | "write", log?: (line: string) => void): Promise<CommandSetup>;
   /** An issuer client for `--issuer` and `--client-id`, each request within `timeoutMs`. */
-  issuerClient(timeoutMs: number): IssuerClient;
+  issuerClient(timeoutMs: number, trace?: LoginLog): IssuerClient;
 }
 
 /** Network variables are read without a prompt: not granted counts as unset. */
@@ -136,6 +157,7 @@ export function commandFlags(
   args: string[],
   extra: FlagSpec = {},
 ): CommandFlags | undefined {
+  active = undefined;
   const { values, positionals } = parseFlags(args, { ...COMMON_OPTIONS, ...extra });
   if (values.help) return undefined;
   if (positionals.length > 0) {
@@ -154,7 +176,7 @@ export function commandFlags(
     issuer,
     clientId,
     insecure,
-    issuerClient: (timeoutMs) => new IssuerClient({ issuer, clientId, timeoutMs }),
+    issuerClient: (timeoutMs, trace) => new IssuerClient({ issuer, clientId, timeoutMs, trace }),
     async setup(access, log) {
       const codexHome = resolveCodexHome({
         flag: values["codex-home"] as string | undefined,
@@ -174,9 +196,17 @@ export function commandFlags(
       }
       // A bad CA bundle is said now, before any browser step.
       if (access === "write") await loadCaCerts(networkFromEnv(envReader));
+      // Commands that write keep a log for support; `--verbose` mirrors it to stderr.
+      const trace = new LoginLog(
+        access === "write" ? logFilePath(codexHome) : undefined,
+        values.verbose === true ? log : undefined,
+        command === "login",
+      );
+      active = trace;
+      trace.event("command", { name: command, codex_home: codexHome });
       const { store, note } = await openCredentialStore(codexHome, settings);
       if (note) log?.(note);
-      return { codexHome, settings, store };
+      return { codexHome, settings, store, trace };
     },
   };
 }

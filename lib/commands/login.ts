@@ -29,7 +29,6 @@ const LOGIN_OPTIONS: FlagSpec = {
   port: { type: "string" },
   "no-browser": { type: "boolean" },
   timeout: { type: "string" },
-  verbose: { type: "boolean" },
   "with-api-key": { type: "boolean" },
   paste: { type: "boolean" },
   "device-auth": { type: "boolean" },

@@ -13,8 +13,8 @@ import { commandFlags } from "./flags.ts";
 export async function logoutCommand(args: string[], io: CliIo): Promise<number | undefined> {
   const flags = commandFlags("logout", args, { "no-revoke": { type: "boolean" } });
   if (!flags) return undefined;
-  const { store } = await flags.setup("write", io.log);
-  const client = flags.issuerClient(5_000);
+  const { store, trace } = await flags.setup("write", io.log);
+  const client = flags.issuerClient(5_000, trace);
   const outcome = await logout({ store, client, revoke: !flags.values["no-revoke"] });
   if (!outcome.removed) {
     io.log("Not logged in; nothing to do.");

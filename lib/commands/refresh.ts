@@ -14,8 +14,8 @@ import { commandFlags } from "./flags.ts";
 export async function refreshCommand(args: string[], io: CliIo): Promise<number | undefined> {
   const flags = commandFlags("refresh", args);
   if (!flags) return undefined;
-  const { store } = await flags.setup("write", io.log);
-  const client = flags.issuerClient(15_000);
+  const { store, trace } = await flags.setup("write", io.log);
+  const client = flags.issuerClient(15_000, trace);
   const auth = await refreshAuth({ store, client, now: () => new Date() });
   const expires = accountClaims(auth.tokens.id_token).expiresAt?.toISOString();
   io.log(

@@ -15,10 +15,10 @@ import { commandFlags } from "./flags.ts";
 export async function tokenCommand(args: string[], io: CliIo): Promise<number | undefined> {
   const flags = commandFlags("token", args, { json: { type: "boolean" } });
   if (!flags) return undefined;
-  const { store } = await flags.setup("write", io.log);
+  const { store, trace } = await flags.setup("write", io.log);
   const got = await currentToken({
     store,
-    client: flags.issuerClient(15_000),
+    client: flags.issuerClient(15_000, trace),
     now: () => new Date(),
   });
   if (!flags.values.json) {

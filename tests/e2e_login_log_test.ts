@@ -1,0 +1,66 @@
+/**
+ * The login log through the CLI: every step of a real sign-in with endpoints, statuses and
+ * durations, no secret of the run in it, `Details:` after a failure, `--verbose` mirroring it.
+ */
+import assert from "node:assert/strict";
+import type { ChatGptAuth } from "../lib/auth_data.ts";
+import { readAuthFile } from "../lib/file_store.ts";
+import { logFilePath } from "../lib/login_log.ts";
+import { startFakeIssuer } from "./support/fake_issuer.ts";
+import { browse, tempHome } from "./support/helpers.ts";
+import { loginArgs, ON, spawnCli } from "./support/cli_process.ts";
+
+Deno.test(
+  ON + "log: a sign-in's steps with endpoints, statuses and durations, and no secret",
+  async () => {
+    await using issuer = startFakeIssuer();
+    await using h = await tempHome();
+    await using cli = spawnCli(loginArgs(issuer.url, h.home));
+    const url = await cli.waitFor(/\/oauth\/authorize\?/);
+    const authorize = await fetch(url, { redirect: "manual" });
+    await authorize.body?.cancel();
+    const callback = new URL(authorize.headers.get("location")!);
+    const secretFile = [...Deno.readDirSync(h.home)].find((e) => e.name.endsWith(".secret"))!;
+    const cancelSecret = await Deno.readTextFile(`${h.home}/${secretFile.name}`);
+    await browse(callback.href);
+    const { code } = await cli.done();
+    assert.equal(code, 0);
+    const log = await Deno.readTextFile(logFilePath(h.home));
+    for (
+      const step of ["command", "login_start", "callback", "saved", "api_key", "login_end", "exit"]
+    ) {
+      assert.match(log, new RegExp(` ${step}( |$)`, "m"), `step ${step}`);
+    }
+    assert.match(log, new RegExp(`http endpoint=${issuer.url}/oauth/token status=200 ms=\\d+`));
+    const auth = (await readAuthFile(h.home)) as ChatGptAuth;
+    const secrets = {
+      code: callback.searchParams.get("code")!,
+      state: callback.searchParams.get("state")!,
+      cancelSecret,
+      id_token: auth.tokens.id_token,
+      access_token: auth.tokens.access_token,
+      refresh_token: auth.tokens.refresh_token,
+      api_key: auth.OPENAI_API_KEY!,
+    };
+    for (const [name, value] of Object.entries(secrets)) {
+      assert.ok(!log.includes(value), `${name} is in the log`);
+    }
+    assert.equal((await Deno.stat(logFilePath(h.home))).mode! & 0o777, 0o600);
+  },
+);
+
+Deno.test(
+  ON + "log: a failed sign-in ends with Details: <path>; --verbose mirrors the log",
+  async () => {
+    await using issuer = startFakeIssuer({ authorize: "access_denied" });
+    await using h = await tempHome();
+    await using cli = spawnCli([...loginArgs(issuer.url, h.home), "--verbose"]);
+    await browse(await cli.waitFor(/\/oauth\/authorize\?/));
+    const { code, stderr } = await cli.done();
+    assert.equal(code, 1);
+    const lines = stderr.trim().split("\n");
+    assert.equal(lines.at(-1), `Details: ${logFilePath(h.home)}`);
+    assert.match(stderr, /^\[log\] \S+ login_start port=\d+/m);
+    assert.match(await Deno.readTextFile(logFilePath(h.home)), / exit code=1 error=access_denied/);
+  },
+);

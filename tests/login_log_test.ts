@@ -1,0 +1,78 @@
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { LOG_ROTATE_BYTES, logFilePath, LoginLog } from "../lib/login_log.ts";
+import { tempHome } from "./support/helpers.ts";
+
+Deno.test("login log: 0600 file in 0700 directories, appended, one line per step", async () => {
+  await using h = await tempHome();
+  const path = logFilePath(h.home);
+  const first = new LoginLog(path);
+  first.event("step_one", { endpoint: "https://auth.example/oauth/token", status: 200, ms: 12 });
+  await first.flush();
+  const second = new LoginLog(path);
+  second.event("step_two", { error: "two words" });
+  await second.flush();
+  const lines = (await Deno.readTextFile(path)).trim().split("\n");
+  assert.equal(lines.length, 2, "appended");
+  assert.match(
+    lines[0],
+    /^\d{4}-\d\d-\d\dT[\d:.]+Z step_one endpoint=https:\/\/auth\.example\/oauth\/token status=200 ms=12$/,
+  );
+  assert.match(lines[1], /step_two error="two words"$/);
+  assert.equal((await Deno.stat(path)).mode! & 0o777, 0o600);
+  assert.equal((await Deno.stat(`${h.home}/log`)).mode! & 0o777, 0o700);
+});
+
+Deno.test("login log: rotated at 1 MiB, keeping one old file", async () => {
+  await using h = await tempHome();
+  const path = logFilePath(h.home);
+  await Deno.mkdir(`${h.home}/log`, { recursive: true, mode: 0o700 });
+  await Deno.writeTextFile(`${path}.1`, "oldest\n");
+  await Deno.writeTextFile(path, "x".repeat(LOG_ROTATE_BYTES));
+  const log = new LoginLog(path);
+  log.event("after_rotation");
+  await log.flush();
+  assert.match(await Deno.readTextFile(path), /^\S+ after_rotation\n$/);
+  assert.equal((await Deno.stat(`${path}.1`)).size, LOG_ROTATE_BYTES, "the full log kept as .1");
+});
+
+Deno.test("login log: without createHome, a missing codex home stays missing", async () => {
+  await using h = await tempHome();
+  const log = new LoginLog(logFilePath(h.home), undefined, false);
+  log.event("nothing_to_do");
+  await log.flush();
+  await assert.rejects(Deno.stat(h.home), Deno.errors.NotFound);
+});
+
+Deno.test("login log (property): no registered secret, JWT or API key ever reaches the file", async () => {
+  await using h = await tempHome();
+  const path = logFilePath(h.home);
+  const secretArb = fc.string({ minLength: 8, maxLength: 40 }).filter((s) => s.trim().length >= 8);
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(secretArb, { minLength: 1, maxLength: 5 }),
+      fc.string({ maxLength: 30 }),
+      async (secrets, noise) => {
+        await Deno.remove(path).catch(() => {});
+        const log = new LoginLog(path);
+        log.secret(...secrets);
+        const jwt = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.c2ln";
+        for (const [i, secret] of secrets.entries()) {
+          log.event("step", {
+            error: `${noise}${secret}${noise}`,
+            endpoint: `https://x.example/${secret}`,
+            n: i,
+          });
+        }
+        log.event("tokens", { message: `bad ${jwt} and sk-proj-abcdefghijklmnop0123 here` });
+        await log.flush();
+        const text = await Deno.readTextFile(path);
+        for (const secret of secrets) {
+          if (text.includes(secret)) return false;
+        }
+        return !text.includes(jwt) && !text.includes("sk-proj-abcdefghijklmnop0123");
+      },
+    ),
+    { numRuns: 60 },
+  );
+});
