@@ -123,3 +123,12 @@ export { DEVICE_TIMEOUT_MS, deviceLogin, type DeviceLoginOptions } from "./lib/d
 export { parsePastedRedirect } from "./lib/paste.ts";
 export { readSecret, type SecretSource } from "./lib/secret_input.ts";
 export { VERSION } from "./lib/version.ts";
+export { LOG_ROTATE_BYTES, logFilePath, LoginLog, type LogValue } from "./lib/login_log.ts";
+export {
+  loadCaCerts,
+  NETWORK_ENV,
+  type NetworkEnv,
+  networkFromEnv,
+  NetworkRoutes,
+  proxyFor,
+} from "./lib/network.ts";
