@@ -20,8 +20,14 @@ Deno.test(
     const authorize = await fetch(url, { redirect: "manual" });
     await authorize.body?.cancel();
     const callback = new URL(authorize.headers.get("location")!);
-    const secretFile = [...Deno.readDirSync(h.home)].find((e) => e.name.endsWith(".secret"))!;
-    const cancelSecret = await Deno.readTextFile(`${h.home}/${secretFile.name}`);
+    // The cancel secret is written just after the URL is printed: wait for it.
+    let cancelSecret = "";
+    for (let i = 0; i < 100 && !cancelSecret; i++) {
+      const file = [...Deno.readDirSync(h.home)].find((e) => e.name.endsWith(".secret"));
+      if (file) cancelSecret = await Deno.readTextFile(`${h.home}/${file.name}`).catch(() => "");
+      if (!cancelSecret) await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.ok(cancelSecret.length >= 40, "read the cancel secret");
     await browse(callback.href);
     const { code } = await cli.done();
     assert.equal(code, 0);
