@@ -8,11 +8,17 @@
  */
 
 import { CallbackMachine, type CallbackOutcome, failureStatus, pasteReply } from "./callback.ts";
-import { ExitCode, interrupted, LoginError } from "./errors.ts";
+import { interrupted, LoginError } from "./errors.ts";
+import {
+  newerLoginCancel,
+  redirect,
+  requestLine,
+  startLinkReused,
+  timeoutError,
+} from "./login_stops.ts";
 import type { ServerRequest } from "./http_server.ts";
 import { errorPageFor, pageResponse, renderSuccessPage, textResponse } from "./pages.ts";
 import { parsePastedRedirect } from "./paste.ts";
-import { safeLine } from "./terminal_safe.ts";
 import { OneTimeLink } from "./one_time_link.ts";
 import { generatePkce, generateState } from "./pkce.ts";
 import {
@@ -84,47 +90,6 @@ export interface LoginSession {
    */
   submitRedirect(text: string): Promise<{ accepted: boolean; message: string }>;
 }
-
-function timeoutError(timeoutMs: number): LoginError {
-  return new LoginError(
-    "timeout",
-    `Timed out after ${
-      Math.round(timeoutMs / 1000)
-    } s waiting for the browser sign-in; nothing was saved. Run codex-login again (use --timeout to wait longer).`,
-    { exitCode: ExitCode.Timeout },
-  );
-}
-
-/** A redirect that leaves no trace in caches or referrers. */
-function redirect(location: string): Response {
-  return new Response(null, {
-    status: 302,
-    headers: { location, "cache-control": "no-store", "referrer-policy": "no-referrer" },
-  });
-}
-
-/** The `--verbose` line for a request; never throws, whatever the request held. */
-function requestLine(req: ServerRequest, status: number): string {
-  try {
-    const path = new URL(req.url).pathname.replace(/^\/start\/.+/, "/start/…");
-    return safeLine(`${req.method} ${path} -> ${status}`);
-  } catch {
-    return `(unreadable request) -> ${status}`;
-  }
-}
-
-const startLinkReused = () =>
-  new LoginError(
-    "start_link_reused",
-    "Someone else on this machine opened this sign-in's start link, so the sign-in was stopped: finishing it could have signed you in to their account. Nothing was saved; run codex-login again.",
-  );
-
-const newerLoginCancel = () =>
-  new LoginError(
-    "cancelled",
-    "Sign-in cancelled by a newer login (started in another terminal); nothing was saved.",
-    { exitCode: ExitCode.Interrupted },
-  );
 
 /** One running sign-in: the state every route and timer shares. */
 class LoginRun {
