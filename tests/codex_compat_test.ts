@@ -218,33 +218,11 @@ Deno.test("refresh keeps every field it does not own (agent_identity, unknown on
   assert.equal(after.last_refresh, "2026-11-26T00:00:00.000Z");
 });
 
-for (
-  const code of [
-    "refresh_token_expired",
-    "refresh_token_reused",
-    "refresh_token_invalidated",
-  ] as const
-) {
-  Deno.test(`refresh: ${code} is permanent: the session has ended, sign in again, file untouched`, async () => {
-    await using issuer = startFakeIssuer({ refresh: code });
-    await using h = await tempHome();
-    await saveAuthFile(h.home, issuer.signedInAuth());
-    const before = await Deno.readTextFile(authFilePath(h.home));
-    const err = await refreshAuth({
-      store: new FileCredentialStore(h.home),
-      client: new IssuerClient({ issuer: issuer.url }),
-      now: () => new Date(),
-    }).catch((e) => e);
-    assert.ok(err instanceof LoginError);
-    assert.equal(err.kind, "session_ended");
-    assert.equal(err.exitCode, 1);
-    assert.match(err.message, /^Your session has ended \(your refresh token .+\): sign in again/);
-    assert.equal(await Deno.readTextFile(authFilePath(h.home)), before);
-  });
-}
-
-Deno.test("refresh: a 503 is transient: try again, file untouched", async () => {
-  await using issuer = startFakeIssuer({ refresh: "503" });
+/** Refresh against an issuer that fails with `refresh`; the error and whether the file stayed. */
+async function failedRefresh(
+  refresh: "refresh_token_expired" | "refresh_token_reused" | "refresh_token_invalidated" | "503",
+): Promise<{ err: LoginError; unchanged: boolean }> {
+  await using issuer = startFakeIssuer({ refresh });
   await using h = await tempHome();
   await saveAuthFile(h.home, issuer.signedInAuth());
   const before = await Deno.readTextFile(authFilePath(h.home));
@@ -253,10 +231,31 @@ Deno.test("refresh: a 503 is transient: try again, file untouched", async () => 
     client: new IssuerClient({ issuer: issuer.url }),
     now: () => new Date(),
   }).catch((e) => e);
-  assert.ok(err instanceof LoginError);
+  assert.ok(err instanceof LoginError, String(err));
+  return { err, unchanged: await Deno.readTextFile(authFilePath(h.home)) === before };
+}
+
+for (
+  const code of [
+    "refresh_token_expired",
+    "refresh_token_reused",
+    "refresh_token_invalidated",
+  ] as const
+) {
+  Deno.test(`refresh: ${code} is permanent: the session has ended, sign in again, file untouched`, async () => {
+    const { err, unchanged } = await failedRefresh(code);
+    assert.equal(err.kind, "session_ended");
+    assert.equal(err.exitCode, 1);
+    assert.match(err.message, /^Your session has ended \(your refresh token .+\): sign in again/);
+    assert.ok(unchanged, "auth.json untouched");
+  });
+}
+
+Deno.test("refresh: a 503 is transient: try again, file untouched", async () => {
+  const { err, unchanged } = await failedRefresh("503");
   assert.equal(err.kind, "refresh_failed");
   assert.match(err.message, /503.*try again/);
-  assert.equal(await Deno.readTextFile(authFilePath(h.home)), before);
+  assert.ok(unchanged, "auth.json untouched");
 });
 
 Deno.test("token: a fresh access token is handed out as it is; one expiring within 5 min is refreshed first", async () => {

@@ -31,6 +31,13 @@ const IS_ROOT = await (async () => {
   await Deno.remove(probe);
   return uid === 0;
 })();
+/** An org owner who has not finished platform onboarding: the success page offers setup. */
+const NEEDS_SETUP = {
+  accountId: "a1",
+  planType: "plus",
+  isOrgOwner: true,
+  completedPlatformOnboarding: false,
+};
 // deno-lint-ignore no-control-regex
 const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
 
@@ -100,14 +107,7 @@ Deno.test("3. --verbose with a malformed Host: answered 421, logged safely, the 
 });
 
 Deno.test("4. /success with the setup link goes to the redirected browser only", async () => {
-  await using f = await fixture({
-    account: {
-      accountId: "a1",
-      planType: "plus",
-      isOrgOwner: true,
-      completedPlatformOnboarding: false,
-    },
-  }, { successGraceMs: 5000 });
+  await using f = await fixture({ account: NEEDS_SETUP }, { successGraceMs: 5000 });
   const authorize = await fetch(f.session.authUrl, { redirect: "manual" });
   await authorize.body?.cancel();
   const callbackUrl = new URL(authorize.headers.get("location")!);
@@ -226,14 +226,10 @@ Deno.test("8. an http:// issuer off this machine is refused unless --insecure-is
 });
 
 Deno.test("8. a non-OpenAI issuer without --api-base/--platform-url: no credits call, no setup link", async () => {
-  await using f = await fixture({
-    account: {
-      accountId: "a1",
-      planType: "plus",
-      isOrgOwner: true,
-      completedPlatformOnboarding: false,
-    },
-  }, { apiBase: undefined, platformUrl: undefined });
+  await using f = await fixture({ account: NEEDS_SETUP }, {
+    apiBase: undefined,
+    platformUrl: undefined,
+  });
   const page = (await browse(f.session.authUrl)).at(-1)!;
   assert.ok(!page.body.includes("org-setup"), "no id_token forwarded anywhere");
   const result = await f.session.result;
