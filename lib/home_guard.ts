@@ -19,8 +19,17 @@ function posix(): boolean {
   return Deno.build.os !== "windows";
 }
 
+/** Our uid once learnt (it does not change while the process runs). */
+let knownUid: number | null | undefined;
+
 /** The uid this process creates files as, found without `--allow-sys`: a probe file's owner. */
 async function ownUid(codexHome: string): Promise<number | null> {
+  if (knownUid !== undefined) return knownUid;
+  knownUid = await probeUid(codexHome);
+  return knownUid;
+}
+
+async function probeUid(codexHome: string): Promise<number | null> {
   const probe = homeFile(codexHome, `.codex-login-probe-${crypto.randomUUID()}`);
   const file = await Deno.open(probe, { write: true, createNew: true, mode: 0o600 });
   try {
