@@ -47,7 +47,7 @@ say("3. Headless Chromium opens that URL and clicks Allow on the issuer's page."
 await browser.page.goto(url);
 await screenshot(browser.page, "demo-1-issuer");
 await browser.page.click("#allow");
-await browser.page.waitForURL(/\/success$/);
+await browser.page.waitForURL(/\/success\?v=[\w-]+$/);
 await screenshotAll(browser.page, "demo-2-success");
 say(`   The browser now shows: "${await browser.page.locator("h1").textContent()}"`);
 const { code } = await cli.done();
