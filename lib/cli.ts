@@ -5,7 +5,7 @@
  * @module
  */
 
-import { activeLog } from "./commands/flags.ts";
+import { activeLog } from "./login_log.ts";
 import { ExitCode, LoginError, usageError } from "./errors.ts";
 import { DEFAULT_CLIENT_ID, DEFAULT_ISSUER } from "./issuer_config.ts";
 import { DEFAULT_PORT } from "./port_claim.ts";

@@ -101,6 +101,28 @@ export class LoginLog {
   }
 }
 
+/** The log of the command running now (for `Details:` after an error). */
+let active: LoginLog | undefined;
+
+/** Make `log` the running command's log (`undefined`: none). */
+export function setActiveLog(log: LoginLog | undefined): void {
+  active = log;
+}
+
+/**
+ * The login log of the command that ran, if it opened one.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { activeLog } from "./login_log.ts";
+ * assert.equal(activeLog(), undefined);
+ * ```
+ */
+export function activeLog(): LoginLog | undefined {
+  return active;
+}
+
 /**
  * `{codexHome}/log/codex-login.log`.
  *

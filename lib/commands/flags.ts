@@ -11,7 +11,7 @@ import { type CredentialStore, openCredentialStore } from "../credential_store.t
 import { usageError } from "../errors.ts";
 import { checkHomeSafe } from "../home_guard.ts";
 import { loadCaCerts, networkFromEnv } from "../network.ts";
-import { logFilePath, LoginLog } from "../login_log.ts";
+import { logFilePath, LoginLog, setActiveLog } from "../login_log.ts";
 import { IssuerClient } from "../issuer.ts";
 import { DEFAULT_ISSUER, normalizeIssuer, requireSecureUrl } from "../issuer_config.ts";
 import { ensurePermission, readEnv } from "../permissions.ts";
@@ -30,23 +30,6 @@ const COMMON_OPTIONS: FlagSpec = {
   verbose: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 };
-
-/** The log of the command running now (for `Details:` after an error). */
-let active: LoginLog | undefined;
-
-/**
- * The login log of the command that ran, if it opened one.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { activeLog } from "./flags.ts";
- * assert.equal(activeLog(), undefined);
- * ```
- */
-export function activeLog(): LoginLog | undefined {
-  return active;
-}
 
 /**
  * A URL flag, normalised (no trailing slash); a usage error for anything but http(s).
@@ -157,7 +140,7 @@ export function commandFlags(
   args: string[],
   extra: FlagSpec = {},
 ): CommandFlags | undefined {
-  active = undefined;
+  setActiveLog(undefined);
   const { values, positionals } = parseFlags(args, { ...COMMON_OPTIONS, ...extra });
   if (values.help) return undefined;
   if (positionals.length > 0) {
@@ -202,7 +185,7 @@ export function commandFlags(
         values.verbose === true ? log : undefined,
         command === "login",
       );
-      active = trace;
+      setActiveLog(trace);
       trace.event("command", { name: command, codex_home: codexHome });
       const { store, note } = await openCredentialStore(codexHome, settings);
       if (note) log?.(note);
