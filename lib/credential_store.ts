@@ -55,6 +55,25 @@ export interface StoreChoice {
 }
 
 /**
+ * Codex's keyring entry for `codexHome`, once the keyring has answered a read (an unusable
+ * entry is the caller's to report; an unreachable keyring is thrown here).
+ */
+async function reachableKeyring(
+  codexHome: string,
+  keyring: () => Promise<KeyringBackend>,
+): Promise<KeyringCredentialStore> {
+  const store = new KeyringCredentialStore(
+    codexHome,
+    await keyringAccount(codexHome),
+    await keyring(),
+  );
+  await store.load().catch((err) => {
+    if (err instanceof LoginError && err.kind === "keyring_unavailable") throw err;
+  });
+  return store;
+}
+
+/**
  * The store `cli_auth_credentials_store` asks for: `file` (default), `keyring` (an error when
  * no keyring can be reached, never a silent file), `auto` (the keyring when one answers, else
  * the file, saying which), `ephemeral` (refused: it only means something inside one process).
@@ -82,20 +101,10 @@ export async function openCredentialStore(
       { exitCode: ExitCode.Failed },
     );
   }
-  const account = await keyringAccount(codexHome);
-  if (mode === "keyring") {
-    const store = new KeyringCredentialStore(codexHome, account, await keyring());
-    await store.load().catch((err) => {
-      if (err instanceof LoginError && err.kind === "keyring_unavailable") throw err;
-    });
-    return { store };
-  }
+  if (mode === "keyring") return { store: await reachableKeyring(codexHome, keyring) };
   // auto: the keyring when it answers, else the file.
   try {
-    const store = new KeyringCredentialStore(codexHome, account, await keyring());
-    await store.load().catch((err) => {
-      if (err instanceof LoginError && err.kind === "keyring_unavailable") throw err;
-    });
+    const store = await reachableKeyring(codexHome, keyring);
     return { store, note: `Using ${store.describe()} (cli_auth_credentials_store = "auto").` };
   } catch (err) {
     if (!(err instanceof LoginError)) throw err;

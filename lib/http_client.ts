@@ -258,10 +258,11 @@ export class HttpClient {
     return this.#routes;
   }
 
-  /** The client a request to `url` goes through. */
-  async #clientFor(url: string): Promise<Deno.HttpClient | undefined> {
+  /** The client a request to `url` goes through, with the proxy it uses (if any). */
+  async #route(url: string): Promise<{ client?: Deno.HttpClient; proxy?: string }> {
     const routes = await this.#networkRoutes();
-    return routes ? routes.client(url) : this.#pool;
+    if (!routes) return { client: this.#pool };
+    return { client: routes.client(url), proxy: routes.proxy(url) };
   }
 
   /**
@@ -278,7 +279,7 @@ export class HttpClient {
         headers: this.#headers,
         redirect: "manual",
         signal: AbortSignal.timeout(this.timeoutMs),
-        client: await this.#clientFor(url),
+        client: (await this.#route(url)).client,
       });
       await response.body?.cancel();
     } catch {
@@ -308,11 +309,11 @@ export class HttpClient {
     const endpoint = url.replace(/[?#].*$/, "");
     this.#trace?.secret(...secrets);
     try {
-      const routes = await this.#networkRoutes();
-      proxy = routes?.proxy(url);
+      const route = await this.#route(url);
+      proxy = route.proxy;
       const response = await this.#fetch(
         url,
-        requestInit(body, signal, this.#headers, await this.#clientFor(url)),
+        requestInit(body, signal, this.#headers, route.client),
       );
       // Every request carries a secret (a code and verifier, a token): never follow a
       // redirect with it, to any host or scheme.

@@ -328,7 +328,7 @@ export function loginResult(ctx: SignInContext, outcome: SignInOutcome): LoginRe
 }
 
 /** Add the API key to the saved sign-in, unless another sign-in replaced it meanwhile. */
-async function saveApiKey(ctx: SignInContext, auth: ChatGptAuth, key: string): Promise<void> {
+async function addApiKey(ctx: SignInContext, auth: ChatGptAuth, key: string): Promise<void> {
   await ctx.store.withLock(async (locked) => {
     const current = await locked.load().catch(() => undefined);
     const ours = current?.auth_mode === "chatgpt" &&
@@ -357,7 +357,7 @@ export async function afterSignIn(ctx: SignInContext, outcome: SignInOutcome): P
     const key = await optionalApiKey(ctx, outcome.auth.tokens.id_token);
     if (!key) return;
     try {
-      await saveApiKey(ctx, outcome.auth, key);
+      await addApiKey(ctx, outcome.auth, key);
     } catch (err) {
       ctx.log(
         `Note: the API key could not be saved (${

@@ -5,27 +5,12 @@
 import assert from "node:assert/strict";
 import type { ChatGptAuth } from "../lib/auth_data.ts";
 import { readAuthFile } from "../lib/file_store.ts";
+import { timeCallback } from "./support/helpers.ts";
 import { fixture } from "./support/login_fixture.ts";
-
-async function timeCallback(
-  authUrl: string,
-  port: number,
-): Promise<{ ms: number; status: number }> {
-  const authorize = await fetch(authUrl, { redirect: "manual" });
-  await authorize.body?.cancel();
-  const callback = new URL(authorize.headers.get("location")!);
-  const started = performance.now();
-  const response = await fetch(`http://127.0.0.1:${port}${callback.pathname}${callback.search}`, {
-    redirect: "manual",
-    headers: { host: `localhost:${port}` },
-  });
-  await response.body?.cancel();
-  return { ms: performance.now() - started, status: response.status };
-}
 
 Deno.test("the callback is answered before the API-key exchange; the key is saved before exit", async () => {
   await using f = await fixture({ apiKeyDelayMs: 700 });
-  const { ms, status } = await timeCallback(f.session.authUrl, f.session.port);
+  const { ms, status } = await timeCallback(f.session.authUrl);
   assert.equal(status, 302);
   assert.ok(ms < 500, `callback answered after ${ms.toFixed(0)} ms, the key exchange takes 700`);
   const early = (await readAuthFile(f.home)) as ChatGptAuth;
@@ -48,7 +33,7 @@ Deno.test("a connection to the issuer is warmed while waiting: the code exchange
   }
   const opened = f.issuer.newConnections;
   assert.equal(opened, 1, "one warm-up connection");
-  const { ms, status } = await timeCallback(f.session.authUrl, f.session.port);
+  const { ms, status } = await timeCallback(f.session.authUrl);
   assert.equal(status, 302);
   assert.ok(ms < 300, `callback took ${ms.toFixed(0)} ms with a 400 ms connection set-up`);
   await f.session.result;

@@ -58,24 +58,22 @@ keyringTest(
     await using issuer = startFakeIssuer();
     await using h = await tempHome();
     await saveAuthFile(h.home, { auth_mode: "apikey", OPENAI_API_KEY: "sk-stale-file-0123" });
-    await (async () => {
-      const { store } = await openCredentialStore(h.home, { credentialsStore: "keyring" });
-      const session = await startLogin({
-        codexHome: h.home,
-        store,
-        issuer: issuer.url,
-        apiBase: issuer.url,
-        port: 0,
-        log: () => {},
-        successGraceMs: 50,
-      });
-      await browse(session.authUrl);
-      const result = await session.result;
-      assert.match(
-        result.authFile,
-        /Secret Service keyring \(service "Codex Auth", account "cli\|/,
-      );
-    })();
+    const { store } = await openCredentialStore(h.home, { credentialsStore: "keyring" });
+    const session = await startLogin({
+      codexHome: h.home,
+      store,
+      issuer: issuer.url,
+      apiBase: issuer.url,
+      port: 0,
+      log: () => {},
+      successGraceMs: 50,
+    });
+    await browse(session.authUrl);
+    const result = await session.result;
+    assert.match(
+      result.authFile,
+      /Secret Service keyring \(service "Codex Auth", account "cli\|/,
+    );
     const account = await keyringAccount(h.home);
     const secret = await kr.lookup(KEYRING_SERVICE, account);
     assert.ok(secret, "secret-tool finds the entry by service and username");
@@ -99,19 +97,17 @@ keyringTest(
     const written = issuer.signedInAuth();
     await kr.storeAsCodex(KEYRING_SERVICE, account, JSON.stringify(written));
     await Deno.writeTextFile(authFilePath(h.home), "{}", { mode: 0o600 });
-    await (async () => {
-      const { store } = await openCredentialStore(h.home, { credentialsStore: "keyring" });
-      const report = await getStatus(store);
-      assert.equal(report.auth_mode, "chatgpt");
-      assert.equal(report.email, "person@example.com");
-      const client = new IssuerClient({ issuer: issuer.url });
-      const fresh = await refreshAuth({ store, client, now: () => new Date() });
-      assert.notEqual(fresh.tokens.refresh_token, written.tokens.refresh_token);
-      const stored = JSON.parse((await kr.lookup(KEYRING_SERVICE, account))!);
-      assert.equal(stored.tokens.refresh_token, fresh.tokens.refresh_token, "rotated in place");
-      const out = await logout({ store, client, revoke: true });
-      assert.deepEqual(out, { removed: true, revoke: "revoked" });
-    })();
+    const { store } = await openCredentialStore(h.home, { credentialsStore: "keyring" });
+    const report = await getStatus(store);
+    assert.equal(report.auth_mode, "chatgpt");
+    assert.equal(report.email, "person@example.com");
+    const client = new IssuerClient({ issuer: issuer.url });
+    const fresh = await refreshAuth({ store, client, now: () => new Date() });
+    assert.notEqual(fresh.tokens.refresh_token, written.tokens.refresh_token);
+    const stored = JSON.parse((await kr.lookup(KEYRING_SERVICE, account))!);
+    assert.equal(stored.tokens.refresh_token, fresh.tokens.refresh_token, "rotated in place");
+    const out = await logout({ store, client, revoke: true });
+    assert.deepEqual(out, { removed: true, revoke: "revoked" });
     assert.equal(await kr.lookup(KEYRING_SERVICE, account), null, "entry cleared");
     assert.equal(await readAuthFile(h.home), undefined, "file cleared");
   },

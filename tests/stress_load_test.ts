@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { readAuthFile } from "../lib/file_store.ts";
 import { startFakeIssuer } from "./support/fake_issuer.ts";
-import { tempHome } from "./support/helpers.ts";
+import { tempHome, timeCallback } from "./support/helpers.ts";
 import { loginArgs, spawnCli } from "./support/cli_process.ts";
 import { memoryOf, runLoad } from "./support/load_client.ts";
 
@@ -41,19 +41,10 @@ Deno.test("load: 20k junk requests + 200 idle connections; callback fast; bounde
     deadlineMs: 20_000,
     signal: stop.signal,
   });
-  const authorize = await fetch(authUrl, { redirect: "manual" });
-  await authorize.body?.cancel();
-  const callback = new URL(authorize.headers.get("location")!);
-  const started = performance.now();
-  const response = await fetch(`http://127.0.0.1:${port}${callback.pathname}${callback.search}`, {
-    redirect: "manual",
-    headers: { host },
-  });
-  await response.body?.cancel();
-  const callbackMs = performance.now() - started;
+  const { ms: callbackMs, status } = await timeCallback(authUrl);
   stop.abort();
   await background;
-  assert.equal(response.status, 302);
+  assert.equal(status, 302);
   console.error(`callback under load: ${callbackMs.toFixed(1)} ms`);
   assert.ok(callbackMs < 100, `callback took ${callbackMs} ms`);
 

@@ -61,6 +61,23 @@ export async function browse(start: string): Promise<Visit[]> {
   return visits;
 }
 
+/**
+ * Approve at the fake issuer (its `/oauth/authorize` redirects at once), then time the
+ * callback the browser would send: from the request to the response (not followed).
+ */
+export async function timeCallback(authUrl: string): Promise<{ ms: number; status: number }> {
+  const authorize = await fetch(authUrl, { redirect: "manual" });
+  await authorize.body?.cancel();
+  const callback = new URL(authorize.headers.get("location")!);
+  const started = performance.now();
+  const response = await fetch(
+    `http://127.0.0.1:${callback.port}${callback.pathname}${callback.search}`,
+    { redirect: "manual", headers: { host: callback.host } },
+  );
+  await response.body?.cancel();
+  return { ms: performance.now() - started, status: response.status };
+}
+
 /** Send a raw GET with a chosen Host header; returns status and body. */
 export async function rawGet(
   port: number,
