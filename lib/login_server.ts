@@ -176,7 +176,10 @@ class LoginRun {
     });
     if (outcome.kind === "failed" && !this.settled) this.failAfterResponse(outcome.error);
     if (outcome.kind === "signed_in") {
-      this.redemption = afterSignIn(this.ctx, outcome.outcome).catch(() => {});
+      // Started on the next turn, so that the answer to the browser is written first.
+      this.redemption = new Promise((r) => setTimeout(r, 0))
+        .then(() => afterSignIn(this.ctx, outcome.outcome))
+        .catch(() => {});
     }
     return outcome;
   }
