@@ -7,7 +7,7 @@
  * @module
  */
 
-import { runCli } from "./lib/cli.ts";
+import { runCli } from "./lib/cli/cli.ts";
 
 if (import.meta.main) {
   Deno.exit(await runCli(Deno.args));

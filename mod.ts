@@ -23,13 +23,13 @@ export {
   type LoginOptions,
   type LoginSession,
   startLogin,
-} from "./lib/login_server.ts";
+} from "./lib/signin/login_server.ts";
 export {
   type LoginResult,
   resolveSignInContext,
   type SignInContext,
   type SignInOptions,
-} from "./lib/sign_in.ts";
+} from "./lib/signin/sign_in.ts";
 export {
   type ApiKeyAuth,
   type AuthData,
@@ -40,37 +40,42 @@ export {
   parseAuthData,
   resolveAuthMode,
   type StoredTokens,
-} from "./lib/auth_data.ts";
-export { authFilePath, type Platform, resolveCodexHome } from "./lib/codex_home.ts";
+} from "./lib/store/auth_data.ts";
+export { authFilePath, type Platform, resolveCodexHome } from "./lib/store/codex_home.ts";
 export {
   type CredentialStore,
   type LockedStore,
   openCredentialStore,
   type StoreChoice,
-} from "./lib/credential_store.ts";
+} from "./lib/store/credential_store.ts";
 export {
   KEYRING_SERVICE,
   keyringAccount,
   type KeyringBackend,
   KeyringCredentialStore,
   osKeyring,
-} from "./lib/keyring_store.ts";
+} from "./lib/store/keyring_store.ts";
 export {
   FileCredentialStore,
   readAuthFile,
   removeAuthFile,
   saveAuthFile,
   withAuthLock,
-} from "./lib/file_store.ts";
+} from "./lib/store/file_store.ts";
 export {
   type CredentialsStoreMode,
   type ForcedLoginMethod,
   loadSettings,
   parseSettings,
   type Settings,
-} from "./lib/config.ts";
-export { ExitCode, type ExitCodeValue, LoginError, type LoginErrorKind } from "./lib/errors.ts";
-export { DEFAULT_CLIENT_ID, DEFAULT_ISSUER } from "./lib/issuer_config.ts";
+} from "./lib/store/config.ts";
+export {
+  ExitCode,
+  type ExitCodeValue,
+  LoginError,
+  type LoginErrorKind,
+} from "./lib/base/errors.ts";
+export { DEFAULT_CLIENT_ID, DEFAULT_ISSUER } from "./lib/issuer/issuer_config.ts";
 export {
   apiKeyName,
   type DeviceCode,
@@ -81,7 +86,7 @@ export {
   type IssuerStep,
   type RefreshedTokens,
   type TokenSet,
-} from "./lib/issuer.ts";
+} from "./lib/issuer/issuer.ts";
 export {
   DEFAULT_REQUEST_TIMEOUT_MS,
   type HttpAnswer,
@@ -91,18 +96,18 @@ export {
   type HttpOptions,
   type RequestBody,
   type RequestOptions,
-} from "./lib/http_client.ts";
-export { generatePkce, generateState, type Pkce, s256Challenge } from "./lib/pkce.ts";
-export { type AccountClaims, accountClaims, decodeJwtClaims, isExpired } from "./lib/jwt.ts";
-export { type JsonObject } from "./lib/json.ts";
+} from "./lib/issuer/http_client.ts";
+export { generatePkce, generateState, type Pkce, s256Challenge } from "./lib/base/pkce.ts";
+export { type AccountClaims, accountClaims, decodeJwtClaims, isExpired } from "./lib/issuer/jwt.ts";
+export { type JsonObject } from "./lib/base/json.ts";
 export {
   type BrowserCommand,
   browserCommands,
   type BrowserPlatform,
   type CommandRunner,
   openBrowser,
-} from "./lib/browser_opener.ts";
-export { type CliIo, runCli } from "./lib/cli.ts";
+} from "./lib/cli/browser_opener.ts";
+export { type CliIo, runCli } from "./lib/cli/cli.ts";
 export {
   formatStatus,
   getStatus,
@@ -111,19 +116,23 @@ export {
   saveApiKey,
   type StatusReport,
   validateApiKey,
-} from "./lib/account.ts";
-export { currentToken, refreshAuth, shouldRefresh } from "./lib/token_refresh.ts";
+} from "./lib/signin/account.ts";
+export { currentToken, refreshAuth, shouldRefresh } from "./lib/signin/token_refresh.ts";
 export {
   methodRefusal,
   policyViolations,
   type SignInMethod,
   workspaceAllowed,
-} from "./lib/policy.ts";
-export { DEVICE_TIMEOUT_MS, deviceLogin, type DeviceLoginOptions } from "./lib/device_auth.ts";
-export { parsePastedRedirect } from "./lib/paste.ts";
-export { readSecret, type SecretSource } from "./lib/secret_input.ts";
-export { VERSION } from "./lib/version.ts";
-export { LOG_ROTATE_BYTES, logFilePath, LoginLog, type LogValue } from "./lib/login_log.ts";
+} from "./lib/signin/policy.ts";
+export {
+  DEVICE_TIMEOUT_MS,
+  deviceLogin,
+  type DeviceLoginOptions,
+} from "./lib/signin/device_auth.ts";
+export { parsePastedRedirect } from "./lib/signin/paste.ts";
+export { readSecret, type SecretSource } from "./lib/cli/secret_input.ts";
+export { VERSION } from "./lib/base/version.ts";
+export { LOG_ROTATE_BYTES, logFilePath, LoginLog, type LogValue } from "./lib/store/login_log.ts";
 export {
   loadCaCerts,
   NETWORK_ENV,
@@ -131,4 +140,4 @@ export {
   networkFromEnv,
   NetworkRoutes,
   proxyFor,
-} from "./lib/network.ts";
+} from "./lib/issuer/network.ts";

@@ -1,12 +1,18 @@
 import assert from "node:assert/strict";
-import { formatStatus, getStatus, logout, saveApiKey, validateApiKey } from "../lib/account.ts";
-import { refreshAuth } from "../lib/token_refresh.ts";
-import type { ChatGptAuth } from "../lib/auth_data.ts";
-import { authFilePath } from "../lib/codex_home.ts";
-import { FileCredentialStore, readAuthFile, saveAuthFile } from "../lib/file_store.ts";
-import { LoginError } from "../lib/errors.ts";
-import { IssuerClient } from "../lib/issuer.ts";
-import { readSecret } from "../lib/secret_input.ts";
+import {
+  formatStatus,
+  getStatus,
+  logout,
+  saveApiKey,
+  validateApiKey,
+} from "../lib/signin/account.ts";
+import { refreshAuth } from "../lib/signin/token_refresh.ts";
+import type { ChatGptAuth } from "../lib/store/auth_data.ts";
+import { authFilePath } from "../lib/store/codex_home.ts";
+import { FileCredentialStore, readAuthFile, saveAuthFile } from "../lib/store/file_store.ts";
+import { LoginError } from "../lib/base/errors.ts";
+import { IssuerClient } from "../lib/issuer/issuer.ts";
+import { readSecret } from "../lib/cli/secret_input.ts";
 import { type FakeIssuer, startFakeIssuer } from "./support/fake_issuer.ts";
 import { tempHome } from "./support/helpers.ts";
 

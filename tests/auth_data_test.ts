@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { AuthFileError, parseAuthData, resolveAuthMode, serializeAuth } from "../lib/auth_data.ts";
+import {
+  AuthFileError,
+  parseAuthData,
+  resolveAuthMode,
+  serializeAuth,
+} from "../lib/store/auth_data.ts";
 
 const FIXTURES = new URL("./fixtures/auth/", import.meta.url);
 

@@ -4,8 +4,8 @@
  * Reported as skipped, with the reason, when Chromium is not installed.
  */
 import assert from "node:assert/strict";
-import { authFilePath } from "../lib/codex_home.ts";
-import { readAuthFile, saveAuthFile } from "../lib/file_store.ts";
+import { authFilePath } from "../lib/store/codex_home.ts";
+import { readAuthFile, saveAuthFile } from "../lib/store/file_store.ts";
 import {
   chromiumMissing,
   historyUrls,

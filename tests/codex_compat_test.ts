@@ -4,15 +4,15 @@
  * logout, refresh as Codex refreshes, and taking the port over from a waiting `codex login`.
  */
 import assert from "node:assert/strict";
-import { formatStatus, getStatus, logout } from "../lib/account.ts";
-import type { ChatGptAuth } from "../lib/auth_data.ts";
-import { authFilePath } from "../lib/codex_home.ts";
-import { LoginError } from "../lib/errors.ts";
-import { FileCredentialStore, readAuthFile, saveAuthFile } from "../lib/file_store.ts";
-import { IssuerClient } from "../lib/issuer.ts";
-import { startLogin } from "../lib/login_server.ts";
-import { currentToken, refreshAuth } from "../lib/token_refresh.ts";
-import { VERSION } from "../lib/version.ts";
+import { formatStatus, getStatus, logout } from "../lib/signin/account.ts";
+import type { ChatGptAuth } from "../lib/store/auth_data.ts";
+import { authFilePath } from "../lib/store/codex_home.ts";
+import { LoginError } from "../lib/base/errors.ts";
+import { FileCredentialStore, readAuthFile, saveAuthFile } from "../lib/store/file_store.ts";
+import { IssuerClient } from "../lib/issuer/issuer.ts";
+import { startLogin } from "../lib/signin/login_server.ts";
+import { currentToken, refreshAuth } from "../lib/signin/token_refresh.ts";
+import { VERSION } from "../lib/base/version.ts";
 import { startFakeIssuer } from "./support/fake_issuer.ts";
 import { browse, logCollector, tempHome } from "./support/helpers.ts";
 import { fixture, rejection } from "./support/login_fixture.ts";

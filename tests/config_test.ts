@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { loadSettings, parseSettings } from "../lib/config.ts";
-import { LoginError } from "../lib/errors.ts";
+import { loadSettings, parseSettings } from "../lib/store/config.ts";
+import { LoginError } from "../lib/base/errors.ts";
 import { tempHome } from "./support/helpers.ts";
 
 Deno.test("config.toml: the keys Codex uses for sign-in policy; unknown keys ignored", () => {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import type { ChatGptAuth } from "../lib/auth_data.ts";
-import { authFilePath } from "../lib/codex_home.ts";
-import { readAuthFile, saveAuthFile } from "../lib/file_store.ts";
+import type { ChatGptAuth } from "../lib/store/auth_data.ts";
+import { authFilePath } from "../lib/store/codex_home.ts";
+import { readAuthFile, saveAuthFile } from "../lib/store/file_store.ts";
 import { startFakeIssuer } from "./support/fake_issuer.ts";
 import { tempHome } from "./support/helpers.ts";
 import { HAVE_SCRIPT, ON, runInTerminal, spawnCli } from "./support/cli_process.ts";

@@ -3,7 +3,7 @@
  * (and, in `make test`, again through the bundle).
  */
 import assert from "node:assert/strict";
-import { readAuthFile, saveAuthFile } from "../lib/file_store.ts";
+import { readAuthFile, saveAuthFile } from "../lib/store/file_store.ts";
 import { startFakeIssuer } from "./support/fake_issuer.ts";
 import { browse, tempHome } from "./support/helpers.ts";
 import { loginArgs, ON, spawnCli } from "./support/cli_process.ts";

@@ -3,9 +3,9 @@
  * durations, no secret of the run in it, `Details:` after a failure, `--verbose` mirroring it.
  */
 import assert from "node:assert/strict";
-import type { ChatGptAuth } from "../lib/auth_data.ts";
-import { readAuthFile } from "../lib/file_store.ts";
-import { logFilePath } from "../lib/login_log.ts";
+import type { ChatGptAuth } from "../lib/store/auth_data.ts";
+import { readAuthFile } from "../lib/store/file_store.ts";
+import { logFilePath } from "../lib/store/login_log.ts";
 import { startFakeIssuer } from "./support/fake_issuer.ts";
 import { browse, tempHome } from "./support/helpers.ts";
 import { loginArgs, ON, spawnCli } from "./support/cli_process.ts";

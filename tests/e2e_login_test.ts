@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { authFilePath } from "../lib/codex_home.ts";
-import { readAuthFile, saveAuthFile } from "../lib/file_store.ts";
+import { authFilePath } from "../lib/store/codex_home.ts";
+import { readAuthFile, saveAuthFile } from "../lib/store/file_store.ts";
 import { startFakeIssuer } from "./support/fake_issuer.ts";
 import { browse, tempHome } from "./support/helpers.ts";
 import { loginArgs, ON, spawnCli } from "./support/cli_process.ts";

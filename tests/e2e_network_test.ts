@@ -4,7 +4,7 @@
  * never proxied. TLS uses a throwaway CA made with openssl; everything stays on 127.0.0.1.
  */
 import assert from "node:assert/strict";
-import { readAuthFile } from "../lib/file_store.ts";
+import { readAuthFile } from "../lib/store/file_store.ts";
 import { startConnectProxy } from "./support/connect_proxy.ts";
 import { startFakeIssuer } from "./support/fake_issuer.ts";
 import { browse, tempHome } from "./support/helpers.ts";

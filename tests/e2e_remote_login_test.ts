@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { readAuthFile } from "../lib/file_store.ts";
+import { readAuthFile } from "../lib/store/file_store.ts";
 import { startFakeIssuer } from "./support/fake_issuer.ts";
 import { browse, tempHome } from "./support/helpers.ts";
 import { HAVE_SCRIPT, loginArgs, ON, runInTerminal, spawnCli } from "./support/cli_process.ts";

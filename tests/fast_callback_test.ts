@@ -3,8 +3,8 @@
  * and the save alone, over a connection warmed while the person was on the sign-in page.
  */
 import assert from "node:assert/strict";
-import type { ChatGptAuth } from "../lib/auth_data.ts";
-import { readAuthFile } from "../lib/file_store.ts";
+import type { ChatGptAuth } from "../lib/store/auth_data.ts";
+import { readAuthFile } from "../lib/store/file_store.ts";
 import { timeCallback } from "./support/helpers.ts";
 import { fixture } from "./support/login_fixture.ts";
 

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { type AuthData, AuthFileError, type ChatGptAuth } from "../lib/auth_data.ts";
-import { authFilePath, joinPath, resolveCodexHome } from "../lib/codex_home.ts";
-import { readAuthFile, saveAuthFile, tempFilePath } from "../lib/file_store.ts";
-import { LoginError } from "../lib/errors.ts";
+import { type AuthData, AuthFileError, type ChatGptAuth } from "../lib/store/auth_data.ts";
+import { authFilePath, joinPath, resolveCodexHome } from "../lib/store/codex_home.ts";
+import { readAuthFile, saveAuthFile, tempFilePath } from "../lib/store/file_store.ts";
+import { LoginError } from "../lib/base/errors.ts";
 import { tempHome } from "./support/helpers.ts";
 
 const sample: AuthData = {

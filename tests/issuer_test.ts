@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { apiKeyName, IssuerClient, IssuerError } from "../lib/issuer.ts";
-import { DEFAULT_CLIENT_ID, defaultApiBase } from "../lib/issuer_config.ts";
+import { apiKeyName, IssuerClient, IssuerError } from "../lib/issuer/issuer.ts";
+import { DEFAULT_CLIENT_ID, defaultApiBase } from "../lib/issuer/issuer_config.ts";
 import { startFakeIssuer } from "./support/fake_issuer.ts";
 
 Deno.test("authorize URL has exactly today's Codex parameters, in its order", () => {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { accountClaims, decodeJwtClaims, isExpired } from "../lib/jwt.ts";
+import { accountClaims, decodeJwtClaims, isExpired } from "../lib/issuer/jwt.ts";
 import { makeJwt } from "./support/fake_issuer.ts";
 
 function seg(value: string): string {

@@ -4,14 +4,14 @@
  * where the Secret Service packages are missing.
  */
 import assert from "node:assert/strict";
-import { authFilePath } from "../lib/codex_home.ts";
-import { openCredentialStore } from "../lib/credential_store.ts";
-import { getStatus, logout } from "../lib/account.ts";
-import { readAuthFile, saveAuthFile } from "../lib/file_store.ts";
-import { IssuerClient } from "../lib/issuer.ts";
-import { KEYRING_SERVICE, keyringAccount } from "../lib/keyring_store.ts";
-import { startLogin } from "../lib/login_server.ts";
-import { refreshAuth } from "../lib/token_refresh.ts";
+import { authFilePath } from "../lib/store/codex_home.ts";
+import { openCredentialStore } from "../lib/store/credential_store.ts";
+import { getStatus, logout } from "../lib/signin/account.ts";
+import { readAuthFile, saveAuthFile } from "../lib/store/file_store.ts";
+import { IssuerClient } from "../lib/issuer/issuer.ts";
+import { KEYRING_SERVICE, keyringAccount } from "../lib/store/keyring_store.ts";
+import { startLogin } from "../lib/signin/login_server.ts";
+import { refreshAuth } from "../lib/signin/token_refresh.ts";
 import { startFakeIssuer } from "./support/fake_issuer.ts";
 import { browse, tempHome } from "./support/helpers.ts";
 import { keyringMissing, startKeyring } from "./support/keyring_session.ts";

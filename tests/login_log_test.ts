@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { LOG_ROTATE_BYTES, logFilePath, LoginLog } from "../lib/login_log.ts";
+import { LOG_ROTATE_BYTES, logFilePath, LoginLog } from "../lib/store/login_log.ts";
 import { tempHome } from "./support/helpers.ts";
 
 Deno.test("login log: 0600 file in 0700 directories, appended, one line per step", async () => {

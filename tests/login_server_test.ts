@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { authFilePath } from "../lib/codex_home.ts";
-import { readAuthFile, saveAuthFile } from "../lib/file_store.ts";
-import { LoginError } from "../lib/errors.ts";
-import { accountClaims } from "../lib/jwt.ts";
-import { startLogin } from "../lib/login_server.ts";
+import { authFilePath } from "../lib/store/codex_home.ts";
+import { readAuthFile, saveAuthFile } from "../lib/store/file_store.ts";
+import { LoginError } from "../lib/base/errors.ts";
+import { accountClaims } from "../lib/issuer/jwt.ts";
+import { startLogin } from "../lib/signin/login_server.ts";
 import { callbackUrl, fixture, rejection } from "./support/login_fixture.ts";
 import { browse, rawGet, tempHome } from "./support/helpers.ts";
 

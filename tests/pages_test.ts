@@ -5,7 +5,7 @@ import {
   pageSummary,
   renderErrorPage,
   renderSuccessPage,
-} from "../lib/pages.ts";
+} from "../lib/loopback/pages.ts";
 
 Deno.test("success page: self-contained, no-store, no-referrer, CSP with a nonce", () => {
   const page = renderSuccessPage({});

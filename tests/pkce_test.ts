@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { generatePkce, generateState, s256Challenge } from "../lib/pkce.ts";
-import { timingSafeEqual } from "../lib/timing_safe_equal.ts";
+import { generatePkce, generateState, s256Challenge } from "../lib/base/pkce.ts";
+import { timingSafeEqual } from "../lib/base/timing_safe_equal.ts";
 
 Deno.test("S256 challenge matches RFC 7636 Appendix B", async () => {
   assert.equal(

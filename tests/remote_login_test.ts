@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import type { ChatGptAuth } from "../lib/auth_data.ts";
-import { readAuthFile } from "../lib/file_store.ts";
-import { deviceLogin } from "../lib/device_auth.ts";
-import { LoginError } from "../lib/errors.ts";
-import { type LoginOptions, startLogin } from "../lib/login_server.ts";
-import { parsePastedRedirect } from "../lib/paste.ts";
-import { CANCEL_HEADER, cancelSecretPath } from "../lib/port_claim.ts";
+import type { ChatGptAuth } from "../lib/store/auth_data.ts";
+import { readAuthFile } from "../lib/store/file_store.ts";
+import { deviceLogin } from "../lib/signin/device_auth.ts";
+import { LoginError } from "../lib/base/errors.ts";
+import { type LoginOptions, startLogin } from "../lib/signin/login_server.ts";
+import { parsePastedRedirect } from "../lib/signin/paste.ts";
+import { CANCEL_HEADER, cancelSecretPath } from "../lib/loopback/port_claim.ts";
 import { type Scenario, startFakeIssuer } from "./support/fake_issuer.ts";
 import { browse, logCollector, rawGet, tempHome } from "./support/helpers.ts";
 

@@ -5,22 +5,22 @@
  * escapes in the terminal) are in e2e_security_test.ts.
  */
 import assert from "node:assert/strict";
-import { formatStatus, getStatus, logout } from "../lib/account.ts";
-import { authFilePath } from "../lib/codex_home.ts";
-import { LoginError } from "../lib/errors.ts";
+import { formatStatus, getStatus, logout } from "../lib/signin/account.ts";
+import { authFilePath } from "../lib/store/codex_home.ts";
+import { LoginError } from "../lib/base/errors.ts";
 import {
   FileCredentialStore,
   readAuthFile,
   saveAuthFile,
   tempFilePath,
   withAuthLock,
-} from "../lib/file_store.ts";
-import { IssuerClient, IssuerError } from "../lib/issuer.ts";
-import { startLogin } from "../lib/login_server.ts";
-import { boundedLines } from "../lib/commands/login.ts";
-import { cancelSecretPath } from "../lib/port_claim.ts";
-import { resolveSignInContext } from "../lib/sign_in.ts";
-import { deviceLogin } from "../lib/device_auth.ts";
+} from "../lib/store/file_store.ts";
+import { IssuerClient, IssuerError } from "../lib/issuer/issuer.ts";
+import { startLogin } from "../lib/signin/login_server.ts";
+import { boundedLines } from "../lib/cli/commands/login.ts";
+import { cancelSecretPath } from "../lib/loopback/port_claim.ts";
+import { resolveSignInContext } from "../lib/signin/sign_in.ts";
+import { deviceLogin } from "../lib/signin/device_auth.ts";
 import { startFakeIssuer } from "./support/fake_issuer.ts";
 import { browse, logCollector, rawGet, ROOT, tempHome } from "./support/helpers.ts";
 import { callbackUrl, fixture, rejection } from "./support/login_fixture.ts";

@@ -4,12 +4,12 @@
  * file and renaming it.
  */
 import assert from "node:assert/strict";
-import type { AuthData } from "../lib/auth_data.ts";
-import { authFilePath } from "../lib/codex_home.ts";
-import { readAuthFile, saveAuthFile, tempFilePath } from "../lib/file_store.ts";
-import { LoginError } from "../lib/errors.ts";
-import { IssuerClient, IssuerError } from "../lib/issuer.ts";
-import { startLogin } from "../lib/login_server.ts";
+import type { AuthData } from "../lib/store/auth_data.ts";
+import { authFilePath } from "../lib/store/codex_home.ts";
+import { readAuthFile, saveAuthFile, tempFilePath } from "../lib/store/file_store.ts";
+import { LoginError } from "../lib/base/errors.ts";
+import { IssuerClient, IssuerError } from "../lib/issuer/issuer.ts";
+import { startLogin } from "../lib/signin/login_server.ts";
 import { startFakeIssuer } from "./support/fake_issuer.ts";
 import { browse, ROOT, tempHome } from "./support/helpers.ts";
 

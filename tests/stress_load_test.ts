@@ -5,7 +5,7 @@
  * Loopback only; bounded in count and time.
  */
 import assert from "node:assert/strict";
-import { readAuthFile } from "../lib/file_store.ts";
+import { readAuthFile } from "../lib/store/file_store.ts";
 import { startFakeIssuer } from "./support/fake_issuer.ts";
 import { tempHome, timeCallback } from "./support/helpers.ts";
 import { loginArgs, spawnCli } from "./support/cli_process.ts";

@@ -4,12 +4,12 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import type { ChatGptAuth } from "../lib/auth_data.ts";
-import { authFilePath } from "../lib/codex_home.ts";
-import { readAuthFile, saveAuthFile } from "../lib/file_store.ts";
-import { accountClaims, decodeJwtClaims, isExpired } from "../lib/jwt.ts";
-import { startLogin } from "../lib/login_server.ts";
-import { parsePastedRedirect } from "../lib/paste.ts";
+import type { ChatGptAuth } from "../lib/store/auth_data.ts";
+import { authFilePath } from "../lib/store/codex_home.ts";
+import { readAuthFile, saveAuthFile } from "../lib/store/file_store.ts";
+import { accountClaims, decodeJwtClaims, isExpired } from "../lib/issuer/jwt.ts";
+import { startLogin } from "../lib/signin/login_server.ts";
+import { parsePastedRedirect } from "../lib/signin/paste.ts";
 import { startFakeIssuer } from "./support/fake_issuer.ts";
 import { browse, tempHome } from "./support/helpers.ts";
 

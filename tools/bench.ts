@@ -16,8 +16,8 @@
  * @module
  */
 
-import { saveAuthFile } from "../lib/file_store.ts";
-import { startLogin } from "../lib/login_server.ts";
+import { saveAuthFile } from "../lib/store/file_store.ts";
+import { startLogin } from "../lib/signin/login_server.ts";
 import { startFakeIssuer } from "../tests/support/fake_issuer.ts";
 import { memoryOf, runLoad } from "../tests/support/load_client.ts";
 import { timeCallback } from "../tests/support/helpers.ts";

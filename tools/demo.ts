@@ -7,8 +7,8 @@
  * @module
  */
 
-import { readAuthFile } from "../lib/file_store.ts";
-import { maskKey, maskToken } from "../lib/redact.ts";
+import { readAuthFile } from "../lib/store/file_store.ts";
+import { maskKey, maskToken } from "../lib/base/redact.ts";
 import {
   chromiumMissing,
   launchBrowser,

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { s256Challenge } from "../../lib/pkce.ts";
+import { s256Challenge } from "../../lib/base/pkce.ts";
 
 /** The account facts the issued id_token carries. */
 export interface FakeAccount {

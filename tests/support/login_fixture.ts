@@ -6,8 +6,8 @@
  */
 
 import assert from "node:assert/strict";
-import { LoginError } from "../../lib/errors.ts";
-import { type LoginOptions, type LoginSession, startLogin } from "../../lib/login_server.ts";
+import { LoginError } from "../../lib/base/errors.ts";
+import { type LoginOptions, type LoginSession, startLogin } from "../../lib/signin/login_server.ts";
 import { type FakeIssuer, type Scenario, startFakeIssuer } from "./fake_issuer.ts";
 import { logCollector, tempHome } from "./helpers.ts";
 

@@ -1,0 +1,250 @@
+/**
+ * `codex-login [login]`: sign in with the browser (loopback callback, or the address pasted
+ * back), with a device code (`--device-auth`), or save an API key (`--with-api-key`). Holds
+ * the words a person sees around a sign-in: remote-machine help, paste replies, the device
+ * countdown and the closing lines.
+ *
+ * @module
+ */
+
+import { openBrowser } from "../browser_opener.ts";
+import type { CliIo } from "../cli.ts";
+import { ExitCode, usageError } from "../../base/errors.ts";
+import { methodRefusal } from "../../signin/policy.ts";
+import { safeLine } from "../../base/terminal_safe.ts";
+import { type LoginResult, type LoginSession, startLogin } from "../../signin/login_server.ts";
+import {
+  type CommandFlags,
+  commandFlags,
+  type CommandSetup,
+  type FlagSpec,
+  parseIntegerFlag,
+  parseUrlFlag,
+} from "../flags.ts";
+
+/** The flags `login` takes besides the common ones. */
+const LOGIN_OPTIONS: FlagSpec = {
+  "api-base": { type: "string" },
+  "platform-url": { type: "string" },
+  port: { type: "string" },
+  "no-browser": { type: "boolean" },
+  timeout: { type: "string" },
+  "with-api-key": { type: "boolean" },
+  paste: { type: "boolean" },
+  "device-auth": { type: "boolean" },
+  version: { type: "boolean", short: "V" },
+};
+
+function remoteHelp(io: CliIo, port: number, pasting: boolean): void {
+  io.log("On a remote machine (SSH, WSL, a container) whose browser cannot reach this one:");
+  if (pasting) {
+    io.log(
+      `  - after signing in, paste here the address your browser ended on (http://localhost:${port}/auth/callback?code=...), or`,
+    );
+  } else {
+    io.log("  - run again with --paste and paste the address your browser ends on, or");
+  }
+  io.log(
+    `  - forward the port first: ssh -L ${port}:localhost:${port} <this host>, then open the URL, or`,
+  );
+  io.log("  - use a one-time code instead: codex-login login --device-auth");
+}
+
+/** The longest pasted line read; the rest of a longer one is discarded as it arrives. */
+export const MAX_PASTE_LINE = 16 * 1024;
+
+/**
+ * Split a stream of text into lines of at most `max` characters: an overlong line is
+ * reported once (`onOverlong`) and dropped up to its newline, so memory stays bounded
+ * whatever is pushed in.
+ */
+export async function* boundedLines(
+  chunks: AsyncIterable<string>,
+  max: number,
+  onOverlong: () => void,
+): AsyncGenerator<string> {
+  let buffer = "";
+  let discarding = false;
+  for await (const chunk of chunks) {
+    buffer += chunk;
+    let newline;
+    while ((newline = buffer.indexOf("\n")) >= 0) {
+      const line = buffer.slice(0, newline);
+      buffer = buffer.slice(newline + 1);
+      if (discarding || line.length > max) {
+        if (!discarding) onOverlong();
+        discarding = false;
+        continue;
+      }
+      yield line;
+    }
+    if (buffer.length > max) {
+      if (!discarding) onOverlong();
+      discarding = true;
+      buffer = "";
+    }
+  }
+}
+
+/** Feed lines from stdin to the session until one is accepted or the session ends. */
+async function readPastedAddresses(session: LoginSession, io: CliIo): Promise<void> {
+  const reader = Deno.stdin.readable.pipeThrough(new TextDecoderStream()).getReader();
+  session.result.finally(() => reader.cancel().catch(() => {})).catch(() => {});
+  const chunks = {
+    async *[Symbol.asyncIterator]() {
+      while (true) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        yield value;
+      }
+    },
+  };
+  const overlong = () =>
+    io.log(
+      `That line is longer than ${
+        MAX_PASTE_LINE / 1024
+      } KiB, so it is not a sign-in address; ignored. Still waiting.`,
+    );
+  try {
+    for await (const line of boundedLines(chunks, MAX_PASTE_LINE, overlong)) {
+      if (!line.trim()) continue;
+      const reply = await session.submitRedirect(line);
+      io.log(reply.message);
+      if (reply.accepted) return;
+    }
+  } catch {
+    // stdin closed or cancelled: the loopback callback may still arrive
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+function deviceProgress(io: CliIo): (msLeft: number) => void {
+  const frames = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏";
+  let tick = 0;
+  let lastMinute = -1;
+  return (msLeft) => {
+    const seconds = Math.max(0, Math.round(msLeft / 1000));
+    const left = Number.isFinite(msLeft)
+      ? `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")} left`
+      : "no time limit";
+    if (io.status) {
+      io.status(`${frames[tick++ % frames.length]} Waiting for the code to be entered… ${left}`);
+      return;
+    }
+    const minute = Math.floor(seconds / 60);
+    if (minute !== lastMinute) {
+      lastMinute = minute;
+      io.log(`Waiting for the code to be entered (${left}).`);
+    }
+  };
+}
+
+/** `--device-auth`'s default wait: 15 minutes (as `DEVICE_TIMEOUT_MS` in device_auth.ts). */
+const DEVICE_TIMEOUT_S = 900;
+
+async function apiKeyLogin(setup: CommandSetup, io: CliIo): Promise<number> {
+  const refusal = methodRefusal(setup.settings, "api");
+  if (refusal) throw refusal;
+  // Loaded only for this way of signing in, off the browser sign-in's start-up path.
+  const { readSecret, stdinSource } = await import("../secret_input.ts");
+  const { saveApiKey } = await import("../../signin/account.ts");
+  const key = await readSecret(
+    "Paste your OpenAI API key (input is hidden): ",
+    io.stdin ?? stdinSource,
+  );
+  const warning = await saveApiKey(setup.store, key);
+  if (warning) io.log(warning);
+  io.log(`Saved your API key to ${setup.store.describe()}.`);
+  return ExitCode.Ok;
+}
+
+/** Ctrl-C and SIGTERM abort the sign-in (exit 130) while `fn` runs. */
+async function withInterrupts<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
+  const interrupt = new AbortController();
+  const onSignal = () => interrupt.abort();
+  for (const s of signals) Deno.addSignalListener(s, onSignal);
+  try {
+    return await fn(interrupt.signal);
+  } finally {
+    for (const s of signals) Deno.removeSignalListener(s, onSignal);
+  }
+}
+
+async function browserLogin(
+  flags: CommandFlags,
+  common: Parameters<typeof startLogin>[0],
+  io: CliIo,
+): Promise<LoginResult> {
+  const { values } = flags;
+  const session = await startLogin({
+    ...common,
+    port: values.port === undefined
+      ? undefined
+      : parseIntegerFlag("port", values.port as string, 65535),
+    openBrowser: values["no-browser"] ? undefined : (url) => openBrowser(url),
+    verbose: values.verbose === true,
+  });
+  const pasting = values.paste === true || Deno.stdin.isTerminal();
+  remoteHelp(io, session.port, pasting);
+  if (pasting) void readPastedAddresses(session, io);
+  return await session.result;
+}
+
+/** Run `login`. Returns the exit code; `undefined` asks the caller to print the usage. */
+export async function loginCommand(args: string[], io: CliIo): Promise<number | undefined> {
+  const flags = commandFlags("login", args, LOGIN_OPTIONS);
+  if (!flags) return undefined;
+  const { values } = flags;
+  const modes = ["with-api-key", "device-auth", "paste"].filter((m) => values[m]);
+  if (modes.length > 1) {
+    throw usageError(
+      `--${modes[0]} and --${modes[1]} cannot be used together. Run codex-login --help.`,
+    );
+  }
+  if (values["with-api-key"]) return await apiKeyLogin(await flags.setup("write", io.log), io);
+  const device = values["device-auth"] === true;
+  const apiBase = values["api-base"] === undefined
+    ? undefined
+    : parseUrlFlag("api-base", values["api-base"] as string);
+  const platformUrl = values["platform-url"] === undefined
+    ? undefined
+    : parseUrlFlag("platform-url", values["platform-url"] as string);
+  if (values.port !== undefined) parseIntegerFlag("port", values.port as string, 65535);
+  const timeoutS = values.timeout === undefined
+    ? (device ? DEVICE_TIMEOUT_S : 600)
+    : parseIntegerFlag("timeout", values.timeout as string, 10_000_000);
+  const setup = await flags.setup("write", io.log);
+  const refusal = methodRefusal(setup.settings, "chatgpt");
+  if (refusal) throw refusal;
+  const deviceLogin = device
+    ? (await import("../../signin/device_auth.ts")).deviceLogin
+    : undefined;
+  const result = await withInterrupts((signal) => {
+    const common = {
+      ...setup,
+      issuer: flags.issuer,
+      clientId: flags.clientId,
+      apiBase,
+      platformUrl,
+      allowInsecureIssuer: flags.insecure,
+      timeoutMs: timeoutS * 1000,
+      log: io.log,
+      signal,
+    };
+    return deviceLogin
+      ? deviceLogin({ ...common, progress: deviceProgress(io) })
+      : browserLogin(flags, common, io);
+  });
+  const who = result.email ? ` as ${safeLine(result.email)}` : "";
+  io.log(`Successfully logged in${who}. Credentials saved to ${result.authFile}.`);
+  if (result.needsSetup) {
+    io.log(
+      result.setupLinkOffered && !device
+        ? "Finish setting up your API organization in the browser page that opened."
+        : "Finish setting up your API organization on the platform site (Settings > Billing).",
+    );
+  }
+  return ExitCode.Ok;
+}

@@ -1,0 +1,27 @@
+/**
+ * `codex-login refresh`: refresh the stored tokens now, under the cross-process lock.
+ *
+ * @module
+ */
+
+import { refreshAuth } from "../../signin/token_refresh.ts";
+import type { CliIo } from "../cli.ts";
+import { ExitCode } from "../../base/errors.ts";
+import { accountClaims } from "../../issuer/jwt.ts";
+import { commandFlags } from "../flags.ts";
+
+/** Run `refresh`. Returns the exit code; `undefined` asks the caller to print the usage. */
+export async function refreshCommand(args: string[], io: CliIo): Promise<number | undefined> {
+  const flags = commandFlags("refresh", args);
+  if (!flags) return undefined;
+  const { store, trace } = await flags.setup("write", io.log);
+  const client = flags.issuerClient(15_000, trace);
+  const auth = await refreshAuth({ store, client, now: () => new Date() });
+  const expires = accountClaims(auth.tokens.id_token).expiresAt?.toISOString();
+  io.log(
+    `Refreshed the tokens in ${store.describe()}; the ID token now expires ${
+      expires ?? "at an unknown time"
+    }.`,
+  );
+  return ExitCode.Ok;
+}

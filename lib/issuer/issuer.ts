@@ -1,0 +1,380 @@
+/**
+ * The issuer client: every issuer endpoint a sign-in uses. The authorize URL, the code
+ * exchange, the API-key token exchange (RFC 8693), refresh, revoke, and the device-code
+ * endpoints. Requests go through the run's one {@linkcode HttpClient}; every failure is an
+ * {@linkcode IssuerError} whose message names the step and the issuer's own error code,
+ * never a token.
+ *
+ * @module
+ */
+
+import {
+  describeOAuthError,
+  type HttpAnswer,
+  HttpClient,
+  HttpError,
+  type HttpOptions,
+  type RequestBody,
+} from "./http_client.ts";
+import {
+  DEFAULT_CLIENT_ID,
+  DEFAULT_ISSUER,
+  LOGIN_SCOPE,
+  normalizeIssuer,
+} from "./issuer_config.ts";
+import { stringField } from "../base/json.ts";
+import { redact } from "../base/redact.ts";
+import { decodeJwtClaims } from "./jwt.ts";
+
+import {
+  type DeviceCode,
+  type DeviceGrant,
+  IssuerError,
+  type IssuerStep,
+  type RefreshedTokens,
+  STEP_NAMES,
+  type TokenSet,
+} from "./issuer_types.ts";
+
+export {
+  type DeviceCode,
+  type DeviceGrant,
+  IssuerError,
+  type IssuerStep,
+  type RefreshedTokens,
+  type TokenSet,
+};
+
+/** Options of {@linkcode IssuerClient}. */
+export interface IssuerClientOptions extends HttpOptions {
+  /** Issuer base URL. Default {@linkcode DEFAULT_ISSUER}. */
+  issuer?: string;
+  /** OAuth client id. Default {@linkcode DEFAULT_CLIENT_ID}. */
+  clientId?: string;
+  /** The run's outbound client; without it one is made from the other options. */
+  http?: HttpClient;
+}
+
+/** One issuer request: its step (for messages), where, what, and the secrets it carries. */
+type IssuerCall = [
+  step: IssuerStep,
+  url: string,
+  body: RequestBody,
+  secrets: readonly string[],
+  signal?: AbortSignal,
+];
+
+function parseInterval(value: unknown): number {
+  const n = typeof value === "number" ? value : Number(value);
+  if (!Number.isFinite(n) || n <= 0) return 5;
+  return Math.min(60, Math.max(0.2, n));
+}
+
+/**
+ * Talks to the issuer's OAuth endpoints.
+ *
+ * @example
+ * ```ts
+ * import { IssuerClient } from "./issuer.ts";
+ * const client = new IssuerClient({ issuer: "http://127.0.0.1:9999" });
+ * const url = client.authorizeUrl({
+ *   redirectUri: "http://localhost:1455/auth/callback",
+ *   codeChallenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+ *   state: "xyz",
+ * });
+ * import assert from "node:assert/strict";
+ * assert.ok(url.startsWith("http://127.0.0.1:9999/oauth/authorize?response_type=code"));
+ * ```
+ */
+export class IssuerClient {
+  /** Issuer base URL, no trailing slash. */
+  readonly issuer: string;
+  /** OAuth client id. */
+  readonly clientId: string;
+  readonly #http: HttpClient;
+  readonly #timeoutMs?: number;
+
+  /** Make a client; throws TypeError for an issuer that is not an http(s) URL. */
+  constructor(options: IssuerClientOptions = {}) {
+    this.issuer = normalizeIssuer(options.issuer ?? DEFAULT_ISSUER);
+    this.clientId = options.clientId ?? DEFAULT_CLIENT_ID;
+    this.#http = options.http ?? new HttpClient(options);
+    this.#timeoutMs = options.http ? options.timeoutMs : undefined;
+  }
+
+  /** `{issuer}/oauth/token`. */
+  get tokenEndpoint(): string {
+    return `${this.issuer}/oauth/token`;
+  }
+
+  /**
+   * The authorize URL with today's Codex parameters, in its order; `allowed_workspace_id`
+   * (ids joined with `,`) when the sign-in is restricted to workspaces.
+   */
+  authorizeUrl(params: {
+    redirectUri: string;
+    codeChallenge: string;
+    state: string;
+    allowedWorkspaceIds?: readonly string[];
+  }): string {
+    const query = new URLSearchParams([
+      ["response_type", "code"],
+      ["client_id", this.clientId],
+      ["redirect_uri", params.redirectUri],
+      ["scope", LOGIN_SCOPE],
+      ["code_challenge", params.codeChallenge],
+      ["code_challenge_method", "S256"],
+      ["id_token_add_organizations", "true"],
+      ["codex_cli_simplified_flow", "true"],
+      ["state", params.state],
+      ["originator", this.#http.originator],
+    ]);
+    if (params.allowedWorkspaceIds?.length) {
+      query.append("allowed_workspace_id", params.allowedWorkspaceIds.join(","));
+    }
+    return `${this.issuer}/oauth/authorize?${query}`;
+  }
+
+  /** Send a request; only a missing answer is an error here. */
+  async #send(...[step, url, body, secrets, signal]: IssuerCall): Promise<HttpAnswer> {
+    try {
+      return await this.#http.post(url, body, { secrets, signal, timeoutMs: this.#timeoutMs });
+    } catch (err) {
+      if (err instanceof HttpError) {
+        throw new IssuerError(`Could not ${STEP_NAMES[step]}: ${err.message}.`, {
+          failure: err.failure,
+        });
+      }
+      throw err;
+    }
+  }
+
+  /** Send a request whose answer must be a 2xx JSON object. */
+  async #post(...call: IssuerCall): Promise<HttpAnswer> {
+    const [step, , , secrets] = call;
+    const answer = await this.#send(...call);
+    if (answer.status < 200 || answer.status > 299) {
+      const { code, description } = describeOAuthError(answer, secrets);
+      const said = code
+        ? `${code}${description ? `: ${description}` : ""}`
+        : `HTTP ${answer.status}${answer.excerpt ? ` ${JSON.stringify(answer.excerpt)}` : ""}`;
+      throw new IssuerError(
+        `Could not ${STEP_NAMES[step]}: the issuer answered ${answer.status} (${said}).`,
+        { status: answer.status, oauthCode: code },
+      );
+    }
+    if (!answer.json) {
+      throw new IssuerError(
+        `Could not ${STEP_NAMES[step]}: the issuer's answer was not a JSON object.`,
+        { status: answer.status },
+      );
+    }
+    return answer;
+  }
+
+  /**
+   * Exchange an authorization code (form POST, grant_type=authorization_code). Requires a
+   * JWT id_token, an access_token and a refresh_token in the answer.
+   */
+  async exchangeCode(
+    params: { code: string; redirectUri: string; codeVerifier: string },
+    signal?: AbortSignal,
+  ): Promise<TokenSet> {
+    const answer = await this.#post(
+      "code_exchange",
+      this.tokenEndpoint,
+      {
+        form: {
+          grant_type: "authorization_code",
+          code: params.code,
+          redirect_uri: params.redirectUri,
+          client_id: this.clientId,
+          code_verifier: params.codeVerifier,
+        },
+      },
+      [params.code, params.codeVerifier],
+      signal,
+    );
+    const json = answer.json ?? {};
+    const missing = ["id_token", "access_token", "refresh_token"].filter((key) =>
+      typeof json[key] !== "string" || (json[key] as string).length === 0
+    );
+    if (missing.length > 0) {
+      throw new IssuerError(
+        `Could not exchange the sign-in code: the issuer's answer has no ${missing.join(", ")}.`,
+        { status: answer.status },
+      );
+    }
+    const tokens: TokenSet = {
+      idToken: json.id_token as string,
+      accessToken: json.access_token as string,
+      refreshToken: json.refresh_token as string,
+    };
+    if (decodeJwtClaims(tokens.idToken) === undefined) {
+      throw new IssuerError(
+        "Could not exchange the sign-in code: the issuer's id_token is not a readable JWT.",
+        { status: answer.status },
+      );
+    }
+    return tokens;
+  }
+
+  /**
+   * Exchange an id_token for an API key (RFC 8693, as the seed: requested_token=
+   * openai-api-key). `name` is the key's label, see {@linkcode apiKeyName}.
+   */
+  async exchangeApiKey(idToken: string, name: string, signal?: AbortSignal): Promise<string> {
+    const answer = await this.#post(
+      "api_key_exchange",
+      this.tokenEndpoint,
+      {
+        form: {
+          grant_type: "urn:ietf:params:oauth:grant-type:token-exchange",
+          client_id: this.clientId,
+          requested_token: "openai-api-key",
+          subject_token: idToken,
+          subject_token_type: "urn:ietf:params:oauth:token-type:id_token",
+          name,
+        },
+      },
+      [idToken],
+      signal,
+    );
+    const key = answer.json?.access_token;
+    if (typeof key !== "string" || key.length === 0) {
+      throw new IssuerError(
+        "Could not exchange the sign-in for an API key: the answer has no access_token.",
+        { status: answer.status },
+      );
+    }
+    return key;
+  }
+
+  /**
+   * Refresh as today's Codex does: JSON `{client_id, grant_type, refresh_token}`, no scope.
+   * Returns the tokens the issuer sent; the caller stores every one of them.
+   */
+  async refresh(refreshToken: string, signal?: AbortSignal): Promise<RefreshedTokens> {
+    const answer = await this.#post(
+      "refresh",
+      this.tokenEndpoint,
+      {
+        json: {
+          client_id: this.clientId,
+          grant_type: "refresh_token",
+          refresh_token: refreshToken,
+        },
+      },
+      [refreshToken],
+      signal,
+    );
+    const json = answer.json ?? {};
+    const pick = (key: string) =>
+      typeof json[key] === "string" && (json[key] as string).length > 0
+        ? json[key] as string
+        : undefined;
+    return {
+      idToken: pick("id_token"),
+      accessToken: pick("access_token"),
+      refreshToken: pick("refresh_token"),
+    };
+  }
+
+  /**
+   * Revoke a token at `{issuer}/oauth/revoke` (JSON, as Codex: a refresh token with the
+   * client id, an access token without).
+   */
+  async revoke(
+    token: string,
+    signal?: AbortSignal,
+    kind: "refresh_token" | "access_token" = "refresh_token",
+  ): Promise<void> {
+    const body = kind === "refresh_token"
+      ? { token, token_type_hint: kind, client_id: this.clientId }
+      : { token, token_type_hint: kind };
+    try {
+      await this.#post("revoke", `${this.issuer}/oauth/revoke`, { json: body }, [token], signal);
+    } catch (err) {
+      // RFC 7009: a 200 with an empty or non-JSON body is a success.
+      if (err instanceof IssuerError && err.status !== undefined && err.status < 300) return;
+      throw err;
+    }
+  }
+
+  /**
+   * Ask for a one-time device code (`POST {issuer}/api/accounts/deviceauth/usercode`). A 404
+   * means device sign-in is not enabled: an IssuerError with `status` 404.
+   */
+  async requestDeviceCode(signal?: AbortSignal): Promise<DeviceCode> {
+    const answer = await this.#send(
+      "device",
+      `${this.issuer}/api/accounts/deviceauth/usercode`,
+      { json: { client_id: this.clientId } },
+      [],
+      signal,
+    );
+    const json = answer.json ?? {};
+    const deviceAuthId = stringField(json, "device_auth_id");
+    const userCode = stringField(json, "user_code") ?? stringField(json, "usercode");
+    if (answer.status !== 200 || !deviceAuthId || !userCode) {
+      throw new IssuerError(
+        `Could not start device sign-in: the issuer answered ${answer.status} without a code.`,
+        { status: answer.status },
+      );
+    }
+    return {
+      deviceAuthId,
+      userCode,
+      intervalSeconds: parseInterval(json.interval),
+      verificationUrl: `${this.issuer}/codex/device`,
+    };
+  }
+
+  /**
+   * Poll for a device code's grant. `undefined` while the code has not been entered (403,
+   * 404) or the issuer is briefly failing (5xx); an IssuerError for a refusal.
+   */
+  async pollDeviceToken(
+    device: DeviceCode,
+    signal?: AbortSignal,
+  ): Promise<DeviceGrant | undefined> {
+    const answer = await this.#send(
+      "device_poll",
+      `${this.issuer}/api/accounts/deviceauth/token`,
+      { json: { device_auth_id: device.deviceAuthId, user_code: device.userCode } },
+      [],
+      signal,
+    );
+    if (answer.status === 403 || answer.status === 404 || answer.status >= 500) return undefined;
+    const json = answer.json ?? {};
+    const code = stringField(json, "authorization_code");
+    const verifier = stringField(json, "code_verifier");
+    if (answer.status !== 200 || !code || !verifier) {
+      const raw = stringField(json, "error");
+      const error = raw === undefined ? undefined : redact(raw, [], 80);
+      throw new IssuerError(
+        `Device sign-in failed: the issuer answered ${answer.status}${error ? ` (${error})` : ""}.`,
+        { status: answer.status, oauthCode: error },
+      );
+    }
+    return { code, verifier, challenge: stringField(json, "code_challenge") };
+  }
+}
+
+/**
+ * The API key's label as the seed writes it:
+ * `Codex CLI [auto-generated] (YYYY-MM-DD) [12 hex]`, the date in UTC.
+ *
+ * @example
+ * ```ts
+ * import { apiKeyName } from "./issuer.ts";
+ * import assert from "node:assert/strict";
+ * const name = apiKeyName(new Date("2026-01-02T03:04:05Z"));
+ * assert.match(name, /^Codex CLI \[auto-generated\] \(2026-01-02\) \[[0-9a-f]{12}\]$/);
+ * ```
+ */
+export function apiKeyName(now: Date): string {
+  const day = now.toISOString().slice(0, 10);
+  const random = crypto.getRandomValues(new Uint8Array(6)).toHex();
+  return `Codex CLI [auto-generated] (${day}) [${random}]`;
+}

@@ -1,0 +1,214 @@
+/**
+ * Binding the loopback port: 127.0.0.1 and [::1] on the same port (a host without IPv6 uses
+ * 127.0.0.1 alone; a program holding either address means the port is taken). When the port is held by an earlier
+ * codex-login that is still waiting, cancel it and take over: the cancel is a POST carrying
+ * a secret that only local processes of this user can read (a 0600 file in the codex home),
+ * so no web page can stop a sign-in. A holder that does not take that cancel gets the plain
+ * `GET /cancel` a waiting `codex login` listens for, once. Then retry the bind for about 2 s;
+ * fall back to the second registered port when the default was asked for.
+ *
+ * @module
+ */
+
+import { ExitCode, LoginError } from "../base/errors.ts";
+import { type Handler, serveHttp, type ServerRequest } from "./http_server.ts";
+import { timingSafeEqual } from "../base/timing_safe_equal.ts";
+
+/** The ports registered for the Codex CLI's OAuth client, in order of preference. */
+export const REGISTERED_PORTS = [1455, 1457] as const;
+/** The port a sign-in tries first. */
+export const DEFAULT_PORT: number = REGISTERED_PORTS[0];
+
+/** The servers listening for one sign-in. */
+export interface LoopbackServers {
+  /** The port, the same on every address. */
+  port: number;
+  /** Stop every server and close every connection. */
+  shutdown(): Promise<void>;
+}
+
+/** The port is held on one of the loopback addresses (the message names which). */
+class PortTaken extends Deno.errors.AddrInUse {}
+
+/**
+ * Listen on 127.0.0.1:`port` and on [::1] at the same port. Only "IPv6 is not available
+ * here" (or not permitted) lets the login go on with 127.0.0.1 alone: a program already
+ * holding [::1]:`port` would receive the callback of a browser that tries `::1` first, so
+ * that counts as the port being taken. Throws `Deno.errors.AddrInUse` when either address
+ * is taken.
+ */
+export async function bindLoopback(port: number, handler: Handler): Promise<LoopbackServers> {
+  const v4 = serveHttp({ hostname: "127.0.0.1", port }, handler);
+  const bound = v4.addr.port;
+  const servers = [v4];
+  try {
+    servers.push(serveHttp({ hostname: "::1", port: bound }, handler));
+  } catch (err) {
+    if (err instanceof Deno.errors.AddrInUse) {
+      await v4.shutdown(); // release 127.0.0.1:port before saying it is taken
+      throw new PortTaken("[::1]", { cause: err });
+    }
+    // No IPv6 on this host (or not granted): 127.0.0.1 serves alone.
+  }
+  return {
+    port: bound,
+    shutdown: async () => {
+      await Promise.all(servers.map((s) => s.shutdown()));
+    },
+  };
+}
+
+/** Where a waiting login keeps its cancel secret for `port`. */
+export function cancelSecretPath(codexHome: string, port: number): string {
+  return `${codexHome}/.login-${port}.secret`;
+}
+
+/** The cancel secret file: written 0600, never followed through a symlink. */
+export async function writeCancelSecret(
+  codexHome: string,
+  port: number,
+  secret: string,
+): Promise<void> {
+  const path = cancelSecretPath(codexHome, port);
+  await Deno.mkdir(codexHome, { recursive: true, mode: 0o700 });
+  await Deno.remove(path).catch(() => {});
+  const file = await Deno.open(path, { write: true, createNew: true, mode: 0o600 });
+  try {
+    await file.write(new TextEncoder().encode(secret));
+  } finally {
+    file.close();
+  }
+}
+
+/** Remove the cancel secret if it is still ours. */
+export async function removeCancelSecret(
+  codexHome: string,
+  port: number,
+  secret: string,
+): Promise<void> {
+  const path = cancelSecretPath(codexHome, port);
+  try {
+    if ((await Deno.readTextFile(path)) === secret) await Deno.remove(path);
+  } catch {
+    // gone already, or not readable: nothing to clean
+  }
+}
+
+/** The header the cancel request carries its secret in. */
+export const CANCEL_HEADER = "x-codex-login-cancel";
+
+/** Whether a request is an authenticated cancel for the given secret. */
+export function isAuthorizedCancel(req: ServerRequest, secret: string | undefined): boolean {
+  if (!secret) return false;
+  return timingSafeEqual(req.headers.get(CANCEL_HEADER) ?? "", secret);
+}
+
+/**
+ * Ask the login waiting on `port` to stop, with the secret from the codex home. Resolves
+ * true when it agreed.
+ */
+export async function requestCancel(codexHome: string, port: number): Promise<boolean> {
+  let secret: string;
+  try {
+    secret = (await Deno.readTextFile(cancelSecretPath(codexHome, port))).trim();
+  } catch {
+    return false;
+  }
+  try {
+    const response = await fetch(`http://127.0.0.1:${port}/cancel`, {
+      method: "POST",
+      headers: { [CANCEL_HEADER]: secret },
+      signal: AbortSignal.timeout(1500),
+    });
+    await response.body?.cancel();
+    return response.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Ask a waiting `codex login` (the Codex CLI's own login server) on `port` to stop: it
+ * listens for a plain `GET /cancel`. Sent once, only after our authenticated cancel was not
+ * taken. Resolves true when it answered 200.
+ */
+export async function requestCodexCancel(port: number): Promise<boolean> {
+  try {
+    const response = await fetch(`http://127.0.0.1:${port}/cancel`, {
+      signal: AbortSignal.timeout(2000),
+    });
+    await response.body?.cancel();
+    return response.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+async function cancelHolder(codexHome: string, port: number, log: (line: string) => void) {
+  if (port === 0) return;
+  if (await requestCancel(codexHome, port)) {
+    log(`Stopped an earlier codex-login that was waiting on port ${port}.`);
+  } else if (await requestCodexCancel(port)) {
+    log(`Stopped a waiting \`codex login\` on port ${port}.`);
+  }
+}
+
+function portInUse(port: number, address = "127.0.0.1"): LoginError {
+  return new LoginError(
+    "port_in_use",
+    `Port ${port} on ${address} is already in use by another program. Stop it (find it with \`lsof -nP -iTCP:${port} -sTCP:LISTEN\` or \`ss -ltnp 'sport = :${port}'\`) and try again.`,
+    { exitCode: ExitCode.PortInUse },
+  );
+}
+
+function permissionError(port: number): LoginError {
+  const where = `127.0.0.1:${port}`;
+  return new LoginError(
+    "permission",
+    `codex-login needs to listen on ${where}: run it again with --allow-net=${where},[::1]:${port}.`,
+    { exitCode: ExitCode.Usage },
+  );
+}
+
+/**
+ * Bind for a sign-in. `port` undefined means the default with fallback: 1455, then 1457.
+ * For each candidate: bind; if taken, cancel an earlier codex-login there (authenticated)
+ * and retry for `retryMs`; then move on. Throws a LoginError (exit 13) naming the port.
+ */
+export async function claimLoopback(options: {
+  port?: number;
+  codexHome: string;
+  handler: Handler;
+  log: (line: string) => void;
+  retryMs?: number;
+}): Promise<LoopbackServers> {
+  const candidates = options.port === undefined ? [...REGISTERED_PORTS] : [options.port];
+  let takenOn = "127.0.0.1";
+  for (const [index, port] of candidates.entries()) {
+    const attempt = async (): Promise<LoopbackServers | undefined> => {
+      try {
+        return await bindLoopback(port, options.handler);
+      } catch (err) {
+        if (err instanceof Deno.errors.AddrInUse) {
+          takenOn = err instanceof PortTaken ? err.message : "127.0.0.1";
+          return undefined;
+        }
+        if (err instanceof Deno.errors.NotCapable) throw permissionError(port);
+        throw err;
+      }
+    };
+    let servers = await attempt();
+    if (servers) return servers;
+    await cancelHolder(options.codexHome, port, options.log);
+    const deadline = Date.now() + (options.retryMs ?? 2000);
+    while (!servers && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      servers = await attempt();
+    }
+    if (servers) return servers;
+    const next = candidates[index + 1];
+    if (next === undefined) throw portInUse(port, takenOn);
+    options.log(`Port ${port} is in use by another program; trying port ${next} instead.`);
+  }
+  throw portInUse(candidates[0]);
+}

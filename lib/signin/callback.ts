@@ -1,0 +1,201 @@
+/**
+ * The callback state machine, shared by the loopback `/auth/callback` and a pasted address:
+ * the `state` check (constant time; a wrong one is refused and the sign-in keeps waiting),
+ * single use (the first valid callback wins, later ones are refused), the issuer's OAuth
+ * errors, and completing the sign-in with the code.
+ *
+ * @module
+ */
+
+import { LoginError } from "../base/errors.ts";
+import { redact } from "../base/redact.ts";
+import { completeSignIn, type SignInContext, type SignInOutcome } from "./sign_in.ts";
+import { timingSafeEqual } from "../base/timing_safe_equal.ts";
+
+/** How one callback came out. */
+export type CallbackOutcome =
+  /** Not ours, or no longer: the sign-in keeps waiting. */
+  | { kind: "rejected"; status: number; error: LoginError }
+  /** The sign-in ended in failure (`description` is the issuer's, redacted). */
+  | { kind: "failed"; error: LoginError; description?: string }
+  /** Signed in and saved. */
+  | { kind: "signed_in"; outcome: SignInOutcome };
+
+/** Where the machine is: waiting for a callback, completing one, or done. */
+export type CallbackPhase = "waiting" | "completing" | "done";
+
+/** What a sign-in's callback is checked against and completed with. */
+export interface CallbackOptions {
+  /** The resolved sign-in context. */
+  ctx: SignInContext;
+  /** The `state` sent in the authorize URL. */
+  state: string;
+  /** The redirect URI sent in the authorize URL. */
+  redirectUri: string;
+  /** The PKCE verifier. */
+  codeVerifier: string;
+  /** Aborts the token steps (cancel, timeout). */
+  signal: AbortSignal;
+}
+
+function rejected(status: number, kind: "state_mismatch" | "already_used" | "invalid_input") {
+  const message = {
+    state_mismatch: "The sign-in link does not belong to this sign-in.",
+    already_used: "This sign-in has already received its code.",
+    invalid_input: "The sign-in link has no authorization code.",
+  }[kind];
+  return { kind: "rejected", status, error: new LoginError(kind, message) } as const;
+}
+
+/** Codex's test for an account whose workspace does not include Codex. */
+function missingEntitlement(code: string, description: string): boolean {
+  return code === "access_denied" &&
+    description.toLowerCase().includes("missing_codex_entitlement");
+}
+
+function oauthFailure(params: URLSearchParams): CallbackOutcome {
+  const code = redact(params.get("error") ?? "", [], 80);
+  const description = redact(params.get("error_description") ?? "", [], 300);
+  if (missingEntitlement(code, description)) {
+    const error = new LoginError(
+      "missing_entitlement",
+      "Codex is not enabled for your workspace. Contact your workspace administrator to request access to Codex.",
+      { oauthCode: code },
+    );
+    return { kind: "failed", error };
+  }
+  const error = new LoginError(
+    code === "access_denied" ? "access_denied" : "oauth_error",
+    `Sign-in failed: the issuer answered ${code}${
+      description ? ` (${description})` : ""
+    }. Nothing was saved; run codex-login again to retry.`,
+    { oauthCode: code },
+  );
+  return { kind: "failed", error, description };
+}
+
+/**
+ * One sign-in's callback handling.
+ *
+ * @example A callback with the wrong state is refused and the machine keeps waiting
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CallbackMachine } from "./callback.ts";
+ * import { resolveSignInContext } from "./sign_in.ts";
+ * const machine = new CallbackMachine({
+ *   ctx: resolveSignInContext({ codexHome: "/tmp/unused" }),
+ *   state: "right",
+ *   redirectUri: "http://localhost:1455/auth/callback",
+ *   codeVerifier: "v",
+ *   signal: new AbortController().signal,
+ * });
+ * const outcome = await machine.handle(new URLSearchParams("code=c&state=wrong"));
+ * assert.equal(outcome.kind, "rejected");
+ * assert.equal(machine.phase, "waiting");
+ * ```
+ */
+export class CallbackMachine {
+  /** Where the machine is. */
+  phase: CallbackPhase = "waiting";
+  /** The completed sign-in, once there is one. */
+  outcome?: SignInOutcome;
+  readonly #options: CallbackOptions;
+
+  /** A machine waiting for its callback. */
+  constructor(options: CallbackOptions) {
+    this.#options = options;
+  }
+
+  /** Stop accepting callbacks (cancelled, timed out, failed). */
+  stop(): void {
+    this.phase = "done";
+  }
+
+  /** Check and complete one callback's parameters. Never throws. */
+  async handle(params: URLSearchParams): Promise<CallbackOutcome> {
+    if (!timingSafeEqual(params.get("state") ?? "", this.#options.state)) {
+      return rejected(400, "state_mismatch");
+    }
+    if (this.phase !== "waiting") return rejected(409, "already_used");
+    if (params.get("error") !== null) {
+      this.stop();
+      return oauthFailure(params);
+    }
+    const code = params.get("code");
+    if (!code) return rejected(400, "invalid_input");
+    this.phase = "completing";
+    const { ctx, redirectUri, codeVerifier, signal } = this.#options;
+    try {
+      this.outcome = await completeSignIn(ctx, { code, redirectUri, codeVerifier }, { signal });
+    } catch (err) {
+      this.stop();
+      const error = err instanceof LoginError ? err : new LoginError(
+        "other",
+        `Sign-in failed: ${err instanceof Error ? err.message : String(err)}`,
+        { cause: err },
+      );
+      return { kind: "failed", error };
+    }
+    this.stop();
+    return { kind: "signed_in", outcome: this.outcome };
+  }
+}
+
+/**
+ * The HTTP status of the page that answers a failed callback: 400 when the callback itself
+ * was a refusal, 403 for a workspace the policy forbids, 502 when the issuer failed us, 500
+ * when we failed (saving, permissions).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { LoginError } from "../base/errors.ts";
+ * import { failureStatus } from "./callback.ts";
+ * assert.equal(failureStatus(new LoginError("access_denied", "x")), 400);
+ * assert.equal(failureStatus(new LoginError("code_exchange", "x")), 502);
+ * ```
+ */
+export function failureStatus(error: LoginError): number {
+  switch (error.kind) {
+    case "access_denied":
+    case "oauth_error":
+    case "missing_entitlement":
+    case "invalid_input":
+      return 400;
+    case "workspace_restricted":
+      return 403;
+    case "code_exchange":
+    case "api_key_exchange":
+      return 502;
+    default:
+      return 500;
+  }
+}
+
+/**
+ * The line shown to a person who pasted an address, for each outcome.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { LoginError } from "../base/errors.ts";
+ * import { pasteReply } from "./callback.ts";
+ * const reply = pasteReply({ kind: "failed", error: new LoginError("other", "x") });
+ * assert.equal(reply.accepted, true);
+ * ```
+ */
+export function pasteReply(outcome: CallbackOutcome): { accepted: boolean; message: string } {
+  switch (outcome.kind) {
+    case "rejected":
+      return {
+        accepted: false,
+        message: outcome.error.kind === "state_mismatch"
+          ? "That address belongs to another sign-in (its state does not match); still waiting. Open the URL above and paste the address you end on."
+          : `${outcome.error.message} Still waiting.`,
+      };
+    case "failed":
+      return { accepted: true, message: "The pasted address ended the sign-in." };
+    case "signed_in":
+      return { accepted: true, message: "Signed in with the pasted address." };
+  }
+}

@@ -1,0 +1,381 @@
+/**
+ * The loopback sign-in: binds the loopback server (see `port_claim.ts`), routes its requests,
+ * runs the timers, and settles the result once. `/auth/callback` and a pasted address both go
+ * through the {@linkcode CallbackMachine}; a completed sign-in redirects to `/success`, then
+ * every connection is closed.
+ *
+ * @module
+ */
+
+import { CallbackMachine, type CallbackOutcome, failureStatus, pasteReply } from "./callback.ts";
+import { interrupted, LoginError } from "../base/errors.ts";
+import {
+  newerLoginCancel,
+  redirect,
+  requestLine,
+  startLinkReused,
+  timeoutError,
+} from "./login_stops.ts";
+import type { ServerRequest } from "../loopback/http_server.ts";
+import { errorPageFor, pageResponse, renderSuccessPage, textResponse } from "../loopback/pages.ts";
+import { parsePastedRedirect } from "./paste.ts";
+import { OneTimeLink } from "../loopback/one_time_link.ts";
+import { generatePkce, generateState } from "../base/pkce.ts";
+import {
+  claimLoopback,
+  DEFAULT_PORT,
+  isAuthorizedCancel,
+  type LoopbackServers,
+  removeCancelSecret,
+  writeCancelSecret,
+} from "../loopback/port_claim.ts";
+import {
+  afterSignIn,
+  type LoginResult,
+  loginResult,
+  resolveSignInContext,
+  type SignInContext,
+  type SignInOptions,
+} from "./sign_in.ts";
+
+export type { LoginResult };
+export { DEFAULT_PORT };
+
+/** Default time to wait for the browser: 10 minutes. */
+export const DEFAULT_LOGIN_TIMEOUT_MS = 600_000;
+
+/** Options of {@linkcode startLogin}. Only `codexHome` is required. */
+export interface LoginOptions extends SignInOptions {
+  /**
+   * Loopback port; 0 picks a free one. Default: 1455, falling back to 1457 (the other
+   * registered port) when 1455 is held by another program. An explicit port never falls back.
+   */
+  port?: number;
+  /** How long to retry binding a taken port after cancelling an earlier login. Default 2 s. */
+  bindRetryMs?: number;
+  /** Give up after this many ms (exit 124). 0 waits forever. Default 10 minutes. */
+  timeoutMs?: number;
+  /** Opens the authorize URL; `undefined` opens nothing. Its failure is only a note. */
+  openBrowser?: (url: string) => Promise<boolean> | boolean;
+  /** Log each request the server answers. */
+  verbose?: boolean;
+  /** How long to wait for the browser to load `/success` after the redirect. Default 3 s. */
+  successGraceMs?: number;
+  /** Cancels the sign-in (like {@linkcode LoginSession.cancel}). */
+  signal?: AbortSignal;
+}
+
+/** A sign-in in progress. */
+export interface LoginSession {
+  /** The URL to open in a browser. */
+  readonly authUrl: string;
+  /** The port the server listens on. */
+  readonly port: number;
+  /** `http://localhost:{port}/auth/callback`. */
+  readonly redirectUri: string;
+  /**
+   * The one-time link handed to the browser opener (`http://localhost:{port}/start/<random>`):
+   * it redirects to `authUrl` once; a second use stops the sign-in (someone else on this
+   * machine read it, e.g. from the process table).
+   */
+  readonly startUrl: string;
+  /** Settles once: the result, or a {@linkcode LoginError} with its exit code. */
+  readonly result: Promise<LoginResult>;
+  /** Stop waiting: the result rejects with `reason` (default: interrupted, exit 130). */
+  cancel(reason?: LoginError): void;
+  /**
+   * Complete the sign-in with the address the browser ended on, pasted by the person (the
+   * whole callback URL or its query string). Same state check and exchange as the callback;
+   * whichever arrives first wins. Resolves to a line to show the person.
+   */
+  submitRedirect(text: string): Promise<{ accepted: boolean; message: string }>;
+}
+
+/** One running sign-in: the state every route and timer shares. */
+class LoginRun {
+  readonly ctx: SignInContext;
+  readonly options: LoginOptions;
+  readonly abort = new AbortController();
+  readonly cancelSecret = generateState();
+  readonly startLink = new OneTimeLink();
+  readonly successLink = new OneTimeLink();
+  authUrl = "";
+  readonly result = Promise.withResolvers<LoginResult>();
+  readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  machine?: CallbackMachine;
+  servers?: LoopbackServers;
+  allowedHosts = new Set<string>();
+  secretWritten: Promise<void> = Promise.resolve();
+  /** Credit redemption, started once signed in; the exit waits for it. */
+  redemption: Promise<unknown> = Promise.resolve();
+  settled = false;
+
+  constructor(options: LoginOptions) {
+    this.options = options;
+    this.ctx = resolveSignInContext(options);
+    this.result.promise.catch(() => {});
+  }
+
+  get port(): number {
+    return this.servers?.port ?? 0;
+  }
+
+  later(ms: number, fn: () => void): void {
+    const id = setTimeout(() => {
+      this.timers.delete(id);
+      fn();
+    }, ms);
+    this.timers.add(id);
+  }
+
+  readonly onAbort = () => this.cancel();
+
+  async settle(value: LoginResult | LoginError): Promise<void> {
+    if (this.settled) return;
+    this.settled = true;
+    for (const id of this.timers) clearTimeout(id); // clears the intervals too
+    this.options.signal?.removeEventListener("abort", this.onAbort);
+    await this.redemption;
+    if (this.ctx.ownsHttp) this.ctx.http.close();
+    await this.servers?.shutdown();
+    await this.secretWritten;
+    await removeCancelSecret(this.ctx.codexHome, this.port, this.cancelSecret);
+    this.ctx.trace.event("login_end", {
+      result: value instanceof LoginError ? value.kind : "signed_in",
+      exit: value instanceof LoginError ? value.exitCode : 0,
+    });
+    if (value instanceof LoginError) this.result.reject(value);
+    else this.result.resolve(value);
+  }
+
+  cancel(reason?: LoginError): void {
+    if (this.settled || this.machine?.phase === "done") return;
+    const error = reason ?? interrupted();
+    this.abort.abort(error);
+    this.machine?.stop();
+    void this.settle(error);
+  }
+
+  finishSuccess(): void {
+    const outcome = this.machine?.outcome;
+    if (outcome) void this.settle(loginResult(this.ctx, outcome));
+  }
+
+  /** Settle after the current response went out (settle() waits for in-flight responses). */
+  failAfterResponse(error: LoginError): void {
+    setTimeout(() => void this.settle(error), 0);
+  }
+
+  /** Run one callback through the machine; start redemption or failure as it says. */
+  async process(params: URLSearchParams): Promise<CallbackOutcome> {
+    this.ctx.trace.secret(params.get("code"), params.get("state"));
+    const outcome = await (this.machine as CallbackMachine).handle(params);
+    this.ctx.trace.event("callback", {
+      outcome: outcome.kind,
+      error: outcome.kind === "signed_in" ? undefined : outcome.error.kind,
+    });
+    if (outcome.kind === "failed" && !this.settled) this.failAfterResponse(outcome.error);
+    if (outcome.kind === "signed_in") {
+      // Started on the next turn, so that the answer to the browser is written first.
+      this.redemption = new Promise((r) => setTimeout(r, 0))
+        .then(() => afterSignIn(this.ctx, outcome.outcome))
+        .catch(() => {});
+    }
+    return outcome;
+  }
+
+  async handleCallback(params: URLSearchParams): Promise<Response> {
+    const outcome = await this.process(params);
+    switch (outcome.kind) {
+      case "rejected":
+        this.ctx.log(`Ignored a callback: ${outcome.error.message} Still waiting.`);
+        return pageResponse(errorPageFor(outcome.error, outcome.status));
+      case "failed":
+        if (this.settled) return textResponse(503, "This sign-in was stopped.");
+        return pageResponse(
+          errorPageFor(outcome.error, failureStatus(outcome.error), outcome.description),
+        );
+      case "signed_in":
+        this.later(this.options.successGraceMs ?? 3000, () => this.finishSuccess());
+        return redirect(`/success?v=${this.successLink.value}`);
+    }
+  }
+
+  async submitRedirect(text: string): Promise<{ accepted: boolean; message: string }> {
+    const params = parsePastedRedirect(text);
+    if (!params) {
+      return {
+        accepted: false,
+        message:
+          "That is not a sign-in address. Paste the whole address from the browser's address bar (it starts with http://localhost).",
+      };
+    }
+    if (this.settled) return { accepted: false, message: "This sign-in has already ended." };
+    const outcome = await this.process(params);
+    if (outcome.kind === "signed_in") this.later(0, () => this.finishSuccess());
+    return pasteReply(outcome);
+  }
+
+  route(req: ServerRequest): Response | Promise<Response> {
+    const host = req.headers.get("host") ?? "";
+    if (!this.allowedHosts.has(host.toLowerCase())) {
+      return textResponse(
+        421,
+        `Misdirected request: this server only answers http://localhost:${this.port}.`,
+      );
+    }
+    const url = new URL(req.url);
+    if (url.pathname === "/cancel") {
+      if (req.method !== "POST") return textResponse(405, "Method not allowed.", { allow: "POST" });
+      if (!isAuthorizedCancel(req, this.cancelSecret)) return textResponse(403, "Forbidden.");
+      this.cancel(newerLoginCancel());
+      return textResponse(200, "Cancelled.");
+    }
+    if (req.method !== "GET") return textResponse(405, "Method not allowed.", { allow: "GET" });
+    if (url.pathname === "/auth/callback") return this.handleCallback(url.searchParams);
+    if (url.pathname.startsWith("/start/")) return this.start(url.pathname.slice(7));
+    const outcome = this.machine?.outcome;
+    if (url.pathname === "/success" && this.machine?.phase === "done" && outcome) {
+      // Only the browser that was redirected here gets the page with the org-setup link
+      // (it carries the id_token), and only its load ends the sign-in; anyone else on this
+      // machine gets the plain page.
+      const first = this.successLink.use(url.searchParams.get("v") ?? "") === "first";
+      if (first) this.later(0, () => this.finishSuccess());
+      return pageResponse(renderSuccessPage({ setupUrl: first ? outcome.setupUrl : undefined }));
+    }
+    return textResponse(404, "Not found.");
+  }
+
+  /** The opener's one-time link: the first use goes on to the issuer, a second stops all. */
+  start(value: string): Response {
+    const use = this.startLink.use(value);
+    if (use === "first") return redirect(this.authUrl);
+    if (use === "wrong" || this.machine?.phase !== "waiting") {
+      return textResponse(404, "Not found.");
+    }
+    const error = startLinkReused();
+    this.ctx.log(`Warning: ${error.message}`);
+    this.cancel(error);
+    return pageResponse(errorPageFor(error, 409));
+  }
+
+  readonly handler = (req: ServerRequest): Response | Promise<Response> => {
+    const response = this.route(req);
+    if (this.options.verbose) {
+      Promise.resolve(response).then((r) => this.ctx.log(requestLine(req, r.status)), () => {});
+    }
+    return response;
+  };
+
+  /**
+   * While the person is on the sign-in page, keep a pooled connection to the issuer warm
+   * (now, then about once a minute), so the code exchange costs one round trip.
+   */
+  warmIssuer(): void {
+    const url = `${this.ctx.client.issuer}/.well-known/openid-configuration`;
+    const warm = () => {
+      if (this.machine?.phase === "waiting") void this.ctx.http.warm(url);
+    };
+    warm();
+    const id = setInterval(warm, 60_000);
+    Deno.unrefTimer(Number(id));
+    this.timers.add(id);
+  }
+
+  startTimers(): void {
+    if (this.options.signal?.aborted) this.cancel();
+    else this.options.signal?.addEventListener("abort", this.onAbort, { once: true });
+    const timeoutMs = this.options.timeoutMs ?? DEFAULT_LOGIN_TIMEOUT_MS;
+    if (timeoutMs > 0) {
+      this.later(timeoutMs, () => {
+        if (this.machine?.phase === "waiting") this.cancel(timeoutError(timeoutMs));
+      });
+    }
+  }
+
+  /** Print the authorize URL; hand the opener the one-time start link instead. */
+  async announce(authUrl: string, startUrl: string): Promise<void> {
+    const { log } = this.ctx;
+    const open = this.options.openBrowser;
+    log(`Starting local login server on http://localhost:${this.port}`);
+    log(
+      open
+        ? "If your browser did not open, navigate to this URL to authenticate:"
+        : "Open this URL in a browser to sign in:",
+    );
+    log("");
+    log(authUrl);
+    log("");
+    if (!open) return;
+    const opened = await Promise.resolve().then(() => open(startUrl)).catch(() => false);
+    if (!opened) log("Could not open a browser here (that is fine): open the URL above yourself.");
+  }
+}
+
+/**
+ * Start a sign-in: bind the loopback server, then print and open the authorize URL.
+ *
+ * @example Sign in and wait for the result
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { startLogin } from "./login_server.ts";
+ * const codexHome = await Deno.makeTempDir();
+ * const session = await startLogin({ codexHome, port: 0, log: () => {}, timeoutMs: 50 });
+ * assert.equal(session.redirectUri, `http://localhost:${session.port}/auth/callback`);
+ * // Nobody signs in within 50 ms here: the result rejects with exit code 124.
+ * await assert.rejects(session.result, (e: { exitCode?: number }) => e.exitCode === 124);
+ * ```
+ */
+export async function startLogin(options: LoginOptions): Promise<LoginSession> {
+  const run = new LoginRun(options);
+  // Web Crypto's first digest and the bind both take a few ms: overlap them.
+  const pkcePromise = generatePkce();
+  const state = generateState();
+  run.servers = await claimLoopback({
+    port: options.port,
+    codexHome: run.ctx.codexHome,
+    handler: run.handler,
+    log: run.ctx.log,
+    retryMs: options.bindRetryMs,
+  });
+  const port = run.port;
+  const pkce = await pkcePromise;
+  for (const host of ["localhost", "127.0.0.1", "[::1]"]) run.allowedHosts.add(`${host}:${port}`);
+  const redirectUri = `http://localhost:${port}/auth/callback`;
+  const authUrl = run.authUrl = run.ctx.client.authorizeUrl({
+    redirectUri,
+    codeChallenge: pkce.challenge,
+    state,
+    allowedWorkspaceIds: run.ctx.settings.forcedWorkspaceIds,
+  });
+  run.machine = new CallbackMachine({
+    ctx: run.ctx,
+    state,
+    redirectUri,
+    codeVerifier: pkce.verifier,
+    signal: run.abort.signal,
+  });
+  // Off the critical path; without the file a newer login cannot take over, nothing else.
+  run.secretWritten = writeCancelSecret(run.ctx.codexHome, port, run.cancelSecret).catch(() => {});
+  run.ctx.trace.secret(state, pkce.verifier, run.cancelSecret, run.startLink.value);
+  run.ctx.trace.secret(run.successLink.value);
+  run.ctx.trace.event("login_start", {
+    port,
+    issuer: run.ctx.client.issuer,
+    store: run.ctx.store.kind,
+  });
+  run.startTimers();
+  const startUrl = `http://localhost:${port}/start/${run.startLink.value}`;
+  await run.announce(authUrl, startUrl);
+  run.warmIssuer(); // after the URL is printed: it never delays it
+  await run.secretWritten;
+  return {
+    authUrl,
+    port,
+    redirectUri,
+    startUrl,
+    result: run.result.promise,
+    cancel: (reason) => run.cancel(reason),
+    submitRedirect: (text) => run.submitRedirect(text),
+  };
+}

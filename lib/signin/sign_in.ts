@@ -1,0 +1,381 @@
+/**
+ * What every sign-in flow shares. {@linkcode resolveSignInContext} turns a flow's options
+ * into one context, once: the outbound client, the issuer client, the API base and platform
+ * URL, the clock, the log, the credential store and the settings. {@linkcode completeSignIn}
+ * then runs the token steps for a code however it arrived (loopback callback, pasted URL,
+ * device code): exchange the code, refresh an already-expired id_token, exchange the
+ * id_token for an API key, and save the credentials.
+ *
+ * @module
+ */
+
+import { type ChatGptAuth, rfc3339 } from "../store/auth_data.ts";
+import type { Settings } from "../store/config.ts";
+import type { CredentialStore } from "../store/credential_store.ts";
+import { maybeRedeemCredits } from "./credits.ts";
+import { LoginError } from "../base/errors.ts";
+import { FileCredentialStore } from "../store/file_store.ts";
+import { HttpClient } from "../issuer/http_client.ts";
+import { apiKeyName, IssuerClient, IssuerError } from "../issuer/issuer.ts";
+import {
+  DEFAULT_CLIENT_ID,
+  DEFAULT_ISSUER,
+  defaultApiBase,
+  defaultPlatformUrl,
+  normalizeIssuer,
+  requireSecureUrl,
+} from "../issuer/issuer_config.ts";
+import { type AccountClaims, accountClaims, isExpired } from "../issuer/jwt.ts";
+import { LoginLog } from "../store/login_log.ts";
+import { workspaceAllowed, workspaceRefusal } from "./policy.ts";
+
+/** A finished sign-in, as every sign-in flow reports it. */
+export interface LoginResult {
+  /** Where the credentials were written (the auth.json path for the file store). */
+  authFile: string;
+  /** `chatgpt_account_id`, "" when the issuer sent none. */
+  accountId: string;
+  /** The account's email, when the id_token has one. */
+  email?: string;
+  /** The ChatGPT plan, when the tokens say. */
+  planType?: string;
+  /** Whether the org still needs setup on the platform site. */
+  needsSetup: boolean;
+  /** Whether the success page offered the org-setup link (needs a platform URL). */
+  setupLinkOffered: boolean;
+}
+
+/** The options every sign-in flow takes. Only `codexHome` is required. */
+export interface SignInOptions {
+  /** The codex home (auth.json, config.toml, the lock). */
+  codexHome: string;
+  /** Where the credentials go. Default: auth.json in the codex home. */
+  store?: CredentialStore;
+  /** Codex's config.toml settings. Default: none. */
+  settings?: Settings;
+  /** Issuer base URL. Default `https://auth.openai.com`. */
+  issuer?: string;
+  /** OAuth client id. Default the Codex CLI's. */
+  clientId?: string;
+  /**
+   * API base for credit redemption. Default derived from an OpenAI issuer, as the seed; none
+   * for any other issuer (no redemption).
+   */
+  apiBase?: string;
+  /**
+   * Platform site for org setup. Default derived from an OpenAI issuer, as the seed; none for
+   * any other issuer (no setup link).
+   */
+  platformUrl?: string;
+  /** Accept a plain-http issuer or API base off this machine (`--insecure-issuer`). */
+  allowInsecureIssuer?: boolean;
+  /** The clock (for last_refresh, the API key's name, token expiry). */
+  now?: () => Date;
+  /** Where progress lines go. Default: standard error. */
+  log?: (line: string) => void;
+  /** Per outbound request timeout, ms. Default 30 s (10 s for credit redemption). */
+  requestTimeoutMs?: number;
+  /** Replace `fetch` for outbound requests. */
+  fetch?: typeof fetch;
+  /** The run's outbound client; default one built from the options above. */
+  http?: HttpClient;
+  /** The login log (support desk); default: none. */
+  trace?: LoginLog;
+}
+
+/** A sign-in's resolved context: every default applied, every URL normalised. */
+export interface SignInContext {
+  /** The issuer client. */
+  client: IssuerClient;
+  /** The outbound client every request goes through. */
+  http: HttpClient;
+  /** The codex home. */
+  codexHome: string;
+  /** Where the credentials go. */
+  store: CredentialStore;
+  /** Codex's settings. */
+  settings: Settings;
+  /** API base for credit redemption; none: no redemption. */
+  apiBase?: string;
+  /** The platform site, for the org-setup link; none: no link. */
+  platformUrl?: string;
+  /** The clock. */
+  now: () => Date;
+  /** Where progress and warnings go (one line each). */
+  log: (line: string) => void;
+  /** Timeout of the credit redemption request, ms. */
+  creditsTimeoutMs: number;
+  /** The context made `http` (and closes it when the flow ends). */
+  ownsHttp: boolean;
+  /** The login log (a disabled one when none was given). */
+  trace: LoginLog;
+}
+
+/**
+ * Apply the defaults once.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { resolveSignInContext } from "./sign_in.ts";
+ * const ctx = resolveSignInContext({ codexHome: "/tmp/x", issuer: "https://auth.openai.com/" });
+ * assert.equal(ctx.client.issuer, "https://auth.openai.com");
+ * assert.equal(ctx.apiBase, "https://api.openai.com");
+ * assert.equal(ctx.store.describe().endsWith("auth.json"), true);
+ * ```
+ */
+export function resolveSignInContext(options: SignInOptions): SignInContext {
+  const issuer = normalizeIssuer(options.issuer ?? DEFAULT_ISSUER);
+  const insecure = options.allowInsecureIssuer === true;
+  requireSecureUrl("issuer", issuer, insecure);
+  if (options.apiBase) requireSecureUrl("API base", options.apiBase, insecure);
+  const trace = options.trace ?? new LoginLog();
+  const http = options.http ??
+    new HttpClient({ timeoutMs: options.requestTimeoutMs, fetch: options.fetch, trace });
+  return {
+    client: new IssuerClient({ issuer, clientId: options.clientId ?? DEFAULT_CLIENT_ID, http }),
+    http,
+    codexHome: options.codexHome,
+    store: options.store ?? new FileCredentialStore(options.codexHome),
+    settings: options.settings ?? {},
+    apiBase: options.apiBase ?? defaultApiBase(issuer),
+    platformUrl: options.platformUrl ?? defaultPlatformUrl(issuer),
+    now: options.now ?? (() => new Date()),
+    log: options.log ?? ((line: string) => console.error(line)),
+    creditsTimeoutMs: options.requestTimeoutMs ?? 10_000,
+    ownsHttp: options.http === undefined,
+    trace,
+  };
+}
+
+/** A completed sign-in. */
+export interface SignInOutcome {
+  /** What was saved. */
+  auth: ChatGptAuth;
+  /** The account facts of the (possibly refreshed) id_token. */
+  claims: AccountClaims;
+  /** The org still needs setup (`is_org_owner && !completed_platform_onboarding`). */
+  needsSetup: boolean;
+  /** `{platform}/org-setup?...` when `needsSetup`. Holds the id_token: never log it. */
+  setupUrl?: string;
+  /** The refresh token of the session this sign-in replaced (revoked after the save). */
+  previousRefreshToken?: string;
+}
+
+/** How one sign-in runs the token steps. */
+export interface CompleteOptions {
+  /** Aborts the sign-in; checked again right before the credentials are saved. */
+  signal?: AbortSignal;
+}
+
+function fromIssuerError(err: unknown, kind: "code_exchange" | "api_key_exchange"): unknown {
+  if (!(err instanceof IssuerError)) return err;
+  const next = err.failure === "timeout" || err.failure === "network"
+    ? " Check your connection (and any proxy), then run codex-login again."
+    : " Run codex-login again to start a fresh sign-in.";
+  return new LoginError(kind, `${err.message}${next}`, { oauthCode: err.oauthCode, cause: err });
+}
+
+type Tokens = Awaited<ReturnType<IssuerClient["exchangeCode"]>>;
+
+/** The seed's refresh of an id_token that arrived already expired; best effort. */
+async function refreshIfExpired(
+  ctx: SignInContext,
+  tokens: Tokens,
+  signal?: AbortSignal,
+): Promise<Tokens> {
+  if (!isExpired(tokens.idToken, ctx.now())) return tokens;
+  ctx.log("Refreshing credentials...");
+  try {
+    const fresh = await ctx.client.refresh(tokens.refreshToken, signal);
+    if (fresh.idToken && fresh.refreshToken) {
+      return {
+        idToken: fresh.idToken,
+        accessToken: fresh.accessToken ?? tokens.accessToken,
+        refreshToken: fresh.refreshToken,
+      };
+    }
+    ctx.log("Unable to refresh the ID token: the issuer's answer lacked tokens.");
+  } catch (err) {
+    ctx.log(`Unable to refresh the ID token: ${err instanceof Error ? err.message : err}`);
+  }
+  return tokens;
+}
+
+function setupUrlFor(
+  ctx: SignInContext,
+  tokens: Tokens,
+  claims: AccountClaims,
+): string | undefined {
+  if (!ctx.platformUrl) return undefined;
+  const plan = accountClaims(tokens.accessToken).planType ?? claims.planType ?? "";
+  const url = new URL("/org-setup", ctx.platformUrl);
+  url.searchParams.set("p", plan);
+  url.searchParams.set("t", tokens.idToken);
+  url.searchParams.set("with_org", claims.organizationId ?? "");
+  url.searchParams.set("project_id", claims.projectId ?? "");
+  return url.href;
+}
+
+/**
+ * Turn an authorization code into saved credentials.
+ *
+ * @example
+ * ```ts ignore
+ * import { completeSignIn, resolveSignInContext } from "./sign_in.ts";
+ * const ctx = resolveSignInContext({ codexHome: "/home/me/.codex" });
+ * const outcome = await completeSignIn(ctx, { code, redirectUri, codeVerifier });
+ * console.log(outcome.auth.tokens.account_id);
+ * ```
+ */
+export async function completeSignIn(
+  ctx: SignInContext,
+  params: { code: string; redirectUri: string; codeVerifier: string },
+  options: CompleteOptions = {},
+): Promise<SignInOutcome> {
+  const { signal } = options;
+  let tokens;
+  try {
+    tokens = await ctx.client.exchangeCode(params, signal);
+  } catch (err) {
+    throw fromIssuerError(err, "code_exchange");
+  }
+  ctx.trace.secret(tokens.idToken, tokens.accessToken, tokens.refreshToken);
+  await refuseWorkspace(ctx, tokens, signal);
+  tokens = await refreshIfExpired(ctx, tokens, signal);
+
+  // Saved at once, without the API key: the browser is answered now, and the key exchange
+  // (best effort) runs after it, in afterSignIn.
+  const claims = accountClaims(tokens.idToken);
+  const auth: ChatGptAuth = {
+    auth_mode: "chatgpt",
+    OPENAI_API_KEY: null,
+    tokens: {
+      id_token: tokens.idToken,
+      access_token: tokens.accessToken,
+      refresh_token: tokens.refreshToken,
+      account_id: claims.accountId ?? null,
+    },
+    last_refresh: rfc3339(ctx.now()),
+  };
+  if (signal?.aborted) throw signal.reason;
+  const previousRefreshToken = await previousSession(ctx);
+  ctx.trace.secret(previousRefreshToken);
+  await ctx.store.save(auth);
+  ctx.trace.event("saved", { store: ctx.store.kind, account: claims.accountId });
+
+  const needsSetup = !claims.completedPlatformOnboarding && claims.isOrgOwner;
+  const setupUrl = needsSetup ? setupUrlFor(ctx, tokens, claims) : undefined;
+  return { auth, claims, needsSetup, setupUrl, previousRefreshToken };
+}
+
+/**
+ * `forced_chatgpt_workspace_id`: a sign-in into another workspace saves nothing, and the
+ * tokens just issued are revoked (best effort) so they do not linger at the issuer.
+ */
+async function refuseWorkspace(
+  ctx: SignInContext,
+  tokens: Tokens,
+  signal?: AbortSignal,
+): Promise<void> {
+  const accountId = accountClaims(tokens.idToken).accountId;
+  if (workspaceAllowed(ctx.settings, accountId)) return;
+  await ctx.client.revoke(tokens.refreshToken, signal).catch(() => {});
+  throw workspaceRefusal(ctx.settings, accountId);
+}
+
+/**
+ * The API key is best effort everywhere: Codex works with the ChatGPT sign-in alone, so a
+ * refused or failed exchange saves `OPENAI_API_KEY: null` and says so in one line.
+ */
+async function optionalApiKey(ctx: SignInContext, idToken: string): Promise<string | null> {
+  try {
+    const key = await ctx.client.exchangeApiKey(idToken, apiKeyName(ctx.now()));
+    ctx.trace.secret(key);
+    ctx.trace.event("api_key", { created: true });
+    return key;
+  } catch (err) {
+    ctx.trace.event("api_key", { created: false, error: err instanceof Error ? err.message : "" });
+    const why = err instanceof Error ? err.message.replace(/\.$/, "") : String(err);
+    ctx.log(
+      `Note: no API key was created (${why}). Signed in without an API key: Codex works with the ChatGPT sign-in alone.`,
+    );
+    return null;
+  }
+}
+
+/** The refresh token of the stored Codex-managed session, if any (to retire it). */
+async function previousSession(ctx: SignInContext): Promise<string | undefined> {
+  try {
+    const previous = await ctx.store.load();
+    if (previous?.auth_mode !== "chatgpt") return undefined;
+    return (previous.tokens as { refresh_token: string }).refresh_token || undefined;
+  } catch {
+    return undefined; // unreadable: nothing we can retire
+  }
+}
+
+/** The {@linkcode LoginResult} of a completed sign-in. */
+export function loginResult(ctx: SignInContext, outcome: SignInOutcome): LoginResult {
+  return {
+    authFile: ctx.store.describe(),
+    accountId: outcome.auth.tokens.account_id ?? "",
+    email: outcome.claims.email,
+    planType: outcome.claims.planType,
+    needsSetup: outcome.needsSetup,
+    setupLinkOffered: outcome.setupUrl !== undefined,
+  };
+}
+
+/** Add the API key to the saved sign-in, unless another sign-in replaced it meanwhile. */
+async function addApiKey(ctx: SignInContext, auth: ChatGptAuth, key: string): Promise<void> {
+  await ctx.store.withLock(async (locked) => {
+    const current = await locked.load().catch(() => undefined);
+    const ours = current?.auth_mode === "chatgpt" &&
+      (current.tokens as { refresh_token?: string }).refresh_token === auth.tokens.refresh_token;
+    if (ours) await locked.save({ ...current, OPENAI_API_KEY: key });
+  });
+  auth.OPENAI_API_KEY = key;
+}
+
+/**
+ * What follows a saved sign-in, off the browser's critical path: the API-key exchange (best
+ * effort, saved when it works), retiring the session it replaced (revoke its refresh token;
+ * one line if that fails), and credit redemption when a key exists. Never throws.
+ */
+export async function afterSignIn(ctx: SignInContext, outcome: SignInOutcome): Promise<void> {
+  const retire = outcome.previousRefreshToken
+    ? ctx.client.revoke(outcome.previousRefreshToken).catch((err) =>
+      ctx.log(
+        `Note: could not revoke your previous session (${
+          err instanceof Error ? err.message.replace(/\.$/, "") : err
+        }); it stays valid until it expires.`,
+      )
+    )
+    : Promise.resolve();
+  const keyAndCredits = (async () => {
+    const key = await optionalApiKey(ctx, outcome.auth.tokens.id_token);
+    if (!key) return;
+    try {
+      await addApiKey(ctx, outcome.auth, key);
+    } catch (err) {
+      ctx.log(
+        `Note: the API key could not be saved (${
+          err instanceof Error ? err.message : err
+        }); you are signed in without one.`,
+      );
+      return;
+    }
+    if (!ctx.apiBase) return;
+    await maybeRedeemCredits({
+      apiBase: ctx.apiBase,
+      idToken: outcome.auth.tokens.id_token,
+      accessToken: outcome.auth.tokens.access_token,
+      now: ctx.now(),
+      log: ctx.log,
+      http: ctx.http,
+      timeoutMs: ctx.creditsTimeoutMs,
+    }).catch(() => undefined);
+  })();
+  await Promise.all([retire, keyAndCredits]);
+}

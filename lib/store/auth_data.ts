@@ -1,0 +1,244 @@
+/**
+ * What the Codex CLI keeps in auth.json (or its keyring entry): the shapes, reading and
+ * validating them, and the JSON text written back.
+ *
+ * @module
+ */
+
+import { LoginError } from "../base/errors.ts";
+import { isJsonObject, type JsonObject } from "../base/json.ts";
+
+/**
+ * How Codex names the way a person is signed in (`auth_mode` in auth.json). `headers` exists
+ * only in memory in Codex and is never stored.
+ */
+export type AuthMode =
+  | "apikey"
+  | "chatgpt"
+  | "chatgptAuthTokens"
+  | "agentIdentity"
+  | "personalAccessToken"
+  | "bedrockApiKey";
+
+/** Every stored mode, in the order `status` explains them. */
+export const AUTH_MODES: readonly AuthMode[] = [
+  "chatgpt",
+  "apikey",
+  "chatgptAuthTokens",
+  "agentIdentity",
+  "personalAccessToken",
+  "bedrockApiKey",
+];
+
+/** The tokens of a ChatGPT sign-in, as the Codex CLI reads them. */
+export interface StoredTokens {
+  /** JWT with the account claims. */
+  id_token: string;
+  /** Access token. */
+  access_token: string;
+  /** Refresh token ("" for tokens handed in by a host application). */
+  refresh_token: string;
+  /** `chatgpt_account_id` from the id_token, or null when the issuer sent none (as Codex). */
+  account_id: string | null;
+  /** Fields a newer Codex may add: kept as they are on every rewrite. */
+  [field: string]: unknown;
+}
+
+/** auth.json after a ChatGPT sign-in (or tokens a host application handed to Codex). */
+export interface ChatGptAuth {
+  /** `chatgpt` (managed by Codex), or `chatgptAuthTokens` (a host's, never refreshed here). */
+  auth_mode: "chatgpt" | "chatgptAuthTokens";
+  /** The API key from the token exchange, or null when there is none. */
+  OPENAI_API_KEY: string | null;
+  /** The OAuth tokens. */
+  tokens: StoredTokens;
+  /** When the tokens were last obtained, RFC 3339 UTC with `Z`. */
+  last_refresh: string;
+  /** Fields we do not own (`agent_identity`, anything unknown): kept on every rewrite. */
+  [field: string]: unknown;
+}
+
+/** auth.json after `login --with-api-key`. */
+export interface ApiKeyAuth {
+  /** Always `apikey`. */
+  auth_mode: "apikey";
+  /** The API key. */
+  OPENAI_API_KEY: string;
+  /** Fields we do not own: kept on every rewrite. */
+  [field: string]: unknown;
+}
+
+/** auth.json written by Codex's other sign-ins, which codex-login reports and removes. */
+export interface OtherAuth {
+  /** How Codex signed in. */
+  auth_mode: "agentIdentity" | "personalAccessToken" | "bedrockApiKey";
+  /** Everything else, as Codex wrote it. */
+  [field: string]: unknown;
+}
+
+/** What auth.json holds. */
+export type AuthData = ChatGptAuth | ApiKeyAuth | OtherAuth;
+
+/** Stored credentials exist but cannot be used: not JSON, wrong shape, a directory, unreadable. */
+export class AuthFileError extends LoginError {
+  /** Where they are (the file's path, or the store's description). */
+  readonly path: string;
+  /** Make an AuthFileError for `path`. */
+  constructor(path: string, problem: string) {
+    super(
+      "corrupt_auth",
+      `${path} ${problem}. Sign in again with \`codex-login login\` (it replaces the file), or remove it.`,
+    );
+    this.name = "AuthFileError";
+    this.path = path;
+  }
+}
+
+/**
+ * The mode of a stored record as Codex resolves it: `auth_mode` when present, else a personal
+ * access token, then a Bedrock key, then an API key, then ChatGPT.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { resolveAuthMode } from "./auth_data.ts";
+ * assert.equal(resolveAuthMode({ OPENAI_API_KEY: "sk-x", tokens: {} }), "apikey");
+ * assert.equal(resolveAuthMode({ OPENAI_API_KEY: null, tokens: {} }), "chatgpt");
+ * assert.equal(resolveAuthMode({ personal_access_token: "p", OPENAI_API_KEY: "k" }),
+ *   "personalAccessToken");
+ * ```
+ */
+export function resolveAuthMode(record: JsonObject): string {
+  if (record.auth_mode !== undefined && record.auth_mode !== null) return String(record.auth_mode);
+  if (record.personal_access_token !== undefined && record.personal_access_token !== null) {
+    return "personalAccessToken";
+  }
+  if (record.bedrock_api_key !== undefined && record.bedrock_api_key !== null) {
+    return "bedrockApiKey";
+  }
+  if (typeof record.OPENAI_API_KEY === "string") return "apikey";
+  return "chatgpt";
+}
+
+function chatGptAuth(
+  where: string,
+  value: JsonObject,
+  mode: ChatGptAuth["auth_mode"],
+): ChatGptAuth {
+  const tokens = value.tokens;
+  if (!isJsonObject(tokens)) throw new AuthFileError(where, "has no tokens");
+  for (const field of ["id_token", "access_token", "refresh_token"]) {
+    if (typeof tokens[field] !== "string") {
+      throw new AuthFileError(where, `has no valid tokens.${field}`);
+    }
+  }
+  const key = value.OPENAI_API_KEY;
+  return {
+    ...value,
+    auth_mode: mode,
+    OPENAI_API_KEY: typeof key === "string" ? key : null,
+    tokens: {
+      ...tokens,
+      id_token: tokens.id_token as string,
+      access_token: tokens.access_token as string,
+      refresh_token: tokens.refresh_token as string,
+      account_id: typeof tokens.account_id === "string" ? tokens.account_id : null,
+    },
+    last_refresh: typeof value.last_refresh === "string" ? value.last_refresh : "",
+  };
+}
+
+const MATERIAL: Record<OtherAuth["auth_mode"], string> = {
+  agentIdentity: "agent_identity",
+  personalAccessToken: "personal_access_token",
+  bedrockApiKey: "bedrock_api_key",
+};
+
+/**
+ * Validate stored credentials (already parsed from JSON), the way Codex reads them. Every
+ * field is kept, known or not. `where` names them in errors.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AuthFileError, parseAuthData } from "./auth_data.ts";
+ * const auth = parseAuthData("auth.json", { OPENAI_API_KEY: "sk-x", future_field: 1 });
+ * assert.equal(auth.auth_mode, "apikey");
+ * assert.equal(auth.future_field, 1);
+ * assert.throws(() => parseAuthData("auth.json", []), AuthFileError);
+ * ```
+ */
+export function parseAuthData(where: string, value: unknown): AuthData {
+  if (!isJsonObject(value)) throw new AuthFileError(where, "is not a JSON object");
+  const mode = resolveAuthMode(value);
+  switch (mode) {
+    case "chatgpt":
+    case "chatgptAuthTokens":
+      if (value.tokens === undefined && typeof value.OPENAI_API_KEY !== "string") {
+        throw new AuthFileError(where, "holds neither tokens nor an API key");
+      }
+      return chatGptAuth(where, value, mode);
+    case "apikey":
+      if (typeof value.OPENAI_API_KEY !== "string" || value.OPENAI_API_KEY.length === 0) {
+        throw new AuthFileError(where, "says apikey but holds no OPENAI_API_KEY");
+      }
+      return { ...value, auth_mode: "apikey", OPENAI_API_KEY: value.OPENAI_API_KEY };
+    case "agentIdentity":
+    case "personalAccessToken":
+    case "bedrockApiKey":
+      if (value[MATERIAL[mode]] === undefined || value[MATERIAL[mode]] === null) {
+        throw new AuthFileError(where, `says ${mode} but holds no ${MATERIAL[mode]}`);
+      }
+      return { ...value, auth_mode: mode };
+    default:
+      throw new AuthFileError(where, `has an auth_mode codex-login does not know (${mode})`);
+  }
+}
+
+/**
+ * Parse stored JSON text, see {@linkcode parseAuthData}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AuthFileError, parseAuthText } from "./auth_data.ts";
+ * assert.throws(() => parseAuthText("auth.json", "{"), AuthFileError);
+ * ```
+ */
+export function parseAuthText(where: string, text: string): AuthData {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new AuthFileError(where, "is not valid JSON");
+  }
+  return parseAuthData(where, value);
+}
+
+/**
+ * The JSON text written to auth.json: 2-space indentation, a final newline.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { serializeAuth } from "./auth_data.ts";
+ * assert.equal(serializeAuth({ auth_mode: "apikey", OPENAI_API_KEY: "k" }).at(-1), "\n");
+ * ```
+ */
+export function serializeAuth(data: AuthData): string {
+  return `${JSON.stringify(data, null, 2)}\n`;
+}
+
+/**
+ * RFC 3339 UTC with a `Z`, as the seed writes `last_refresh`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { rfc3339 } from "./auth_data.ts";
+ * assert.equal(rfc3339(new Date(0)), "1970-01-01T00:00:00.000Z");
+ * ```
+ */
+export function rfc3339(now: Date): string {
+  return now.toISOString();
+}

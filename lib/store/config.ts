@@ -1,0 +1,177 @@
+/**
+ * Codex's `config.toml` (in the codex home) plus `-c key=value` overrides, read into one typed
+ * {@linkcode Settings} object: the policies a managed workspace sets for sign-in. Unknown keys
+ * are ignored (the file is Codex's, and holds much more); a malformed file or a bad value for
+ * a key we honour is a usage error naming the file and line.
+ *
+ * Parsed with smol-toml (a spec-compliant TOML 1.0 parser; see README "Dependencies").
+ *
+ * @module
+ */
+
+import { parse, TomlError } from "smol-toml";
+import { homeFile } from "./codex_home.ts";
+import { ExitCode, LoginError } from "../base/errors.ts";
+import { isJsonObject, type JsonObject } from "../base/json.ts";
+
+/** `forced_login_method`: the only way of signing in a workspace allows. */
+export type ForcedLoginMethod = "chatgpt" | "api";
+
+/** `cli_auth_credentials_store`: where Codex keeps the credentials. */
+export type CredentialsStoreMode = "file" | "keyring" | "auto" | "ephemeral";
+
+/** The settings codex-login honours. */
+export interface Settings {
+  /** The config file read (whether or not it existed). */
+  configFile?: string;
+  /** `forced_login_method`. */
+  forcedLoginMethod?: ForcedLoginMethod;
+  /** `forced_chatgpt_workspace_id`, as a list (a single string becomes one entry). */
+  forcedWorkspaceIds?: string[];
+  /** `cli_auth_credentials_store` (default `file`). */
+  credentialsStore?: CredentialsStoreMode;
+}
+
+function configError(message: string): LoginError {
+  return new LoginError("usage", message, { exitCode: ExitCode.Usage });
+}
+
+/** Split `key=value` at the first `=`; the value is TOML, else a bare string (as `codex -c`). */
+function parseOverride(raw: string): [string[], unknown] {
+  const eq = raw.indexOf("=");
+  const key = eq < 0 ? "" : raw.slice(0, eq).trim();
+  if (eq < 0 || key === "") {
+    throw configError(
+      `-c expects key=value (for example -c forced_login_method=chatgpt), got ${
+        JSON.stringify(raw)
+      }.`,
+    );
+  }
+  const text = raw.slice(eq + 1).trim();
+  let value: unknown;
+  try {
+    value = parse(`_x_ = ${text}`)._x_;
+  } catch {
+    value = text.replace(/^["']+|["']+$/g, "");
+  }
+  return [key.split("."), value];
+}
+
+function setPath(target: JsonObject, path: string[], value: unknown): void {
+  let node = target;
+  for (const part of path.slice(0, -1)) {
+    if (!isJsonObject(node[part])) node[part] = {};
+    node = node[part] as JsonObject;
+  }
+  node[path[path.length - 1]] = value;
+}
+
+function oneOf<T extends string>(
+  table: JsonObject,
+  key: string,
+  allowed: readonly T[],
+  where: string,
+): T | undefined {
+  const value = table[key];
+  if (value === undefined) return undefined;
+  if (typeof value === "string" && (allowed as readonly string[]).includes(value)) {
+    return value as T;
+  }
+  throw configError(
+    `${where}: ${key} must be one of ${allowed.map((a) => `"${a}"`).join(", ")}, got ${
+      JSON.stringify(value)
+    }.`,
+  );
+}
+
+function workspaceIds(table: JsonObject, where: string): string[] | undefined {
+  const value = table.forced_chatgpt_workspace_id;
+  if (value === undefined) return undefined;
+  const list = typeof value === "string" ? [value] : value;
+  if (!Array.isArray(list) || !list.every((v) => typeof v === "string")) {
+    throw configError(
+      `${where}: forced_chatgpt_workspace_id must be a workspace ID string or a list of them.`,
+    );
+  }
+  if (typeof value === "string" && value.includes(",")) {
+    throw configError(
+      `${where}: forced_chatgpt_workspace_id must be a single workspace ID string or a TOML list of strings; comma-separated strings are not supported. Use forced_chatgpt_workspace_id = ["id-1", "id-2"] instead.`,
+    );
+  }
+  const ids = (list as string[]).map((id) => id.trim()).filter((id) => id.length > 0);
+  return ids.length > 0 ? ids : undefined;
+}
+
+/**
+ * Settings from config.toml text and `-c` overrides. `where` names the file in errors.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseSettings } from "./config.ts";
+ * const s = parseSettings('forced_login_method = "chatgpt"\nmodel = "o3"\n', "config.toml", [
+ *   "forced_chatgpt_workspace_id=ws-1",
+ * ]);
+ * assert.equal(s.forcedLoginMethod, "chatgpt");
+ * assert.deepEqual(s.forcedWorkspaceIds, ["ws-1"]);
+ * ```
+ */
+export function parseSettings(text: string, where: string, overrides: string[] = []): Settings {
+  let table: JsonObject;
+  try {
+    table = parse(text) as JsonObject;
+  } catch (err) {
+    const line = err instanceof TomlError ? `, line ${err.line}` : "";
+    const reason = err instanceof Error ? err.message.split("\n")[0] : String(err);
+    throw configError(
+      `${where}${line}: not valid TOML (${
+        reason.replace(/^Invalid TOML document: /, "")
+      }). Fix or remove that line, then run codex-login again.`,
+    );
+  }
+  for (const raw of overrides) setPath(table, ...parseOverride(raw));
+  const source = overrides.length > 0 ? `${where} (with -c overrides)` : where;
+  return {
+    configFile: where,
+    forcedLoginMethod: oneOf(table, "forced_login_method", ["chatgpt", "api"] as const, source),
+    forcedWorkspaceIds: workspaceIds(table, source),
+    credentialsStore: oneOf(
+      table,
+      "cli_auth_credentials_store",
+      ["file", "keyring", "auto", "ephemeral"] as const,
+      source,
+    ),
+  };
+}
+
+/**
+ * Read `{codexHome}/config.toml` (absent: defaults) and apply `-c` overrides.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadSettings } from "./config.ts";
+ * const home = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${home}/config.toml`, 'cli_auth_credentials_store = "file"\n');
+ * assert.equal((await loadSettings(home)).credentialsStore, "file");
+ * ```
+ */
+export async function loadSettings(codexHome: string, overrides: string[] = []): Promise<Settings> {
+  const path = homeFile(codexHome, "config.toml");
+  let text = "";
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotCapable) {
+      throw new LoginError(
+        "permission",
+        `codex-login needs read access to ${codexHome} to read config.toml: run it again with --allow-read=${codexHome}.`,
+        { exitCode: ExitCode.Usage },
+      );
+    }
+    if (!(err instanceof Deno.errors.NotFound)) {
+      throw configError(`${path} cannot be read (${err instanceof Error ? err.name : err}).`);
+    }
+  }
+  return parseSettings(text, path, overrides);
+}

@@ -1,0 +1,173 @@
+/**
+ * The keyring backend of the credential store, compatible with the Codex CLI: one generic
+ * password with service `Codex Auth` and account `cli|` + the first 16 hex digits of the
+ * SHA-256 of the canonical codex home path, whose secret is the auth.json JSON. On Linux it is
+ * a Secret Service item (attributes `service` and `username`, which keyring-rs, the crate
+ * Codex uses, searches on), on macOS a Keychain generic password, on Windows a Credential
+ * Manager generic credential.
+ *
+ * The OS is reached through `@napi-rs/keyring`, a binding of keyring-rs itself (README,
+ * "Dependencies"), loaded only when a keyring is configured. The cross-process lock stays in
+ * the codex home.
+ *
+ * @module
+ */
+
+import { type AuthData, parseAuthText } from "./auth_data.ts";
+import { authFilePath } from "./codex_home.ts";
+import type { CredentialStore, LockedStore } from "./credential_store.ts";
+import { ExitCode, LoginError } from "../base/errors.ts";
+import { withAuthLock } from "./file_store.ts";
+
+/** The keyring service Codex files its credentials under. */
+export const KEYRING_SERVICE = "Codex Auth";
+
+/** What a keyring can do: one secret per service and account. */
+export interface KeyringBackend {
+  /** The secret, or null when there is none. */
+  get(service: string, account: string): Promise<string | null>;
+  /** Create or replace the secret. */
+  set(service: string, account: string, secret: string): Promise<void>;
+  /** Remove the secret; false when there was none. */
+  delete(service: string, account: string): Promise<boolean>;
+  /** The keyring's name for messages, e.g. "the Secret Service keyring". */
+  readonly name: string;
+}
+
+/**
+ * The keyring account of a codex home, as Codex computes it: `cli|` and the first 16 hex
+ * digits of SHA-256 of the canonical path (the path as given when it cannot be resolved).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { keyringAccount } from "./keyring_store.ts";
+ * assert.match(await keyringAccount("/nonexistent/codex"), /^cli\|[0-9a-f]{16}$/);
+ * ```
+ */
+export async function keyringAccount(codexHome: string): Promise<string> {
+  const canonical = await Deno.realPath(codexHome).catch(() => codexHome);
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(canonical));
+  return `cli|${new Uint8Array(digest).toHex().slice(0, 16)}`;
+}
+
+function keyringName(os: string): string {
+  if (os === "darwin") return "the macOS Keychain";
+  if (os === "windows") return "the Windows Credential Manager";
+  return "the Secret Service keyring";
+}
+
+/** A keyring failure as the next step a person can take. */
+export function keyringUnavailable(name: string, reason: string): LoginError {
+  return new LoginError(
+    "keyring_unavailable",
+    `${name} cannot be reached (${reason}). Unlock it or start it (on Linux: a D-Bus session with gnome-keyring or KeePassXC), or set cli_auth_credentials_store = "file" in config.toml; nothing was written.`,
+    { exitCode: ExitCode.Failed },
+  );
+}
+
+function reasonOf(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split("\n")[0].slice(0, 200);
+}
+
+/**
+ * The OS keyring through `@napi-rs/keyring` (loaded on first use; it needs `--allow-ffi`).
+ * Throws a {@linkcode LoginError} when the binding cannot be loaded here.
+ */
+export async function osKeyring(): Promise<KeyringBackend> {
+  const name = keyringName(Deno.build.os);
+  let Entry: typeof import("@napi-rs/keyring").AsyncEntry;
+  try {
+    ({ AsyncEntry: Entry } = await import("@napi-rs/keyring"));
+  } catch (err) {
+    if (err instanceof Deno.errors.NotCapable) {
+      throw new LoginError(
+        "permission",
+        'codex-login needs to load the keyring binding: run it again with --allow-ffi (or set cli_auth_credentials_store = "file").',
+        { exitCode: ExitCode.Usage },
+      );
+    }
+    throw keyringUnavailable(name, `the keyring binding could not be loaded: ${reasonOf(err)}`);
+  }
+  const wrap = async <T>(fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (err) {
+      throw keyringUnavailable(name, reasonOf(err));
+    }
+  };
+  // On Linux, the Secret Service only: the binding would otherwise fall back to the kernel
+  // keyring, which does not persist and is not where Codex keeps its entry.
+  const options = { linux: { store: "secret-service" as const } };
+  const entry = (service: string, account: string) => new Entry(service, account, options);
+  return {
+    name,
+    get: (service, account) =>
+      wrap(async () => await entry(service, account).getPassword() ?? null),
+    set: (service, account, secret) => wrap(() => entry(service, account).setPassword(secret)),
+    delete: (service, account) => wrap(() => entry(service, account).deleteCredential()),
+  };
+}
+
+/**
+ * Codex's keyring entry as a {@linkcode CredentialStore}. Saving removes a stale auth.json
+ * (as Codex does); removing clears both.
+ */
+export class KeyringCredentialStore implements CredentialStore {
+  /** Always `keyring`. */
+  readonly kind = "keyring" as const;
+  /** The codex home (the lock and any stale auth.json live there). */
+  readonly codexHome: string;
+  readonly #backend: KeyringBackend;
+  readonly #account: string;
+  readonly #locked: LockedStore;
+
+  /** The entry for `codexHome` (see {@linkcode keyringAccount}) in `backend`. */
+  constructor(codexHome: string, account: string, backend: KeyringBackend) {
+    this.codexHome = codexHome;
+    this.#backend = backend;
+    this.#account = account;
+    this.#locked = {
+      load: () => this.load(),
+      save: (data) => this.#write(data),
+      remove: () => this.#delete(),
+    };
+  }
+
+  /** Where the credentials are, for messages. */
+  describe(): string {
+    return `${this.#backend.name} (service "${KEYRING_SERVICE}", account "${this.#account}")`;
+  }
+
+  /** Read the entry. */
+  async load(): Promise<AuthData | undefined> {
+    const text = await this.#backend.get(KEYRING_SERVICE, this.#account);
+    return text === null ? undefined : parseAuthText(this.describe(), text);
+  }
+
+  async #write(data: AuthData): Promise<void> {
+    await this.#backend.set(KEYRING_SERVICE, this.#account, JSON.stringify(data));
+    await Deno.remove(authFilePath(this.codexHome)).catch(() => {});
+  }
+
+  async #delete(): Promise<boolean> {
+    const entry = await this.#backend.delete(KEYRING_SERVICE, this.#account);
+    const file = await Deno.remove(authFilePath(this.codexHome)).then(() => true, () => false);
+    return entry || file;
+  }
+
+  /** Write the entry under the lock, then remove a stale auth.json. */
+  save(data: AuthData): Promise<void> {
+    return this.withLock((locked) => locked.save(data));
+  }
+
+  /** Remove the entry and any auth.json, under the lock. */
+  remove(): Promise<boolean> {
+    return this.withLock((locked) => locked.remove());
+  }
+
+  /** Run `fn` holding the lock in the codex home. */
+  withLock<T>(fn: (store: LockedStore) => Promise<T>): Promise<T> {
+    return withAuthLock(this.codexHome, () => fn(this.#locked));
+  }
+}

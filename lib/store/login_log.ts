@@ -1,0 +1,138 @@
+/**
+ * The login log a support desk can read: `$CODEX_HOME/log/codex-login.log` (where Codex writes
+ * its own `codex-login.log`), a 0600 file in 0700 directories, appended, rotated at 1 MiB
+ * keeping one old file (`codex-login.log.1`). Each line is a timestamp, a step and its facts
+ * (endpoint without query, HTTP status, duration, error). Nothing secret is ever written:
+ * values are passed through the redactor with every secret the run registered (codes, tokens,
+ * keys, verifiers, states, the cancel secret) and anything shaped like a JWT or an API key.
+ *
+ * @module
+ */
+
+import { homeFile } from "./codex_home.ts";
+import { redact } from "../base/redact.ts";
+
+/** The log's size limit before it is rotated. */
+export const LOG_ROTATE_BYTES = 1024 * 1024;
+
+/** A fact's value. */
+export type LogValue = string | number | boolean | undefined;
+
+/** The log of one run. A disabled log (no path) records nothing. */
+export class LoginLog {
+  /** The file, when logging to one. */
+  readonly path?: string;
+  readonly #secrets = new Set<string>();
+  readonly #mirror?: (line: string) => void;
+  #file?: Promise<Deno.FsFile | undefined>;
+  #queue: Promise<void> = Promise.resolve();
+
+  readonly #createHome: boolean;
+
+  /**
+   * Log to `path` (none: disabled); `mirror` also gets every line (`--verbose`). Without
+   * `createHome` nothing is written when the codex home does not exist yet (a command that
+   * found nothing to do leaves nothing behind).
+   */
+  constructor(path?: string, mirror?: (line: string) => void, createHome = true) {
+    this.path = path;
+    this.#mirror = mirror;
+    this.#createHome = createHome;
+  }
+
+  /** Never write `value` (a code, a token, a state...). */
+  secret(...values: (string | undefined | null)[]): void {
+    for (const value of values) if (value && value.length >= 4) this.#secrets.add(value);
+  }
+
+  /** Append one step with its facts. Never throws; a log that cannot be written is skipped. */
+  event(step: string, facts: Record<string, LogValue> = {}): void {
+    const parts = [new Date().toISOString(), step];
+    for (const [key, value] of Object.entries(facts)) {
+      if (value === undefined) continue;
+      parts.push(`${key}=${this.#clean(String(value))}`);
+    }
+    const line = parts.join(" ");
+    this.#mirror?.(`[log] ${line}`);
+    if (!this.path) return;
+    this.#queue = this.#queue.then(() => this.#append(`${line}\n`)).catch(() => {});
+  }
+
+  /** Wait until every line is on disk. */
+  async flush(): Promise<void> {
+    await this.#queue;
+    (await this.#file)?.close();
+    this.#file = undefined;
+  }
+
+  #clean(value: string): string {
+    // Longest first, so that a secret containing another is removed whole.
+    const secrets = [...this.#secrets].sort((a, b) => b.length - a.length);
+    const text = redact(value, secrets, 400);
+    return /[\s"]/.test(text) ? JSON.stringify(text) : text;
+  }
+
+  async #append(text: string): Promise<void> {
+    this.#file ??= this.#open();
+    const file = await this.#file;
+    if (!file) return;
+    await file.write(new TextEncoder().encode(text));
+  }
+
+  /** Open (creating 0700 directories and a 0600 file), rotating a log over the limit. */
+  async #open(): Promise<Deno.FsFile | undefined> {
+    const path = this.path as string;
+    const dir = path.replace(/[\\/][^\\/]+$/, "");
+    try {
+      if (
+        !this.#createHome && !(await Deno.stat(dir.replace(/[\\/][^\\/]+$/, "")).catch(() => 0))
+      ) {
+        return undefined;
+      }
+      await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+      const size = (await Deno.stat(path).catch(() => undefined))?.size ?? 0;
+      if (size >= LOG_ROTATE_BYTES) await Deno.rename(path, `${path}.1`);
+      const file = await Deno.open(path, { append: true, create: true, mode: 0o600 });
+      if (Deno.build.os !== "windows") await Deno.chmod(path, 0o600);
+      return file;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/** The log of the command running now (for `Details:` after an error). */
+let active: LoginLog | undefined;
+
+/** Make `log` the running command's log (`undefined`: none). */
+export function setActiveLog(log: LoginLog | undefined): void {
+  active = log;
+}
+
+/**
+ * The login log of the command that ran, if it opened one.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { activeLog } from "./login_log.ts";
+ * assert.equal(activeLog(), undefined);
+ * ```
+ */
+export function activeLog(): LoginLog | undefined {
+  return active;
+}
+
+/**
+ * `{codexHome}/log/codex-login.log`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { logFilePath } from "./login_log.ts";
+ * assert.match(logFilePath("/home/me/.codex"), /\/home\/me\/\.codex.log.codex-login\.log$/);
+ * ```
+ */
+export function logFilePath(codexHome: string): string {
+  return homeFile(homeFile(codexHome, "log"), "codex-login.log");
+}
