@@ -41,13 +41,14 @@ export {
   resolveAuthMode,
   type StoredTokens,
 } from "./lib/store/auth_data.ts";
-export { authFilePath, type Platform, resolveCodexHome } from "./lib/store/codex_home.ts";
 export {
-  type CredentialStore,
-  type LockedStore,
-  openCredentialStore,
-  type StoreChoice,
-} from "./lib/store/credential_store.ts";
+  authFilePath,
+  logFilePath,
+  type Platform,
+  resolveCodexHome,
+} from "./lib/store/codex_home.ts";
+export { type CredentialStore, type LockedStore } from "./lib/store/credential_store.ts";
+export { openCredentialStore, type StoreChoice } from "./lib/store/open_store.ts";
 export {
   KEYRING_SERVICE,
   keyringAccount,
@@ -60,8 +61,8 @@ export {
   readAuthFile,
   removeAuthFile,
   saveAuthFile,
-  withAuthLock,
 } from "./lib/store/file_store.ts";
+export { LOCK_WAIT_MS, withAuthLock } from "./lib/store/auth_lock.ts";
 export {
   type CredentialsStoreMode,
   type ForcedLoginMethod,
@@ -132,7 +133,7 @@ export {
 export { parsePastedRedirect } from "./lib/signin/paste.ts";
 export { readSecret, type SecretSource } from "./lib/cli/secret_input.ts";
 export { VERSION } from "./lib/base/version.ts";
-export { LOG_ROTATE_BYTES, logFilePath, LoginLog, type LogValue } from "./lib/store/login_log.ts";
+export { LOG_ROTATE_BYTES, LoginLog, type LogValue } from "./lib/store/login_log.ts";
 export {
   loadCaCerts,
   NETWORK_ENV,

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { type AuthData, AuthFileError, type ChatGptAuth } from "../lib/store/auth_data.ts";
 import { authFilePath, joinPath, resolveCodexHome } from "../lib/store/codex_home.ts";
-import { readAuthFile, saveAuthFile, tempFilePath } from "../lib/store/file_store.ts";
+import { readAuthFile, saveAuthFile } from "../lib/store/file_store.ts";
+import { authTempPath } from "../lib/store/codex_home.ts";
 import { LoginError } from "../lib/base/errors.ts";
 import { tempHome } from "./support/helpers.ts";
 
@@ -54,7 +55,7 @@ Deno.test("write then read round-trips, 2-space JSON, file 0600, home created 07
     assert.equal((await Deno.stat(authFilePath(h.home))).mode! & 0o777, 0o600);
     assert.equal((await Deno.stat(h.home)).mode! & 0o777, 0o700);
   }
-  await assert.rejects(Deno.stat(tempFilePath(h.home)), Deno.errors.NotFound);
+  await assert.rejects(Deno.stat(authTempPath(h.home)), Deno.errors.NotFound);
 });
 
 Deno.test("a failed write leaves the previous auth.json untouched", async () => {
@@ -62,8 +63,8 @@ Deno.test("a failed write leaves the previous auth.json untouched", async () => 
   await saveAuthFile(h.home, sample);
   const before = await Deno.readTextFile(authFilePath(h.home));
   // Make the rename fail: a directory where the temp file must go cannot be removed.
-  await Deno.mkdir(tempFilePath(h.home));
-  await Deno.writeTextFile(`${tempFilePath(h.home)}/keep`, "x");
+  await Deno.mkdir(authTempPath(h.home));
+  await Deno.writeTextFile(`${authTempPath(h.home)}/keep`, "x");
   await assert.rejects(
     saveAuthFile(h.home, { auth_mode: "apikey", OPENAI_API_KEY: "sk-new-key-value" }),
     (e: unknown) =>
@@ -78,7 +79,7 @@ Deno.test("a stale temp file from a killed write is replaced, not written throug
   await Deno.mkdir(h.home);
   const victim = `${h.dir}/victim`;
   await Deno.writeTextFile(victim, "do not touch");
-  await Deno.symlink(victim, tempFilePath(h.home));
+  await Deno.symlink(victim, authTempPath(h.home));
   await saveAuthFile(h.home, sample);
   assert.equal(await Deno.readTextFile(victim), "do not touch");
   assert.deepEqual(await readAuthFile(h.home), sample);

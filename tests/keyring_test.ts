@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { authFilePath } from "../lib/store/codex_home.ts";
-import { openCredentialStore } from "../lib/store/credential_store.ts";
+import { openCredentialStore } from "../lib/store/open_store.ts";
 import { getStatus, logout } from "../lib/signin/account.ts";
 import { readAuthFile, saveAuthFile } from "../lib/store/file_store.ts";
 import { IssuerClient } from "../lib/issuer/issuer.ts";

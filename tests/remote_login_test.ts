@@ -5,7 +5,8 @@ import { deviceLogin } from "../lib/signin/device_auth.ts";
 import { LoginError } from "../lib/base/errors.ts";
 import { type LoginOptions, startLogin } from "../lib/signin/login_server.ts";
 import { parsePastedRedirect } from "../lib/signin/paste.ts";
-import { CANCEL_HEADER, cancelSecretPath } from "../lib/loopback/port_claim.ts";
+import { CANCEL_HEADER } from "../lib/loopback/port_claim.ts";
+import { cancelSecretPath } from "../lib/store/codex_home.ts";
 import { type Scenario, startFakeIssuer } from "./support/fake_issuer.ts";
 import { browse, logCollector, rawGet, tempHome } from "./support/helpers.ts";
 

@@ -8,17 +8,12 @@ import assert from "node:assert/strict";
 import { formatStatus, getStatus, logout } from "../lib/signin/account.ts";
 import { authFilePath } from "../lib/store/codex_home.ts";
 import { LoginError } from "../lib/base/errors.ts";
-import {
-  FileCredentialStore,
-  readAuthFile,
-  saveAuthFile,
-  tempFilePath,
-  withAuthLock,
-} from "../lib/store/file_store.ts";
+import { FileCredentialStore, readAuthFile, saveAuthFile } from "../lib/store/file_store.ts";
+import { withAuthLock } from "../lib/store/auth_lock.ts";
 import { IssuerClient, IssuerError } from "../lib/issuer/issuer.ts";
 import { startLogin } from "../lib/signin/login_server.ts";
 import { boundedLines } from "../lib/cli/commands/login.ts";
-import { cancelSecretPath } from "../lib/loopback/port_claim.ts";
+import { authTempPath, cancelSecretPath } from "../lib/store/codex_home.ts";
 import { resolveSignInContext } from "../lib/signin/sign_in.ts";
 import { deviceLogin } from "../lib/signin/device_auth.ts";
 import { startFakeIssuer } from "./support/fake_issuer.ts";
@@ -293,7 +288,7 @@ Deno.test("10. a lock held by another process: wait a few seconds, then name its
   const holder = new Deno.Command(Deno.execPath(), {
     args: [
       "eval",
-      `const { withAuthLock } = await import(${JSON.stringify(`${ROOT}lib/file_store.ts`)});
+      `const { withAuthLock } = await import(${JSON.stringify(`${ROOT}lib/store/auth_lock.ts`)});
        await withAuthLock(${JSON.stringify(h.home)}, async () => {
          console.log("locked");
          await new Promise((r) => setTimeout(r, 8000));
@@ -358,7 +353,7 @@ Deno.test("12. logout removes a left-over temp file; stale cancel secrets go, li
     auth_mode: "apikey",
     OPENAI_API_KEY: "sk-proj-0123456789abcdefghij",
   });
-  await Deno.writeTextFile(tempFilePath(h.home), '{"tokens":"left by a crash"}');
+  await Deno.writeTextFile(authTempPath(h.home), '{"tokens":"left by a crash"}');
   const dead = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const deadPort = (dead.addr as Deno.NetAddr).port;
   dead.close();
@@ -372,7 +367,7 @@ Deno.test("12. logout removes a left-over temp file; stale cancel secrets go, li
       client: new IssuerClient(),
       revoke: false,
     });
-    await assert.rejects(Deno.stat(tempFilePath(h.home)), Deno.errors.NotFound);
+    await assert.rejects(Deno.stat(authTempPath(h.home)), Deno.errors.NotFound);
     await assert.rejects(Deno.stat(cancelSecretPath(h.home, deadPort)), Deno.errors.NotFound);
     assert.ok((await Deno.stat(cancelSecretPath(h.home, livePort))).isFile);
   } finally {

@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import type { AuthData } from "../lib/store/auth_data.ts";
 import { authFilePath } from "../lib/store/codex_home.ts";
-import { readAuthFile, saveAuthFile, tempFilePath } from "../lib/store/file_store.ts";
+import { readAuthFile, saveAuthFile } from "../lib/store/file_store.ts";
+import { authTempPath } from "../lib/store/codex_home.ts";
 import { LoginError } from "../lib/base/errors.ts";
 import { IssuerClient, IssuerError } from "../lib/issuer/issuer.ts";
 import { startLogin } from "../lib/signin/login_server.ts";
@@ -166,7 +167,7 @@ Deno.test({
       const err = await saveAuthFile(home, big).catch((e) => e);
       assert.ok(err instanceof LoginError && err.kind === "save_failed", String(err));
       assert.deepEqual(await readAuthFile(home), OLD);
-      await assert.rejects(Deno.stat(tempFilePath(home)), Deno.errors.NotFound);
+      await assert.rejects(Deno.stat(authTempPath(home)), Deno.errors.NotFound);
     }),
 });
 
@@ -187,7 +188,7 @@ Deno.test("fault: killed between the temp write and the rename -> old file survi
   const script = `
     const realRename = Deno.rename;
     Deno.rename = () => { console.log("renaming"); return new Promise(() => {}); };
-    const { saveAuthFile } = await import(${JSON.stringify(`${ROOT}lib/file_store.ts`)});
+    const { saveAuthFile } = await import(${JSON.stringify(`${ROOT}lib/store/file_store.ts`)});
     await saveAuthFile(${
     JSON.stringify(h.home)
   }, { auth_mode: "apikey", OPENAI_API_KEY: "sk-half-written-0123456789" });
@@ -206,9 +207,9 @@ Deno.test("fault: killed between the temp write and the rename -> old file survi
   reader.releaseLock();
   await child.stdout.cancel().catch(() => {});
   assert.deepEqual(await readAuthFile(h.home), OLD, "the old auth.json survived");
-  assert.ok((await Deno.stat(tempFilePath(h.home))).isFile, "the temp file was left behind");
+  assert.ok((await Deno.stat(authTempPath(h.home))).isFile, "the temp file was left behind");
   const next: AuthData = { auth_mode: "apikey", OPENAI_API_KEY: "sk-next-run-0123456789abc" };
   await saveAuthFile(h.home, next);
   assert.deepEqual(await readAuthFile(h.home), next);
-  await assert.rejects(Deno.stat(tempFilePath(h.home)), Deno.errors.NotFound, "temp cleaned");
+  await assert.rejects(Deno.stat(authTempPath(h.home)), Deno.errors.NotFound, "temp cleaned");
 });

@@ -35,7 +35,7 @@ if [ -n "$SCOPE" ]; then
 else
   FILES=(--allow-read --allow-write)
 fi
-# The browser openers each platform uses (see lib/browser_opener.ts).
+# The browser openers each platform uses (see lib/cli/browser_opener.ts).
 openers() {
   case "$1" in
     *linux*) echo xdg-open,wslview,rundll32.exe ;;

@@ -27,12 +27,35 @@ export async function ensurePermission(
   let state = (await Deno.permissions.query(descriptor)).state;
   if (state === "prompt") state = (await Deno.permissions.request(descriptor)).state;
   if (state === "granted") return;
-  const flag = flagFor(descriptor);
-  throw new LoginError(
+  throw permissionError(descriptor, why, alternative);
+}
+
+/**
+ * The one way a missing permission is said: what codex-login needs, why, and the flag that
+ * grants it (then `alternative`, when there is another way). Exit 2.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { permissionError } from "./permissions.ts";
+ * const err = permissionError({ name: "read", path: "/home/me/.codex" }, "to read config.toml");
+ * assert.equal(
+ *   err.message,
+ *   "codex-login needs read access to /home/me/.codex to read config.toml: run it again with --allow-read=/home/me/.codex.",
+ * );
+ * assert.equal(err.exitCode, 2);
+ * ```
+ */
+export function permissionError(
+  descriptor: Deno.PermissionDescriptor,
+  why: string,
+  alternative?: string,
+): LoginError {
+  return new LoginError(
     "permission",
-    `codex-login needs ${describe(descriptor)} ${why}: run it again with ${flag}${
-      alternative ? `, or ${alternative}` : ""
-    }.`,
+    `codex-login needs ${describe(descriptor)}${why ? ` ${why}` : ""}: run it again with ${
+      grantFlag(descriptor)
+    }${alternative ? `, or ${alternative}` : ""}.`,
     { exitCode: ExitCode.Usage },
   );
 }
@@ -67,7 +90,17 @@ function describe(d: Deno.PermissionDescriptor): string {
   }
 }
 
-function flagFor(d: Deno.PermissionDescriptor): string {
+/**
+ * The `deno run` flag that grants a permission, e.g. `--allow-read=/home/me/.codex`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { grantFlag } from "./permissions.ts";
+ * assert.equal(grantFlag({ name: "net", host: "auth.openai.com" }), "--allow-net=auth.openai.com");
+ * ```
+ */
+export function grantFlag(d: Deno.PermissionDescriptor): string {
   switch (d.name) {
     case "read":
       return d.path ? `--allow-read=${d.path}` : "--allow-read";

@@ -9,45 +9,10 @@ import { activeLog } from "../store/login_log.ts";
 import { ExitCode, LoginError, usageError } from "../base/errors.ts";
 import { DEFAULT_CLIENT_ID, DEFAULT_ISSUER } from "../issuer/issuer_config.ts";
 import { DEFAULT_PORT } from "../loopback/port_claim.ts";
-import type { SecretSource } from "./secret_input.ts";
-import { safeLines } from "../base/terminal_safe.ts";
+import { type CliIo, defaultIo } from "./io.ts";
 import { VERSION } from "../base/version.ts";
 
-/** Where the CLI writes. Defaults to the process's stderr and stdout. */
-export interface CliIo {
-  /** A line for the person (stderr). */
-  log: (line: string) => void;
-  /** Output for scripts (stdout). */
-  out: (text: string) => void;
-  /** Where `login --with-api-key` reads the key. */
-  stdin?: SecretSource;
-  /** A transient status line (a terminal redraws it in place); omitted: none. */
-  status?: (text: string) => void;
-}
-
-const encoder = new TextEncoder();
-let statusShown = false;
-
-function clearStatus(): void {
-  if (statusShown) Deno.stderr.writeSync(encoder.encode("\r\x1b[2K"));
-  statusShown = false;
-}
-
-// Everything printed goes through safeLines: no escape sequence from an issuer or a file can
-// reach the terminal (fields from outside are also made one line where they are formatted).
-const defaultIo: CliIo = {
-  log: (line) => {
-    clearStatus();
-    console.error(safeLines(line));
-  },
-  out: (text) => console.log(safeLines(text)),
-  status: Deno.stderr.isTerminal()
-    ? (text) => {
-      Deno.stderr.writeSync(encoder.encode(`\r\x1b[2K${text}`));
-      statusShown = true;
-    }
-    : undefined,
-};
+export type { CliIo };
 
 /** The usage text. */
 export const USAGE = `codex-login ${VERSION}: sign in to ChatGPT/OpenAI for the Codex CLI.

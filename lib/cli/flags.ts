@@ -7,7 +7,8 @@
 
 import { resolveCodexHome } from "../store/codex_home.ts";
 import { loadSettings, type Settings } from "../store/config.ts";
-import { type CredentialStore, openCredentialStore } from "../store/credential_store.ts";
+import type { CredentialStore } from "../store/credential_store.ts";
+import { openCredentialStore } from "../store/open_store.ts";
 import { usageError } from "../base/errors.ts";
 import { checkHomeSafe } from "../store/home_guard.ts";
 import { loadCaCerts, networkFromEnv } from "../issuer/network.ts";

@@ -10,7 +10,7 @@ import { DEFAULT_ORIGINATOR, ORIGINATOR_ENV, resolveOriginator } from "./issuer_
 import type { LoginLog } from "../store/login_log.ts";
 import { loadCaCerts, type NetworkEnv, networkFromEnv, NetworkRoutes } from "./network.ts";
 import { isJsonObject, type JsonObject } from "../base/json.ts";
-import { readEnv } from "../base/permissions.ts";
+import { grantFlag, readEnv } from "../base/permissions.ts";
 import { LoginError } from "../base/errors.ts";
 import { redact } from "../base/redact.ts";
 import { VERSION } from "../base/version.ts";
@@ -180,7 +180,7 @@ function transportError(
   if (err instanceof Deno.errors.NotCapable || err instanceof Deno.errors.PermissionDenied) {
     return new HttpError(
       "permission",
-      `network access to ${host} was not granted (run with --allow-net=${host})`,
+      `network access to ${host} was not granted (run with ${grantFlag({ name: "net", host })})`,
     );
   }
   const reason = redact(detail.trim(), secrets, 160);

@@ -9,7 +9,7 @@
 
 import { ExitCode, LoginError } from "../base/errors.ts";
 import { isLoopbackUrl } from "./issuer_config.ts";
-import { readEnv } from "../base/permissions.ts";
+import { grantFlag, readEnv } from "../base/permissions.ts";
 
 /** The environment variables read, in the order they are looked at. */
 export const NETWORK_ENV = [
@@ -108,7 +108,7 @@ export async function loadCaCerts(net: NetworkEnv): Promise<string[] | undefined
     text = await Deno.readTextFile(path);
   } catch (err) {
     const why = err instanceof Deno.errors.NotCapable
-      ? `read access is not granted: run with --allow-read=${path}`
+      ? `read access is not granted: run with ${grantFlag({ name: "read", path })}`
       : err instanceof Deno.errors.NotFound
       ? "no such file"
       : err instanceof Error

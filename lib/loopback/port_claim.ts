@@ -11,8 +11,10 @@
  */
 
 import { ExitCode, LoginError } from "../base/errors.ts";
+import { permissionError } from "../base/permissions.ts";
 import { type Handler, serveHttp, type ServerRequest } from "./http_server.ts";
 import { timingSafeEqual } from "../base/timing_safe_equal.ts";
+import { cancelSecretPath } from "../store/codex_home.ts";
 
 /** The ports registered for the Codex CLI's OAuth client, in order of preference. */
 export const REGISTERED_PORTS = [1455, 1457] as const;
@@ -56,11 +58,6 @@ export async function bindLoopback(port: number, handler: Handler): Promise<Loop
       await Promise.all(servers.map((s) => s.shutdown()));
     },
   };
-}
-
-/** Where a waiting login keeps its cancel secret for `port`. */
-export function cancelSecretPath(codexHome: string, port: number): string {
-  return `${codexHome}/.login-${port}.secret`;
 }
 
 /** The cancel secret file: written 0600, never followed through a symlink. */
@@ -161,13 +158,9 @@ function portInUse(port: number, address = "127.0.0.1"): LoginError {
   );
 }
 
-function permissionError(port: number): LoginError {
-  const where = `127.0.0.1:${port}`;
-  return new LoginError(
-    "permission",
-    `codex-login needs to listen on ${where}: run it again with --allow-net=${where},[::1]:${port}.`,
-    { exitCode: ExitCode.Usage },
-  );
+function listenPermission(port: number): LoginError {
+  const host = `127.0.0.1:${port},[::1]:${port}`;
+  return permissionError({ name: "net", host }, "to listen for the browser");
 }
 
 /**
@@ -193,7 +186,7 @@ export async function claimLoopback(options: {
           takenOn = err instanceof PortTaken ? err.message : "127.0.0.1";
           return undefined;
         }
-        if (err instanceof Deno.errors.NotCapable) throw permissionError(port);
+        if (err instanceof Deno.errors.NotCapable) throw listenPermission(port);
         throw err;
       }
     };

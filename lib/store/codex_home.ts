@@ -1,10 +1,12 @@
 /**
- * The codex home (`--codex-home`, `$CODEX_HOME`, else `~/.codex`) and the paths inside it.
+ * The codex home (`--codex-home`, `$CODEX_HOME`, else `~/.codex`) and every path inside it:
+ * no other module spells a file name of the codex home.
  *
  * @module
  */
 
 import { ExitCode, LoginError } from "../base/errors.ts";
+import { grantFlag } from "../base/permissions.ts";
 
 /** The platform conventions the codex home depends on (`Deno.build.os`). */
 export type Platform = "linux" | "darwin" | "windows" | string;
@@ -34,7 +36,9 @@ export function resolveCodexHome(options: {
   if (!home) {
     throw new LoginError(
       "permission",
-      `Could not find your home directory ($${homeVar} is unset or not readable): pass --codex-home DIR, or run with --allow-env=CODEX_HOME,${homeVar}.`,
+      `Could not find your home directory ($${homeVar} is unset or not readable): pass --codex-home DIR, or run with ${
+        grantFlag({ name: "env", variable: `CODEX_HOME,${homeVar}` })
+      }.`,
       { exitCode: ExitCode.Usage },
     );
   }
@@ -58,6 +62,16 @@ export function joinPath(platform: Platform, dir: string, name: string): string 
   const trimmed = dir.replace(windows ? /[\\/]+$/ : /\/+$/, "");
   return `${trimmed}${windows ? "\\" : "/"}${name}`;
 }
+
+/** The names of everything codex-login reads or writes in the codex home. */
+const NAMES = {
+  auth: "auth.json",
+  authLock: "auth.json.lock",
+  authTemp: ".auth.json.tmp",
+  config: "config.toml",
+  logDir: "log",
+  log: "codex-login.log",
+} as const;
 
 /**
  * A file in the codex home, e.g. `{codexHome}/auth.json`.
@@ -88,5 +102,69 @@ export function homeFile(
  * ```
  */
 export function authFilePath(codexHome: string, platform: Platform = Deno.build.os): string {
-  return homeFile(codexHome, "auth.json", platform);
+  return homeFile(codexHome, NAMES.auth, platform);
+}
+
+/** `{codexHome}/auth.json.lock`: the lock every writer of the credentials takes. */
+export function authLockPath(codexHome: string): string {
+  return homeFile(codexHome, NAMES.authLock);
+}
+
+/** `{codexHome}/.auth.json.tmp`: the temp file an atomic write of auth.json goes through. */
+export function authTempPath(codexHome: string): string {
+  return homeFile(codexHome, NAMES.authTemp);
+}
+
+/** `{codexHome}/config.toml`: Codex's settings. */
+export function configPath(codexHome: string): string {
+  return homeFile(codexHome, NAMES.config);
+}
+
+/** `{codexHome}/log`: the log directory Codex shares. */
+export function logDirPath(codexHome: string): string {
+  return homeFile(codexHome, NAMES.logDir);
+}
+
+/**
+ * `{codexHome}/log/codex-login.log`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { logFilePath } from "./codex_home.ts";
+ * assert.match(logFilePath("/home/me/.codex"), /\/home\/me\/\.codex.log.codex-login\.log$/);
+ * ```
+ */
+export function logFilePath(codexHome: string): string {
+  return joinPath(Deno.build.os, logDirPath(codexHome), NAMES.log);
+}
+
+/** A probe file's path (`.codex-login-probe-<uuid>`), made and removed at once. */
+export function probePath(codexHome: string): string {
+  return homeFile(codexHome, `.codex-login-probe-${crypto.randomUUID()}`);
+}
+
+const CANCEL_SECRET = /^\.login-(\d{1,5})\.secret$/;
+
+/**
+ * `{codexHome}/.login-<port>.secret`: the secret that lets a later codex-login cancel the
+ * sign-in waiting on `port`. {@linkcode cancelSecretPort} reads the port back from a name.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { cancelSecretPath, cancelSecretPort } from "./codex_home.ts";
+ * const path = cancelSecretPath("/home/me/.codex", 1455);
+ * assert.equal(cancelSecretPort(path.slice(path.lastIndexOf("/") + 1)), 1455);
+ * assert.equal(cancelSecretPort("auth.json"), undefined);
+ * ```
+ */
+export function cancelSecretPath(codexHome: string, port: number): string {
+  return homeFile(codexHome, `.login-${port}.secret`);
+}
+
+/** The port of a cancel secret's file name; `undefined` for any other name. */
+export function cancelSecretPort(name: string): number | undefined {
+  const port = CANCEL_SECRET.exec(name)?.[1];
+  return port === undefined ? undefined : Number(port);
 }

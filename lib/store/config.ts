@@ -10,7 +10,8 @@
  */
 
 import { parse, TomlError } from "smol-toml";
-import { homeFile } from "./codex_home.ts";
+import { configPath } from "./codex_home.ts";
+import { permissionError } from "../base/permissions.ts";
 import { ExitCode, LoginError } from "../base/errors.ts";
 import { isJsonObject, type JsonObject } from "../base/json.ts";
 
@@ -157,17 +158,13 @@ export function parseSettings(text: string, where: string, overrides: string[] =
  * ```
  */
 export async function loadSettings(codexHome: string, overrides: string[] = []): Promise<Settings> {
-  const path = homeFile(codexHome, "config.toml");
+  const path = configPath(codexHome);
   let text = "";
   try {
     text = await Deno.readTextFile(path);
   } catch (err) {
     if (err instanceof Deno.errors.NotCapable) {
-      throw new LoginError(
-        "permission",
-        `codex-login needs read access to ${codexHome} to read config.toml: run it again with --allow-read=${codexHome}.`,
-        { exitCode: ExitCode.Usage },
-      );
+      throw permissionError({ name: "read", path: codexHome }, "to read config.toml");
     }
     if (!(err instanceof Deno.errors.NotFound)) {
       throw configError(`${path} cannot be read (${err instanceof Error ? err.name : err}).`);

@@ -1,32 +1,17 @@
 /**
  * The file backend of the credential store: `$CODEX_HOME/auth.json`, read and validated,
- * written atomically (a 0600 temp file in the same directory, fsync, rename) under an OS file
- * lock on `auth.json.lock`, so a crash or a failed sign-in never leaves a partial file and
+ * written atomically (a 0600 temp file in the same directory, fsync, rename) under the auth
+ * lock (`auth_lock.ts`), so a crash or a failed sign-in never leaves a partial file and
  * never touches a good one.
  *
  * @module
  */
 
 import { type AuthData, AuthFileError, parseAuthText, serializeAuth } from "./auth_data.ts";
-import { authFilePath, homeFile } from "./codex_home.ts";
+import { authFilePath, authTempPath } from "./codex_home.ts";
 import type { CredentialStore, LockedStore } from "./credential_store.ts";
-import { ExitCode, LoginError } from "../base/errors.ts";
-import { acquireLock, checkHomeSafe, removeLeftovers } from "./home_guard.ts";
-
-function errorText(err: unknown): string {
-  if (err instanceof Deno.errors.PermissionDenied) return "permission denied";
-  if (err instanceof Deno.errors.IsADirectory) return "a directory is in the way";
-  if (err instanceof Error) return err.message.replace(/\s*\(os error \d+\)/, "");
-  return String(err);
-}
-
-function readPermissionError(codexHome: string): LoginError {
-  return new LoginError(
-    "permission",
-    `codex-login needs read access to ${codexHome}: run it again with --allow-read=${codexHome}.`,
-    { exitCode: ExitCode.Usage },
-  );
-}
+import { permissionError } from "../base/permissions.ts";
+import { errorText, saveError, withAuthLock } from "./auth_lock.ts";
 
 /**
  * Read and validate auth.json. `undefined` when there is none; throws
@@ -48,73 +33,12 @@ export async function readAuthFile(codexHome: string): Promise<AuthData | undefi
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) return undefined;
     if (err instanceof Deno.errors.IsADirectory) throw new AuthFileError(path, "is a directory");
-    if (err instanceof Deno.errors.NotCapable) throw readPermissionError(codexHome);
+    if (err instanceof Deno.errors.NotCapable) {
+      throw permissionError({ name: "read", path: codexHome }, "to read auth.json");
+    }
     throw new AuthFileError(path, `cannot be read (${errorText(err)})`);
   }
   return parseAuthText(path, text);
-}
-
-/** The temp file a write goes through; a stale one (from a killed process) is removed. */
-export function tempFilePath(codexHome: string): string {
-  return homeFile(codexHome, ".auth.json.tmp");
-}
-
-async function ensureHome(codexHome: string): Promise<void> {
-  try {
-    await Deno.mkdir(codexHome, { recursive: true, mode: 0o700 });
-  } catch (err) {
-    throw saveError(codexHome, err);
-  }
-}
-
-function saveError(codexHome: string, err: unknown): LoginError {
-  if (err instanceof LoginError) return err;
-  if (err instanceof Deno.errors.NotCapable) {
-    const kind = /read access/.test(err.message) ? "read" : "write";
-    return new LoginError(
-      "permission",
-      `codex-login needs ${kind} access to ${codexHome} to save auth.json: run it again with --allow-${kind}=${codexHome}.`,
-      { exitCode: ExitCode.Usage },
-    );
-  }
-  return new LoginError(
-    "save_failed",
-    `Could not save your credentials to ${authFilePath(codexHome)} (${
-      errorText(err)
-    }). Check that ${codexHome} is a writable directory with free space, then sign in again.`,
-    { cause: err },
-  );
-}
-
-/**
- * Run `fn` holding an exclusive lock on `{codexHome}/auth.json.lock` (an OS file lock, so a
- * crashed holder never leaves it stuck). Creates the codex home (0700) when missing, refuses
- * a home others could tamper with, waits at most `waitMs` for another holder, and removes
- * what killed processes left behind.
- */
-export async function withAuthLock<T>(
-  codexHome: string,
-  fn: () => Promise<T>,
-  waitMs?: number,
-): Promise<T> {
-  await ensureHome(codexHome);
-  let lock: Deno.FsFile;
-  try {
-    await checkHomeSafe(codexHome);
-    lock = await acquireLock(codexHome, waitMs);
-  } catch (err) {
-    throw saveError(codexHome, err);
-  }
-  try {
-    await removeLeftovers(codexHome);
-    return await fn();
-  } finally {
-    try {
-      await lock.unlock();
-    } finally {
-      lock.close();
-    }
-  }
 }
 
 /**
@@ -122,7 +46,7 @@ export async function withAuthLock<T>(
  * through a symlink: the rename replaces the link itself.
  */
 export async function writeAuthFileLocked(codexHome: string, data: AuthData): Promise<void> {
-  const temp = tempFilePath(codexHome);
+  const temp = authTempPath(codexHome);
   try {
     await Deno.remove(temp).catch((err) => {
       if (!(err instanceof Deno.errors.NotFound)) throw err;

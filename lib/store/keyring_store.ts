@@ -17,7 +17,8 @@ import { type AuthData, parseAuthText } from "./auth_data.ts";
 import { authFilePath } from "./codex_home.ts";
 import type { CredentialStore, LockedStore } from "./credential_store.ts";
 import { ExitCode, LoginError } from "../base/errors.ts";
-import { withAuthLock } from "./file_store.ts";
+import { withAuthLock } from "./auth_lock.ts";
+import { permissionError } from "../base/permissions.ts";
 
 /** The keyring service Codex files its credentials under. */
 export const KEYRING_SERVICE = "Codex Auth";
@@ -81,10 +82,10 @@ export async function osKeyring(): Promise<KeyringBackend> {
     ({ AsyncEntry: Entry } = await import("@napi-rs/keyring"));
   } catch (err) {
     if (err instanceof Deno.errors.NotCapable) {
-      throw new LoginError(
-        "permission",
-        'codex-login needs to load the keyring binding: run it again with --allow-ffi (or set cli_auth_credentials_store = "file").',
-        { exitCode: ExitCode.Usage },
+      throw permissionError(
+        { name: "ffi" },
+        "to load the keyring binding",
+        'set cli_auth_credentials_store = "file"',
       );
     }
     throw keyringUnavailable(name, `the keyring binding could not be loaded: ${reasonOf(err)}`);

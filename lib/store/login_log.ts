@@ -9,7 +9,9 @@
  * @module
  */
 
-import { homeFile } from "./codex_home.ts";
+import { logFilePath } from "./codex_home.ts";
+
+export { logFilePath };
 import { redact } from "../base/redact.ts";
 
 /** The log's size limit before it is rotated. */
@@ -121,18 +123,4 @@ export function setActiveLog(log: LoginLog | undefined): void {
  */
 export function activeLog(): LoginLog | undefined {
   return active;
-}
-
-/**
- * `{codexHome}/log/codex-login.log`.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { logFilePath } from "./login_log.ts";
- * assert.match(logFilePath("/home/me/.codex"), /\/home\/me\/\.codex.log.codex-login\.log$/);
- * ```
- */
-export function logFilePath(codexHome: string): string {
-  return homeFile(homeFile(codexHome, "log"), "codex-login.log");
 }

@@ -8,7 +8,7 @@
  */
 
 import { openBrowser } from "../browser_opener.ts";
-import type { CliIo } from "../cli.ts";
+import type { CliIo } from "../io.ts";
 import { ExitCode, usageError } from "../../base/errors.ts";
 import { methodRefusal } from "../../signin/policy.ts";
 import { safeLine } from "../../base/terminal_safe.ts";

@@ -5,7 +5,7 @@
  */
 
 import { logout } from "../../signin/account.ts";
-import type { CliIo } from "../cli.ts";
+import type { CliIo } from "../io.ts";
 import { ExitCode } from "../../base/errors.ts";
 import { commandFlags } from "../flags.ts";
 

@@ -5,7 +5,7 @@
  */
 
 import { refreshAuth } from "../../signin/token_refresh.ts";
-import type { CliIo } from "../cli.ts";
+import type { CliIo } from "../io.ts";
 import { ExitCode } from "../../base/errors.ts";
 import { accountClaims } from "../../issuer/jwt.ts";
 import { commandFlags } from "../flags.ts";

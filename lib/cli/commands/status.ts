@@ -6,7 +6,7 @@
  */
 
 import { formatStatus, getStatus } from "../../signin/account.ts";
-import type { CliIo } from "../cli.ts";
+import type { CliIo } from "../io.ts";
 import { ExitCode } from "../../base/errors.ts";
 import { commandFlags } from "../flags.ts";
 

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { CliIo } from "../cli.ts";
+import type { CliIo } from "../io.ts";
 import { ExitCode } from "../../base/errors.ts";
 import { accountClaims } from "../../issuer/jwt.ts";
 import { currentToken } from "../../signin/token_refresh.ts";
