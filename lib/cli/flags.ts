@@ -14,42 +14,46 @@ import { checkHomeSafe } from "../store/home_guard.ts";
 import { loadCaCerts, networkFromEnv } from "../issuer/network.ts";
 import { logFilePath, LoginLog, setActiveLog } from "../store/login_log.ts";
 import { IssuerClient } from "../issuer/issuer.ts";
-import { DEFAULT_ISSUER, normalizeIssuer, requireSecureUrl } from "../issuer/issuer_config.ts";
+import {
+  DEFAULT_CLIENT_ID,
+  DEFAULT_ISSUER,
+  type IssuerEndpoints,
+  resolveIssuer,
+} from "../issuer/issuer_config.ts";
 import { ensurePermission, readEnv } from "../base/permissions.ts";
 
-import { type FlagSpec, type FlagValue, parseFlags } from "./args.ts";
+import type { CliIo } from "./io.ts";
+import { type CommandHelp, type FlagSpec, type FlagValue, formatHelp, parseFlags } from "./args.ts";
 
-export type { FlagSpec, FlagValue };
+export type { CommandHelp, FlagSpec, FlagValue };
 
 /** The flags every command takes. */
-const COMMON_OPTIONS: FlagSpec = {
-  "codex-home": { type: "string" },
-  config: { type: "string", short: "c", multiple: true },
-  issuer: { type: "string" },
-  "client-id": { type: "string" },
-  "insecure-issuer": { type: "boolean" },
-  verbose: { type: "boolean" },
-  help: { type: "boolean", short: "h" },
+export const COMMON_OPTIONS: FlagSpec = {
+  "codex-home": {
+    type: "string",
+    value: "DIR",
+    help: "where the credentials live (default: $CODEX_HOME, else ~/.codex)",
+  },
+  config: {
+    type: "string",
+    short: "c",
+    multiple: true,
+    value: "K=V",
+    help: "override a config.toml key, as `codex -c` (repeatable)",
+  },
+  issuer: { type: "string", value: "URL", help: `OAuth issuer (default ${DEFAULT_ISSUER})` },
+  "client-id": {
+    type: "string",
+    value: "ID",
+    help: `OAuth client id (default ${DEFAULT_CLIENT_ID})`,
+  },
+  "insecure-issuer": {
+    type: "boolean",
+    help: "accept a plain http:// issuer that is not on this machine",
+  },
+  verbose: { type: "boolean", help: "mirror the login log to stderr" },
+  help: { type: "boolean", short: "h", help: "show this help" },
 };
-
-/**
- * A URL flag, normalised (no trailing slash); a usage error for anything but http(s).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { parseUrlFlag } from "./flags.ts";
- * assert.equal(parseUrlFlag("issuer", "https://auth.example.com/"), "https://auth.example.com");
- * assert.throws(() => parseUrlFlag("issuer", "ftp://x"), /must be an http\(s\) URL/);
- * ```
- */
-export function parseUrlFlag(name: string, value: string): string {
-  try {
-    return normalizeIssuer(value);
-  } catch {
-    throw usageError(`--${name} must be an http(s) URL, got ${JSON.stringify(value)}.`);
-  }
-}
 
 /**
  * A whole-number flag from 0 to `max`.
@@ -71,14 +75,6 @@ export function parseIntegerFlag(name: string, value: string, max: number): numb
   return Number(value);
 }
 
-function clientIdFlag(values: Record<string, FlagValue>): string | undefined {
-  const clientId = values["client-id"] as string | undefined;
-  if (clientId !== undefined && !/^[\x21-\x7e]{1,200}$/.test(clientId)) {
-    throw usageError("--client-id must be a non-empty id without spaces.");
-  }
-  return clientId;
-}
-
 /** What a command resolved from its flags and the codex home. */
 export interface CommandSetup {
   /** The codex home. */
@@ -95,12 +91,9 @@ export interface CommandSetup {
 export interface CommandFlags {
   /** Every flag's value. */
   values: Record<string, FlagValue>;
-  /** `--issuer` (validated) or the default. */
-  issuer: string;
-  /** `--client-id` (validated), if given. */
-  clientId?: string;
-  /** `--insecure-issuer`: a plain-http issuer off this machine is accepted. */
-  insecure: boolean;
+  /** The issuer's URLs from `--issuer`, `--client-id`, `--api-base`, `--platform-url` and
+   * `--insecure-issuer`, resolved once. */
+  endpoints: IssuerEndpoints;
   /**
    * Resolve the codex home (may ask for env access), make sure it can be read (and written,
    * with `write`), then read the settings and open the store. Call after validating flags.
@@ -133,34 +126,58 @@ async function ensureHomeAccess(codexHome: string, access: "read" | "write"): Pr
 }
 
 /**
- * Parse a command's flags: the common ones plus `extra`; no positionals allowed.
- * `undefined` means `--help` was asked for.
+ * The help page of a command: its own options and the shared ones.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { commandHelp } from "./flags.ts";
+ * const page = commandHelp({
+ *   name: "status",
+ *   summary: "Who is signed in.",
+ *   usage: ["status"],
+ *   options: {},
+ *   examples: [["codex-login status", "who is signed in"]],
+ * });
+ * assert.match(page, /--codex-home DIR/);
+ * ```
  */
-export function commandFlags(
-  command: string,
-  args: string[],
-  extra: FlagSpec = {},
-): CommandFlags | undefined {
+export function commandHelp(help: CommandHelp): string {
+  return formatHelp(help, COMMON_OPTIONS);
+}
+
+/** A string flag's value, when given. */
+function stringFlag(values: Record<string, FlagValue>, name: string): string | undefined {
+  return values[name] as string | undefined;
+}
+
+/**
+ * Parse a command's flags: the common ones plus the command's own (`help.options`); no
+ * positionals allowed. The issuer's URLs are resolved here, once. `undefined` means
+ * `--help` was asked for.
+ */
+export function commandFlags(help: CommandHelp, args: string[]): CommandFlags | undefined {
   setActiveLog(undefined);
-  const { values, positionals } = parseFlags(args, { ...COMMON_OPTIONS, ...extra });
+  const { values, positionals } = parseFlags(args, { ...COMMON_OPTIONS, ...help.options });
   if (values.help) return undefined;
   if (positionals.length > 0) {
     throw usageError(
       `Unexpected argument ${
         JSON.stringify(positionals[0])
-      } for ${command}. Run codex-login --help.`,
+      } for ${help.name}. Run codex-login ${help.name} --help.`,
     );
   }
-  const issuer = parseUrlFlag("issuer", (values.issuer as string | undefined) ?? DEFAULT_ISSUER);
-  const clientId = clientIdFlag(values);
-  const insecure = values["insecure-issuer"] === true;
-  requireSecureUrl("issuer", issuer, insecure);
+  const endpoints = resolveIssuer({
+    issuer: stringFlag(values, "issuer"),
+    clientId: stringFlag(values, "client-id"),
+    apiBase: stringFlag(values, "api-base"),
+    platformUrl: stringFlag(values, "platform-url"),
+    insecure: values["insecure-issuer"] === true,
+  });
   return {
     values,
-    issuer,
-    clientId,
-    insecure,
-    issuerClient: (timeoutMs, trace) => new IssuerClient({ issuer, clientId, timeoutMs, trace }),
+    endpoints,
+    issuerClient: (timeoutMs, trace) => new IssuerClient({ endpoints, timeoutMs, trace }),
     async setup(access, log) {
       const codexHome = resolveCodexHome({
         flag: values["codex-home"] as string | undefined,
@@ -175,7 +192,7 @@ export function commandFlags(
         await ensurePermission(
           { name: "ffi" },
           'to reach the keyring (cli_auth_credentials_store = "keyring")',
-          'or set cli_auth_credentials_store = "file"',
+          'set cli_auth_credentials_store = "file"',
         );
       }
       // A bad CA bundle is said now, before any browser step.
@@ -184,13 +201,21 @@ export function commandFlags(
       const trace = new LoginLog(
         access === "write" ? logFilePath(codexHome) : undefined,
         values.verbose === true ? log : undefined,
-        command === "login",
+        help.name === "login",
       );
       setActiveLog(trace);
-      trace.event("command", { name: command, codex_home: codexHome });
+      trace.event("command", { name: help.name, codex_home: codexHome });
       const { store, note } = await openCredentialStore(codexHome, settings);
       if (note) log?.(note);
       return { codexHome, settings, store, trace };
     },
   };
+}
+
+/** A command: its help page (with its options) and what it runs. */
+export interface Command {
+  /** The help page; `help.options` are the flags it takes besides the shared ones. */
+  help: CommandHelp;
+  /** Run it; resolves to the exit code, `undefined` when `--help` was asked for. */
+  run(args: string[], io: CliIo): Promise<number | undefined>;
 }

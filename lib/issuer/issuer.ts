@@ -16,12 +16,7 @@ import {
   type HttpOptions,
   type RequestBody,
 } from "./http_client.ts";
-import {
-  DEFAULT_CLIENT_ID,
-  DEFAULT_ISSUER,
-  LOGIN_SCOPE,
-  normalizeIssuer,
-} from "./issuer_config.ts";
+import { type IssuerEndpoints, LOGIN_SCOPE, resolveIssuer } from "./issuer_config.ts";
 import { stringField } from "../base/json.ts";
 import { redact } from "../base/redact.ts";
 import { decodeJwtClaims } from "./jwt.ts";
@@ -47,10 +42,12 @@ export {
 
 /** Options of {@linkcode IssuerClient}. */
 export interface IssuerClientOptions extends HttpOptions {
-  /** Issuer base URL. Default {@linkcode DEFAULT_ISSUER}. */
+  /** Issuer base URL. Default `https://auth.openai.com`. */
   issuer?: string;
-  /** OAuth client id. Default {@linkcode DEFAULT_CLIENT_ID}. */
+  /** OAuth client id. Default the Codex CLI's. */
   clientId?: string;
+  /** The issuer already resolved (`resolveIssuer`); when given, `issuer`/`clientId` are not read. */
+  endpoints?: IssuerEndpoints;
   /** The run's outbound client; without it one is made from the other options. */
   http?: HttpClient;
 }
@@ -94,10 +91,12 @@ export class IssuerClient {
   readonly #http: HttpClient;
   readonly #timeoutMs?: number;
 
-  /** Make a client; throws TypeError for an issuer that is not an http(s) URL. */
+  /** Make a client; throws a usage error for an issuer that is not an http(s) URL. */
   constructor(options: IssuerClientOptions = {}) {
-    this.issuer = normalizeIssuer(options.issuer ?? DEFAULT_ISSUER);
-    this.clientId = options.clientId ?? DEFAULT_CLIENT_ID;
+    const endpoints = options.endpoints ??
+      resolveIssuer({ issuer: options.issuer, clientId: options.clientId, insecure: true });
+    this.issuer = endpoints.issuer;
+    this.clientId = endpoints.clientId;
     this.#http = options.http ?? new HttpClient(options);
     this.#timeoutMs = options.http ? options.timeoutMs : undefined;
   }

@@ -1,6 +1,8 @@
 /**
  * The issuer's defaults and URLs in one place: the production issuer and client id, the
- * scopes, URL normalisation, and the API base and platform site derived from an issuer.
+ * scopes, and {@linkcode resolveIssuer}, the one place where an issuer URL, an API base and
+ * a platform URL are normalised and checked (once per run, where flags or a library
+ * caller's options come in) and the API base and platform site are derived.
  *
  * @module
  */
@@ -58,7 +60,7 @@ export function isOpenAiIssuer(issuer: string): boolean {
 }
 
 /**
- * The API base the seed derives from an OpenAI issuer (`undefined` for any other issuer:
+ * The API base the seed derives from an OpenAI issuer (normalised) (`undefined` for any other issuer:
  * credits are then redeemed only with an explicit API base).
  *
  * @example
@@ -71,18 +73,16 @@ export function isOpenAiIssuer(issuer: string): boolean {
  */
 export function defaultApiBase(issuer: string): string | undefined {
   if (!isOpenAiIssuer(issuer)) return undefined;
-  return normalizeIssuer(issuer) === DEFAULT_ISSUER
-    ? "https://api.openai.com"
-    : "https://api.openai.org";
+  return issuer === DEFAULT_ISSUER ? "https://api.openai.com" : "https://api.openai.org";
 }
 
 /**
- * The platform site the seed derives from an OpenAI issuer, for org setup (`undefined` for
+ * The platform site the seed derives from an OpenAI issuer (normalised), for org setup (`undefined` for
  * any other issuer: the setup link, which carries the id_token, needs an explicit URL).
  */
 export function defaultPlatformUrl(issuer: string): string | undefined {
   if (!isOpenAiIssuer(issuer)) return undefined;
-  return normalizeIssuer(issuer) === DEFAULT_ISSUER
+  return issuer === DEFAULT_ISSUER
     ? "https://platform.openai.com"
     : "https://platform.api.openai.org";
 }
@@ -143,4 +143,97 @@ export function normalizeIssuer(issuer: string): string {
     throw new TypeError(`not an http(s) URL: ${issuer}`);
   }
   return url.href.replace(/\/+$/, "");
+}
+
+/** Where a sign-in talks to, resolved once: every URL normalised and checked. */
+export interface IssuerEndpoints {
+  /** The issuer's base URL, no trailing slash. */
+  readonly issuer: string;
+  /** The OAuth client id. */
+  readonly clientId: string;
+  /** API base for credit redemption; none: no redemption. */
+  readonly apiBase?: string;
+  /** The platform site for the org-setup link; none: no link. */
+  readonly platformUrl?: string;
+  /** A plain-http issuer off this machine was accepted (`--insecure-issuer`). */
+  readonly insecure: boolean;
+}
+
+/** What a person or a library caller gives; every field optional. */
+export interface IssuerInput {
+  /** Issuer base URL. Default `https://auth.openai.com`. */
+  issuer?: string;
+  /** OAuth client id. Default the Codex CLI's. */
+  clientId?: string;
+  /** API base. Default derived from an OpenAI issuer; none for any other. */
+  apiBase?: string;
+  /** Platform site. Default derived from an OpenAI issuer; none for any other. */
+  platformUrl?: string;
+  /** Accept plain-http URLs off this machine. */
+  insecure?: boolean;
+}
+
+const URL_LABELS: Record<string, string> = {
+  issuer: "issuer",
+  "api-base": "API base",
+  "platform-url": "platform URL",
+};
+
+function urlOption(name: string, value: string, insecure: boolean): string {
+  let url: string;
+  try {
+    url = normalizeIssuer(value);
+  } catch {
+    throw new LoginError(
+      "usage",
+      `--${name} must be an http(s) URL, got ${JSON.stringify(value)}.`,
+      { exitCode: ExitCode.Usage },
+    );
+  }
+  requireSecureUrl(URL_LABELS[name], url, insecure);
+  return url;
+}
+
+/**
+ * Resolve the issuer's URLs once: normalise each, refuse anything but http(s), refuse plain
+ * http off this machine unless `insecure` (issuer, API base and platform URL alike: the
+ * platform link carries the id_token), derive the API base and platform site from an
+ * OpenAI issuer, and check the client id. Errors name the flag (exit 2).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { resolveIssuer } from "./issuer_config.ts";
+ * const openai = resolveIssuer({ issuer: "https://auth.openai.com/" });
+ * assert.equal(openai.issuer, "https://auth.openai.com");
+ * assert.equal(openai.apiBase, "https://api.openai.com");
+ * const local = resolveIssuer({ issuer: "http://127.0.0.1:8080" });
+ * assert.equal(local.apiBase, undefined);
+ * assert.throws(() => resolveIssuer({ issuer: "ftp://x" }), /--issuer must be an http\(s\) URL/);
+ * assert.throws(
+ *   () => resolveIssuer({ issuer: "http://127.0.0.1:1", platformUrl: "http://example.com" }),
+ *   /platform URL http:\/\/example\.com is plain http/,
+ * );
+ * ```
+ */
+export function resolveIssuer(input: IssuerInput = {}): IssuerEndpoints {
+  const insecure = input.insecure === true;
+  const issuer = urlOption("issuer", input.issuer ?? DEFAULT_ISSUER, insecure);
+  const clientId = input.clientId ?? DEFAULT_CLIENT_ID;
+  if (!/^[\x21-\x7e]{1,200}$/.test(clientId)) {
+    throw new LoginError("usage", "--client-id must be a non-empty id without spaces.", {
+      exitCode: ExitCode.Usage,
+    });
+  }
+  return {
+    issuer,
+    clientId,
+    apiBase: input.apiBase === undefined
+      ? defaultApiBase(issuer)
+      : urlOption("api-base", input.apiBase, insecure),
+    platformUrl: input.platformUrl === undefined
+      ? defaultPlatformUrl(issuer)
+      : urlOption("platform-url", input.platformUrl, insecure),
+    insecure,
+  };
 }

@@ -17,14 +17,7 @@ import { LoginError } from "../base/errors.ts";
 import { FileCredentialStore } from "../store/file_store.ts";
 import { HttpClient } from "../issuer/http_client.ts";
 import { apiKeyName, IssuerClient, IssuerError } from "../issuer/issuer.ts";
-import {
-  DEFAULT_CLIENT_ID,
-  DEFAULT_ISSUER,
-  defaultApiBase,
-  defaultPlatformUrl,
-  normalizeIssuer,
-  requireSecureUrl,
-} from "../issuer/issuer_config.ts";
+import { type IssuerEndpoints, resolveIssuer } from "../issuer/issuer_config.ts";
 import { type AccountClaims, accountClaims, isExpired } from "../issuer/jwt.ts";
 import { LoginLog } from "../store/login_log.ts";
 import { workspaceAllowed, workspaceRefusal } from "./policy.ts";
@@ -69,6 +62,11 @@ export interface SignInOptions {
   platformUrl?: string;
   /** Accept a plain-http issuer or API base off this machine (`--insecure-issuer`). */
   allowInsecureIssuer?: boolean;
+  /**
+   * The issuer's URLs already resolved (`resolveIssuer`), as the CLI passes them; when given,
+   * `issuer`, `clientId`, `apiBase`, `platformUrl` and `allowInsecureIssuer` are not read.
+   */
+  endpoints?: IssuerEndpoints;
   /** The clock (for last_refresh, the API key's name, token expiry). */
   now?: () => Date;
   /** Where progress lines go. Default: standard error. */
@@ -83,7 +81,7 @@ export interface SignInOptions {
   trace?: LoginLog;
 }
 
-/** A sign-in's resolved context: every default applied, every URL normalised. */
+/** A sign-in's resolved context: every default applied, every URL resolved once. */
 export interface SignInContext {
   /** The issuer client. */
   client: IssuerClient;
@@ -125,21 +123,24 @@ export interface SignInContext {
  * ```
  */
 export function resolveSignInContext(options: SignInOptions): SignInContext {
-  const issuer = normalizeIssuer(options.issuer ?? DEFAULT_ISSUER);
-  const insecure = options.allowInsecureIssuer === true;
-  requireSecureUrl("issuer", issuer, insecure);
-  if (options.apiBase) requireSecureUrl("API base", options.apiBase, insecure);
+  const endpoints = options.endpoints ?? resolveIssuer({
+    issuer: options.issuer,
+    clientId: options.clientId,
+    apiBase: options.apiBase,
+    platformUrl: options.platformUrl,
+    insecure: options.allowInsecureIssuer,
+  });
   const trace = options.trace ?? new LoginLog();
   const http = options.http ??
     new HttpClient({ timeoutMs: options.requestTimeoutMs, fetch: options.fetch, trace });
   return {
-    client: new IssuerClient({ issuer, clientId: options.clientId ?? DEFAULT_CLIENT_ID, http }),
+    client: new IssuerClient({ endpoints, http }),
     http,
     codexHome: options.codexHome,
     store: options.store ?? new FileCredentialStore(options.codexHome),
     settings: options.settings ?? {},
-    apiBase: options.apiBase ?? defaultApiBase(issuer),
-    platformUrl: options.platformUrl ?? defaultPlatformUrl(issuer),
+    apiBase: endpoints.apiBase,
+    platformUrl: endpoints.platformUrl,
     now: options.now ?? (() => new Date()),
     log: options.log ?? ((line: string) => console.error(line)),
     creditsTimeoutMs: options.requestTimeoutMs ?? 10_000,

@@ -13,27 +13,67 @@ import { ExitCode, usageError } from "../../base/errors.ts";
 import { methodRefusal } from "../../signin/policy.ts";
 import { safeLine } from "../../base/terminal_safe.ts";
 import { type LoginResult, type LoginSession, startLogin } from "../../signin/login_server.ts";
-import {
-  type CommandFlags,
-  commandFlags,
-  type CommandSetup,
-  type FlagSpec,
-  parseIntegerFlag,
-  parseUrlFlag,
-} from "../flags.ts";
+import { DEFAULT_PORT } from "../../loopback/port_claim.ts";
+import { type Command, commandFlags, type CommandSetup, parseIntegerFlag } from "../flags.ts";
 
-/** The flags `login` takes besides the common ones. */
-const LOGIN_OPTIONS: FlagSpec = {
-  "api-base": { type: "string" },
-  "platform-url": { type: "string" },
-  port: { type: "string" },
-  "no-browser": { type: "boolean" },
-  timeout: { type: "string" },
-  "with-api-key": { type: "boolean" },
-  paste: { type: "boolean" },
-  "device-auth": { type: "boolean" },
-  version: { type: "boolean", short: "V" },
-};
+const help = {
+  name: "login",
+  summary: "sign in to ChatGPT for the Codex CLI (the default command)",
+  usage: [
+    "[login] [options]              sign in with your browser",
+    "login --device-auth            sign in with a one-time code on any device",
+    "login --with-api-key < key.txt save an API key (prompted, not echoed, on a terminal)",
+  ],
+  options: {
+    "no-browser": { type: "boolean", help: "do not open a browser; open the printed URL yourself" },
+    paste: {
+      type: "boolean",
+      help:
+        "also accept the browser's final address pasted on stdin\n(always on when stdin is a terminal)",
+    },
+    "device-auth": {
+      type: "boolean",
+      help:
+        "sign in with a code entered on any device (no loopback);\n--timeout defaults to 900 s here",
+    },
+    "with-api-key": { type: "boolean", help: "read an API key from stdin instead of signing in" },
+    port: {
+      type: "string",
+      value: "N",
+      help:
+        `loopback port (default ${DEFAULT_PORT}, or 1457 when it is taken; 0 picks\na free one; an explicit port never falls back)`,
+    },
+    timeout: {
+      type: "string",
+      value: "SECONDS",
+      help: "give up after this long (default 600; 0 waits forever)",
+    },
+    "api-base": {
+      type: "string",
+      value: "URL",
+      help:
+        "API base for credit redemption (default derived from an\nOpenAI issuer; other issuers: no redemption without it)",
+    },
+    "platform-url": {
+      type: "string",
+      value: "URL",
+      help: "platform site for org setup (default derived from an OpenAI issuer)",
+    },
+    version: { type: "boolean", short: "V" },
+  },
+  examples: [
+    ["codex-login", "open the browser, sign in, save the credentials for Codex"],
+    [
+      "codex-login login --no-browser",
+      "on a remote machine: open the URL anywhere, paste the final address back",
+    ],
+    ["codex-login login --device-auth", "no browser here at all: enter a code on your phone"],
+  ],
+  notes: [
+    "Exit codes: 0 signed in, 1 sign-in failed, 2 usage error, 13 port in use,",
+    "124 timed out, 130 interrupted.",
+  ],
+} satisfies Command["help"];
 
 function remoteHelp(io: CliIo, port: number, pasting: boolean): void {
   io.log("On a remote machine (SSH, WSL, a container) whose browser cannot reach this one:");
@@ -172,49 +212,62 @@ async function withInterrupts<T>(fn: (signal: AbortSignal) => Promise<T>): Promi
   }
 }
 
+/** How `login` was asked to run, every flag parsed once. */
+interface LoginRequest {
+  /** `--port`, undefined: the default with its fallback. */
+  port?: number;
+  /** How long to wait, ms (0: forever). */
+  timeoutMs: number;
+  /** Open the browser (not `--no-browser`). */
+  openBrowser: boolean;
+  /** Read pasted addresses from stdin. */
+  paste: boolean;
+  /** Mirror the log to stderr. */
+  verbose: boolean;
+}
+
 async function browserLogin(
-  flags: CommandFlags,
+  request: LoginRequest,
   common: Parameters<typeof startLogin>[0],
   io: CliIo,
 ): Promise<LoginResult> {
-  const { values } = flags;
   const session = await startLogin({
     ...common,
-    port: values.port === undefined
-      ? undefined
-      : parseIntegerFlag("port", values.port as string, 65535),
-    openBrowser: values["no-browser"] ? undefined : (url) => openBrowser(url),
-    verbose: values.verbose === true,
+    port: request.port,
+    openBrowser: request.openBrowser ? (url) => openBrowser(url) : undefined,
+    verbose: request.verbose,
   });
-  const pasting = values.paste === true || Deno.stdin.isTerminal();
+  const pasting = request.paste || Deno.stdin.isTerminal();
   remoteHelp(io, session.port, pasting);
   if (pasting) void readPastedAddresses(session, io);
   return await session.result;
 }
 
-/** Run `login`. Returns the exit code; `undefined` asks the caller to print the usage. */
-export async function loginCommand(args: string[], io: CliIo): Promise<number | undefined> {
-  const flags = commandFlags("login", args, LOGIN_OPTIONS);
+/** Run `login`. Returns the exit code; `undefined` asks the caller to print the help. */
+async function run(args: string[], io: CliIo): Promise<number | undefined> {
+  const flags = commandFlags(help, args);
   if (!flags) return undefined;
   const { values } = flags;
   const modes = ["with-api-key", "device-auth", "paste"].filter((m) => values[m]);
   if (modes.length > 1) {
     throw usageError(
-      `--${modes[0]} and --${modes[1]} cannot be used together. Run codex-login --help.`,
+      `--${modes[0]} and --${modes[1]} cannot be used together. Run codex-login login --help.`,
     );
   }
   if (values["with-api-key"]) return await apiKeyLogin(await flags.setup("write", io.log), io);
   const device = values["device-auth"] === true;
-  const apiBase = values["api-base"] === undefined
-    ? undefined
-    : parseUrlFlag("api-base", values["api-base"] as string);
-  const platformUrl = values["platform-url"] === undefined
-    ? undefined
-    : parseUrlFlag("platform-url", values["platform-url"] as string);
-  if (values.port !== undefined) parseIntegerFlag("port", values.port as string, 65535);
-  const timeoutS = values.timeout === undefined
-    ? (device ? DEVICE_TIMEOUT_S : 600)
-    : parseIntegerFlag("timeout", values.timeout as string, 10_000_000);
+  const request: LoginRequest = {
+    port: values.port === undefined
+      ? undefined
+      : parseIntegerFlag("port", values.port as string, 65535),
+    timeoutMs: 1000 *
+      (values.timeout === undefined
+        ? (device ? DEVICE_TIMEOUT_S : 600)
+        : parseIntegerFlag("timeout", values.timeout as string, 10_000_000)),
+    openBrowser: values["no-browser"] !== true,
+    paste: values.paste === true,
+    verbose: values.verbose === true,
+  };
   const setup = await flags.setup("write", io.log);
   const refusal = methodRefusal(setup.settings, "chatgpt");
   if (refusal) throw refusal;
@@ -224,18 +277,14 @@ export async function loginCommand(args: string[], io: CliIo): Promise<number | 
   const result = await withInterrupts((signal) => {
     const common = {
       ...setup,
-      issuer: flags.issuer,
-      clientId: flags.clientId,
-      apiBase,
-      platformUrl,
-      allowInsecureIssuer: flags.insecure,
-      timeoutMs: timeoutS * 1000,
+      endpoints: flags.endpoints,
+      timeoutMs: request.timeoutMs,
       log: io.log,
       signal,
     };
     return deviceLogin
       ? deviceLogin({ ...common, progress: deviceProgress(io) })
-      : browserLogin(flags, common, io);
+      : browserLogin(request, common, io);
   });
   const who = result.email ? ` as ${safeLine(result.email)}` : "";
   io.log(`Successfully logged in${who}. Credentials saved to ${result.authFile}.`);
@@ -248,3 +297,6 @@ export async function loginCommand(args: string[], io: CliIo): Promise<number | 
   }
   return ExitCode.Ok;
 }
+
+/** `codex-login login`, the default command. */
+export const loginCommand: Command = { help, run };

@@ -7,11 +7,24 @@
 import { logout } from "../../signin/account.ts";
 import type { CliIo } from "../io.ts";
 import { ExitCode } from "../../base/errors.ts";
-import { commandFlags } from "../flags.ts";
+import { type Command, commandFlags } from "../flags.ts";
+
+const help = {
+  name: "logout",
+  summary: "revoke the refresh token at the issuer, then remove the credentials",
+  usage: ["logout [--no-revoke]"],
+  options: {
+    "no-revoke": { type: "boolean", help: "remove the credentials without telling the issuer" },
+  },
+  examples: [
+    ["codex-login logout", "sign out here and end the session at the issuer"],
+    ["codex-login logout --no-revoke", "offline: only remove the stored credentials"],
+  ],
+} satisfies Command["help"];
 
 /** Run `logout`. Returns the exit code; `undefined` asks the caller to print the usage. */
-export async function logoutCommand(args: string[], io: CliIo): Promise<number | undefined> {
-  const flags = commandFlags("logout", args, { "no-revoke": { type: "boolean" } });
+async function run(args: string[], io: CliIo): Promise<number | undefined> {
+  const flags = commandFlags(help, args);
   if (!flags) return undefined;
   const { store, trace } = await flags.setup("write", io.log);
   const client = flags.issuerClient(5_000, trace);
@@ -28,3 +41,6 @@ export async function logoutCommand(args: string[], io: CliIo): Promise<number |
   io.log(`Logged out: removed ${store.describe()}.`);
   return ExitCode.Ok;
 }
+
+/** `codex-login logout`. */
+export const logoutCommand: Command = { help, run };

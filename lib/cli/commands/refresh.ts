@@ -8,11 +8,22 @@ import { refreshAuth } from "../../signin/token_refresh.ts";
 import type { CliIo } from "../io.ts";
 import { ExitCode } from "../../base/errors.ts";
 import { accountClaims } from "../../issuer/jwt.ts";
-import { commandFlags } from "../flags.ts";
+import { type Command, commandFlags } from "../flags.ts";
+
+const help = {
+  name: "refresh",
+  summary: "refresh the stored tokens now",
+  usage: ["refresh"],
+  options: {},
+  examples: [
+    ["codex-login refresh", "new tokens for the stored sign-in, saved in place"],
+    ["codex-login refresh --codex-home ~/work/.codex", "the same for another codex home"],
+  ],
+} satisfies Command["help"];
 
 /** Run `refresh`. Returns the exit code; `undefined` asks the caller to print the usage. */
-export async function refreshCommand(args: string[], io: CliIo): Promise<number | undefined> {
-  const flags = commandFlags("refresh", args);
+async function run(args: string[], io: CliIo): Promise<number | undefined> {
+  const flags = commandFlags(help, args);
   if (!flags) return undefined;
   const { store, trace } = await flags.setup("write", io.log);
   const client = flags.issuerClient(15_000, trace);
@@ -25,3 +36,6 @@ export async function refreshCommand(args: string[], io: CliIo): Promise<number 
   );
   return ExitCode.Ok;
 }
+
+/** `codex-login refresh`. */
+export const refreshCommand: Command = { help, run };

@@ -8,11 +8,24 @@
 import { formatStatus, getStatus } from "../../signin/account.ts";
 import type { CliIo } from "../io.ts";
 import { ExitCode } from "../../base/errors.ts";
-import { commandFlags } from "../flags.ts";
+import { type Command, commandFlags } from "../flags.ts";
+
+const help = {
+  name: "status",
+  summary: "who is signed in, how, and until when",
+  usage: ["status [--json]"],
+  options: { json: { type: "boolean", help: "print the report as one JSON object" } },
+  examples: [
+    ["codex-login status", "who is signed in, in which mode, when the tokens expire"],
+    ["codex-login status --json | jq -r .email", "the same for a script"],
+    ["codex-login status -c forced_login_method=chatgpt", "check against a policy"],
+  ],
+  notes: ["Exit codes: 0 logged in, 1 not logged in (or against config.toml's policy)."],
+} satisfies Command["help"];
 
 /** Run `status`. Returns the exit code; `undefined` asks the caller to print the usage. */
-export async function statusCommand(args: string[], io: CliIo): Promise<number | undefined> {
-  const flags = commandFlags("status", args, { json: { type: "boolean" } });
+async function run(args: string[], io: CliIo): Promise<number | undefined> {
+  const flags = commandFlags(help, args);
   if (!flags) return undefined;
   const { store, settings } = await flags.setup("read", io.log);
   const report = await getStatus(store, settings);
@@ -21,3 +34,6 @@ export async function statusCommand(args: string[], io: CliIo): Promise<number |
   const usable = report.logged_in && (report.policy_violations ?? []).length === 0;
   return usable ? ExitCode.Ok : ExitCode.Failed;
 }
+
+/** `codex-login status`. */
+export const statusCommand: Command = { help, run };

@@ -9,11 +9,31 @@ import type { CliIo } from "../io.ts";
 import { ExitCode } from "../../base/errors.ts";
 import { accountClaims } from "../../issuer/jwt.ts";
 import { currentToken } from "../../signin/token_refresh.ts";
-import { commandFlags } from "../flags.ts";
+import { type Command, commandFlags } from "../flags.ts";
+
+const help = {
+  name: "token",
+  summary: "print a valid access token for scripts",
+  usage: ["token [--json]"],
+  options: {
+    json: {
+      type: "boolean",
+      help: "print {token, kind, auth_mode, expires_at, account_id, refreshed}",
+    },
+  },
+  examples: [
+    ['curl -H "Authorization: Bearer $(codex-login token)" …', "call an API as yourself"],
+    ["codex-login token --json", "the token with its expiry, for a script"],
+  ],
+  notes: [
+    "The token is refreshed first when it expires within 5 minutes (or was last refreshed",
+    "8 days ago). With an API key signed in, prints the key.",
+  ],
+} satisfies Command["help"];
 
 /** Run `token`. Returns the exit code; `undefined` asks the caller to print the usage. */
-export async function tokenCommand(args: string[], io: CliIo): Promise<number | undefined> {
-  const flags = commandFlags("token", args, { json: { type: "boolean" } });
+async function run(args: string[], io: CliIo): Promise<number | undefined> {
+  const flags = commandFlags(help, args);
   if (!flags) return undefined;
   const { store, trace } = await flags.setup("write", io.log);
   const got = await currentToken({
@@ -37,3 +57,6 @@ export async function tokenCommand(args: string[], io: CliIo): Promise<number | 
   }));
   return ExitCode.Ok;
 }
+
+/** `codex-login token`. */
+export const tokenCommand: Command = { help, run };
