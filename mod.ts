@@ -76,7 +76,13 @@ export {
   LoginError,
   type LoginErrorKind,
 } from "./lib/base/errors.ts";
-export { DEFAULT_CLIENT_ID, DEFAULT_ISSUER } from "./lib/issuer/issuer_config.ts";
+export {
+  DEFAULT_CLIENT_ID,
+  DEFAULT_ISSUER,
+  type IssuerEndpoints,
+  type IssuerInput,
+  resolveIssuer,
+} from "./lib/issuer/issuer_config.ts";
 export {
   apiKeyName,
   type DeviceCode,
@@ -86,6 +92,7 @@ export {
   IssuerError,
   type IssuerStep,
   type RefreshedTokens,
+  type SignInTokens,
   type TokenSet,
 } from "./lib/issuer/issuer.ts";
 export {

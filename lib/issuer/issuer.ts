@@ -19,7 +19,7 @@ import {
 import { type IssuerEndpoints, LOGIN_SCOPE, resolveIssuer } from "./issuer_config.ts";
 import { stringField } from "../base/json.ts";
 import { redact } from "../base/redact.ts";
-import { decodeJwtClaims } from "./jwt.ts";
+import { accountClaims, decodeJwtClaims } from "./jwt.ts";
 
 import {
   type DeviceCode,
@@ -27,6 +27,7 @@ import {
   IssuerError,
   type IssuerStep,
   type RefreshedTokens,
+  type SignInTokens,
   STEP_NAMES,
   type TokenSet,
 } from "./issuer_types.ts";
@@ -37,6 +38,7 @@ export {
   IssuerError,
   type IssuerStep,
   type RefreshedTokens,
+  type SignInTokens,
   type TokenSet,
 };
 
@@ -178,7 +180,7 @@ export class IssuerClient {
   async exchangeCode(
     params: { code: string; redirectUri: string; codeVerifier: string },
     signal?: AbortSignal,
-  ): Promise<TokenSet> {
+  ): Promise<SignInTokens> {
     const answer = await this.#post(
       "code_exchange",
       this.tokenEndpoint,
@@ -204,18 +206,20 @@ export class IssuerClient {
         { status: answer.status },
       );
     }
-    const tokens: TokenSet = {
-      idToken: json.id_token as string,
-      accessToken: json.access_token as string,
-      refreshToken: json.refresh_token as string,
-    };
-    if (decodeJwtClaims(tokens.idToken) === undefined) {
+    const idToken = json.id_token as string;
+    const claims = decodeJwtClaims(idToken);
+    if (claims === undefined) {
       throw new IssuerError(
         "Could not exchange the sign-in code: the issuer's id_token is not a readable JWT.",
         { status: answer.status },
       );
     }
-    return tokens;
+    return {
+      idToken,
+      accessToken: json.access_token as string,
+      refreshToken: json.refresh_token as string,
+      idClaims: accountClaims(claims),
+    };
   }
 
   /**

@@ -6,6 +6,7 @@
  */
 
 import type { HttpFailure } from "./http_client.ts";
+import type { AccountClaims } from "./jwt.ts";
 
 /** The step of the sign-in an issuer call belongs to. */
 export type IssuerStep =
@@ -46,6 +47,12 @@ export interface TokenSet {
   accessToken: string;
   /** The refresh token. */
   refreshToken: string;
+}
+
+/** The code exchange's answer: the tokens and the id_token's claims, decoded once. */
+export interface SignInTokens extends TokenSet {
+  /** The account facts of `idToken`. */
+  idClaims: AccountClaims;
 }
 
 /** What a refresh returned: any of the three tokens (the refresh token may rotate). */

@@ -7,7 +7,7 @@
  */
 
 import type { HttpClient } from "../issuer/http_client.ts";
-import { accountClaims } from "../issuer/jwt.ts";
+import { type AccountClaims, accountClaims } from "../issuer/jwt.ts";
 import { redact } from "../base/redact.ts";
 
 /** What the redemption attempt came to. */
@@ -22,7 +22,8 @@ const SEVEN_DAYS_MS = 7 * 24 * 3600 * 1000;
 /**
  * Redeem credits if the account is eligible: plan `plus` or `pro` (from the access token's
  * claims, else the id_token's), no pending org setup, and a subscription active for more than
- * seven days. POSTs `{id_token}` to `{apiBase}/v1/billing/redeem_credits`.
+ * seven days. POSTs `{id_token}` to `{apiBase}/v1/billing/redeem_credits`. A sign-in passes
+ * the claims it already decoded (`claims`, `planType`); otherwise the tokens are decoded here.
  *
  * @example
  * ```ts
@@ -42,14 +43,15 @@ export async function maybeRedeemCredits(options: {
   apiBase: string;
   idToken: string;
   accessToken: string;
+  claims?: AccountClaims;
+  planType?: string;
   now: Date;
   log: (line: string) => void;
   http: HttpClient;
   timeoutMs?: number;
 }): Promise<RedeemOutcome> {
   const { idToken, accessToken, now, log } = options;
-  const id = accountClaims(idToken);
-  const access = accountClaims(accessToken);
+  const id = options.claims ?? accountClaims(idToken);
   if (id.subscriptionActiveStart) {
     const start = Date.parse(id.subscriptionActiveStart);
     if (Number.isFinite(start) && now.getTime() - start < SEVEN_DAYS_MS) {
@@ -58,7 +60,9 @@ export async function maybeRedeemCredits(options: {
     }
   }
   const needsSetup = !id.completedPlatformOnboarding && id.isOrgOwner;
-  const plan = access.planType ?? id.planType;
+  const plan = options.claims
+    ? options.planType
+    : accountClaims(accessToken).planType ?? id.planType;
   if (needsSetup || (plan !== "plus" && plan !== "pro")) {
     log("Only users with Plus or Pro subscriptions can redeem free API credits.");
     return "ineligible";

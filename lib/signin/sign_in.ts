@@ -16,9 +16,9 @@ import { maybeRedeemCredits } from "./credits.ts";
 import { LoginError } from "../base/errors.ts";
 import { FileCredentialStore } from "../store/file_store.ts";
 import { HttpClient } from "../issuer/http_client.ts";
-import { apiKeyName, IssuerClient, IssuerError } from "../issuer/issuer.ts";
+import { apiKeyName, IssuerClient, IssuerError, type SignInTokens } from "../issuer/issuer.ts";
 import { type IssuerEndpoints, resolveIssuer } from "../issuer/issuer_config.ts";
-import { type AccountClaims, accountClaims, isExpired } from "../issuer/jwt.ts";
+import { type AccountClaims, accountClaims } from "../issuer/jwt.ts";
 import { LoginLog } from "../store/login_log.ts";
 import { workspaceAllowed, workspaceRefusal } from "./policy.ts";
 
@@ -153,8 +153,10 @@ export function resolveSignInContext(options: SignInOptions): SignInContext {
 export interface SignInOutcome {
   /** What was saved. */
   auth: ChatGptAuth;
-  /** The account facts of the (possibly refreshed) id_token. */
+  /** The account facts of the (possibly refreshed) id_token, decoded once. */
   claims: AccountClaims;
+  /** The plan: the access token's claim, else the id_token's. */
+  planType?: string;
   /** The org still needs setup (`is_org_owner && !completed_platform_onboarding`). */
   needsSetup: boolean;
   /** `{platform}/org-setup?...` when `needsSetup`. Holds the id_token: never log it. */
@@ -177,7 +179,7 @@ function fromIssuerError(err: unknown, kind: "code_exchange" | "api_key_exchange
   return new LoginError(kind, `${err.message}${next}`, { oauthCode: err.oauthCode, cause: err });
 }
 
-type Tokens = Awaited<ReturnType<IssuerClient["exchangeCode"]>>;
+type Tokens = SignInTokens;
 
 /** The seed's refresh of an id_token that arrived already expired; best effort. */
 async function refreshIfExpired(
@@ -185,7 +187,8 @@ async function refreshIfExpired(
   tokens: Tokens,
   signal?: AbortSignal,
 ): Promise<Tokens> {
-  if (!isExpired(tokens.idToken, ctx.now())) return tokens;
+  const expiresAt = tokens.idClaims.expiresAt;
+  if (expiresAt !== undefined && ctx.now().getTime() < expiresAt.getTime()) return tokens;
   ctx.log("Refreshing credentials...");
   try {
     const fresh = await ctx.client.refresh(tokens.refreshToken, signal);
@@ -194,6 +197,7 @@ async function refreshIfExpired(
         idToken: fresh.idToken,
         accessToken: fresh.accessToken ?? tokens.accessToken,
         refreshToken: fresh.refreshToken,
+        idClaims: accountClaims(fresh.idToken), // a new id_token: its own claims
       };
     }
     ctx.log("Unable to refresh the ID token: the issuer's answer lacked tokens.");
@@ -203,13 +207,9 @@ async function refreshIfExpired(
   return tokens;
 }
 
-function setupUrlFor(
-  ctx: SignInContext,
-  tokens: Tokens,
-  claims: AccountClaims,
-): string | undefined {
+function setupUrlFor(ctx: SignInContext, tokens: Tokens, plan: string): string | undefined {
   if (!ctx.platformUrl) return undefined;
-  const plan = accountClaims(tokens.accessToken).planType ?? claims.planType ?? "";
+  const claims = tokens.idClaims;
   const url = new URL("/org-setup", ctx.platformUrl);
   url.searchParams.set("p", plan);
   url.searchParams.set("t", tokens.idToken);
@@ -247,7 +247,8 @@ export async function completeSignIn(
 
   // Saved at once, without the API key: the browser is answered now, and the key exchange
   // (best effort) runs after it, in afterSignIn.
-  const claims = accountClaims(tokens.idToken);
+  const claims = tokens.idClaims;
+  const planType = accountClaims(tokens.accessToken).planType ?? claims.planType;
   const auth: ChatGptAuth = {
     auth_mode: "chatgpt",
     OPENAI_API_KEY: null,
@@ -266,8 +267,8 @@ export async function completeSignIn(
   ctx.trace.event("saved", { store: ctx.store.kind, account: claims.accountId });
 
   const needsSetup = !claims.completedPlatformOnboarding && claims.isOrgOwner;
-  const setupUrl = needsSetup ? setupUrlFor(ctx, tokens, claims) : undefined;
-  return { auth, claims, needsSetup, setupUrl, previousRefreshToken };
+  const setupUrl = needsSetup ? setupUrlFor(ctx, tokens, planType ?? "") : undefined;
+  return { auth, claims, planType, needsSetup, setupUrl, previousRefreshToken };
 }
 
 /**
@@ -279,7 +280,7 @@ async function refuseWorkspace(
   tokens: Tokens,
   signal?: AbortSignal,
 ): Promise<void> {
-  const accountId = accountClaims(tokens.idToken).accountId;
+  const accountId = tokens.idClaims.accountId;
   if (workspaceAllowed(ctx.settings, accountId)) return;
   await ctx.client.revoke(tokens.refreshToken, signal).catch(() => {});
   throw workspaceRefusal(ctx.settings, accountId);
@@ -322,7 +323,7 @@ export function loginResult(ctx: SignInContext, outcome: SignInOutcome): LoginRe
     authFile: ctx.store.describe(),
     accountId: outcome.auth.tokens.account_id ?? "",
     email: outcome.claims.email,
-    planType: outcome.claims.planType,
+    planType: outcome.planType,
     needsSetup: outcome.needsSetup,
     setupLinkOffered: outcome.setupUrl !== undefined,
   };
@@ -372,6 +373,8 @@ export async function afterSignIn(ctx: SignInContext, outcome: SignInOutcome): P
       apiBase: ctx.apiBase,
       idToken: outcome.auth.tokens.id_token,
       accessToken: outcome.auth.tokens.access_token,
+      claims: outcome.claims,
+      planType: outcome.planType,
       now: ctx.now(),
       log: ctx.log,
       http: ctx.http,
