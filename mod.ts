@@ -116,15 +116,8 @@ export {
   openBrowser,
 } from "./lib/cli/browser_opener.ts";
 export { type CliIo, runCli } from "./lib/cli/cli.ts";
-export {
-  formatStatus,
-  getStatus,
-  logout,
-  type LogoutOutcome,
-  saveApiKey,
-  type StatusReport,
-  validateApiKey,
-} from "./lib/signin/account.ts";
+export { logout, type LogoutOutcome, saveApiKey, validateApiKey } from "./lib/signin/account.ts";
+export { formatStatus, getStatus, type StatusReport } from "./lib/signin/status_report.ts";
 export { currentToken, refreshAuth, shouldRefresh } from "./lib/signin/token_refresh.ts";
 export {
   methodRefusal,

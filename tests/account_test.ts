@@ -1,11 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  formatStatus,
-  getStatus,
-  logout,
-  saveApiKey,
-  validateApiKey,
-} from "../lib/signin/account.ts";
+import { logout, saveApiKey, validateApiKey } from "../lib/signin/account.ts";
+import { formatStatus, getStatus } from "../lib/signin/status_report.ts";
 import { refreshAuth } from "../lib/signin/token_refresh.ts";
 import type { ChatGptAuth } from "../lib/store/auth_data.ts";
 import { authFilePath } from "../lib/store/codex_home.ts";

@@ -23,6 +23,10 @@ const EXPECTED: Record<string, string> = {
   "personal_access_token_no_mode.json": "personalAccessToken",
   "bedrock_api_key.json": "bedrockApiKey",
   "bedrock_api_key_no_mode.json": "bedrockApiKey",
+  "bedrock_access_keys.json": "bedrockAccessKeys",
+  "bedrock_access_keys_no_mode.json": "bedrockAccessKeys",
+  "chatgpt_codex_0169.json": "chatgpt",
+  "personal_access_token_0169.json": "personalAccessToken",
 };
 
 async function fixture(name: string): Promise<Record<string, unknown>> {

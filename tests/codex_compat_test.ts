@@ -4,7 +4,8 @@
  * logout, refresh as Codex refreshes, and taking the port over from a waiting `codex login`.
  */
 import assert from "node:assert/strict";
-import { formatStatus, getStatus, logout } from "../lib/signin/account.ts";
+import { logout } from "../lib/signin/account.ts";
+import { formatStatus, getStatus } from "../lib/signin/status_report.ts";
 import type { ChatGptAuth } from "../lib/store/auth_data.ts";
 import { authFilePath } from "../lib/store/codex_home.ts";
 import { LoginError } from "../lib/base/errors.ts";

@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import { authFilePath } from "../lib/store/codex_home.ts";
 import { openCredentialStore } from "../lib/store/open_store.ts";
-import { getStatus, logout } from "../lib/signin/account.ts";
+import { logout } from "../lib/signin/account.ts";
+import { getStatus } from "../lib/signin/status_report.ts";
 import { readAuthFile, saveAuthFile } from "../lib/store/file_store.ts";
 import { IssuerClient } from "../lib/issuer/issuer.ts";
 import { KEYRING_SERVICE, keyringAccount } from "../lib/store/keyring_store.ts";

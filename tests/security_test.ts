@@ -5,7 +5,8 @@
  * escapes in the terminal) are in e2e_security_test.ts.
  */
 import assert from "node:assert/strict";
-import { formatStatus, getStatus, logout } from "../lib/signin/account.ts";
+import { logout } from "../lib/signin/account.ts";
+import { formatStatus, getStatus } from "../lib/signin/status_report.ts";
 import { authFilePath } from "../lib/store/codex_home.ts";
 import { LoginError } from "../lib/base/errors.ts";
 import { FileCredentialStore, readAuthFile, saveAuthFile } from "../lib/store/file_store.ts";
@@ -305,7 +306,7 @@ Deno.test("10. a lock held by another process: wait a few seconds, then name its
     assert.ok(err instanceof LoginError && err.kind === "lock_busy", String(err));
     assert.match(
       err.message,
-      new RegExp(`held by process ${holder.pid}.*remove .*auth\\.json\\.lock`),
+      new RegExp(`auth\\.lock is held by process ${holder.pid}.*remove .*auth\\.lock`),
     );
     assert.ok(performance.now() - started < 3000);
   } finally {

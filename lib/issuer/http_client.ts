@@ -130,8 +130,13 @@ export interface RequestOptions {
   timeoutMs?: number;
 }
 
-/** A request body: a form or a JSON value. */
-export type RequestBody = { form: Record<string, string> } | { json: unknown };
+/**
+ * What a request carries: a form or a JSON value (a POST), or a bearer token alone (a GET
+ * with `Authorization: Bearer`).
+ */
+export type RequestBody = { form: Record<string, string> } | { json: unknown } | {
+  bearer: string;
+};
 
 function requestInit(
   body: RequestBody,
@@ -139,7 +144,14 @@ function requestInit(
   headers: Record<string, string>,
   client: Deno.HttpClient | undefined,
 ): RequestInit & { client?: Deno.HttpClient } {
-  const init: RequestInit & { client?: Deno.HttpClient } = "form" in body
+  const init: RequestInit & { client?: Deno.HttpClient } = "bearer" in body
+    ? {
+      method: "GET",
+      headers: { ...headers, authorization: `Bearer ${body.bearer}`, accept: "application/json" },
+      signal,
+      redirect: "manual",
+    }
+    : "form" in body
     ? {
       method: "POST",
       headers: {
@@ -295,8 +307,9 @@ export class HttpClient {
   }
 
   /**
-   * POST a body and read the answer within the limits. Throws {@linkcode HttpError} when
-   * there is no answer; any HTTP status is an answer.
+   * Send a request (a POST with a body, or a GET with a bearer token) and read the answer
+   * within the limits. Throws {@linkcode HttpError} when there is no answer; any HTTP status
+   * is an answer.
    */
   async post(url: string, body: RequestBody, request: RequestOptions = {}): Promise<HttpAnswer> {
     const timeoutMs = request.timeoutMs ?? this.timeoutMs;
@@ -360,31 +373,4 @@ export class HttpClient {
       throw failure;
     }
   }
-}
-
-/**
- * The OAuth error of an answer, as `error: description`, from either the RFC 6749 shape
- * (`{error, error_description}`) or the OpenAI API shape (`{error: {code, message}}`).
- * Redacted and cut short; `undefined` when the body says nothing usable.
- */
-export function describeOAuthError(
-  answer: HttpAnswer,
-  secrets: readonly string[] = [],
-): { code?: string; description?: string } {
-  const json = answer.json;
-  if (!json) return {};
-  let code: string | undefined;
-  let description: string | undefined;
-  if (typeof json.error === "string") code = json.error;
-  if (typeof json.error_description === "string") description = json.error_description;
-  if (isJsonObject(json.error)) {
-    const inner = json.error;
-    if (typeof inner.code === "string") code = inner.code;
-    else if (typeof inner.type === "string") code = inner.type;
-    if (typeof inner.message === "string") description = inner.message;
-  }
-  return {
-    code: code === undefined ? undefined : redact(code, secrets, 80),
-    description: description === undefined ? undefined : redact(description, secrets, 300),
-  };
 }

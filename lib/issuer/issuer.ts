@@ -9,7 +9,6 @@
  */
 
 import {
-  describeOAuthError,
   type HttpAnswer,
   HttpClient,
   HttpError,
@@ -17,11 +16,10 @@ import {
   type RequestBody,
 } from "./http_client.ts";
 import { type IssuerEndpoints, LOGIN_SCOPE, resolveIssuer } from "./issuer_config.ts";
-import { stringField } from "../base/json.ts";
-import { redact } from "../base/redact.ts";
 import { accountClaims, decodeJwtClaims } from "./jwt.ts";
 
 import {
+  describeOAuthError,
   type DeviceCode,
   type DeviceGrant,
   IssuerError,
@@ -42,6 +40,13 @@ export {
   type TokenSet,
 };
 
+/**
+ * Why a refresh is sent, in Codex 0.169's words: the access token expires within 5 minutes
+ * (`proactive_expiry`), its expiry is unknown and the last refresh is over 8 days old
+ * (`scheduled`), a person asked (`forced`), or an API answered 401 (`unauthorized_recovery`).
+ */
+export type RefreshReason = "proactive_expiry" | "scheduled" | "forced" | "unauthorized_recovery";
+
 /** Options of {@linkcode IssuerClient}. */
 export interface IssuerClientOptions extends HttpOptions {
   /** Issuer base URL. Default `https://auth.openai.com`. */
@@ -55,19 +60,13 @@ export interface IssuerClientOptions extends HttpOptions {
 }
 
 /** One issuer request: its step (for messages), where, what, and the secrets it carries. */
-type IssuerCall = [
+export type IssuerCall = [
   step: IssuerStep,
   url: string,
   body: RequestBody,
   secrets: readonly string[],
   signal?: AbortSignal,
 ];
-
-function parseInterval(value: unknown): number {
-  const n = typeof value === "number" ? value : Number(value);
-  if (!Number.isFinite(n) || n <= 0) return 5;
-  return Math.min(60, Math.max(0.2, n));
-}
 
 /**
  * Talks to the issuer's OAuth endpoints.
@@ -92,6 +91,7 @@ export class IssuerClient {
   readonly clientId: string;
   readonly #http: HttpClient;
   readonly #timeoutMs?: number;
+  readonly #insecure: boolean;
 
   /** Make a client; throws a usage error for an issuer that is not an http(s) URL. */
   constructor(options: IssuerClientOptions = {}) {
@@ -99,8 +99,35 @@ export class IssuerClient {
       resolveIssuer({ issuer: options.issuer, clientId: options.clientId, insecure: true });
     this.issuer = endpoints.issuer;
     this.clientId = endpoints.clientId;
+    this.#insecure = endpoints.insecure;
     this.#http = options.http ?? new HttpClient(options);
     this.#timeoutMs = options.http ? options.timeoutMs : undefined;
+  }
+
+  /**
+   * The client for the issuer a stored session came from (its `oauth_provenance`, as Codex
+   * 0.169 writes it): this one when it is the same, else one at that issuer sharing this
+   * client's connection settings. The same URL rules apply (plain http only on loopback
+   * unless this client was made with `--insecure-issuer`).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { IssuerClient } from "./issuer.ts";
+   * const client = new IssuerClient({ issuer: "https://auth.openai.com" });
+   * assert.equal(client.at({ issuer: "https://auth.openai.com", client_id: client.clientId }), client);
+   * assert.equal(client.at({ issuer: "http://127.0.0.1:9/", client_id: "app_x" }).issuer, "http://127.0.0.1:9");
+   * ```
+   */
+  at(provenance: { issuer: string; client_id: string } | undefined): IssuerClient {
+    if (!provenance) return this;
+    const endpoints = resolveIssuer({
+      issuer: provenance.issuer,
+      clientId: provenance.client_id,
+      insecure: this.#insecure,
+    });
+    if (endpoints.issuer === this.issuer && endpoints.clientId === this.clientId) return this;
+    return new IssuerClient({ endpoints, http: this.#http, timeoutMs: this.#timeoutMs });
   }
 
   /** `{issuer}/oauth/token`. */
@@ -136,8 +163,17 @@ export class IssuerClient {
     return `${this.issuer}/oauth/authorize?${query}`;
   }
 
-  /** Send a request; only a missing answer is an error here. */
-  async #send(...[step, url, body, secrets, signal]: IssuerCall): Promise<HttpAnswer> {
+  /** The run's outbound client this issuer client sends through. */
+  get http(): HttpClient {
+    return this.#http;
+  }
+
+  /**
+   * Send one request to the issuer for `step`; any HTTP status is an answer, and a missing
+   * answer is an {@linkcode IssuerError} naming the step. The steps outside this class
+   * (`device_code.ts`, `access_token.ts`) send through here.
+   */
+  async send(...[step, url, body, secrets, signal]: IssuerCall): Promise<HttpAnswer> {
     try {
       return await this.#http.post(url, body, { secrets, signal, timeoutMs: this.#timeoutMs });
     } catch (err) {
@@ -153,7 +189,7 @@ export class IssuerClient {
   /** Send a request whose answer must be a 2xx JSON object. */
   async #post(...call: IssuerCall): Promise<HttpAnswer> {
     const [step, , , secrets] = call;
-    const answer = await this.#send(...call);
+    const answer = await this.send(...call);
     if (answer.status < 200 || answer.status > 299) {
       const { code, description } = describeOAuthError(answer, secrets);
       const said = code
@@ -254,10 +290,15 @@ export class IssuerClient {
   }
 
   /**
-   * Refresh as today's Codex does: JSON `{client_id, grant_type, refresh_token}`, no scope.
-   * Returns the tokens the issuer sent; the caller stores every one of them.
+   * Refresh as Codex 0.169 does: JSON `{client_id, grant_type, refresh_reason,
+   * refresh_token}`, no scope. `reason` says why (default `forced`: a person asked). Returns
+   * the tokens the issuer sent; the caller stores every one of them.
    */
-  async refresh(refreshToken: string, signal?: AbortSignal): Promise<RefreshedTokens> {
+  async refresh(
+    refreshToken: string,
+    options: { reason?: RefreshReason; signal?: AbortSignal } = {},
+  ): Promise<RefreshedTokens> {
+    const { reason = "forced", signal } = options;
     const answer = await this.#post(
       "refresh",
       this.tokenEndpoint,
@@ -265,6 +306,7 @@ export class IssuerClient {
         json: {
           client_id: this.clientId,
           grant_type: "refresh_token",
+          refresh_reason: reason,
           refresh_token: refreshToken,
         },
       },
@@ -302,65 +344,6 @@ export class IssuerClient {
       if (err instanceof IssuerError && err.status !== undefined && err.status < 300) return;
       throw err;
     }
-  }
-
-  /**
-   * Ask for a one-time device code (`POST {issuer}/api/accounts/deviceauth/usercode`). A 404
-   * means device sign-in is not enabled: an IssuerError with `status` 404.
-   */
-  async requestDeviceCode(signal?: AbortSignal): Promise<DeviceCode> {
-    const answer = await this.#send(
-      "device",
-      `${this.issuer}/api/accounts/deviceauth/usercode`,
-      { json: { client_id: this.clientId } },
-      [],
-      signal,
-    );
-    const json = answer.json ?? {};
-    const deviceAuthId = stringField(json, "device_auth_id");
-    const userCode = stringField(json, "user_code") ?? stringField(json, "usercode");
-    if (answer.status !== 200 || !deviceAuthId || !userCode) {
-      throw new IssuerError(
-        `Could not start device sign-in: the issuer answered ${answer.status} without a code.`,
-        { status: answer.status },
-      );
-    }
-    return {
-      deviceAuthId,
-      userCode,
-      intervalSeconds: parseInterval(json.interval),
-      verificationUrl: `${this.issuer}/codex/device`,
-    };
-  }
-
-  /**
-   * Poll for a device code's grant. `undefined` while the code has not been entered (403,
-   * 404) or the issuer is briefly failing (5xx); an IssuerError for a refusal.
-   */
-  async pollDeviceToken(
-    device: DeviceCode,
-    signal?: AbortSignal,
-  ): Promise<DeviceGrant | undefined> {
-    const answer = await this.#send(
-      "device_poll",
-      `${this.issuer}/api/accounts/deviceauth/token`,
-      { json: { device_auth_id: device.deviceAuthId, user_code: device.userCode } },
-      [],
-      signal,
-    );
-    if (answer.status === 403 || answer.status === 404 || answer.status >= 500) return undefined;
-    const json = answer.json ?? {};
-    const code = stringField(json, "authorization_code");
-    const verifier = stringField(json, "code_verifier");
-    if (answer.status !== 200 || !code || !verifier) {
-      const raw = stringField(json, "error");
-      const error = raw === undefined ? undefined : redact(raw, [], 80);
-      throw new IssuerError(
-        `Device sign-in failed: the issuer answered ${answer.status}${error ? ` (${error})` : ""}.`,
-        { status: answer.status, oauthCode: error },
-      );
-    }
-    return { code, verifier, challenge: stringField(json, "code_challenge") };
   }
 }
 

@@ -5,7 +5,9 @@
  * @module
  */
 
-import type { HttpFailure } from "./http_client.ts";
+import { isJsonObject } from "../base/json.ts";
+import { redact } from "../base/redact.ts";
+import type { HttpAnswer, HttpFailure } from "./http_client.ts";
 import type { AccountClaims } from "./jwt.ts";
 
 /** The step of the sign-in an issuer call belongs to. */
@@ -89,3 +91,30 @@ export const STEP_NAMES: Record<IssuerStep, string> = {
   device: "start device sign-in",
   device_poll: "check on the device sign-in",
 };
+
+/**
+ * The OAuth error of an answer, as `error: description`, from either the RFC 6749 shape
+ * (`{error, error_description}`) or the OpenAI API shape (`{error: {code, message}}`).
+ * Redacted and cut short; `undefined` when the body says nothing usable.
+ */
+export function describeOAuthError(
+  answer: HttpAnswer,
+  secrets: readonly string[] = [],
+): { code?: string; description?: string } {
+  const json = answer.json;
+  if (!json) return {};
+  let code: string | undefined;
+  let description: string | undefined;
+  if (typeof json.error === "string") code = json.error;
+  if (typeof json.error_description === "string") description = json.error_description;
+  if (isJsonObject(json.error)) {
+    const inner = json.error;
+    if (typeof inner.code === "string") code = inner.code;
+    else if (typeof inner.type === "string") code = inner.type;
+    if (typeof inner.message === "string") description = inner.message;
+  }
+  return {
+    code: code === undefined ? undefined : redact(code, secrets, 80),
+    description: description === undefined ? undefined : redact(description, secrets, 300),
+  };
+}

@@ -15,6 +15,7 @@ import {
   IssuerError,
 } from "../issuer/issuer.ts";
 import { s256Challenge } from "../base/pkce.ts";
+import { pollDeviceToken, requestDeviceCode } from "../issuer/device_code.ts";
 import { safeLine } from "../base/terminal_safe.ts";
 import {
   afterSignIn,
@@ -69,7 +70,7 @@ function timeoutError(timeoutMs: number): LoginError {
 /** Ask for a code; the issuer's refusals become the person's next step. */
 async function requestCode(client: IssuerClient, signal: AbortSignal): Promise<DeviceCode> {
   try {
-    return await client.requestDeviceCode(signal);
+    return await requestDeviceCode(client, signal);
   } catch (err) {
     if (signal.aborted) throw signal.reason;
     if (err instanceof IssuerError && err.status === 404) {
@@ -113,7 +114,7 @@ async function waitForGrant(
     await sleep(device.intervalSeconds * 1000, signal);
     let grant: DeviceGrant | undefined;
     try {
-      grant = await client.pollDeviceToken(device, signal);
+      grant = await pollDeviceToken(client, device, signal);
     } catch (err) {
       if (signal.aborted) throw signal.reason;
       if (!(err instanceof IssuerError) || err.failure === undefined) {

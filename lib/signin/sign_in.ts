@@ -191,7 +191,10 @@ async function refreshIfExpired(
   if (expiresAt !== undefined && ctx.now().getTime() < expiresAt.getTime()) return tokens;
   ctx.log("Refreshing credentials...");
   try {
-    const fresh = await ctx.client.refresh(tokens.refreshToken, signal);
+    const fresh = await ctx.client.refresh(tokens.refreshToken, {
+      reason: "proactive_expiry",
+      signal,
+    });
     if (fresh.idToken && fresh.refreshToken) {
       return {
         idToken: fresh.idToken,

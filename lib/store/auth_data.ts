@@ -18,7 +18,8 @@ export type AuthMode =
   | "chatgptAuthTokens"
   | "agentIdentity"
   | "personalAccessToken"
-  | "bedrockApiKey";
+  | "bedrockApiKey"
+  | "bedrockAccessKeys";
 
 /** Every stored mode, in the order `status` explains them. */
 export const AUTH_MODES: readonly AuthMode[] = [
@@ -28,7 +29,16 @@ export const AUTH_MODES: readonly AuthMode[] = [
   "agentIdentity",
   "personalAccessToken",
   "bedrockApiKey",
+  "bedrockAccessKeys",
 ];
+
+/** Where a ChatGPT sign-in's tokens came from (Codex 0.169 refreshes at this issuer). */
+export interface OAuthProvenance {
+  /** The issuer's base URL. */
+  issuer: string;
+  /** The OAuth client the tokens were issued to. */
+  client_id: string;
+}
 
 /** The tokens of a ChatGPT sign-in, as the Codex CLI reads them. */
 export interface StoredTokens {
@@ -38,6 +48,13 @@ export interface StoredTokens {
   access_token: string;
   /** Refresh token ("" for tokens handed in by a host application). */
   refresh_token: string;
+  /** Where the tokens came from (written by every sign-in since Codex 0.169). */
+  oauth_provenance?: OAuthProvenance;
+  /**
+   * A random id of the sign-in that obtained these tokens: new at every sign-in, kept by
+   * every refresh, so a program can tell "refreshed" from "replaced by another sign-in".
+   */
+  login_owner_id?: string;
   /** `chatgpt_account_id` from the id_token, or null when the issuer sent none (as Codex). */
   account_id: string | null;
   /** Fields a newer Codex may add: kept as they are on every rewrite. */
@@ -71,7 +88,7 @@ export interface ApiKeyAuth {
 /** auth.json written by Codex's other sign-ins, which codex-login reports and removes. */
 export interface OtherAuth {
   /** How Codex signed in. */
-  auth_mode: "agentIdentity" | "personalAccessToken" | "bedrockApiKey";
+  auth_mode: "agentIdentity" | "personalAccessToken" | "bedrockApiKey" | "bedrockAccessKeys";
   /** Everything else, as Codex wrote it. */
   [field: string]: unknown;
 }
@@ -96,7 +113,8 @@ export class AuthFileError extends LoginError {
 
 /**
  * The mode of a stored record as Codex resolves it: `auth_mode` when present, else a personal
- * access token, then a Bedrock key, then an API key, then ChatGPT.
+ * access token, then a Bedrock API key, then Bedrock AWS access keys, then an API key, then
+ * ChatGPT.
  *
  * @example
  * ```ts
@@ -115,6 +133,9 @@ export function resolveAuthMode(record: JsonObject): string {
   }
   if (record.bedrock_api_key !== undefined && record.bedrock_api_key !== null) {
     return "bedrockApiKey";
+  }
+  if (record.bedrock_access_keys !== undefined && record.bedrock_access_keys !== null) {
+    return "bedrockAccessKeys";
   }
   if (typeof record.OPENAI_API_KEY === "string") return "apikey";
   return "chatgpt";
@@ -152,6 +173,7 @@ const MATERIAL: Record<OtherAuth["auth_mode"], string> = {
   agentIdentity: "agent_identity",
   personalAccessToken: "personal_access_token",
   bedrockApiKey: "bedrock_api_key",
+  bedrockAccessKeys: "bedrock_access_keys",
 };
 
 /**
@@ -186,6 +208,7 @@ export function parseAuthData(where: string, value: unknown): AuthData {
     case "agentIdentity":
     case "personalAccessToken":
     case "bedrockApiKey":
+    case "bedrockAccessKeys":
       if (value[MATERIAL[mode]] === undefined || value[MATERIAL[mode]] === null) {
         throw new AuthFileError(where, `says ${mode} but holds no ${MATERIAL[mode]}`);
       }
@@ -241,4 +264,26 @@ export function serializeAuth(data: AuthData): string {
  */
 export function rfc3339(now: Date): string {
   return now.toISOString();
+}
+
+/**
+ * The provenance of a ChatGPT sign-in, when it has a well-formed one.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { provenanceOf } from "./auth_data.ts";
+ * const tokens = { oauth_provenance: { issuer: "https://auth.openai.com", client_id: "app_x" } };
+ * assert.deepEqual(provenanceOf({ tokens }), { issuer: "https://auth.openai.com", client_id: "app_x" });
+ * assert.equal(provenanceOf({ tokens: {} }), undefined);
+ * ```
+ */
+export function provenanceOf(auth: AuthData | JsonObject): OAuthProvenance | undefined {
+  const tokens = auth.tokens;
+  if (!isJsonObject(tokens)) return undefined;
+  const p = tokens.oauth_provenance;
+  if (!isJsonObject(p) || typeof p.issuer !== "string" || typeof p.client_id !== "string") {
+    return undefined;
+  }
+  return { issuer: p.issuer, client_id: p.client_id };
 }

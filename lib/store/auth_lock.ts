@@ -1,7 +1,9 @@
 /**
- * The auth lock: the one cross-process lock every credential backend takes before it writes
- * (`{codexHome}/auth.json.lock`, an OS file lock, so a crashed holder never leaves it
- * stuck). The lock file must be a regular file of ours (never followed through a symlink,
+ * The auth lock: what every credential backend holds while it reads-to-write or writes, the
+ * same two OS file locks as the Codex CLI (0.169) in its order: `{codexHome}/auth.lock`, then
+ * `{codexHome}/auth.json.lock` (OS locks, so a crashed holder never leaves them stuck). Codex
+ * takes `auth.json.lock` without waiting once it holds `auth.lock`, so holding the inner lock
+ * alone would make a Codex save fail; taking both in this order makes a Codex save wait. The lock file must be a regular file of ours (never followed through a symlink,
  * never a FIFO that would hang); a held lock is waited for a few seconds at most and then
  * named with its holder's pid. Taking it also creates the codex home (0700), refuses a home
  * others could tamper with, and removes what killed processes left behind.
@@ -11,7 +13,7 @@
 
 import { LoginError } from "../base/errors.ts";
 import { permissionError } from "../base/permissions.ts";
-import { authFilePath, authLockPath } from "./codex_home.ts";
+import { authFileLockPath, authFilePath, authLockPath } from "./codex_home.ts";
 import { checkHomeSafe, posix, removeLeftovers, unsafe } from "./home_guard.ts";
 
 /** How long a command waits for another process's lock. */
@@ -71,17 +73,21 @@ async function openLock(path: string, codexHome: string): Promise<Deno.FsFile> {
 }
 
 /**
- * Take the exclusive lock on `{codexHome}/auth.json.lock`, waiting at most `waitMs` for
- * another process; the holder's pid is written into the file for the next one's message.
+ * Take the exclusive lock on one lock file, waiting until `deadline` for another process;
+ * our pid is written into the file for the next one's message (and cleared on release).
  */
-async function acquireLock(codexHome: string, waitMs = LOCK_WAIT_MS): Promise<Deno.FsFile> {
-  const path = authLockPath(codexHome);
+async function acquireLock(
+  path: string,
+  codexHome: string,
+  deadline: number,
+): Promise<Deno.FsFile> {
   const file = await openLock(path, codexHome).catch(async (err) => {
     // Lost a race to create it: it exists now, open it as an existing file.
     if (err instanceof Deno.errors.AlreadyExists) return await openLock(path, codexHome);
     throw err;
   });
   let timer: ReturnType<typeof setTimeout> | undefined;
+  const waitMs = Math.max(0, deadline - Date.now());
   const timeout = new Promise<"timeout">((r) => timer = setTimeout(() => r("timeout"), waitMs));
   const got = await Promise.race([file.lock(true).then(() => "locked" as const), timeout]);
   clearTimeout(timer);
@@ -96,6 +102,30 @@ async function acquireLock(codexHome: string, waitMs = LOCK_WAIT_MS): Promise<De
   await file.truncate(0);
   await file.write(new TextEncoder().encode(`${Deno.pid}\n`));
   return file;
+}
+
+async function release(file: Deno.FsFile): Promise<void> {
+  try {
+    await file.truncate(0).catch(() => {}); // no stale pid for the next holder's message
+    await file.unlock();
+  } finally {
+    file.close();
+  }
+}
+
+/**
+ * Take Codex's two locks in Codex's order: `auth.lock` (the one a Codex save waits on), then
+ * `auth.json.lock` (which Codex takes without waiting, and so must never be held alone).
+ */
+async function acquireLocks(codexHome: string, waitMs: number): Promise<Deno.FsFile[]> {
+  const deadline = Date.now() + waitMs;
+  const outer = await acquireLock(authLockPath(codexHome), codexHome, deadline);
+  try {
+    return [outer, await acquireLock(authFileLockPath(codexHome), codexHome, deadline)];
+  } catch (err) {
+    await release(outer);
+    throw err;
+  }
 }
 
 async function ensureHome(codexHome: string): Promise<void> {
@@ -137,13 +167,13 @@ export function saveError(codexHome: string, err: unknown): LoginError {
 export async function withAuthLock<T>(
   codexHome: string,
   fn: () => Promise<T>,
-  waitMs?: number,
+  waitMs: number = LOCK_WAIT_MS,
 ): Promise<T> {
   await ensureHome(codexHome);
-  let lock: Deno.FsFile;
+  let locks: Deno.FsFile[];
   try {
     await checkHomeSafe(codexHome);
-    lock = await acquireLock(codexHome, waitMs);
+    locks = await acquireLocks(codexHome, waitMs);
   } catch (err) {
     throw saveError(codexHome, err);
   }
@@ -151,10 +181,7 @@ export async function withAuthLock<T>(
     await removeLeftovers(codexHome);
     return await fn();
   } finally {
-    try {
-      await lock.unlock();
-    } finally {
-      lock.close();
-    }
+    // The inner lock first: Codex must never find auth.json.lock held without auth.lock.
+    for (const lock of locks.reverse()) await release(lock);
   }
 }

@@ -66,7 +66,8 @@ export function joinPath(platform: Platform, dir: string, name: string): string 
 /** The names of everything codex-login reads or writes in the codex home. */
 const NAMES = {
   auth: "auth.json",
-  authLock: "auth.json.lock",
+  authLock: "auth.lock",
+  authFileLock: "auth.json.lock",
   authTemp: ".auth.json.tmp",
   config: "config.toml",
   logDir: "log",
@@ -105,9 +106,14 @@ export function authFilePath(codexHome: string, platform: Platform = Deno.build.
   return homeFile(codexHome, NAMES.auth, platform);
 }
 
-/** `{codexHome}/auth.json.lock`: the lock every writer of the credentials takes. */
+/** `{codexHome}/auth.lock`: Codex's outer lock, taken first by every writer. */
 export function authLockPath(codexHome: string): string {
   return homeFile(codexHome, NAMES.authLock);
+}
+
+/** `{codexHome}/auth.json.lock`: Codex's inner lock, taken second. */
+export function authFileLockPath(codexHome: string): string {
+  return homeFile(codexHome, NAMES.authFileLock);
 }
 
 /** `{codexHome}/.auth.json.tmp`: the temp file an atomic write of auth.json goes through. */

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { formatStatus, getStatus } from "../../signin/account.ts";
+import { formatStatus, getStatus } from "../../signin/status_report.ts";
 import type { CliIo } from "../io.ts";
 import { ExitCode } from "../../base/errors.ts";
 import { type Command, commandFlags } from "../flags.ts";

@@ -1,0 +1,198 @@
+/**
+ * Who is signed in (`status`), for every mode the Codex CLI writes, in Codex's words where
+ * it has them: a report for scripts (`--json`, never a secret) and its human form.
+ *
+ * @module
+ */
+
+import { type AuthData, type AuthMode, rfc3339 } from "../store/auth_data.ts";
+import type { Settings } from "../store/config.ts";
+import type { CredentialStore } from "../store/credential_store.ts";
+import { accountClaims } from "../issuer/jwt.ts";
+import { policyViolations, storedAccountId } from "./policy.ts";
+import { maskKey } from "../base/redact.ts";
+import { safeLine } from "../base/terminal_safe.ts";
+
+/** What `status` reports. Holds no secret: keys are masked. */
+export interface StatusReport {
+  /** Whether usable credentials are stored. */
+  logged_in: boolean;
+  /** How Codex would use them (its `auth_mode`, resolved as Codex does), or null. */
+  auth_mode: AuthMode | null;
+  /** Where the credentials are (the auth.json path for the file store). */
+  auth_file: string;
+  /** The masked API key (first 3 and last 4 characters at most). */
+  api_key?: string | null;
+  /** The masked personal access token (`personalAccessToken`). */
+  personal_access_token?: string | null;
+  /** The masked AWS access key id and the region (`bedrockAccessKeys`); never the secret. */
+  bedrock_access_key_id?: string | null;
+  /** The AWS region of `bedrockAccessKeys`. */
+  bedrock_region?: string | null;
+  /** From the id_token. */
+  email?: string | null;
+  /** From the access token (else the id_token). */
+  plan?: string | null;
+  /** The ChatGPT workspace (account) the credentials belong to. */
+  account_id?: string | null;
+  /** RFC 3339, from the id_token's `exp`. */
+  id_token_expires_at?: string | null;
+  /** RFC 3339, from the access token's `exp` (null when it is not a JWT). */
+  access_token_expires_at?: string | null;
+  /** `last_refresh`. */
+  last_refresh?: string | null;
+  /** What breaks config.toml's policy (Codex would log these credentials out). */
+  policy_violations?: string[];
+}
+
+function chatGptReport(auth: AuthData): Partial<StatusReport> {
+  const tokens = auth.tokens as { id_token: string; access_token: string };
+  const id = accountClaims(tokens.id_token);
+  const access = accountClaims(tokens.access_token);
+  const key = auth.OPENAI_API_KEY;
+  return {
+    api_key: typeof key === "string" && key ? maskKey(key) : null,
+    email: id.email ?? null,
+    plan: access.planType ?? id.planType ?? null,
+    id_token_expires_at: id.expiresAt ? rfc3339(id.expiresAt) : null,
+    access_token_expires_at: access.expiresAt ? rfc3339(access.expiresAt) : null,
+    last_refresh: typeof auth.last_refresh === "string" && auth.last_refresh
+      ? auth.last_refresh
+      : null,
+  };
+}
+
+function modeReport(auth: AuthData): Partial<StatusReport> {
+  switch (auth.auth_mode) {
+    case "apikey":
+      return { api_key: maskKey(auth.OPENAI_API_KEY as string) };
+    case "chatgpt":
+    case "chatgptAuthTokens":
+      return chatGptReport(auth);
+    case "personalAccessToken":
+      return { personal_access_token: maskKey(String(auth.personal_access_token)) };
+    case "bedrockAccessKeys": {
+      const keys = auth.bedrock_access_keys as Record<string, unknown> | undefined;
+      const id = keys?.access_key_id;
+      return {
+        bedrock_access_key_id: typeof id === "string" ? maskKey(id) : null,
+        bedrock_region: typeof keys?.region === "string" ? keys.region : null,
+      };
+    }
+    default:
+      return {};
+  }
+}
+
+/**
+ * Read the stored credentials and report on them, with what breaks `settings`' policy.
+ * Never writes. Throws {@linkcode AuthFileError} for a corrupt file.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getStatus } from "./status_report.ts";
+ * import { FileCredentialStore } from "../store/file_store.ts";
+ * const report = await getStatus(new FileCredentialStore(await Deno.makeTempDir()));
+ * assert.equal(report.logged_in, false);
+ * ```
+ */
+export async function getStatus(
+  store: CredentialStore,
+  settings: Settings = {},
+): Promise<StatusReport> {
+  const auth = await store.load();
+  const auth_file = store.describe();
+  if (!auth) return { logged_in: false, auth_mode: null, auth_file };
+  return {
+    logged_in: true,
+    auth_mode: auth.auth_mode,
+    auth_file,
+    ...modeReport(auth),
+    account_id: auth.auth_mode === "apikey" ? undefined : storedAccountId(auth) ?? null,
+    policy_violations: policyViolations(settings, auth),
+  };
+}
+
+/** A value from the credentials (so from an issuer or a file) as one inert line. */
+function field(value: string | null | undefined): string {
+  return value ? safeLine(value) : "unknown";
+}
+
+function when(iso: string | null | undefined, now: Date): string {
+  if (!iso) return "unknown";
+  const ms = Date.parse(iso) - now.getTime();
+  if (!Number.isFinite(ms)) return field(iso);
+  const minutes = Math.round(Math.abs(ms) / 60_000);
+  const span = minutes < 120
+    ? `${minutes} min`
+    : minutes < 2880
+    ? `${Math.round(minutes / 60)} h`
+    : `${Math.round(minutes / 1440)} days`;
+  return `${field(iso)} (${ms >= 0 ? `in ${span}` : `${span} ago`})`;
+}
+
+/** Each mode's first line, in Codex 0.169's words where `codex login status` has them. */
+const MODE_TITLES: Record<AuthMode, string> = {
+  chatgpt: "Logged in using ChatGPT",
+  chatgptAuthTokens: "Logged in using ChatGPT (tokens handed to Codex by another application)",
+  apikey: "API key configured",
+  agentIdentity: "Logged in using an agent identity",
+  personalAccessToken: "Logged in using a personal access token",
+  bedrockApiKey: "Logged in using Amazon Bedrock API key",
+  bedrockAccessKeys: "Logged in using Amazon Bedrock AWS access keys",
+};
+
+function otherLines(report: StatusReport): string[] {
+  const lines: string[] = [];
+  if (report.personal_access_token) {
+    lines.push(`  Token:           ${field(report.personal_access_token)}`);
+  }
+  if (report.bedrock_access_key_id) {
+    lines.push(`  Access key id:   ${field(report.bedrock_access_key_id)}`);
+    lines.push(`  Region:          ${field(report.bedrock_region)}`);
+  }
+  if (report.account_id) lines.push(`  Account:         ${field(report.account_id)}`);
+  return lines;
+}
+
+function chatGptLines(report: StatusReport, now: Date): string[] {
+  const lines = [
+    `  Email:           ${field(report.email)}`,
+    `  Plan:            ${field(report.plan)}`,
+    `  Account:         ${field(report.account_id)}`,
+    `  ID token:        expires ${when(report.id_token_expires_at, now)}`,
+    `  Access token:    expires ${when(report.access_token_expires_at, now)}`,
+    `  Last refreshed:  ${when(report.last_refresh, now)}`,
+  ];
+  if (report.api_key) lines.push(`  API key:         ${field(report.api_key)}`);
+  else lines.push("  API key:         none (Codex works with the ChatGPT sign-in alone)");
+  return lines;
+}
+
+/**
+ * The human form of a status report, one fact a line.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { formatStatus } from "./status_report.ts";
+ * const text = formatStatus({ logged_in: false, auth_mode: null, auth_file: "/x" }, new Date());
+ * assert.equal(text, "Not logged in");
+ * ```
+ */
+export function formatStatus(report: StatusReport, now: Date): string {
+  if (!report.logged_in || !report.auth_mode) return "Not logged in";
+  const title = MODE_TITLES[report.auth_mode];
+  const lines = report.auth_mode === "apikey"
+    ? [`${title} - ${field(report.api_key)}`]
+    : report.auth_mode === "chatgpt" || report.auth_mode === "chatgptAuthTokens"
+    ? [title, ...chatGptLines(report, now)]
+    : [title, ...otherLines(report)];
+  for (const problem of report.policy_violations ?? []) {
+    lines.push(
+      `Warning: ${problem} Codex will log these credentials out when it starts; sign in again as config.toml requires.`,
+    );
+  }
+  return lines.join("\n");
+}
