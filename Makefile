@@ -24,7 +24,7 @@ NETWORK_ENV := CODEX_CA_CERTIFICATE,SSL_CERT_FILE,HTTPS_PROXY,https_proxy,HTTP_P
 # proxy), the codex home (and a CA bundle), the env names read, the browser openers, and the
 # keyring binding (used only when config.toml asks for a keyring).
 LOGIN_PERMISSIONS := \
-  --allow-net=127.0.0.1:1455,127.0.0.1:1457,[::1]:1455,[::1]:1457,auth.openai.com,api.openai.com$(foreach h,$(PROXY_HOSTS),$(comma)$(h)) \
+  --allow-net=127.0.0.1:1455,127.0.0.1:1457,auth.openai.com,api.openai.com$(foreach h,$(PROXY_HOSTS),$(comma)$(h)) \
   --allow-read=$(CODEX_HOME)$(if $(CA_FILE),$(comma)$(CA_FILE)) --allow-write=$(CODEX_HOME) \
   --allow-env=CODEX_HOME,HOME,USERPROFILE,BROWSER,WSL_DISTRO_NAME,CODEX_INTERNAL_ORIGINATOR_OVERRIDE,$(NETWORK_ENV) \
   --allow-ffi=$(CURDIR)/node_modules/@napi-rs \

@@ -43,7 +43,7 @@ async function signIn(scenario: Partial<Scenario>, click: "#allow" | "#deny" = "
       await browser.page.clock.install();
       await browser.page.goto(url);
       await browser.page.click(click);
-      await browser.page.waitForURL(/^http:\/\/localhost:\d+\/(success|auth\/callback)/);
+      await browser.page.waitForURL(/^http:\/\/127\.0\.0\.1:\d+\/(success|auth\/callback)/);
       await browser.page.waitForLoadState("load");
     },
     async [Symbol.asyncDispose]() {
@@ -110,7 +110,7 @@ browserTest(
     assert.equal((await run.cli.done()).code, 0);
     assert.deepEqual(run.browser.leaks, []);
     assert.deepEqual(run.browser.consoleErrors, []);
-    const local = run.browser.navigations.filter((u) => new URL(u).hostname === "localhost");
+    const local = run.browser.navigations.filter((u) => new URL(u).hostname === "127.0.0.1");
     assert.ok(
       local.every((u) => !u.includes(auth.tokens.id_token)),
       "no id_token in loopback URLs",

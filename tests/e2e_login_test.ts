@@ -13,7 +13,7 @@ Deno.test(
     await using issuer = startFakeIssuer();
     await using h = await tempHome();
     await using cli = spawnCli(loginArgs(issuer.url, h.home));
-    await cli.waitFor(/Starting local login server on http:\/\/localhost:\d+$/);
+    await cli.waitFor(/Starting local login server on http:\/\/127\.0\.0\.1:\d+$/);
     const url = await cli.waitFor(URL_LINE);
     const visits = await browse(url);
     assert.equal(visits.at(-1)!.status, 200);

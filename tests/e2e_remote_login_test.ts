@@ -34,7 +34,7 @@ Deno.test(ON + "cli --paste: the address pasted on stdin completes the sign-in",
   await using cli = spawnCli(loginArgs(issuer.url, h.home, ["--paste"]), { openStdin: true });
   const url = await cli.waitFor(URL_LINE);
   await cli.waitFor(/paste here the address your browser ended on/);
-  await cli.waitFor(/ssh -L \d+:localhost:\d+/);
+  await cli.waitFor(/ssh -L \d+:127\.0\.0\.1:\d+/);
   const authorize = await fetch(url, { redirect: "manual" });
   await authorize.body?.cancel();
   const callback = authorize.headers.get("location")!;

@@ -57,7 +57,9 @@ Deno.test(
       ...loginArgs(issuer.url, h.home),
     ].map(quote).join(" ");
     await using cli = spawnCli([], { shell: `ulimit -n 256; exec ${command}` });
-    const listening = await cli.waitFor(/^Starting local login server on http:\/\/localhost:\d+$/);
+    const listening = await cli.waitFor(
+      /^Starting local login server on http:\/\/127\.0\.0\.1:\d+$/,
+    );
     const port = Number(/:(\d+)$/.exec(listening)![1]);
     const authUrl = await cli.waitFor(/\/oauth\/authorize\?/);
     const held: Deno.Conn[] = [];
@@ -109,7 +111,7 @@ Deno.test(
       link = await Deno.readTextFile(recorded).catch(() => "");
       if (!link) await new Promise((r) => setTimeout(r, 100));
     }
-    assert.match(link, /^http:\/\/localhost:\d+\/start\/[A-Za-z0-9_-]{43}$/);
+    assert.match(link, /^http:\/\/127\.0\.0\.1:\d+\/start\/[A-Za-z0-9_-]{43}$/);
     const state = new URL(authUrl).searchParams.get("state")!;
     assert.ok(!link.includes(state), "the state is not in the process table");
     // The attacker (another local user) uses the link first...

@@ -3,10 +3,10 @@ import { apiKeyName, IssuerClient, IssuerError } from "../lib/issuer/issuer.ts";
 import { DEFAULT_CLIENT_ID, defaultApiBase } from "../lib/issuer/issuer_config.ts";
 import { startFakeIssuer } from "./support/fake_issuer.ts";
 
-Deno.test("authorize URL has exactly today's Codex parameters, in its order", () => {
+Deno.test("authorize URL has exactly Codex 0.169's parameters, in its order", () => {
   const client = new IssuerClient({ issuer: "https://auth.openai.com/" });
   const url = new URL(client.authorizeUrl({
-    redirectUri: "http://localhost:1455/auth/callback",
+    redirectUri: "http://127.0.0.1:1455/auth/callback",
     codeChallenge: "CHALLENGE",
     state: "STATE",
   }));
@@ -14,13 +14,13 @@ Deno.test("authorize URL has exactly today's Codex parameters, in its order", ()
   assert.deepEqual([...url.searchParams], [
     ["response_type", "code"],
     ["client_id", DEFAULT_CLIENT_ID],
-    ["redirect_uri", "http://localhost:1455/auth/callback"],
-    ["scope", "openid profile email offline_access api.connectors.read api.connectors.invoke"],
+    ["redirect_uri", "http://127.0.0.1:1455/auth/callback"],
     ["code_challenge", "CHALLENGE"],
     ["code_challenge_method", "S256"],
+    ["state", "STATE"],
+    ["scope", "openid profile email offline_access api.connectors.read api.connectors.invoke"],
     ["id_token_add_organizations", "true"],
     ["codex_cli_simplified_flow", "true"],
-    ["state", "STATE"],
     ["originator", "codex_cli_rs"],
   ]);
 });

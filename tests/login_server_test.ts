@@ -299,7 +299,7 @@ Deno.test("the browser opener gets the one-time start link; a failure is only a 
   });
   // Not the authorize URL (its state would sit in the process table): a one-time link to it.
   assert.deepEqual(opened, [f.session.startUrl]);
-  assert.match(f.session.startUrl, /^http:\/\/localhost:\d+\/start\/[A-Za-z0-9_-]{43}$/);
+  assert.match(f.session.startUrl, /^http:\/\/127\.0\.0\.1:\d+\/start\/[A-Za-z0-9_-]{43}$/);
   const lines = f.logs.lines;
   const urlLine = lines.indexOf(f.session.authUrl);
   assert.ok(urlLine > 0, "URL alone on its own line");

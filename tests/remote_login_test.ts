@@ -118,7 +118,11 @@ Deno.test("device code: success, shows the page, the code and the warning; saves
   const [exchange] = issuer.tokenRequests("authorization_code");
   assert.equal(exchange.params.redirect_uri, `${issuer.url}/deviceauth/callback`);
   const auth = (await readAuthFile(h.home)) as ChatGptAuth;
-  assert.equal(auth.OPENAI_API_KEY, issuer.apiKeys[0]);
+  assert.deepEqual(auth.tokens.oauth_provenance, {
+    issuer: issuer.url,
+    client_id: "app_EMoamEEZ73f0CkXaXp7hrann",
+  });
+  assert.match(auth.tokens.login_owner_id ?? "", /^[A-Za-z0-9_-]{43}$/);
 });
 
 Deno.test("device code: pending polls (403) keep waiting at the interval", async () => {
@@ -151,14 +155,16 @@ Deno.test("device code: gives up after the timeout with exit 124, nothing writte
   assert.equal(await readAuthFile(h.home), undefined);
 });
 
-Deno.test("device code: a failed API-key exchange is a note, the sign-in is saved", async () => {
-  await using issuer = startFakeIssuer({ apiKeyExchange: "fail" });
+Deno.test("device code: no API-key exchange and no credits, as Codex 0.169", async () => {
+  await using issuer = startFakeIssuer();
   await using h = await tempHome();
   const logs = logCollector();
   await deviceLogin({ codexHome: h.home, issuer: issuer.url, apiBase: issuer.url, log: logs.log });
   const auth = (await readAuthFile(h.home)) as ChatGptAuth;
   assert.equal(auth.OPENAI_API_KEY, null);
-  assert.match(logs.text(), /Signed in without an API key/);
+  assert.deepEqual(issuer.tokenRequests("urn:ietf:params:oauth:grant-type:token-exchange"), []);
+  assert.deepEqual(issuer.requestsTo("/v1/billing/redeem_credits"), []);
+  assert.doesNotMatch(logs.text(), /API key|credits/i);
 });
 
 Deno.test("busy port: a second login cancels the first (exit 130) and takes the port over", async () => {
@@ -255,18 +261,14 @@ const ipv6 = (() => {
 })();
 
 Deno.test({
-  name: "IPv6: a browser that resolves localhost to ::1 reaches the callback",
+  name: "loopback: 127.0.0.1 only, as Codex 0.169 (nothing listens on [::1])",
   ignore: !ipv6,
   async fn() {
     await using t = await session();
-    const callback = new URL(await t.callbackUrl());
-    const response = await fetch(`http://[::1]:${t.s.port}${callback.pathname}${callback.search}`, {
-      redirect: "manual",
-      headers: { host: `localhost:${t.s.port}` },
-    });
-    await response.body?.cancel();
-    assert.equal(response.status, 302);
-    await t.s.result;
-    assert.ok(await readAuthFile(t.home));
+    await assert.rejects(
+      Deno.connect({ hostname: "::1", port: t.s.port }),
+      Deno.errors.ConnectionRefused,
+    );
+    assert.equal(t.s.redirectUri, `http://127.0.0.1:${t.s.port}/auth/callback`);
   },
 });

@@ -38,7 +38,7 @@ Deno.test("make compile: five targets, versioned names, scoped permissions, page
     assert.ok(line.includes(`--output dist/codex-login-${config.version}-${target}${exe} `), line);
     assert.ok(
       line.includes(
-        "--allow-net=127.0.0.1:1455,127.0.0.1:1457,[::1]:1455,[::1]:1457,auth.openai.com,api.openai.com",
+        "--allow-net=127.0.0.1:1455,127.0.0.1:1457,auth.openai.com,api.openai.com",
       ),
     );
     assert.ok(line.includes("--allow-read=/home/u/.codex --allow-write=/home/u/.codex"));

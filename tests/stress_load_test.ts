@@ -15,7 +15,7 @@ Deno.test("load: 20k junk requests + 200 idle connections; callback fast; bounde
   await using issuer = startFakeIssuer();
   await using h = await tempHome();
   await using cli = spawnCli(loginArgs(issuer.url, h.home));
-  const listening = await cli.waitFor(/^Starting local login server on http:\/\/localhost:\d+$/);
+  const listening = await cli.waitFor(/^Starting local login server on http:\/\/127\.0\.0\.1:\d+$/);
   const port = Number(/:(\d+)$/.exec(listening)![1]);
   const authUrl = await cli.waitFor(/^http:\/\/127\.0\.0\.1:\d+\/oauth\/authorize\?/);
   const host = `localhost:${port}`;

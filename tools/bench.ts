@@ -84,7 +84,7 @@ async function timeReady(issuerUrl: string, home: string, entry = `${ROOT}main.t
     const { value, done } = await reader.read();
     if (done) throw new Error(`login exited early:\n${text}`);
     text += value;
-    port = Number(/localhost:(\d+)\n/.exec(text)?.[1] ?? 0);
+    port = Number(/127\.0\.0\.1:(\d+)\n/.exec(text)?.[1] ?? 0);
     if (port && /\/oauth\/authorize\?\S+\n/.test(text)) break;
   }
   while (!(await portAccepts(port))) await new Promise((r) => setTimeout(r, 1));
@@ -310,7 +310,7 @@ for (let i = 0; i < 3; i++) {
   const run = await timeReady(issuer.url, `${dir}/j${i}`);
   const report = await runLoad({
     port: run.port,
-    host: `localhost:${run.port}`,
+    host: `127.0.0.1:${run.port}`,
     total: 20_000,
     workers: 64,
     deadlineMs: 60_000,

@@ -50,7 +50,7 @@ for target in $TARGETS; do
   out="dist/codex-login-${VERSION}-${target}"
   case "$target" in *windows*) out="${out}.exe" ;; esac
   PERMISSIONS=(
-    --allow-net=127.0.0.1:1455,127.0.0.1:1457,[::1]:1455,[::1]:1457,auth.openai.com,api.openai.com
+    --allow-net=127.0.0.1:1455,127.0.0.1:1457,auth.openai.com,api.openai.com
     "${FILES[@]}"
     --allow-env=CODEX_HOME,HOME,USERPROFILE,BROWSER,WSL_DISTRO_NAME,CODEX_INTERNAL_ORIGINATOR_OVERRIDE,CODEX_CA_CERTIFICATE,SSL_CERT_FILE,HTTPS_PROXY,https_proxy,HTTP_PROXY,http_proxy,ALL_PROXY,all_proxy,NO_PROXY,no_proxy
     --allow-run="$(openers "$target")"

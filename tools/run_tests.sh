@@ -17,21 +17,21 @@ mapfile -t other_tests < <(ls tests/*_test.ts | grep -v '^tests/chromium_')
 mapfile -t e2e_tests < <(ls tests/e2e_*_test.ts)
 
 NO_COLOR=1 "$DENO" test \
-  --allow-net=127.0.0.1,localhost,[::1],issuer.test \
+  --allow-net=127.0.0.1,localhost,issuer.test \
   --allow-read --allow-write --allow-env --allow-run --allow-ffi \
   "$@" "${other_tests[@]}" 2>&1 | tee -a "$log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 
 # Every doc example in the library runs and asserts (node:assert).
 NO_COLOR=1 "$DENO" test --doc \
-  --allow-net=127.0.0.1,localhost,[::1] --allow-read --allow-write --allow-env \
+  --allow-net=127.0.0.1,localhost --allow-read --allow-write --allow-env \
   "$@" mod.ts lib/ 2>&1 | tee -a "$log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 
 # The end-to-end CLI tests again, against the single-file bundle (make bundle).
 if [ -f dist/codex-login.js ]; then
   CODEX_LOGIN_ENTRY="$PWD/dist/codex-login.js" NO_COLOR=1 "$DENO" test \
-    --allow-net=127.0.0.1,localhost,[::1],issuer.test \
+    --allow-net=127.0.0.1,localhost,issuer.test \
     --allow-read --allow-write --allow-env --allow-run --allow-ffi \
     "$@" "${e2e_tests[@]}" 2>&1 | tee -a "$log"
   [ "${PIPESTATUS[0]}" -eq 0 ] || status=1

@@ -76,7 +76,7 @@ export type IssuerCall = [
  * import { IssuerClient } from "./issuer.ts";
  * const client = new IssuerClient({ issuer: "http://127.0.0.1:9999" });
  * const url = client.authorizeUrl({
- *   redirectUri: "http://localhost:1455/auth/callback",
+ *   redirectUri: "http://127.0.0.1:1455/auth/callback",
  *   codeChallenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
  *   state: "xyz",
  * });
@@ -136,7 +136,7 @@ export class IssuerClient {
   }
 
   /**
-   * The authorize URL with today's Codex parameters, in its order; `allowed_workspace_id`
+   * The authorize URL with Codex 0.169's parameters, in its order; `allowed_workspace_id`
    * (ids joined with `,`) when the sign-in is restricted to workspaces.
    */
   authorizeUrl(params: {
@@ -145,16 +145,17 @@ export class IssuerClient {
     state: string;
     allowedWorkspaceIds?: readonly string[];
   }): string {
+    // Codex 0.169's parameters in its order (read off the binary's authorize requests).
     const query = new URLSearchParams([
       ["response_type", "code"],
       ["client_id", this.clientId],
       ["redirect_uri", params.redirectUri],
-      ["scope", LOGIN_SCOPE],
       ["code_challenge", params.codeChallenge],
       ["code_challenge_method", "S256"],
+      ["state", params.state],
+      ["scope", LOGIN_SCOPE],
       ["id_token_add_organizations", "true"],
       ["codex_cli_simplified_flow", "true"],
-      ["state", params.state],
       ["originator", this.#http.originator],
     ]);
     if (params.allowedWorkspaceIds?.length) {

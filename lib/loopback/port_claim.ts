@@ -1,6 +1,5 @@
 /**
- * Binding the loopback port: 127.0.0.1 and [::1] on the same port (a host without IPv6 uses
- * 127.0.0.1 alone; a program holding either address means the port is taken). When the port is held by an earlier
+ * Binding the loopback port on 127.0.0.1, as Codex 0.169. When the port is held by an earlier
  * codex-login that is still waiting, cancel it and take over: the cancel is a POST carrying
  * a secret that only local processes of this user can read (a 0600 file in the codex home),
  * so no web page can stop a sign-in. A holder that does not take that cancel gets the plain
@@ -20,44 +19,24 @@ import { cancelSecretPath } from "../store/codex_home.ts";
 export const REGISTERED_PORTS = [1455, 1457] as const;
 /** The port a sign-in tries first. */
 export const DEFAULT_PORT: number = REGISTERED_PORTS[0];
+/** The loopback address the server listens on and every link names (as Codex 0.169). */
+export const LOOPBACK_HOST = "127.0.0.1";
 
-/** The servers listening for one sign-in. */
+/** The server listening for one sign-in. */
 export interface LoopbackServers {
-  /** The port, the same on every address. */
+  /** The port. */
   port: number;
-  /** Stop every server and close every connection. */
+  /** Stop the server and close every connection. */
   shutdown(): Promise<void>;
 }
 
-/** The port is held on one of the loopback addresses (the message names which). */
-class PortTaken extends Deno.errors.AddrInUse {}
-
 /**
- * Listen on 127.0.0.1:`port` and on [::1] at the same port. Only "IPv6 is not available
- * here" (or not permitted) lets the login go on with 127.0.0.1 alone: a program already
- * holding [::1]:`port` would receive the callback of a browser that tries `::1` first, so
- * that counts as the port being taken. Throws `Deno.errors.AddrInUse` when either address
- * is taken.
+ * Listen on 127.0.0.1:`port`, as Codex 0.169 does (its redirect_uri names 127.0.0.1, so no
+ * browser looks for the callback on [::1]). Throws `Deno.errors.AddrInUse` when taken.
  */
-export async function bindLoopback(port: number, handler: Handler): Promise<LoopbackServers> {
-  const v4 = serveHttp({ hostname: "127.0.0.1", port }, handler);
-  const bound = v4.addr.port;
-  const servers = [v4];
-  try {
-    servers.push(serveHttp({ hostname: "::1", port: bound }, handler));
-  } catch (err) {
-    if (err instanceof Deno.errors.AddrInUse) {
-      await v4.shutdown(); // release 127.0.0.1:port before saying it is taken
-      throw new PortTaken("[::1]", { cause: err });
-    }
-    // No IPv6 on this host (or not granted): 127.0.0.1 serves alone.
-  }
-  return {
-    port: bound,
-    shutdown: async () => {
-      await Promise.all(servers.map((s) => s.shutdown()));
-    },
-  };
+export function bindLoopback(port: number, handler: Handler): LoopbackServers {
+  const server = serveHttp({ hostname: LOOPBACK_HOST, port }, handler);
+  return { port: server.addr.port, shutdown: () => server.shutdown() };
 }
 
 /** The cancel secret file: written 0600, never followed through a symlink. */
@@ -112,7 +91,7 @@ export async function requestCancel(codexHome: string, port: number): Promise<bo
     return false;
   }
   try {
-    const response = await fetch(`http://127.0.0.1:${port}/cancel`, {
+    const response = await fetch(`http://${LOOPBACK_HOST}:${port}/cancel`, {
       method: "POST",
       headers: { [CANCEL_HEADER]: secret },
       signal: AbortSignal.timeout(1500),
@@ -131,7 +110,7 @@ export async function requestCancel(codexHome: string, port: number): Promise<bo
  */
 export async function requestCodexCancel(port: number): Promise<boolean> {
   try {
-    const response = await fetch(`http://127.0.0.1:${port}/cancel`, {
+    const response = await fetch(`http://${LOOPBACK_HOST}:${port}/cancel`, {
       signal: AbortSignal.timeout(2000),
     });
     await response.body?.cancel();
@@ -150,7 +129,7 @@ async function cancelHolder(codexHome: string, port: number, log: (line: string)
   }
 }
 
-function portInUse(port: number, address = "127.0.0.1"): LoginError {
+function portInUse(port: number, address = LOOPBACK_HOST): LoginError {
   return new LoginError(
     "port_in_use",
     `Port ${port} on ${address} is already in use by another program. Stop it (find it with \`lsof -nP -iTCP:${port} -sTCP:LISTEN\` or \`ss -ltnp 'sport = :${port}'\`) and try again.`,
@@ -159,7 +138,7 @@ function portInUse(port: number, address = "127.0.0.1"): LoginError {
 }
 
 function listenPermission(port: number): LoginError {
-  const host = `127.0.0.1:${port},[::1]:${port}`;
+  const host = `${LOOPBACK_HOST}:${port}`;
   return permissionError({ name: "net", host }, "to listen for the browser");
 }
 
@@ -176,31 +155,27 @@ export async function claimLoopback(options: {
   retryMs?: number;
 }): Promise<LoopbackServers> {
   const candidates = options.port === undefined ? [...REGISTERED_PORTS] : [options.port];
-  let takenOn = "127.0.0.1";
   for (const [index, port] of candidates.entries()) {
-    const attempt = async (): Promise<LoopbackServers | undefined> => {
+    const attempt = (): LoopbackServers | undefined => {
       try {
-        return await bindLoopback(port, options.handler);
+        return bindLoopback(port, options.handler);
       } catch (err) {
-        if (err instanceof Deno.errors.AddrInUse) {
-          takenOn = err instanceof PortTaken ? err.message : "127.0.0.1";
-          return undefined;
-        }
+        if (err instanceof Deno.errors.AddrInUse) return undefined;
         if (err instanceof Deno.errors.NotCapable) throw listenPermission(port);
         throw err;
       }
     };
-    let servers = await attempt();
+    let servers = attempt();
     if (servers) return servers;
     await cancelHolder(options.codexHome, port, options.log);
     const deadline = Date.now() + (options.retryMs ?? 2000);
     while (!servers && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100));
-      servers = await attempt();
+      servers = attempt();
     }
     if (servers) return servers;
     const next = candidates[index + 1];
-    if (next === undefined) throw portInUse(port, takenOn);
+    if (next === undefined) throw portInUse(port);
     options.log(`Port ${port} is in use by another program; trying port ${next} instead.`);
   }
   throw portInUse(candidates[0]);

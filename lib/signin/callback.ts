@@ -85,7 +85,7 @@ function oauthFailure(params: URLSearchParams): CallbackOutcome {
  * const machine = new CallbackMachine({
  *   ctx: resolveSignInContext({ codexHome: "/tmp/unused" }),
  *   state: "right",
- *   redirectUri: "http://localhost:1455/auth/callback",
+ *   redirectUri: "http://127.0.0.1:1455/auth/callback",
  *   codeVerifier: "v",
  *   signal: new AbortController().signal,
  * });

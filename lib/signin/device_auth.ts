@@ -76,7 +76,7 @@ async function requestCode(client: IssuerClient, signal: AbortSignal): Promise<D
     if (err instanceof IssuerError && err.status === 404) {
       throw new LoginError(
         "other",
-        "Device sign-in is not enabled for this issuer or account. Use the browser sign-in instead: `codex-login login` (on a remote machine add --no-browser and paste the address, or forward the port with `ssh -L 1455:localhost:1455`).",
+        "Device sign-in is not enabled for this issuer or account. Use the browser sign-in instead: `codex-login login` (on a remote machine add --no-browser and paste the address, or forward the port with `ssh -L 1455:127.0.0.1:1455`).",
       );
     }
     const next = err instanceof IssuerError && err.failure
@@ -178,7 +178,8 @@ export async function deviceLogin(options: DeviceLoginOptions): Promise<LoginRes
       codeVerifier: grant.verifier,
     }, { signal });
     clearInterval(ticker);
-    await afterSignIn(ctx, outcome);
+    // As Codex 0.169: the device sign-in saves no API key (Codex works without one).
+    await afterSignIn(ctx, outcome, { apiKey: false });
     return loginResult(ctx, outcome);
   } catch (err) {
     if (signal.aborted && signal.reason instanceof LoginError) throw signal.reason;

@@ -25,6 +25,7 @@ import {
   claimLoopback,
   DEFAULT_PORT,
   isAuthorizedCancel,
+  LOOPBACK_HOST,
   type LoopbackServers,
   removeCancelSecret,
   writeCancelSecret,
@@ -71,10 +72,10 @@ export interface LoginSession {
   readonly authUrl: string;
   /** The port the server listens on. */
   readonly port: number;
-  /** `http://localhost:{port}/auth/callback`. */
+  /** `http://127.0.0.1:{port}/auth/callback`. */
   readonly redirectUri: string;
   /**
-   * The one-time link handed to the browser opener (`http://localhost:{port}/start/<random>`):
+   * The one-time link handed to the browser opener (`http://127.0.0.1:{port}/start/<random>`):
    * it redirects to `authUrl` once; a second use stops the sign-in (someone else on this
    * machine read it, e.g. from the process table).
    */
@@ -207,7 +208,7 @@ class LoginRun {
       return {
         accepted: false,
         message:
-          "That is not a sign-in address. Paste the whole address from the browser's address bar (it starts with http://localhost).",
+          "That is not a sign-in address. Paste the whole address from the browser's address bar (it starts with http://127.0.0.1).",
       };
     }
     if (this.settled) return { accepted: false, message: "This sign-in has already ended." };
@@ -221,7 +222,7 @@ class LoginRun {
     if (!this.allowedHosts.has(host.toLowerCase())) {
       return textResponse(
         421,
-        `Misdirected request: this server only answers http://localhost:${this.port}.`,
+        `Misdirected request: this server only answers http://${LOOPBACK_HOST}:${this.port}.`,
       );
     }
     const url = new URL(req.url);
@@ -297,7 +298,7 @@ class LoginRun {
   async announce(authUrl: string, startUrl: string): Promise<void> {
     const { log } = this.ctx;
     const open = this.options.openBrowser;
-    log(`Starting local login server on http://localhost:${this.port}`);
+    log(`Starting local login server on http://${LOOPBACK_HOST}:${this.port}`);
     log(
       open
         ? "If your browser did not open, navigate to this URL to authenticate:"
@@ -321,7 +322,7 @@ class LoginRun {
  * import { startLogin } from "./login_server.ts";
  * const codexHome = await Deno.makeTempDir();
  * const session = await startLogin({ codexHome, port: 0, log: () => {}, timeoutMs: 50 });
- * assert.equal(session.redirectUri, `http://localhost:${session.port}/auth/callback`);
+ * assert.equal(session.redirectUri, `http://127.0.0.1:${session.port}/auth/callback`);
  * // Nobody signs in within 50 ms here: the result rejects with exit code 124.
  * await assert.rejects(session.result, (e: { exitCode?: number }) => e.exitCode === 124);
  * ```
@@ -340,8 +341,10 @@ export async function startLogin(options: LoginOptions): Promise<LoginSession> {
   });
   const port = run.port;
   const pkce = await pkcePromise;
-  for (const host of ["localhost", "127.0.0.1", "[::1]"]) run.allowedHosts.add(`${host}:${port}`);
-  const redirectUri = `http://localhost:${port}/auth/callback`;
+  // The links name 127.0.0.1 (as Codex 0.169); `localhost` is answered too, for a person who
+  // types it or forwards the port under that name.
+  for (const host of [LOOPBACK_HOST, "localhost"]) run.allowedHosts.add(`${host}:${port}`);
+  const redirectUri = `http://${LOOPBACK_HOST}:${port}/auth/callback`;
   const authUrl = run.authUrl = run.ctx.client.authorizeUrl({
     redirectUri,
     codeChallenge: pkce.challenge,
@@ -365,7 +368,7 @@ export async function startLogin(options: LoginOptions): Promise<LoginSession> {
     store: run.ctx.store.kind,
   });
   run.startTimers();
-  const startUrl = `http://localhost:${port}/start/${run.startLink.value}`;
+  const startUrl = `http://${LOOPBACK_HOST}:${port}/start/${run.startLink.value}`;
   await run.announce(authUrl, startUrl);
   run.warmIssuer(); // after the URL is printed: it never delays it
   await run.secretWritten;

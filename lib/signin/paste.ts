@@ -1,6 +1,6 @@
 /**
  * Reads the address a browser ended on, pasted into the terminal: a whole callback URL
- * (`http://localhost:1455/auth/callback?code=...&state=...`), or just its query string.
+ * (`http://127.0.0.1:1455/auth/callback?code=...&state=...`), or just its query string.
  * Total: never throws.
  *
  * @module
@@ -13,7 +13,7 @@
  * @example
  * ```ts
  * import { parsePastedRedirect } from "./paste.ts";
- * const p = parsePastedRedirect(" http://localhost:1455/auth/callback?code=c&state=s \n");
+ * const p = parsePastedRedirect(" http://127.0.0.1:1455/auth/callback?code=c&state=s \n");
  * import assert from "node:assert/strict";
  * assert.equal(p?.get("code"), "c");
  * assert.equal(p?.get("state"), "s");

@@ -14,6 +14,7 @@ import type { Settings } from "../store/config.ts";
 import type { CredentialStore } from "../store/credential_store.ts";
 import { maybeRedeemCredits } from "./credits.ts";
 import { LoginError } from "../base/errors.ts";
+import { generateState } from "../base/pkce.ts";
 import { FileCredentialStore } from "../store/file_store.ts";
 import { HttpClient } from "../issuer/http_client.ts";
 import { apiKeyName, IssuerClient, IssuerError, type SignInTokens } from "../issuer/issuer.ts";
@@ -255,10 +256,14 @@ export async function completeSignIn(
   const auth: ChatGptAuth = {
     auth_mode: "chatgpt",
     OPENAI_API_KEY: null,
+    // Codex 0.169's fields, in its order: where the tokens came from (Codex refreshes
+    // there) and a new id for this sign-in (kept by every refresh).
     tokens: {
       id_token: tokens.idToken,
       access_token: tokens.accessToken,
       refresh_token: tokens.refreshToken,
+      oauth_provenance: { issuer: ctx.client.issuer, client_id: ctx.client.clientId },
+      login_owner_id: generateState(),
       account_id: claims.accountId ?? null,
     },
     last_refresh: rfc3339(ctx.now()),
@@ -346,9 +351,14 @@ async function addApiKey(ctx: SignInContext, auth: ChatGptAuth, key: string): Pr
 /**
  * What follows a saved sign-in, off the browser's critical path: the API-key exchange (best
  * effort, saved when it works), retiring the session it replaced (revoke its refresh token;
- * one line if that fails), and credit redemption when a key exists. Never throws.
+ * one line if that fails), and credit redemption when a key exists. `apiKey: false` skips the
+ * key and the credits (the device sign-in, as Codex 0.169). Never throws.
  */
-export async function afterSignIn(ctx: SignInContext, outcome: SignInOutcome): Promise<void> {
+export async function afterSignIn(
+  ctx: SignInContext,
+  outcome: SignInOutcome,
+  options: { apiKey?: boolean } = {},
+): Promise<void> {
   const retire = outcome.previousRefreshToken
     ? ctx.client.revoke(outcome.previousRefreshToken).catch((err) =>
       ctx.log(
@@ -359,6 +369,7 @@ export async function afterSignIn(ctx: SignInContext, outcome: SignInOutcome): P
     )
     : Promise.resolve();
   const keyAndCredits = (async () => {
+    if (options.apiKey === false) return;
     const key = await optionalApiKey(ctx, outcome.auth.tokens.id_token);
     if (!key) return;
     try {

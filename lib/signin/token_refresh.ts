@@ -1,22 +1,28 @@
 /**
- * Keeping a ChatGPT session alive, as Codex does: refresh under the cross-process lock (two
- * refreshes never lose a rotated refresh token), keep every field the refresh does not own,
- * tell a session that has ended (permanent failures) from a passing problem, and hand a
- * valid access token to scripts, refreshing first when Codex would.
+ * Keeping a ChatGPT session alive beside a running Codex (0.169): refresh under Codex's two
+ * locks, re-reading the store first so a refresh token it already replaced is never sent; at
+ * the issuer the session came from (`oauth_provenance`), saying why (`refresh_reason`); keep
+ * every field the refresh does not own (`login_owner_id` included); when the issuer says the
+ * token was already used, wait briefly for the other program's save and use its result; tell
+ * a session that has ended from a passing problem; hand a valid token to scripts, refreshing
+ * first when Codex would.
  *
  * @module
  */
 
-import { type AuthData, type ChatGptAuth, rfc3339 } from "../store/auth_data.ts";
+import { type AuthData, type ChatGptAuth, provenanceOf, rfc3339 } from "../store/auth_data.ts";
 import type { CredentialStore, LockedStore } from "../store/credential_store.ts";
 import { LoginError } from "../base/errors.ts";
-import { type IssuerClient, IssuerError } from "../issuer/issuer.ts";
+import { type IssuerClient, IssuerError, type RefreshReason } from "../issuer/issuer.ts";
 import { accountClaims } from "../issuer/jwt.ts";
 
 /** Codex refreshes when the access token expires within this window. */
 export const ACCESS_TOKEN_REFRESH_WINDOW_MS = 5 * 60_000;
 /** Codex refreshes tokens whose expiry it cannot read after this long. */
 export const TOKEN_REFRESH_INTERVAL_MS = 8 * 24 * 3600_000;
+
+/** How long a refresh told "already used" waits for the other program's save. */
+export const OTHER_SAVE_WAIT_MS = 5_000;
 
 /** The refresh failures after which the session is over (Codex's words for each). */
 const ENDED: Record<string, string> = {
@@ -26,10 +32,21 @@ const ENDED: Record<string, string> = {
   invalid_grant: "the issuer no longer accepts your refresh token",
 };
 
+/** Why a mode has no token to refresh or print, in Codex's words where it has them. */
+const NO_BEARER: Record<string, string> = {
+  agentIdentity:
+    "Signed in with an agent identity, which signs its own requests: there is no bearer token to print or refresh.",
+  bedrockApiKey:
+    "Signed in with an Amazon Bedrock API key, which does not expose a Codex bearer token: use the key with Amazon Bedrock directly.",
+  bedrockAccessKeys:
+    "Signed in with Amazon Bedrock AWS access keys, which do not expose a Codex bearer token: use your AWS credentials (an AWS profile or aws sts) instead.",
+};
+
 function requireChatGpt(auth: AuthData | undefined): ChatGptAuth {
   if (!auth) {
     throw new LoginError("not_logged_in", "Not logged in: sign in with `codex-login login` first.");
   }
+  if (NO_BEARER[auth.auth_mode]) throw new LoginError("not_logged_in", NO_BEARER[auth.auth_mode]);
   if (auth.auth_mode === "chatgptAuthTokens") {
     throw new LoginError(
       "not_logged_in",
@@ -40,7 +57,11 @@ function requireChatGpt(auth: AuthData | undefined): ChatGptAuth {
     throw new LoginError(
       "not_logged_in",
       `Logged in with ${
-        auth.auth_mode === "apikey" ? "an API key" : `Codex's ${auth.auth_mode} sign-in`
+        auth.auth_mode === "apikey"
+          ? "an API key"
+          : auth.auth_mode === "personalAccessToken"
+          ? "a personal access token"
+          : `Codex's ${auth.auth_mode} sign-in`
       }, which does not need refreshing. Use \`codex-login login\` to sign in with ChatGPT.`,
     );
   }
@@ -63,10 +84,48 @@ function requireChatGpt(auth: AuthData | undefined): ChatGptAuth {
  * ```
  */
 export function shouldRefresh(auth: ChatGptAuth, now: Date): boolean {
+  return refreshReason(auth, now) !== undefined;
+}
+
+/**
+ * Why Codex 0.169 would refresh these tokens now (`proactive_expiry`: the access token
+ * expires within 5 minutes; `scheduled`: its expiry cannot be read and the last refresh is
+ * over 8 days old), or `undefined` when it would not.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { refreshReason } from "./token_refresh.ts";
+ * const auth = { auth_mode: "chatgpt" as const, OPENAI_API_KEY: null, last_refresh:
+ *   "2026-01-01T00:00:00Z", tokens: { id_token: "", access_token: "opaque",
+ *   refresh_token: "rt", account_id: null } };
+ * assert.equal(refreshReason(auth, new Date("2026-01-10T00:00:00Z")), "scheduled");
+ * ```
+ */
+export function refreshReason(auth: ChatGptAuth, now: Date): RefreshReason | undefined {
   const expiresAt = accountClaims(auth.tokens.access_token).expiresAt;
-  if (expiresAt) return expiresAt.getTime() <= now.getTime() + ACCESS_TOKEN_REFRESH_WINDOW_MS;
+  if (expiresAt) {
+    return expiresAt.getTime() <= now.getTime() + ACCESS_TOKEN_REFRESH_WINDOW_MS
+      ? "proactive_expiry"
+      : undefined;
+  }
   const last = Date.parse(auth.last_refresh);
-  return Number.isFinite(last) && last < now.getTime() - TOKEN_REFRESH_INTERVAL_MS;
+  return Number.isFinite(last) && last < now.getTime() - TOKEN_REFRESH_INTERVAL_MS
+    ? "scheduled"
+    : undefined;
+}
+
+/** The issuer's way of saying another program already spent this refresh token. */
+function alreadyUsed(err: unknown): boolean {
+  return err instanceof IssuerError &&
+    (err.oauthCode === "refresh_token_reused" || err.oauthCode === "invalid_grant");
+}
+
+/** A refresh that lost the race: the token it sent had already been used. */
+class RefreshRaceLost extends Error {
+  constructor(readonly sent: string, readonly failure: unknown) {
+    super("refresh token already used");
+  }
 }
 
 function refreshFailure(err: unknown, where: string): LoginError {
@@ -86,17 +145,31 @@ function refreshFailure(err: unknown, where: string): LoginError {
   );
 }
 
-/** Refresh while holding the lock: re-read, exchange, write back keeping unknown fields. */
+/** What a refresh needs: the store, a client (the session's own issuer is used), a clock. */
+interface RefreshOptions {
+  store: CredentialStore;
+  client: IssuerClient;
+  now: () => Date;
+}
+
+/**
+ * Refresh while holding the lock: the credentials were re-read under it, so the refresh
+ * token sent is the one stored now; write back keeping every field we do not own.
+ */
 async function refreshLocked(
   locked: LockedStore,
-  options: { store: CredentialStore; client: IssuerClient; now: () => Date },
+  auth: ChatGptAuth,
+  reason: RefreshReason,
+  options: RefreshOptions,
 ): Promise<ChatGptAuth> {
-  const auth = requireChatGpt(await locked.load());
   const where = options.store.describe();
   let fresh;
   try {
-    fresh = await options.client.refresh(auth.tokens.refresh_token);
+    fresh = await options.client.at(provenanceOf(auth)).refresh(auth.tokens.refresh_token, {
+      reason,
+    });
   } catch (err) {
+    if (alreadyUsed(err)) throw new RefreshRaceLost(auth.tokens.refresh_token, err);
     throw refreshFailure(err, where);
   }
   if (!fresh.idToken && !fresh.accessToken && !fresh.refreshToken) {
@@ -122,10 +195,54 @@ async function refreshLocked(
 }
 
 /**
- * Refresh the stored tokens now. Holds the lock for the whole exchange and re-reads the
- * credentials under it, so a concurrent refresh (another process) never makes us send a
- * refresh token that was already rotated. Stores every token the issuer returns and keeps
- * every field it does not own.
+ * The other program's save after it won the race for `sent`: the store is polled (without
+ * the lock, which the other program needs) until its refresh token is no longer `sent`.
+ */
+async function otherSave(
+  lost: RefreshRaceLost,
+  options: RefreshOptions,
+  waitMs: number,
+): Promise<ChatGptAuth> {
+  const deadline = Date.now() + waitMs;
+  while (true) {
+    const current = await options.store.load().catch(() => undefined);
+    if (current?.auth_mode === "chatgpt") {
+      const auth = current as ChatGptAuth;
+      if (auth.tokens.refresh_token && auth.tokens.refresh_token !== lost.sent) return auth;
+    }
+    if (Date.now() >= deadline) throw refreshFailure(lost.failure, options.store.describe());
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * Refresh under the lock when `reasonFor` (given the credentials re-read under it) says so;
+ * a lost race is settled by the other program's save.
+ */
+async function lockedRefresh(
+  options: RefreshOptions & { waitMs?: number },
+  reasonFor: (auth: ChatGptAuth) => RefreshReason | undefined,
+): Promise<{ auth: ChatGptAuth; refreshed: boolean }> {
+  try {
+    return await options.store.withLock(async (locked) => {
+      const auth = requireChatGpt(await locked.load());
+      const reason = reasonFor(auth);
+      if (!reason) return { auth, refreshed: false };
+      return { auth: await refreshLocked(locked, auth, reason, options), refreshed: true };
+    });
+  } catch (err) {
+    if (!(err instanceof RefreshRaceLost)) throw err;
+    const auth = await otherSave(err, options, options.waitMs ?? OTHER_SAVE_WAIT_MS);
+    return { auth, refreshed: true };
+  }
+}
+
+/**
+ * Refresh the stored tokens now (`refresh_reason: forced`). Holds Codex's locks for the whole
+ * exchange and re-reads the credentials under them, so a concurrent refresh never makes us
+ * send a refresh token that was already rotated; a Codex that sent the same token first (it
+ * refreshes without a lock) wins, and its save is used. Stores every token the issuer
+ * returns and keeps every field it does not own.
  *
  * @example
  * ```ts
@@ -140,41 +257,47 @@ async function refreshLocked(
  * );
  * ```
  */
-export async function refreshAuth(options: {
-  store: CredentialStore;
-  client: IssuerClient;
-  now: () => Date;
-}): Promise<ChatGptAuth> {
+export async function refreshAuth(
+  options: RefreshOptions & { waitMs?: number },
+): Promise<ChatGptAuth> {
   // Checked before the lock too, so that refreshing while not logged in creates nothing.
   requireChatGpt(await options.store.load());
-  return await options.store.withLock((locked) => refreshLocked(locked, options));
+  return (await lockedRefresh(options, () => "forced")).auth;
+}
+
+/** What `codex-login token` hands a script. */
+export interface CurrentToken {
+  /** The token (a bearer credential: never log it). */
+  token: string;
+  /** What it is. */
+  kind: "access_token" | "api_key" | "personal_access_token";
+  /** Whether it was refreshed (by us, or by another program we waited for). */
+  refreshed: boolean;
+  /** The credentials it came from. */
+  auth: AuthData;
 }
 
 /**
- * A valid access token for scripts (`codex-login token`): the stored one, refreshed first
- * (under the lock) when Codex would refresh it. API-key sign-ins give the API key.
+ * A valid token for scripts (`codex-login token`): the stored access token, refreshed first
+ * (under the lock, with Codex's `refresh_reason`) when Codex would refresh it. API-key and
+ * personal-access-token sign-ins give the key or token itself.
  */
-export async function currentToken(options: {
-  store: CredentialStore;
-  client: IssuerClient;
-  now: () => Date;
-}): Promise<
-  { token: string; kind: "access_token" | "api_key"; refreshed: boolean; auth: AuthData }
-> {
+export async function currentToken(options: RefreshOptions): Promise<CurrentToken> {
   const auth = await options.store.load();
   if (auth?.auth_mode === "apikey") {
     return { token: auth.OPENAI_API_KEY as string, kind: "api_key", refreshed: false, auth };
+  }
+  if (auth?.auth_mode === "personalAccessToken") {
+    const token = String(auth.personal_access_token);
+    return { token, kind: "personal_access_token", refreshed: false, auth };
   }
   const chatgpt = auth?.auth_mode === "chatgptAuthTokens"
     ? auth as ChatGptAuth
     : requireChatGpt(auth);
   if (chatgpt.auth_mode === "chatgpt" && shouldRefresh(chatgpt, options.now())) {
-    const fresh = await options.store.withLock(async (locked) => {
-      // Another process may have refreshed while we waited for the lock.
-      const current = requireChatGpt(await locked.load());
-      return shouldRefresh(current, options.now()) ? await refreshLocked(locked, options) : current;
-    });
-    return { token: fresh.tokens.access_token, kind: "access_token", refreshed: true, auth: fresh };
+    // Another process may have refreshed while we waited for the lock: asked again under it.
+    const got = await lockedRefresh(options, (current) => refreshReason(current, options.now()));
+    return { token: got.auth.tokens.access_token, kind: "access_token", ...got };
   }
   return {
     token: chatgpt.tokens.access_token,

@@ -13,7 +13,7 @@ import { ExitCode, usageError } from "../../base/errors.ts";
 import { methodRefusal } from "../../signin/policy.ts";
 import { safeLine } from "../../base/terminal_safe.ts";
 import { type LoginResult, type LoginSession, startLogin } from "../../signin/login_server.ts";
-import { DEFAULT_PORT } from "../../loopback/port_claim.ts";
+import { DEFAULT_PORT, LOOPBACK_HOST } from "../../loopback/port_claim.ts";
 import { type Command, commandFlags, type CommandSetup, parseIntegerFlag } from "../flags.ts";
 
 const help = {
@@ -79,13 +79,13 @@ function remoteHelp(io: CliIo, port: number, pasting: boolean): void {
   io.log("On a remote machine (SSH, WSL, a container) whose browser cannot reach this one:");
   if (pasting) {
     io.log(
-      `  - after signing in, paste here the address your browser ended on (http://localhost:${port}/auth/callback?code=...), or`,
+      `  - after signing in, paste here the address your browser ended on (http://${LOOPBACK_HOST}:${port}/auth/callback?code=...), or`,
     );
   } else {
     io.log("  - run again with --paste and paste the address your browser ends on, or");
   }
   io.log(
-    `  - forward the port first: ssh -L ${port}:localhost:${port} <this host>, then open the URL, or`,
+    `  - forward the port first: ssh -L ${port}:${LOOPBACK_HOST}:${port} <this host>, then open the URL, or`,
   );
   io.log("  - use a one-time code instead: codex-login login --device-auth");
 }
