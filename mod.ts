@@ -36,8 +36,11 @@ export {
   AuthFileError,
   type AuthMode,
   type ChatGptAuth,
+  type OAuthProvenance,
   type OtherAuth,
   parseAuthData,
+  personalAccessTokenRecord,
+  provenanceOf,
   resolveAuthMode,
   type StoredTokens,
 } from "./lib/store/auth_data.ts";
@@ -87,11 +90,13 @@ export {
   apiKeyName,
   type DeviceCode,
   type DeviceGrant,
+  type IssuerCall,
   IssuerClient,
   type IssuerClientOptions,
   IssuerError,
   type IssuerStep,
   type RefreshedTokens,
+  type RefreshReason,
   type SignInTokens,
   type TokenSet,
 } from "./lib/issuer/issuer.ts";
@@ -116,9 +121,24 @@ export {
   openBrowser,
 } from "./lib/cli/browser_opener.ts";
 export { type CliIo, runCli } from "./lib/cli/cli.ts";
-export { logout, type LogoutOutcome, saveApiKey, validateApiKey } from "./lib/signin/account.ts";
+export {
+  logout,
+  type LogoutOutcome,
+  saveAccessToken,
+  saveApiKey,
+  validateApiKey,
+} from "./lib/signin/account.ts";
 export { formatStatus, getStatus, type StatusReport } from "./lib/signin/status_report.ts";
-export { currentToken, refreshAuth, shouldRefresh } from "./lib/signin/token_refresh.ts";
+export {
+  type CurrentToken,
+  currentToken,
+  refreshAuth,
+  type RefreshOptions,
+  refreshReason,
+  shouldRefresh,
+} from "./lib/signin/token_refresh.ts";
+export { type TokenIdentity, whoAmI } from "./lib/issuer/access_token.ts";
+export { pollDeviceToken, requestDeviceCode } from "./lib/issuer/device_code.ts";
 export {
   methodRefusal,
   policyViolations,

@@ -44,6 +44,7 @@ export type ExitCodeValue = typeof ExitCode[keyof typeof ExitCode];
  * - `lock_busy`: another process held the credentials' lock for too long.
  * - `keyring_unavailable`: the configured keyring cannot be reached (or loaded).
  * - `network_config`: the CA bundle named by the environment cannot be used.
+ * - `access_token_refused`: the issuer did not accept a personal access token.
  * - `start_link_reused`: the opener's one-time start link was used twice (someone else on
  *   the machine read it); the sign-in was stopped.
  */
@@ -73,6 +74,7 @@ export type LoginErrorKind =
   | "lock_busy"
   | "keyring_unavailable"
   | "network_config"
+  | "access_token_refused"
   | "other";
 
 /** Options of {@linkcode LoginError}. */

@@ -17,7 +17,8 @@ export type IssuerStep =
   | "refresh"
   | "revoke"
   | "device"
-  | "device_poll";
+  | "device_poll"
+  | "access_token_check";
 
 /** A failed issuer call. The message names the step and says what the issuer said. */
 export class IssuerError extends Error {
@@ -90,6 +91,7 @@ export const STEP_NAMES: Record<IssuerStep, string> = {
   revoke: "revoke the refresh token",
   device: "start device sign-in",
   device_poll: "check on the device sign-in",
+  access_token_check: "check the personal access token",
 };
 
 /**

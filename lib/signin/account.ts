@@ -6,9 +6,15 @@
  * @module
  */
 
-import { type AuthData, AuthFileError, provenanceOf } from "../store/auth_data.ts";
+import {
+  type AuthData,
+  AuthFileError,
+  personalAccessTokenRecord,
+  provenanceOf,
+} from "../store/auth_data.ts";
 import type { CredentialStore } from "../store/credential_store.ts";
-import type { IssuerClient } from "../issuer/issuer.ts";
+import { type IssuerClient, IssuerError } from "../issuer/issuer.ts";
+import { type TokenIdentity, whoAmI } from "../issuer/access_token.ts";
 import { LoginError } from "../base/errors.ts";
 
 /** What `logout` did. */
@@ -91,6 +97,30 @@ export async function logout(options: {
 const OPENAI_KEY = /^sk-[A-Za-z0-9_-]{16,}$/;
 
 /**
+ * A pasted secret, trimmed: non-empty, one line without control characters (it must fit an
+ * HTTP header). Messages never repeat the input.
+ */
+function cleanSecret(raw: string, what: string, flag: string): string {
+  const secret = raw.trim();
+  if (secret.length === 0) {
+    throw new LoginError(
+      "invalid_input",
+      `No ${what} was given: pipe it in (\`printenv ${
+        flag === "--with-api-key" ? "OPENAI_API_KEY" : "CODEX_ACCESS_TOKEN"
+      } | codex-login login ${flag}\`) or paste it at the prompt.`,
+    );
+  }
+  // deno-lint-ignore no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(secret)) {
+    throw new LoginError(
+      "invalid_input",
+      `That ${what} spans several lines or holds control characters, so no request could carry it; nothing was saved. Paste it alone on one line.`,
+    );
+  }
+  return secret;
+}
+
+/**
  * Check a pasted API key: trimmed and non-empty, without control characters (it must fit
  * an HTTP header). Any format is accepted, as Codex does (gateways and proxies issue their
  * own); `warning` says when it does not look like an OpenAI key. Messages never repeat the
@@ -107,20 +137,7 @@ const OPENAI_KEY = /^sk-[A-Za-z0-9_-]{16,}$/;
  * ```
  */
 export function validateApiKey(raw: string): { key: string; warning?: string } {
-  const key = raw.trim();
-  if (key.length === 0) {
-    throw new LoginError(
-      "invalid_input",
-      "No API key was given: pipe it in (`printenv OPENAI_API_KEY | codex-login login --with-api-key`) or paste it at the prompt.",
-    );
-  }
-  // deno-lint-ignore no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(key)) {
-    throw new LoginError(
-      "invalid_input",
-      "That API key spans several lines or holds control characters, so no request could carry it; nothing was saved. Paste the key alone on one line.",
-    );
-  }
+  const key = cleanSecret(raw, "API key", "--with-api-key");
   return OPENAI_KEY.test(key) ? { key } : {
     key,
     warning:
@@ -139,4 +156,62 @@ export async function saveApiKey(
   const { key, warning } = validateApiKey(raw);
   await store.save({ auth_mode: "apikey", OPENAI_API_KEY: key });
   return warning;
+}
+
+/** A JWT's shape: three base64url parts (an agent identity, not a personal access token). */
+const JWT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+
+/**
+ * Save a personal access token as `codex login --with-access-token` (0.169) does: checked
+ * first with the issuer (`whoami`), then written as `{"OPENAI_API_KEY": null,
+ * "personal_access_token": "at-..."}`. An agent identity (a JWT) is refused: Codex checks
+ * those against OpenAI's published keys, which codex-login cannot do. Nothing is written
+ * unless the issuer accepts the token.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { saveAccessToken } from "./account.ts";
+ * import { FileCredentialStore } from "../store/file_store.ts";
+ * import { IssuerClient } from "../issuer/issuer.ts";
+ * const store = new FileCredentialStore(await Deno.makeTempDir());
+ * const client = new IssuerClient({ issuer: "http://127.0.0.1:9" });
+ * await assert.rejects(saveAccessToken(store, client, "sk-not-a-token"), /start with at-/);
+ * assert.equal(await store.load(), undefined);
+ * ```
+ */
+export async function saveAccessToken(
+  store: CredentialStore,
+  client: IssuerClient,
+  raw: string,
+): Promise<TokenIdentity> {
+  const token = cleanSecret(raw, "access token", "--with-access-token");
+  if (JWT.test(token)) {
+    throw new LoginError(
+      "invalid_input",
+      "That is an agent identity token: Codex checks those against OpenAI's published keys, which codex-login cannot do. Save it with `codex login --with-access-token`; nothing was saved.",
+    );
+  }
+  if (!token.startsWith("at-")) {
+    throw new LoginError(
+      "invalid_input",
+      "That is not a personal access token (they start with at-); nothing was saved. For an API key use `codex-login login --with-api-key`.",
+    );
+  }
+  let who: TokenIdentity;
+  try {
+    who = await whoAmI(client, token);
+  } catch (err) {
+    if (!(err instanceof IssuerError)) throw err;
+    const next = err.status === undefined
+      ? "Check your connection (and any proxy), then try again"
+      : "Check that you copied the whole token and that it has not expired or been revoked";
+    throw new LoginError(
+      "access_token_refused",
+      `${err.message.replace(/\.$/, "")}. ${next}; nothing was saved.`,
+      { cause: err },
+    );
+  }
+  await store.save(personalAccessTokenRecord(token));
+  return who;
 }

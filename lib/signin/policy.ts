@@ -13,8 +13,11 @@ import { LoginError } from "../base/errors.ts";
 import { accountClaims } from "../issuer/jwt.ts";
 import { safeLine } from "../base/terminal_safe.ts";
 
-/** The two ways of signing in a policy can force. */
-export type SignInMethod = "chatgpt" | "api";
+/**
+ * The ways of signing in a policy can allow: `forced_login_method` is `chatgpt` or `api`; a
+ * personal access token (`access_token`) is a ChatGPT account's, so only `api` refuses it.
+ */
+export type SignInMethod = "chatgpt" | "api" | "access_token";
 
 /**
  * The refusal for a sign-in the policy does not allow, before anything is opened.
@@ -30,11 +33,14 @@ export type SignInMethod = "chatgpt" | "api";
  */
 export function methodRefusal(settings: Settings, method: SignInMethod): LoginError | undefined {
   const forced = settings.forcedLoginMethod;
-  if (forced === undefined || forced === method) return undefined;
+  const kind = method === "access_token" ? "chatgpt" : method;
+  if (forced === undefined || forced === kind) return undefined;
   const words = method === "chatgpt"
     ? "ChatGPT login is disabled. Use API key login instead."
+    : method === "access_token"
+    ? "Access token login is disabled. Use API key login instead."
     : "API key login is disabled. Use ChatGPT login instead.";
-  const how = method === "chatgpt" ? "codex-login login --with-api-key" : "codex-login login";
+  const how = kind === "chatgpt" ? "codex-login login --with-api-key" : "codex-login login";
   return new LoginError(
     "policy",
     `${words} (forced_login_method = "${forced}" in ${

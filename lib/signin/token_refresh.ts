@@ -146,10 +146,15 @@ function refreshFailure(err: unknown, where: string): LoginError {
 }
 
 /** What a refresh needs: the store, a client (the session's own issuer is used), a clock. */
-interface RefreshOptions {
+export interface RefreshOptions {
+  /** Where the credentials are. */
   store: CredentialStore;
+  /** The issuer client; a session with `oauth_provenance` refreshes at its own issuer. */
   client: IssuerClient;
+  /** The clock. */
   now: () => Date;
+  /** How long a refresh told "already used" waits for the other program's save, ms. */
+  waitMs?: number;
 }
 
 /**
@@ -220,7 +225,7 @@ async function otherSave(
  * a lost race is settled by the other program's save.
  */
 async function lockedRefresh(
-  options: RefreshOptions & { waitMs?: number },
+  options: RefreshOptions,
   reasonFor: (auth: ChatGptAuth) => RefreshReason | undefined,
 ): Promise<{ auth: ChatGptAuth; refreshed: boolean }> {
   try {
@@ -258,7 +263,7 @@ async function lockedRefresh(
  * ```
  */
 export async function refreshAuth(
-  options: RefreshOptions & { waitMs?: number },
+  options: RefreshOptions,
 ): Promise<ChatGptAuth> {
   // Checked before the lock too, so that refreshing while not logged in creates nothing.
   requireChatGpt(await options.store.load());

@@ -287,3 +287,27 @@ export function provenanceOf(auth: AuthData | JsonObject): OAuthProvenance | und
   }
   return { issuer: p.issuer, client_id: p.client_id };
 }
+
+/**
+ * A personal access token as `codex login --with-access-token` (0.169) writes it:
+ * `{"OPENAI_API_KEY": null, "personal_access_token": "at-..."}`, without `auth_mode`. In
+ * memory the record still says `auth_mode: "personalAccessToken"` (as a read would), but
+ * that field is not enumerable, so the JSON written is exactly Codex's.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { personalAccessTokenRecord, serializeAuth } from "./auth_data.ts";
+ * const record = personalAccessTokenRecord("at-example");
+ * assert.equal(record.auth_mode, "personalAccessToken");
+ * assert.deepEqual(JSON.parse(serializeAuth(record)), {
+ *   OPENAI_API_KEY: null,
+ *   personal_access_token: "at-example",
+ * });
+ * ```
+ */
+export function personalAccessTokenRecord(token: string): OtherAuth {
+  const record = { OPENAI_API_KEY: null, personal_access_token: token };
+  Object.defineProperty(record, "auth_mode", { value: "personalAccessToken", enumerable: false });
+  return record as typeof record & { auth_mode: "personalAccessToken" };
+}

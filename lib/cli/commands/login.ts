@@ -14,7 +14,13 @@ import { methodRefusal } from "../../signin/policy.ts";
 import { safeLine } from "../../base/terminal_safe.ts";
 import { type LoginResult, type LoginSession, startLogin } from "../../signin/login_server.ts";
 import { DEFAULT_PORT, LOOPBACK_HOST } from "../../loopback/port_claim.ts";
-import { type Command, commandFlags, type CommandSetup, parseIntegerFlag } from "../flags.ts";
+import {
+  type Command,
+  type CommandFlags,
+  commandFlags,
+  type CommandSetup,
+  parseIntegerFlag,
+} from "../flags.ts";
 
 const help = {
   name: "login",
@@ -23,6 +29,7 @@ const help = {
     "[login] [options]              sign in with your browser",
     "login --device-auth            sign in with a one-time code on any device",
     "login --with-api-key < key.txt save an API key (prompted, not echoed, on a terminal)",
+    "login --with-access-token      save a personal access token (read as --with-api-key)",
   ],
   options: {
     "no-browser": { type: "boolean", help: "do not open a browser; open the printed URL yourself" },
@@ -37,6 +44,11 @@ const help = {
         "sign in with a code entered on any device (no loopback);\n--timeout defaults to 900 s here",
     },
     "with-api-key": { type: "boolean", help: "read an API key from stdin instead of signing in" },
+    "with-access-token": {
+      type: "boolean",
+      help:
+        "read a personal access token (at-...) from stdin; checked with\nthe issuer, then saved as Codex 0.169 does",
+    },
     port: {
       type: "string",
       value: "N",
@@ -199,6 +211,25 @@ async function apiKeyLogin(setup: CommandSetup, io: CliIo): Promise<number> {
   return ExitCode.Ok;
 }
 
+async function accessTokenLogin(
+  flags: CommandFlags,
+  setup: CommandSetup,
+  io: CliIo,
+): Promise<number> {
+  const refusal = methodRefusal(setup.settings, "access_token");
+  if (refusal) throw refusal;
+  const { readSecret, stdinSource } = await import("../secret_input.ts");
+  const { saveAccessToken } = await import("../../signin/account.ts");
+  const token = await readSecret(
+    "Paste your personal access token (input is hidden): ",
+    io.stdin ?? stdinSource,
+  );
+  const who = await saveAccessToken(setup.store, flags.issuerClient(15_000, setup.trace), token);
+  const as = who.email ? ` (${safeLine(who.email)})` : "";
+  io.log(`Saved your personal access token${as} to ${setup.store.describe()}.`);
+  return ExitCode.Ok;
+}
+
 /** Ctrl-C and SIGTERM abort the sign-in (exit 130) while `fn` runs. */
 async function withInterrupts<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
@@ -248,13 +279,18 @@ async function run(args: string[], io: CliIo): Promise<number | undefined> {
   const flags = commandFlags(help, args);
   if (!flags) return undefined;
   const { values } = flags;
-  const modes = ["with-api-key", "device-auth", "paste"].filter((m) => values[m]);
+  const modes = ["with-api-key", "with-access-token", "device-auth", "paste"].filter((m) =>
+    values[m]
+  );
   if (modes.length > 1) {
     throw usageError(
       `--${modes[0]} and --${modes[1]} cannot be used together. Run codex-login login --help.`,
     );
   }
   if (values["with-api-key"]) return await apiKeyLogin(await flags.setup("write", io.log), io);
+  if (values["with-access-token"]) {
+    return await accessTokenLogin(flags, await flags.setup("write", io.log), io);
+  }
   const device = values["device-auth"] === true;
   const request: LoginRequest = {
     port: values.port === undefined
