@@ -61,7 +61,7 @@ Deno.test("status: API key is masked to at most 3 + 4 characters; not logged in"
   await saveApiKey(new FileCredentialStore(h.home), "sk-abcdefghijklmnopqrstuvwxyzabcd");
   assert.equal(
     formatStatus(await getStatus(new FileCredentialStore(h.home)), new Date()),
-    "Logged in using an API key - sk-...abcd",
+    "API key configured - sk-...abcd",
   );
 });
 
@@ -151,7 +151,13 @@ Deno.test("refresh: stores every returned token, recomputes account_id, updates 
   const [req] = issuer.tokenRequests("refresh_token");
   assert.equal(req.contentType, "application/json");
   assert.equal(req.params.scope, undefined, "no scope, as today's Codex");
-  assert.deepEqual(Object.keys(req.params).sort(), ["client_id", "grant_type", "refresh_token"]);
+  assert.deepEqual(Object.keys(req.params).sort(), [
+    "client_id",
+    "grant_type",
+    "refresh_reason",
+    "refresh_token",
+  ]);
+  assert.equal(req.params.refresh_reason, "forced");
 });
 
 Deno.test("refresh: invalid_grant says sign in again and leaves auth.json unchanged", async () => {

@@ -144,7 +144,7 @@ const MODES: Record<string, { mode: string; title: RegExp; revoke?: string }> = 
     title: /^Logged in using ChatGPT$/m,
     revoke: "refresh_token",
   },
-  "apikey.json": { mode: "apikey", title: /^Logged in using an API key - sk-\.\.\.abcd$/m },
+  "apikey.json": { mode: "apikey", title: /^API key configured - sk-\.\.\.abcd$/m },
   "chatgpt_auth_tokens.json": { mode: "chatgptAuthTokens", title: /another application/ },
   "agent_identity_record.json": {
     mode: "agentIdentity",

@@ -228,7 +228,7 @@ Deno.test({
       assert.equal(t.s.port, 1457);
       assert.equal(
         new URL(t.s.authUrl).searchParams.get("redirect_uri"),
-        "http://localhost:1457/auth/callback",
+        "http://127.0.0.1:1457/auth/callback",
       );
       assert.match(t.logs.text(), /Port 1455 is in use by another program; trying port 1457/);
     } finally {

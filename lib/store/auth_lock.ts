@@ -99,8 +99,10 @@ async function acquireLock(
       `${path} is held by ${holder} (another codex-login or codex command using these credentials). Wait for it to finish; if none is running, remove ${path} and try again.`,
     );
   }
-  await file.truncate(0);
-  await file.write(new TextEncoder().encode(`${Deno.pid}\n`));
+  // Best effort (a full disk must not keep the lock from working): the next holder's message.
+  await file.truncate(0)
+    .then(() => file.write(new TextEncoder().encode(`${Deno.pid}\n`)))
+    .catch(() => {});
   return file;
 }
 

@@ -190,6 +190,13 @@ export class FakeIssuer {
   readonly #codes = new Map<string, PendingCode>();
   /** Refresh tokens: value -> still valid. */
   readonly refreshTokens = new Map<string, boolean>();
+  /** Personal access tokens `whoami` accepts (`at-...`). */
+  readonly accessTokens = new Set<string>();
+  /**
+   * When set, a successful refresh is answered only once this promise settles (the token
+   * is spent at once): a test holds one program's refresh open while another races it.
+   */
+  refreshHold?: Promise<void>;
   readonly #idTokens = new Set<string>();
 
   constructor(scenario: Scenario, clientId: string, options: IssuerServerOptions = {}) {
@@ -352,6 +359,18 @@ export class FakeIssuer {
     if (url.pathname === "/api/accounts/deviceauth/token" && req.method === "POST") {
       return await this.#deviceToken(params);
     }
+    if (url.pathname === "/api/accounts/v1/user-auth-credential/whoami" && req.method === "GET") {
+      const token = (req.headers.get("authorization") ?? "").replace(/^Bearer /, "");
+      if (!this.accessTokens.has(token)) return json(401, { error: "invalid_token" });
+      const a = this.scenario.account;
+      return json(200, {
+        email: a.email,
+        chatgpt_user_id: "user_fake",
+        chatgpt_account_id: a.accountId,
+        chatgpt_plan_type: a.planType,
+        chatgpt_account_is_fedramp: false,
+      });
+    }
     if (url.pathname === "/v1/billing/redeem_credits" && req.method === "POST") {
       return json(200, { granted_chatgpt_subscriber_api_credits: this.scenario.creditsGranted });
     }
@@ -442,8 +461,11 @@ export class FakeIssuer {
       case "urn:ietf:params:oauth:grant-type:token-exchange":
         await new Promise((r) => setTimeout(r, this.scenario.apiKeyDelayMs));
         return this.#exchange(p);
-      case "refresh_token":
-        return this.#refresh(p, contentType);
+      case "refresh_token": {
+        const answer = this.#refresh(p, contentType);
+        if (answer.status === 200 && this.refreshHold) await this.refreshHold;
+        return answer;
+      }
       default:
         return json(400, { error: "unsupported_grant_type" });
     }
