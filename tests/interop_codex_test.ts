@@ -42,7 +42,11 @@ async function codexStatus(home: string, env: Record<string, string> = {}, extra
 }
 
 /** Wait until `check` holds (polling), at most `ms`. */
-async function until(check: () => Promise<boolean>, what: string, ms = 20_000): Promise<void> {
+async function until(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  ms = 20_000,
+): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -218,12 +222,12 @@ interop(
     const codex = spawnCodex(["exec", "--skip-git-repo-check", "hi"], codexEnv(f.home));
     try {
       await until(
-        async () => f.issuer.tokenRequests("refresh_token").length === 1,
+        () => f.issuer.tokenRequests("refresh_token").length === 1,
         "Codex's refresh",
       );
       f.issuer.refreshHold = undefined; // Codex spent the token; its answer is still held
       await using ours = spawnCli(["token", "--codex-home", f.home, "--issuer", f.issuer.url]);
-      await until(async () => f.issuer.tokenRequests("refresh_token").length === 2, "our refresh");
+      await until(() => f.issuer.tokenRequests("refresh_token").length === 2, "our refresh");
       release();
       const done = await ours.done();
       assert.equal(done.code, 0, done.stderr);
