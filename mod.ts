@@ -162,3 +162,11 @@ export {
   NetworkRoutes,
   proxyFor,
 } from "./lib/issuer/network.ts";
+export {
+  listenerOwner,
+  parseSs,
+  PeerOwners,
+  runSs,
+  type SsRunner,
+  type SsSocket,
+} from "./lib/loopback/peer_owner.ts";

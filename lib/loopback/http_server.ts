@@ -6,7 +6,12 @@
  * `(Request) => Response` handler, so the routes know nothing of this layer.
  *
  * The surface is deliberately small: GET and bodiless POST requests, keep-alive and
- * pipelining, no chunked request bodies (answered 501), heads of at most 16 KiB.
+ * pipelining, heads of at most 16 KiB. Our routes take no request body, so none is ever read:
+ * a request that announces one is answered 413 (a `Content-Length` above 0) or 501 (a
+ * `Transfer-Encoding`) and the connection closed, and nothing waits on a promised body. Every
+ * read (the head) and every write has a deadline. An optional `admit` check runs on each
+ * accepted connection before it counts toward the cap or reaches a route (the sign-in server
+ * uses it to turn away other users' connections).
  *
  * @module
  */
@@ -19,10 +24,10 @@ export interface ServerLimits {
   writeTimeoutMs: number;
   /** Connections held at once; past it the oldest idle one is closed. */
   maxConnections: number;
-  /** Largest request head (request line and headers). */
+  /** Largest request head (request line and headers), in bytes. */
   maxHeadBytes: number;
-  /** Largest request body (read and discarded; our routes take none). */
-  maxBodyBytes: number;
+  /** Connections waiting for the `admit` check at once; past it new ones are closed. */
+  maxPendingAdmissions: number;
 }
 
 /** The limits a sign-in server runs with. */
@@ -31,8 +36,14 @@ export const DEFAULT_LIMITS: ServerLimits = {
   writeTimeoutMs: 5_000,
   maxConnections: 128,
   maxHeadBytes: 16 * 1024,
-  maxBodyBytes: 64 * 1024,
+  maxPendingAdmissions: 64,
 };
+
+/**
+ * Whether to serve a connection from `remote` (checked once, at accept). `false` closes it
+ * before it counts toward the cap or reaches a route.
+ */
+export type Admit = (remote: Deno.NetAddr) => boolean | Promise<boolean>;
 
 /** A running server. */
 export interface HttpServer {
@@ -73,6 +84,14 @@ function indexOf(haystack: Uint8Array, needle: Uint8Array, end: number, from: nu
     return i;
   }
   return -1;
+}
+
+function closeQuietly(conn: Deno.Conn): void {
+  try {
+    conn.close();
+  } catch {
+    // already closed
+  }
 }
 
 function plain(status: number, text: string): Response {
@@ -130,33 +149,22 @@ class Connection {
     this.#length -= count;
   }
 
-  /** Read and discard a body of `size` bytes (already partly buffered). */
-  async #skipBody(size: number): Promise<boolean> {
-    const buffered = Math.min(size, this.#length);
-    this.#consume(buffered);
-    let left = size - buffered;
-    const scratch = new Uint8Array(4096);
-    while (left > 0) {
-      const n = await this.conn.read(scratch.subarray(0, Math.min(left, scratch.length)));
-      if (n === null) return false;
-      left -= n;
-    }
-    return true;
-  }
-
-  async #write(response: Response, keepAlive: boolean): Promise<void> {
+  /** Write a response: its head sized in bytes; no body for a HEAD request (RFC 9110 9.3.2). */
+  async #write(response: Response, keepAlive: boolean, method = "GET"): Promise<void> {
     const body = new Uint8Array(await response.arrayBuffer());
-    let head = `HTTP/1.1 ${response.status} ${REASONS[response.status] ?? "Status"}\r\n`;
+    let text = `HTTP/1.1 ${response.status} ${REASONS[response.status] ?? "Status"}\r\n`;
     for (const [name, value] of response.headers) {
       if (name === "content-length" || name === "connection") continue;
-      head += `${name}: ${value}\r\n`;
+      text += `${name}: ${value}\r\n`;
     }
-    head += `content-length: ${body.length}\r\nconnection: ${
+    text += `content-length: ${body.length}\r\nconnection: ${
       keepAlive ? "keep-alive" : "close"
     }\r\n\r\n`;
-    const bytes = new Uint8Array(head.length + body.length);
-    bytes.set(encoder.encode(head));
-    bytes.set(body, head.length);
+    const head = encoder.encode(text);
+    const sent = method === "HEAD" ? new Uint8Array(0) : body;
+    const bytes = new Uint8Array(head.length + sent.length);
+    bytes.set(head);
+    bytes.set(sent, head.length);
     this.#tracked.writingSince = performance.now();
     try {
       let written = 0;
@@ -183,26 +191,26 @@ class Connection {
       return false;
     }
     if (head.headers.has("transfer-encoding")) {
-      await this.#write(plain(501, "Chunked request bodies are not supported."), false);
+      await this.#write(plain(501, "Request bodies are not supported."), false, head.method);
       return false;
     }
-    const length = Number(head.headers.get("content-length") ?? "0");
-    if (!Number.isSafeInteger(length) || length < 0) {
-      await this.#write(plain(400, "Bad content-length."), false);
+    const length = head.headers.get("content-length");
+    if (length !== null && !/^\d{1,15}$/.test(length)) {
+      await this.#write(plain(400, "Bad content-length."), false, head.method);
       return false;
     }
-    if (length > this.#server.limits.maxBodyBytes) {
-      await this.#write(plain(413, "Request body too large."), false);
+    if (length !== null && Number(length) > 0) {
+      // No route takes a body: refuse at once rather than wait for bytes that may never come.
+      await this.#write(plain(413, "Request bodies are not accepted."), false, head.method);
       return false;
     }
-    if (!await this.#skipBody(length)) return false;
     const connection = head.headers.get("connection")?.toLowerCase() ?? "";
     const keepAlive = !this.#server.closing &&
       (head.version === "HTTP/1.1"
         ? !connection.includes("close")
         : connection.includes("keep-alive"));
     const response = await this.#server.respond(head);
-    await this.#write(response, keepAlive);
+    await this.#write(response, keepAlive, head.method);
     return keepAlive;
   }
 
@@ -223,15 +231,18 @@ class LoopbackHttpServer implements HttpServer {
   readonly limits: ServerLimits;
   readonly #listener: Deno.Listener;
   readonly #handler: Handler;
+  readonly #admit?: Admit;
+  #pendingAdmissions = 0;
   readonly #tracked = new Set<Tracked>();
   readonly #running = new Set<Promise<void>>();
   closing = false;
   #loop: Promise<void>;
   readonly #sweeper: ReturnType<typeof setInterval>;
 
-  constructor(listener: Deno.Listener, handler: Handler, limits: ServerLimits) {
+  constructor(listener: Deno.Listener, handler: Handler, limits: ServerLimits, admit?: Admit) {
     this.#listener = listener;
     this.#handler = handler;
+    this.#admit = admit;
     this.limits = limits;
     this.addr = listener.addr as Deno.NetAddr;
     this.#loop = this.#acceptLoop();
@@ -302,16 +313,36 @@ class LoopbackHttpServer implements HttpServer {
         await new Promise((r) => setTimeout(r, 50));
         continue;
       }
-      if (this.#tracked.size >= this.limits.maxConnections && !this.#evictOldestIdle()) {
-        conn.close();
-        continue;
-      }
-      const tracked: Tracked = { conn, idleSince: performance.now() };
-      this.#tracked.add(tracked);
-      const running = new Connection(this, tracked).run();
-      this.#running.add(running);
-      running.finally(() => this.#running.delete(running));
+      this.#admitThenServe(conn);
     }
+  }
+
+  /** Run the admission check (when there is one), then serve the connection or close it. */
+  #admitThenServe(conn: Deno.Conn): void {
+    let verdict: boolean | Promise<boolean>;
+    try {
+      verdict = this.#admit ? this.#admit(conn.remoteAddr as Deno.NetAddr) : true;
+    } catch {
+      verdict = false;
+    }
+    if (verdict === true) return this.#serve(conn);
+    if (verdict === false) return closeQuietly(conn);
+    if (this.#pendingAdmissions >= this.limits.maxPendingAdmissions) return closeQuietly(conn);
+    this.#pendingAdmissions += 1;
+    verdict.then((ok) => ok && !this.closing ? this.#serve(conn) : closeQuietly(conn), () => {
+      closeQuietly(conn);
+    }).finally(() => this.#pendingAdmissions -= 1);
+  }
+
+  #serve(conn: Deno.Conn): void {
+    if (this.#tracked.size >= this.limits.maxConnections && !this.#evictOldestIdle()) {
+      return closeQuietly(conn);
+    }
+    const tracked: Tracked = { conn, idleSince: performance.now() };
+    this.#tracked.add(tracked);
+    const running = new Connection(this, tracked).run();
+    this.#running.add(running);
+    running.finally(() => this.#running.delete(running));
   }
 
   async shutdown(): Promise<void> {
@@ -346,9 +377,10 @@ class LoopbackHttpServer implements HttpServer {
  * ```
  */
 export function serveHttp(
-  options: { hostname: string; port: number; limits?: Partial<ServerLimits> },
+  options: { hostname: string; port: number; limits?: Partial<ServerLimits>; admit?: Admit },
   handler: Handler,
 ): HttpServer {
   const listener = Deno.listen({ hostname: options.hostname, port: options.port });
-  return new LoopbackHttpServer(listener, handler, { ...DEFAULT_LIMITS, ...options.limits });
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  return new LoopbackHttpServer(listener, handler, limits, options.admit);
 }

@@ -11,7 +11,8 @@
 
 import { ExitCode, LoginError } from "../base/errors.ts";
 import { permissionError } from "../base/permissions.ts";
-import { type Handler, serveHttp, type ServerRequest } from "./http_server.ts";
+import { type Admit, type Handler, serveHttp, type ServerRequest } from "./http_server.ts";
+import { listenerOwner, PeerOwners, type SsRunner, trustedUid } from "./peer_owner.ts";
 import { timingSafeEqual } from "../base/timing_safe_equal.ts";
 import { cancelSecretPath } from "../store/codex_home.ts";
 
@@ -31,12 +32,64 @@ export interface LoopbackServers {
 }
 
 /**
- * Listen on 127.0.0.1:`port`, as Codex 0.169 does (its redirect_uri names 127.0.0.1, so no
- * browser looks for the callback on [::1]). Throws `Deno.errors.AddrInUse` when taken.
+ * Who may reach the server: connections from another (non-root) user of this machine are
+ * closed at accept. `ownUid` null: our uid is unknown, nobody is checked.
  */
-export function bindLoopback(port: number, handler: Handler): LoopbackServers {
-  const server = serveHttp({ hostname: LOOPBACK_HOST, port }, handler);
-  return { port: server.addr.port, shutdown: () => server.shutdown() };
+export interface PeerCheck {
+  /** Our uid (the owner of files we create). */
+  ownUid: number | null;
+  /** Where a refused peer, or an unavailable check, is said (one line each, once). */
+  log: (line: string) => void;
+  /** How `ss` is run (tests replace it). */
+  run?: SsRunner;
+}
+
+/** The `admit` check of a server on `port()`, per {@linkcode PeerCheck}. */
+function admitOwnUser(check: PeerCheck, port: () => number): Admit | undefined {
+  const ownUid = check.ownUid;
+  if (ownUid === null) return undefined;
+  let owners: PeerOwners | undefined;
+  const said = new Set<string>();
+  const once = (key: string, line: string) => {
+    if (!said.has(key)) check.log(line);
+    said.add(key);
+  };
+  return async (remote) => {
+    owners ??= new PeerOwners(port(), check.run);
+    const uid = await owners.ownerOf(remote.port);
+    if (uid === null) {
+      if (owners.unavailable) {
+        once(
+          "unavailable",
+          "Note: cannot tell which user connects to the sign-in server here (`ss` is missing or not granted: --allow-run=ss); other users on this machine are not turned away.",
+        );
+      }
+      return true;
+    }
+    if (trustedUid(uid, ownUid)) return true;
+    once(
+      `uid ${uid}`,
+      `Warning: another user on this machine (uid ${uid}) connected to the sign-in server; the connection was closed.`,
+    );
+    return false;
+  };
+}
+
+/**
+ * Listen on 127.0.0.1:`port`, as Codex 0.169 does (its redirect_uri names 127.0.0.1, so no
+ * browser looks for the callback on [::1]). With a `peerCheck`, other users' connections are
+ * closed at accept. Throws `Deno.errors.AddrInUse` when taken.
+ */
+export function bindLoopback(
+  port: number,
+  handler: Handler,
+  peerCheck?: PeerCheck,
+): LoopbackServers {
+  let bound = port;
+  const admit = peerCheck ? admitOwnUser(peerCheck, () => bound) : undefined;
+  const server = serveHttp({ hostname: LOOPBACK_HOST, port, admit }, handler);
+  bound = server.addr.port;
+  return { port: bound, shutdown: () => server.shutdown() };
 }
 
 /** The cancel secret file: written 0600, never followed through a symlink. */
@@ -120,8 +173,24 @@ export async function requestCodexCancel(port: number): Promise<boolean> {
   }
 }
 
-async function cancelHolder(codexHome: string, port: number, log: (line: string) => void) {
+async function cancelHolder(
+  codexHome: string,
+  port: number,
+  log: (line: string) => void,
+  peerCheck?: PeerCheck,
+) {
   if (port === 0) return;
+  // Another user's program gets no cancel (neither our secret nor Codex's GET /cancel).
+  const ownUid = peerCheck?.ownUid ?? null;
+  if (ownUid !== null) {
+    const holder = await listenerOwner(port, peerCheck?.run);
+    if (holder !== null && !trustedUid(holder, ownUid)) {
+      log(
+        `Port ${port} is held by another user on this machine (uid ${holder}); leaving it alone.`,
+      );
+      return;
+    }
+  }
   if (await requestCancel(codexHome, port)) {
     log(`Stopped an earlier codex-login that was waiting on port ${port}.`);
   } else if (await requestCodexCancel(port)) {
@@ -153,12 +222,14 @@ export async function claimLoopback(options: {
   handler: Handler;
   log: (line: string) => void;
   retryMs?: number;
+  /** Turn other users away (at accept, and before cancelling a holder). */
+  peerCheck?: PeerCheck;
 }): Promise<LoopbackServers> {
   const candidates = options.port === undefined ? [...REGISTERED_PORTS] : [options.port];
   for (const [index, port] of candidates.entries()) {
     const attempt = (): LoopbackServers | undefined => {
       try {
-        return bindLoopback(port, options.handler);
+        return bindLoopback(port, options.handler, options.peerCheck);
       } catch (err) {
         if (err instanceof Deno.errors.AddrInUse) return undefined;
         if (err instanceof Deno.errors.NotCapable) throw listenPermission(port);
@@ -167,7 +238,7 @@ export async function claimLoopback(options: {
     };
     let servers = attempt();
     if (servers) return servers;
-    await cancelHolder(options.codexHome, port, options.log);
+    await cancelHolder(options.codexHome, port, options.log, options.peerCheck);
     const deadline = Date.now() + (options.retryMs ?? 2000);
     while (!servers && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100));

@@ -21,6 +21,7 @@ import { errorPageFor, pageResponse, renderSuccessPage, textResponse } from "../
 import { parsePastedRedirect } from "./paste.ts";
 import { OneTimeLink } from "../loopback/one_time_link.ts";
 import { generatePkce, generateState } from "../base/pkce.ts";
+import { ownUid } from "../store/home_guard.ts";
 import {
   claimLoopback,
   DEFAULT_PORT,
@@ -30,67 +31,17 @@ import {
   removeCancelSecret,
   writeCancelSecret,
 } from "../loopback/port_claim.ts";
+import { DEFAULT_LOGIN_TIMEOUT_MS, type LoginOptions, type LoginSession } from "./login_types.ts";
 import {
   afterSignIn,
   type LoginResult,
   loginResult,
   resolveSignInContext,
   type SignInContext,
-  type SignInOptions,
 } from "./sign_in.ts";
 
-export type { LoginResult };
-export { DEFAULT_PORT };
-
-/** Default time to wait for the browser: 10 minutes. */
-export const DEFAULT_LOGIN_TIMEOUT_MS = 600_000;
-
-/** Options of {@linkcode startLogin}. Only `codexHome` is required. */
-export interface LoginOptions extends SignInOptions {
-  /**
-   * Loopback port; 0 picks a free one. Default: 1455, falling back to 1457 (the other
-   * registered port) when 1455 is held by another program. An explicit port never falls back.
-   */
-  port?: number;
-  /** How long to retry binding a taken port after cancelling an earlier login. Default 2 s. */
-  bindRetryMs?: number;
-  /** Give up after this many ms (exit 124). 0 waits forever. Default 10 minutes. */
-  timeoutMs?: number;
-  /** Opens the authorize URL; `undefined` opens nothing. Its failure is only a note. */
-  openBrowser?: (url: string) => Promise<boolean> | boolean;
-  /** Log each request the server answers. */
-  verbose?: boolean;
-  /** How long to wait for the browser to load `/success` after the redirect. Default 3 s. */
-  successGraceMs?: number;
-  /** Cancels the sign-in (like {@linkcode LoginSession.cancel}). */
-  signal?: AbortSignal;
-}
-
-/** A sign-in in progress. */
-export interface LoginSession {
-  /** The URL to open in a browser. */
-  readonly authUrl: string;
-  /** The port the server listens on. */
-  readonly port: number;
-  /** `http://127.0.0.1:{port}/auth/callback`. */
-  readonly redirectUri: string;
-  /**
-   * The one-time link handed to the browser opener (`http://127.0.0.1:{port}/start/<random>`):
-   * it redirects to `authUrl` once; a second use stops the sign-in (someone else on this
-   * machine read it, e.g. from the process table).
-   */
-  readonly startUrl: string;
-  /** Settles once: the result, or a {@linkcode LoginError} with its exit code. */
-  readonly result: Promise<LoginResult>;
-  /** Stop waiting: the result rejects with `reason` (default: interrupted, exit 130). */
-  cancel(reason?: LoginError): void;
-  /**
-   * Complete the sign-in with the address the browser ended on, pasted by the person (the
-   * whole callback URL or its query string). Same state check and exchange as the callback;
-   * whichever arrives first wins. Resolves to a line to show the person.
-   */
-  submitRedirect(text: string): Promise<{ accepted: boolean; message: string }>;
-}
+export type { LoginOptions, LoginResult, LoginSession };
+export { DEFAULT_LOGIN_TIMEOUT_MS, DEFAULT_PORT };
 
 /** One running sign-in: the state every route and timer shares. */
 class LoginRun {
@@ -338,6 +289,14 @@ export async function startLogin(options: LoginOptions): Promise<LoginSession> {
     handler: run.handler,
     log: run.ctx.log,
     retryMs: options.bindRetryMs,
+    peerCheck: options.peerCheck === false ? undefined : {
+      ownUid: await ownUid(run.ctx.codexHome).catch(() => null),
+      log: (line) => {
+        run.ctx.log(line);
+        run.ctx.trace.event("peer", { line });
+      },
+      run: options.ssRunner,
+    },
   });
   const port = run.port;
   const pkce = await pkcePromise;

@@ -18,8 +18,11 @@ export function posix(): boolean {
 /** Our uid once learnt (it does not change while the process runs). */
 let knownUid: number | null | undefined;
 
-/** The uid this process creates files as, found without `--allow-sys`: a probe file's owner. */
-async function ownUid(codexHome: string): Promise<number | null> {
+/**
+ * The uid this process creates files as, found without `--allow-sys`: the owner of a probe
+ * file made (and removed) in the codex home, which must exist. Learnt once per process.
+ */
+export async function ownUid(codexHome: string): Promise<number | null> {
   if (knownUid !== undefined) return knownUid;
   knownUid = await probeUid(codexHome);
   return knownUid;
