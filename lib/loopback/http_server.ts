@@ -16,28 +16,18 @@
  * @module
  */
 
-/** Limits of one server. */
-export interface ServerLimits {
-  /** Time to receive a request's whole head (and, kept alive, to start the next one). */
-  headerTimeoutMs: number;
-  /** Time to write a response before the connection is dropped. */
-  writeTimeoutMs: number;
-  /** Connections held at once; past it the oldest idle one is closed. */
-  maxConnections: number;
-  /** Largest request head (request line and headers), in bytes. */
-  maxHeadBytes: number;
-  /** Connections waiting for the `admit` check at once; past it new ones are closed. */
-  maxPendingAdmissions: number;
-}
+import type { Head } from "./http_head.ts";
+import {
+  closeQuietly,
+  Connection,
+  type ConnectionOwner,
+  DEFAULT_LIMITS,
+  plain,
+  type ServerLimits,
+  type Tracked,
+} from "./http_connection.ts";
 
-/** The limits a sign-in server runs with. */
-export const DEFAULT_LIMITS: ServerLimits = {
-  headerTimeoutMs: 5_000,
-  writeTimeoutMs: 5_000,
-  maxConnections: 128,
-  maxHeadBytes: 16 * 1024,
-  maxPendingAdmissions: 64,
-};
+export { DEFAULT_LIMITS, type ServerLimits };
 
 /**
  * Whether to serve a connection from `remote` (checked once, at accept). `false` closes it
@@ -64,175 +54,14 @@ export type ServerRequest = Pick<Request, "method" | "url" | "headers">;
 /** Answers one request. */
 export type Handler = (req: ServerRequest) => Response | Promise<Response>;
 
-import { type Head, parseHead, REASONS } from "./http_head.ts";
-
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-const HEAD_END = new Uint8Array([13, 10, 13, 10]);
-
-interface Tracked {
-  conn: Deno.Conn;
-  /** When it started waiting for a request; undefined while a request is being handled. */
-  idleSince?: number;
-  /** When it started writing a response; undefined when not writing. */
-  writingSince?: number;
-}
-
-function indexOf(haystack: Uint8Array, needle: Uint8Array, end: number, from: number): number {
-  outer: for (let i = from; i + needle.length <= end; i++) {
-    for (let j = 0; j < needle.length; j++) if (haystack[i + j] !== needle[j]) continue outer;
-    return i;
-  }
-  return -1;
-}
-
-function closeQuietly(conn: Deno.Conn): void {
-  try {
-    conn.close();
-  } catch {
-    // already closed
-  }
-}
-
-function plain(status: number, text: string): Response {
-  return new Response(`${text}\n`, {
-    status,
-    headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" },
-  });
-}
-
-/** One connection: read requests, answer them, until it closes, idles out or errs. */
-class Connection {
-  readonly #server: LoopbackHttpServer;
-  readonly #tracked: Tracked;
-  #buffer = new Uint8Array(4096);
-  #length = 0;
-
-  constructor(server: LoopbackHttpServer, tracked: Tracked) {
-    this.#server = server;
-    this.#tracked = tracked;
-  }
-
-  get conn(): Deno.Conn {
-    return this.#tracked.conn;
-  }
-
-  /** Read until the head is complete; `null` when the peer closed, timed out or overflowed. */
-  async #readHead(): Promise<{ head: string; rest: number } | "too_large" | null> {
-    const limits = this.#server.limits;
-    let searched = 0;
-    try {
-      while (true) {
-        const end = indexOf(this.#buffer, HEAD_END, this.#length, searched);
-        searched = Math.max(0, this.#length - 3);
-        if (end >= 0) {
-          return { head: decoder.decode(this.#buffer.subarray(0, end)), rest: end + 4 };
-        }
-        if (this.#length >= limits.maxHeadBytes) return "too_large";
-        if (this.#length === this.#buffer.length) {
-          const bigger = new Uint8Array(Math.min(this.#buffer.length * 2, limits.maxHeadBytes + 4));
-          bigger.set(this.#buffer);
-          this.#buffer = bigger;
-        }
-        const n = await this.conn.read(this.#buffer.subarray(this.#length));
-        if (n === null) return null;
-        this.#length += n;
-      }
-    } catch {
-      return null;
-    }
-  }
-
-  /** Drop `count` bytes from the front of the buffer. */
-  #consume(count: number): void {
-    this.#buffer.copyWithin(0, count, this.#length);
-    this.#length -= count;
-  }
-
-  /** Write a response: its head sized in bytes; no body for a HEAD request (RFC 9110 9.3.2). */
-  async #write(response: Response, keepAlive: boolean, method = "GET"): Promise<void> {
-    const body = new Uint8Array(await response.arrayBuffer());
-    let text = `HTTP/1.1 ${response.status} ${REASONS[response.status] ?? "Status"}\r\n`;
-    for (const [name, value] of response.headers) {
-      if (name === "content-length" || name === "connection") continue;
-      text += `${name}: ${value}\r\n`;
-    }
-    text += `content-length: ${body.length}\r\nconnection: ${
-      keepAlive ? "keep-alive" : "close"
-    }\r\n\r\n`;
-    const head = encoder.encode(text);
-    const sent = method === "HEAD" ? new Uint8Array(0) : body;
-    const bytes = new Uint8Array(head.length + sent.length);
-    bytes.set(head);
-    bytes.set(sent, head.length);
-    this.#tracked.writingSince = performance.now();
-    try {
-      let written = 0;
-      while (written < bytes.length) written += await this.conn.write(bytes.subarray(written));
-    } finally {
-      this.#tracked.writingSince = undefined;
-    }
-  }
-
-  /** Answer one request; false when the connection must close. */
-  async #answerOne(): Promise<boolean> {
-    this.#tracked.idleSince = performance.now();
-    const got = await this.#readHead();
-    this.#tracked.idleSince = undefined;
-    if (got === null) return false;
-    if (got === "too_large") {
-      await this.#write(plain(431, "Request header fields too large."), false);
-      return false;
-    }
-    this.#consume(got.rest);
-    const head = parseHead(got.head);
-    if (!head) {
-      await this.#write(plain(400, "Bad request."), false);
-      return false;
-    }
-    if (head.headers.has("transfer-encoding")) {
-      await this.#write(plain(501, "Request bodies are not supported."), false, head.method);
-      return false;
-    }
-    const length = head.headers.get("content-length");
-    if (length !== null && !/^\d{1,15}$/.test(length)) {
-      await this.#write(plain(400, "Bad content-length."), false, head.method);
-      return false;
-    }
-    if (length !== null && Number(length) > 0) {
-      // No route takes a body: refuse at once rather than wait for bytes that may never come.
-      await this.#write(plain(413, "Request bodies are not accepted."), false, head.method);
-      return false;
-    }
-    const connection = head.headers.get("connection")?.toLowerCase() ?? "";
-    const keepAlive = !this.#server.closing &&
-      (head.version === "HTTP/1.1"
-        ? !connection.includes("close")
-        : connection.includes("keep-alive"));
-    const response = await this.#server.respond(head);
-    await this.#write(response, keepAlive, head.method);
-    return keepAlive;
-  }
-
-  async run(): Promise<void> {
-    try {
-      while (await this.#answerOne());
-    } catch {
-      // the peer went away, or the server dropped the connection
-    } finally {
-      this.#server.drop(this.#tracked);
-    }
-  }
-}
-
 /** The server behind {@linkcode serveHttp}. */
-class LoopbackHttpServer implements HttpServer {
+class LoopbackHttpServer implements HttpServer, ConnectionOwner {
   readonly addr: Deno.NetAddr;
   readonly limits: ServerLimits;
   readonly #listener: Deno.Listener;
   readonly #handler: Handler;
   readonly #admit?: Admit;
-  #pendingAdmissions = 0;
+  readonly #pending = new Set<Tracked>();
   readonly #tracked = new Set<Tracked>();
   readonly #running = new Set<Promise<void>>();
   closing = false;
@@ -254,7 +83,7 @@ class LoopbackHttpServer implements HttpServer {
 
   #sweep(): void {
     const now = performance.now();
-    for (const t of [...this.#tracked]) {
+    for (const t of [...this.#tracked, ...this.#pending]) {
       const idle = t.idleSince !== undefined && now - t.idleSince > this.limits.headerTimeoutMs;
       const stuck = t.writingSince !== undefined &&
         now - t.writingSince > this.limits.writeTimeoutMs;
@@ -268,7 +97,7 @@ class LoopbackHttpServer implements HttpServer {
 
   /** Close a connection (idempotent). */
   drop(tracked: Tracked): void {
-    if (!this.#tracked.delete(tracked)) return;
+    if (!this.#tracked.delete(tracked) && !this.#pending.delete(tracked)) return;
     try {
       tracked.conn.close();
     } catch {
@@ -317,7 +146,12 @@ class LoopbackHttpServer implements HttpServer {
     }
   }
 
-  /** Run the admission check (when there is one), then serve the connection or close it. */
+  /**
+   * Start serving a connection. With an admission check that needs time, the head is read
+   * meanwhile (the check stays off the request's critical path) but the connection neither
+   * counts toward the cap nor reaches a route until the check says yes; at most
+   * `maxPendingAdmissions` wait at once.
+   */
   #admitThenServe(conn: Deno.Conn): void {
     let verdict: boolean | Promise<boolean>;
     try {
@@ -325,21 +159,36 @@ class LoopbackHttpServer implements HttpServer {
     } catch {
       verdict = false;
     }
-    if (verdict === true) return this.#serve(conn);
     if (verdict === false) return closeQuietly(conn);
-    if (this.#pendingAdmissions >= this.limits.maxPendingAdmissions) return closeQuietly(conn);
-    this.#pendingAdmissions += 1;
-    verdict.then((ok) => ok && !this.closing ? this.#serve(conn) : closeQuietly(conn), () => {
+    if (verdict === true) {
+      if (!this.#makeRoom()) return closeQuietly(conn);
+      return this.#run({ conn, idleSince: performance.now() }, this.#tracked);
+    }
+    if (this.#pending.size >= this.limits.maxPendingAdmissions) return closeQuietly(conn);
+    const admission = verdict.then((ok) => {
+      if (!this.#pending.delete(tracked)) return false; // dropped meanwhile
+      if (ok && !this.closing && this.#makeRoom()) {
+        this.#tracked.add(tracked);
+        tracked.admission = undefined;
+        return true;
+      }
       closeQuietly(conn);
-    }).finally(() => this.#pendingAdmissions -= 1);
+      return false;
+    }, () => {
+      this.drop(tracked);
+      return false;
+    });
+    const tracked: Tracked = { conn, idleSince: performance.now(), admission };
+    this.#run(tracked, this.#pending);
   }
 
-  #serve(conn: Deno.Conn): void {
-    if (this.#tracked.size >= this.limits.maxConnections && !this.#evictOldestIdle()) {
-      return closeQuietly(conn);
-    }
-    const tracked: Tracked = { conn, idleSince: performance.now() };
-    this.#tracked.add(tracked);
+  /** Whether one more connection fits under the cap (closing the oldest idle if needed). */
+  #makeRoom(): boolean {
+    return this.#tracked.size < this.limits.maxConnections || this.#evictOldestIdle();
+  }
+
+  #run(tracked: Tracked, set: Set<Tracked>): void {
+    set.add(tracked);
     const running = new Connection(this, tracked).run();
     this.#running.add(running);
     running.finally(() => this.#running.delete(running));
@@ -355,6 +204,7 @@ class LoopbackHttpServer implements HttpServer {
       // closed already
     }
     await this.#loop;
+    for (const t of [...this.#pending]) this.drop(t);
     for (const t of [...this.#tracked]) if (t.idleSince !== undefined) this.drop(t);
     const grace = new Promise((r) => setTimeout(r, 2000));
     await Promise.race([Promise.all(this.#running), grace]);

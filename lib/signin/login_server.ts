@@ -43,6 +43,12 @@ import {
 export type { LoginOptions, LoginResult, LoginSession };
 export { DEFAULT_LOGIN_TIMEOUT_MS, DEFAULT_PORT };
 
+/** Our uid, learnt in the codex home (created 0700 when missing, as the save would); null if not. */
+async function ownUidIn(codexHome: string): Promise<number | null> {
+  await Deno.mkdir(codexHome, { recursive: true, mode: 0o700 }).catch(() => {});
+  return await ownUid(codexHome).catch(() => null);
+}
+
 /** One running sign-in: the state every route and timer shares. */
 class LoginRun {
   readonly ctx: SignInContext;
@@ -290,7 +296,7 @@ export async function startLogin(options: LoginOptions): Promise<LoginSession> {
     log: run.ctx.log,
     retryMs: options.bindRetryMs,
     peerCheck: options.peerCheck === false ? undefined : {
-      ownUid: await ownUid(run.ctx.codexHome).catch(() => null),
+      ownUid: await ownUidIn(run.ctx.codexHome),
       log: (line) => {
         run.ctx.log(line);
         run.ctx.trace.event("peer", { line });

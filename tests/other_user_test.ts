@@ -1,0 +1,133 @@
+/**
+ * Another user of this machine against a sign-in (Hardening III): their process, run as uid
+ * 65534 with `setpriv`, can neither load the opener's one-time link first (login CSRF) nor
+ * receive a cancel meant for a waiting login. Skipped, with the reason, where a process cannot
+ * be started as another user (not root, no setpriv) or `ss` is missing.
+ */
+import assert from "node:assert/strict";
+import { startLogin } from "../lib/signin/login_server.ts";
+import { LoginError } from "../lib/base/errors.ts";
+import { startFakeIssuer } from "./support/fake_issuer.ts";
+import { logCollector, tempHome } from "./support/helpers.ts";
+
+const NOBODY = ["--reuid=65534", "--regid=65534", "--clear-groups"];
+
+const missing = await (async () => {
+  const probe = await new Deno.Command("setpriv", { args: [...NOBODY, "true"] }).output()
+    .catch(() => undefined);
+  if (!probe?.success) return "cannot run a process as uid 65534 (needs root and setpriv)";
+  const ss = await new Deno.Command("ss", { args: ["-V"], stdout: "null" }).output()
+    .catch(() => undefined);
+  if (!ss?.success) return "ss (iproute2) is not installed";
+  return undefined;
+})();
+if (missing) console.error(`SKIPPED other-user tests: ${missing}`);
+
+/** As uid 65534: send `request` to 127.0.0.1:`port` and return what came back ("" if closed). */
+async function asNobody(port: number, request: string): Promise<string> {
+  const script = `exec 3<>/dev/tcp/127.0.0.1/${port} || exit 3; printf '%b' "$1" >&3; ` +
+    `timeout 3 cat <&3`;
+  const out = await new Deno.Command("setpriv", {
+    args: [...NOBODY, "/bin/bash", "-c", script, "bash", request.replaceAll("\r\n", "\\r\\n")],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  return new TextDecoder().decode(out.stdout);
+}
+
+Deno.test({
+  name: "another user cannot load the opener's link first: closed at accept, ours still works",
+  ignore: missing !== undefined,
+  async fn() {
+    await using issuer = startFakeIssuer();
+    await using h = await tempHome();
+    const logs = logCollector();
+    const session = await startLogin({
+      codexHome: h.home,
+      issuer: issuer.url,
+      port: 0,
+      log: logs.log,
+    });
+    try {
+      const path = new URL(session.startUrl).pathname;
+      const theirs = await asNobody(
+        session.port,
+        `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${session.port}\r\nConnection: close\r\n\r\n`,
+      );
+      assert.equal(theirs, "", "nothing answered to another user");
+      assert.match(logs.text(), /another user on this machine \(uid 65534\) connected/);
+      const ours = await fetch(session.startUrl, { redirect: "manual" });
+      await ours.body?.cancel();
+      assert.equal(ours.status, 302, "the one-time link is still unused, and it is ours");
+      assert.ok(ours.headers.get("location")?.startsWith(`${issuer.url}/oauth/authorize?`));
+    } finally {
+      session.cancel();
+      await session.result.catch(() => {});
+    }
+  },
+});
+
+Deno.test({
+  name: "another user's program on the port gets no cancel (neither our secret nor GET /cancel)",
+  ignore: missing !== undefined,
+  async fn() {
+    await using h = await tempHome();
+    const log = await Deno.makeTempFile();
+    await Deno.chmod(log, 0o666);
+    const server = new Deno.Command("setpriv", {
+      args: [
+        ...NOBODY,
+        "/usr/bin/python3",
+        "-c",
+        [
+          "import socket, sys",
+          "s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen()",
+          "print(s.getsockname()[1], flush=True)",
+          "while True:",
+          "    c, _ = s.accept(); d = c.recv(4096)",
+          "    open(sys.argv[1], 'ab').write(d); c.close()",
+        ].join("\n"),
+        log,
+      ],
+      stdout: "piped",
+    }).spawn();
+    try {
+      const reader = server.stdout.pipeThrough(new TextDecoderStream()).getReader();
+      const port = Number((await reader.read()).value);
+      const logs = logCollector();
+      const err = await startLogin({ codexHome: h.home, port, log: logs.log, bindRetryMs: 100 })
+        .then(() => undefined, (e) => e);
+      assert.ok(err instanceof LoginError && err.exitCode === 13, String(err));
+      assert.match(logs.text(), new RegExp(`Port ${port} is held by another user.*uid 65534`));
+      assert.equal(await Deno.readTextFile(log), "", "no request was sent to it");
+      await reader.cancel();
+    } finally {
+      server.kill("SIGKILL");
+      await server.status;
+    }
+  },
+});
+
+Deno.test("without ss the server still serves, and says once that peers are not checked", async () => {
+  await using issuer = startFakeIssuer();
+  await using h = await tempHome();
+  const logs = logCollector();
+  const session = await startLogin({
+    codexHome: h.home,
+    issuer: issuer.url,
+    port: 0,
+    log: logs.log,
+    ssRunner: () => Promise.resolve(undefined),
+  });
+  try {
+    for (let i = 0; i < 3; i++) {
+      const r = await fetch(`http://127.0.0.1:${session.port}/nothing`);
+      await r.body?.cancel();
+      assert.equal(r.status, 404);
+    }
+    assert.equal(logs.text().match(/other users on this machine are not turned away/g)?.length, 1);
+  } finally {
+    session.cancel();
+    await session.result.catch(() => {});
+  }
+});
