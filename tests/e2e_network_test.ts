@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { readAuthFile } from "../lib/store/file_store.ts";
+import { logFilePath } from "../lib/store/codex_home.ts";
 import { startConnectProxy } from "./support/connect_proxy.ts";
 import { startFakeIssuer } from "./support/fake_issuer.ts";
 import { browse, tempHome } from "./support/helpers.ts";
@@ -37,8 +38,8 @@ async function finish(cli: ReturnType<typeof spawnCli>, url: string) {
     },
   );
   await authorize.body?.cancel();
-  await browse(authorize.headers.get("location")!);
-  return await cli.done();
+  const pages = await browse(authorize.headers.get("location")!);
+  return { ...await cli.done(), pages };
 }
 
 let testClient: Deno.HttpClient;
@@ -151,5 +152,34 @@ Deno.test({
     await browse(await cli.waitFor(/\/oauth\/authorize\?/));
     const done = await cli.done();
     assert.equal(done.code, 0, done.stderr);
+  },
+});
+
+Deno.test({
+  name: ON + "proxy: a password in the proxy URL is never shown (terminal, login log, page)",
+  ignore: missing !== undefined,
+  async fn() {
+    await using ca = await makeTestCa();
+    testClient = Deno.createHttpClient({ caCerts: [await Deno.readTextFile(ca.caFile)] });
+    await using issuer = startFakeIssuer({}, undefined, { tls: ca, urlHost: "issuer.test" });
+    await using proxy = startConnectProxy({ "issuer.test": issuer.port }, { refuse: true });
+    await using h = await tempHome();
+    const password = "s3cret-Pa55word";
+    const refused = await signIn(issuer.url, h.home, {
+      CODEX_CA_CERTIFICATE: ca.caFile,
+      HTTPS_PROXY: proxy.url.replace("http://", `http://corp-user:${password}@`),
+    });
+    testClient.close();
+    assert.equal(refused.cli.code, 1);
+    assert.match(refused.cli.stderr, /through the proxy http:\/\/\*\*\*@127\.0\.0\.1:\d+/);
+    const page = refused.cli.pages.at(-1)!;
+    assert.equal(page.status, 502);
+    const log = await Deno.readTextFile(logFilePath(h.home));
+    for (
+      const [where, text] of [["terminal", refused.cli.stderr], ["log", log], ["page", page.body]]
+    ) {
+      assert.ok(!text.includes(password), `${where} shows the proxy password`);
+      assert.ok(!text.includes("corp-user"), `${where} shows the proxy user`);
+    }
   },
 });

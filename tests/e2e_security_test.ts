@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { authFilePath } from "../lib/store/codex_home.ts";
 import { readAuthFile, saveAuthFile } from "../lib/store/file_store.ts";
 import { startFakeIssuer } from "./support/fake_issuer.ts";
-import { browse, tempHome } from "./support/helpers.ts";
+import { browse, ROOT, tempHome } from "./support/helpers.ts";
 import {
   ENTRY,
   HAVE_SCRIPT,
@@ -168,6 +168,51 @@ Deno.test({
     assert.equal(await readAuthFile(h.home), undefined);
   },
 });
+
+for (const [signal, code] of [["TERM", 143], ["HUP", 129]] as const) {
+  Deno.test({
+    name: ON +
+      `14. SIG${signal} at the hidden prompt gives the terminal its echo back (exit ${code})`,
+    ignore: !HAVE_SCRIPT,
+    async fn() {
+      await using h = await tempHome();
+      const cli = [
+        Deno.execPath(),
+        "run",
+        "--quiet",
+        "--allow-read",
+        "--allow-write",
+        "--allow-env",
+      ]
+        .concat([ENTRY, "login", "--with-api-key", "--codex-home", h.home])
+        .map((a) => `'${a}'`).join(" ");
+      // The terminal's state is read after the CLI is killed at its prompt, in the same pty.
+      const pidFile = `${h.dir}/cli.pid`;
+      const script = `${h.dir}/run.sh`;
+      await Deno.writeTextFile(
+        script,
+        `(sleep 3; kill -${signal} "$(cat ${pidFile})") &\n` +
+          `sh -c 'echo $$ > ${pidFile}; exec "$0" "$@"' ${cli}\n` +
+          `echo "EXIT=$?"\nstty -a\n`,
+      );
+      const child = new Deno.Command("script", {
+        args: ["-qec", `bash ${script}`, "/dev/null"],
+        cwd: ROOT,
+        stdin: "piped",
+        stdout: "piped",
+        env: { NO_COLOR: "1" },
+      }).spawn();
+      const stdin = child.stdin.getWriter(); // kept open: the pty's input while the CLI waits
+      const out = await child.output();
+      await stdin.close().catch(() => {});
+      const screen = new TextDecoder().decode(out.stdout);
+      assert.match(screen, new RegExp(`EXIT=${code}`), screen);
+      assert.match(screen, /(^|[\s;])echo([\s;]|$)/m, "echo is on again");
+      assert.doesNotMatch(screen, /(^|\s)-echo(\s|$)/m, screen);
+      assert.equal(await readAuthFile(h.home), undefined);
+    },
+  });
+}
 
 Deno.test(ON + "9. escapes in auth.json never reach the terminal from status", async () => {
   await using issuer = startFakeIssuer({

@@ -10,6 +10,7 @@ import { readAuthFile, saveAuthFile } from "../lib/store/file_store.ts";
 import { accountClaims, decodeJwtClaims, isExpired } from "../lib/issuer/jwt.ts";
 import { startLogin } from "../lib/signin/login_server.ts";
 import { parsePastedRedirect } from "../lib/signin/paste.ts";
+import { redact, stripUserinfo } from "../lib/base/redact.ts";
 import { startFakeIssuer } from "./support/fake_issuer.ts";
 import { browse, tempHome } from "./support/helpers.ts";
 
@@ -178,5 +179,25 @@ Deno.test("property: the pasted-URL parser never throws", () => {
       },
     ),
     { numRuns: 2000 },
+  );
+});
+
+Deno.test("property: no URL's credentials survive the scrubber, whatever surrounds them", () => {
+  const scheme = fc.constantFrom("http", "https", "socks5", "HTTP");
+  const user = fc.stringMatching(/^[A-Z0-9._~!$&'()*+,;=%-]{0,12}$/);
+  // Passwords of characters the host, path and text around them never use.
+  const password = fc.stringMatching(/^[A-Z0-9!$&'()*+,;=%:@_~-]{4,24}$/);
+  const host = fc.stringMatching(/^[a-z][a-z0-9.-]{0,20}$/);
+  const tail = fc.stringMatching(/^(:[1-9][0-9]{0,4})?(\/[a-z0-9./?=&#]{0,20})?$/);
+  const around = fc.stringMatching(/^[a-z .,;()"'<>\n\t]{0,20}$/);
+  fc.assert(
+    fc.property(scheme, user, password, host, tail, around, around, (s, u, p, h, t, a, b) => {
+      const url = `${s}://${u}${u || p ? `:${p}` : ""}@${h}${t}`;
+      for (const out of [stripUserinfo(`${a}${url}${b}`), redact(`${a}${url}${b}`)]) {
+        assert.ok(!out.includes(p), `${JSON.stringify(url)} -> ${JSON.stringify(out)}`);
+        assert.ok(out.includes(`://***@${h}`), out);
+      }
+    }),
+    { numRuns: 500 },
   );
 });

@@ -45,6 +45,8 @@ export type ExitCodeValue = typeof ExitCode[keyof typeof ExitCode];
  * - `keyring_unavailable`: the configured keyring cannot be reached (or loaded).
  * - `network_config`: the CA bundle named by the environment cannot be used.
  * - `access_token_refused`: the issuer did not accept a personal access token.
+ * - `home_unusable`: the codex home cannot be created, is not a directory, or is not
+ *   writable by us (said before anything opens).
  * - `start_link_reused`: the opener's one-time start link was used twice (someone else on
  *   the machine read it); the sign-in was stopped.
  */
@@ -75,6 +77,7 @@ export type LoginErrorKind =
   | "keyring_unavailable"
   | "network_config"
   | "access_token_refused"
+  | "home_unusable"
   | "other";
 
 /** Options of {@linkcode LoginError}. */
@@ -128,4 +131,18 @@ export function interrupted(): LoginError {
   return new LoginError("cancelled", "Sign-in interrupted; nothing was saved.", {
     exitCode: ExitCode.Interrupted,
   });
+}
+
+/**
+ * The longest delay a timer takes (2^31 - 1 ms, about 24.8 days): a longer one would fire at
+ * once. Timeouts are clamped to it.
+ */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+/** An OS error in a few words, without its errno suffix. */
+export function errorText(err: unknown): string {
+  if (err instanceof Deno.errors.PermissionDenied) return "permission denied";
+  if (err instanceof Deno.errors.IsADirectory) return "a directory is in the way";
+  if (err instanceof Error) return err.message.replace(/\s*\(os error \d+\)/, "");
+  return String(err);
 }

@@ -7,10 +7,32 @@
 import { safeLine } from "./terminal_safe.ts";
 
 const JWT_LIKE = /eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*/g;
+/** A URL's credentials: everything between `scheme://` and the last `@` before the host. */
+const USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#]*@/gi;
+
+/**
+ * Remove the credentials (`user:password@`) of every URL in `text`, leaving `***@` so that
+ * their presence still shows.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { stripUserinfo } from "./redact.ts";
+ * assert.equal(
+ *   stripUserinfo("via http://me:p@ss@proxy.corp:3128 failed"),
+ *   "via http://***@proxy.corp:3128 failed",
+ * );
+ * assert.equal(stripUserinfo("https://auth.openai.com/x?a=b@c"), "https://auth.openai.com/x?a=b@c");
+ * ```
+ */
+export function stripUserinfo(text: string): string {
+  return text.replace(USERINFO, "$1***@");
+}
 const API_KEY_LIKE = /\bsk-[A-Za-z0-9_-]{8,}/g;
 
 /**
- * Replace every given secret and anything shaped like a JWT or an API key in `text`, show
+ * Replace every given secret, anything shaped like a JWT or an API key, and the credentials
+ * of any URL in `text`, show
  * control characters (escapes, line breaks) as visible escapes so that the text stays one
  * inert line, then cut it to `maxLength` characters.
  *
@@ -26,7 +48,7 @@ export function redact(text: string, secrets: readonly string[] = [], maxLength 
   for (const secret of secrets) {
     if (secret.length >= 4) out = out.split(secret).join("[redacted]");
   }
-  out = out.replace(JWT_LIKE, "[redacted]").replace(API_KEY_LIKE, "sk-[redacted]");
+  out = stripUserinfo(out.replace(JWT_LIKE, "[redacted]").replace(API_KEY_LIKE, "sk-[redacted]"));
   out = safeLine(out);
   return out.length > maxLength ? `${out.slice(0, maxLength)}…` : out;
 }

@@ -47,3 +47,25 @@ export function safeLine(text: string): string {
 export function safeLines(text: string): string {
   return text.split("\n").map(safeLine).join("\n");
 }
+
+/**
+ * `value` as one line of JSON that is safe on a terminal and still valid JSON: every
+ * character {@linkcode safeLine} would change (DEL, C1 controls, separators, bidi controls)
+ * is written as a `\uNNNN` escape, which JSON readers decode back (lone surrogates are
+ * escaped by `JSON.stringify` already).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { safeJson } from "./terminal_safe.ts";
+ * const text = safeJson({ email: "a\u009b2J\u007f\ud800@x" });
+ * assert.equal(text, '{"email":"a\\u009b2J\\u007f\\ud800@x"}');
+ * assert.deepEqual(JSON.parse(text), { email: "a\u009b2J\u007f\ud800@x" });
+ * ```
+ */
+export function safeJson(value: unknown): string {
+  return JSON.stringify(value).replace(
+    UNSAFE,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}

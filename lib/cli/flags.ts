@@ -10,7 +10,7 @@ import { loadSettings, type Settings } from "../store/config.ts";
 import type { CredentialStore } from "../store/credential_store.ts";
 import { openCredentialStore } from "../store/open_store.ts";
 import { usageError } from "../base/errors.ts";
-import { checkHomeSafe } from "../store/home_guard.ts";
+import { checkHomeSafe, checkLogDirSafe, prepareHome } from "../store/home_guard.ts";
 import { loadCaCerts, networkFromEnv } from "../issuer/network.ts";
 import { logFilePath, LoginLog, setActiveLog } from "../store/login_log.ts";
 import { IssuerClient } from "../issuer/issuer.ts";
@@ -96,9 +96,11 @@ export interface CommandFlags {
   endpoints: IssuerEndpoints;
   /**
    * Resolve the codex home (may ask for env access), make sure it can be read (and written,
+   * with `write`; with `signin`, also that it exists or can be created, is a directory and is
+   * writable, before anything opens),
    * with `write`), then read the settings and open the store. Call after validating flags.
    */
-  setup(access: "read" | "write", log?: (line: string) => void): Promise<CommandSetup>;
+  setup(access: Access, log?: (line: string) => void): Promise<CommandSetup>;
   /** An issuer client for `--issuer` and `--client-id`, each request within `timeoutMs`. */
   issuerClient(timeoutMs: number, trace?: LoginLog): IssuerClient;
 }
@@ -110,8 +112,11 @@ async function exists(path: string): Promise<boolean> {
   return await Deno.stat(path).then(() => true, () => false);
 }
 
+/** What a command does with the codex home: read it, write it, or sign in (create it too). */
+export type Access = "read" | "write" | "signin";
+
 /** Make sure the credentials can be written (and renamed into place) before any network step. */
-async function ensureHomeAccess(codexHome: string, access: "read" | "write"): Promise<void> {
+async function ensureHomeAccess(codexHome: string, access: Access): Promise<void> {
   if (access === "read") {
     await ensurePermission({ name: "read", path: codexHome }, "to read auth.json");
     return;
@@ -185,8 +190,13 @@ export function commandFlags(help: CommandHelp, args: string[]): CommandFlags | 
         platform: Deno.build.os,
       });
       await ensureHomeAccess(codexHome, access);
-      // Refuse a home others could tamper with before any browser step, not at the save.
-      if (access === "write" && await exists(codexHome)) await checkHomeSafe(codexHome);
+      // A sign-in checks the home can hold credentials before anything opens, not at the save.
+      if (access === "signin") await prepareHome(codexHome);
+      // Refuse a home (or log directory) others could tamper with, before any network step.
+      if (access !== "read" && await exists(codexHome)) {
+        await checkHomeSafe(codexHome);
+        await checkLogDirSafe(codexHome);
+      }
       const settings = await loadSettings(codexHome, (values.config as string[]) ?? []);
       if (settings.credentialsStore === "keyring") {
         await ensurePermission(
@@ -196,10 +206,10 @@ export function commandFlags(help: CommandHelp, args: string[]): CommandFlags | 
         );
       }
       // A bad CA bundle is said now, before any browser step.
-      if (access === "write") await loadCaCerts(networkFromEnv(envReader));
+      if (access !== "read") await loadCaCerts(networkFromEnv(envReader));
       // Commands that write keep a log for support; `--verbose` mirrors it to stderr.
       const trace = new LoginLog(
-        access === "write" ? logFilePath(codexHome) : undefined,
+        access !== "read" ? logFilePath(codexHome) : undefined,
         values.verbose === true ? log : undefined,
         help.name === "login",
       );

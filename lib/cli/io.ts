@@ -2,11 +2,12 @@
  * The terminal a command writes to: lines for the person on stderr, output for scripts on
  * stdout, an optional status line redrawn in place, and where a secret is read from. Every
  * line goes through `safeLines`, so no escape sequence from an issuer or a file reaches the
- * terminal.
+ * terminal, and through `stripUserinfo`, so no password in a URL (a proxy's) is ever shown.
  *
  * @module
  */
 
+import { stripUserinfo } from "../base/redact.ts";
 import { safeLines } from "../base/terminal_safe.ts";
 import type { SecretSource } from "./secret_input.ts";
 
@@ -34,9 +35,9 @@ function clearStatus(): void {
 export const defaultIo: CliIo = {
   log: (line) => {
     clearStatus();
-    console.error(safeLines(line));
+    console.error(safeLines(stripUserinfo(line)));
   },
-  out: (text) => console.log(safeLines(text)),
+  out: (text) => console.log(safeLines(stripUserinfo(text))),
   status: Deno.stderr.isTerminal()
     ? (text) => {
       Deno.stderr.writeSync(encoder.encode(`\r\x1b[2K${text}`));

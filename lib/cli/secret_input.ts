@@ -37,10 +37,44 @@ async function readAllStdin(): Promise<string> {
   return new TextDecoder().decode(bytes);
 }
 
+/** The signals that end a process at a prompt, with the exit code a shell expects. */
+const ENDING_SIGNALS: [Deno.Signal, number][] = Deno.build.os === "windows"
+  ? [["SIGINT", 130]]
+  : [["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 129], ["SIGQUIT", 131]];
+
+/**
+ * While `fn` runs with the terminal in raw mode, a signal that ends the process first gives
+ * the terminal its echo back (a killed prompt must never leave the shell without echo).
+ */
+async function withTerminalRestored<T>(fn: () => Promise<T>): Promise<T> {
+  const handlers = ENDING_SIGNALS.map(([signal, code]) => {
+    const handler = () => {
+      try {
+        Deno.stdin.setRaw(false);
+        Deno.stderr.writeSync(new TextEncoder().encode("\n"));
+      } finally {
+        Deno.exit(code);
+      }
+    };
+    Deno.addSignalListener(signal, handler);
+    return [signal, handler] as const;
+  });
+  Deno.stdin.setRaw(true);
+  try {
+    return await fn();
+  } finally {
+    Deno.stdin.setRaw(false);
+    for (const [signal, handler] of handlers) Deno.removeSignalListener(signal, handler);
+  }
+}
+
 async function readHiddenLine(prompt: string): Promise<string> {
   const encoder = new TextEncoder();
   await Deno.stderr.write(encoder.encode(prompt));
-  Deno.stdin.setRaw(true);
+  return await withTerminalRestored(() => readRawLine(encoder));
+}
+
+async function readRawLine(encoder: TextEncoder): Promise<string> {
   const decoder = new TextDecoder();
   let line = "";
   const buf = new Uint8Array(1024);
@@ -57,7 +91,6 @@ async function readHiddenLine(prompt: string): Promise<string> {
       }
     }
   } finally {
-    Deno.stdin.setRaw(false);
     await Deno.stderr.write(encoder.encode("\n"));
   }
   return line;

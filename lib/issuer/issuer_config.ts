@@ -190,6 +190,14 @@ function urlOption(name: string, value: string, insecure: boolean): string {
       { exitCode: ExitCode.Usage },
     );
   }
+  const parsed = new URL(url);
+  if (parsed.username || parsed.password) {
+    throw new LoginError(
+      "usage",
+      `--${name} must not carry a user name or password (they would be sent and logged); give the URL without them.`,
+      { exitCode: ExitCode.Usage },
+    );
+  }
   requireSecureUrl(URL_LABELS[name], url, insecure);
   return url;
 }

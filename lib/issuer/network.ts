@@ -10,6 +10,7 @@
 import { ExitCode, LoginError } from "../base/errors.ts";
 import { isLoopbackUrl } from "./issuer_config.ts";
 import { grantFlag, readEnv } from "../base/permissions.ts";
+import { readRegularText, UnreadableFile } from "../base/regular_file.ts";
 
 /** The environment variables read, in the order they are looked at. */
 export const NETWORK_ENV = [
@@ -35,7 +36,7 @@ export interface NetworkEnv {
   httpProxy?: string;
   /** Proxy for both when the specific one is unset. */
   allProxy?: string;
-  /** `NO_PROXY` entries (host suffixes, `*`, optional ports). */
+  /** `NO_PROXY` entries (host suffixes, `*`, IP addresses and CIDR ranges, optional ports). */
   noProxy: string[];
 }
 
@@ -67,14 +68,70 @@ export function networkFromEnv(
   };
 }
 
+/** An IP address as bytes (4 or 16), or `undefined` for anything else. */
+function ipBytes(text: string): number[] | undefined {
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(text)) {
+    const parts = text.split(".").map(Number);
+    return parts.every((n) => n <= 255) ? parts : undefined;
+  }
+  if (!text.includes(":")) return undefined;
+  let hex: string;
+  try {
+    hex = new URL(`http://[${text}]/`).hostname.slice(1, -1); // normalised, IPv4 tail as hex
+  } catch {
+    return undefined;
+  }
+  const [head, tail] = hex.split("::");
+  const groups = (s: string | undefined) => (s ? s.split(":") : []);
+  const missing = 8 - groups(head).length - groups(tail).length;
+  const all = tail === undefined
+    ? groups(head)
+    : [...groups(head), ...Array(missing).fill("0"), ...groups(tail)];
+  return all.flatMap((g) => [parseInt(g, 16) >> 8, parseInt(g, 16) & 0xff]);
+}
+
+/** Whether `ip` lies in `network`/`bits` (both the same family). */
+function inNetwork(ip: number[], network: number[], bits: number): boolean {
+  for (let i = 0; i < ip.length; i++) {
+    const take = Math.max(0, Math.min(8, bits - i * 8));
+    const mask = take === 0 ? 0 : (0xff << (8 - take)) & 0xff;
+    if ((ip[i] & mask) !== (network[i] & mask)) return false;
+  }
+  return true;
+}
+
+/** One `NO_PROXY` entry split into host (or address, or CIDR) and optional port. */
+function noProxyEntry(raw: string): { name: string; port?: string } {
+  const entry = raw.toLowerCase();
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry);
+  if (bracketed) return { name: bracketed[1], port: bracketed[2] };
+  const colons = entry.split(":").length - 1;
+  const withPort = colons === 1 ? /^(.*):(\d+)$/.exec(entry) : null; // IPv6 has several
+  return withPort ? { name: withPort[1], port: withPort[2] } : { name: entry };
+}
+
+/**
+ * Whether `NO_PROXY` sends `url` direct, as curl reads it: `*` matches everything; a host
+ * name matches itself and its subdomains (a leading `.` or `*.` is ignored); an IP address
+ * (IPv6 with or without brackets) matches that address, or a range in CIDR notation
+ * (`10.0.0.0/8`, `fd00::/8`). A `:port` suffix limits an entry to that port.
+ */
 function bypassed(url: URL, noProxy: string[]): boolean {
   const host = url.hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  const hostIp = ipBytes(host);
   const port = url.port || (url.protocol === "https:" ? "443" : "80");
   return noProxy.some((raw) => {
     if (raw === "*") return true;
-    const [entry, entryPort] = raw.toLowerCase().replace(/^\[|\]$/g, "").split(/:(?=\d+$)/);
+    const { name, port: entryPort } = noProxyEntry(raw);
     if (entryPort && entryPort !== port) return false;
-    const suffix = entry.replace(/^\*?\./, "");
+    const [address, bitsText] = name.split("/");
+    const entryIp = ipBytes(address);
+    if (hostIp || entryIp) {
+      if (!hostIp || !entryIp || hostIp.length !== entryIp.length) return false;
+      const bits = bitsText === undefined ? hostIp.length * 8 : Number(bitsText);
+      return Number.isInteger(bits) && bits >= 0 && inNetwork(hostIp, entryIp, bits);
+    }
+    const suffix = name.replace(/^\*?\./, "");
     return host === suffix || host.endsWith(`.${suffix}`);
   });
 }
@@ -90,6 +147,12 @@ function bypassed(url: URL, noProxy: string[]): boolean {
  * assert.equal(proxyFor("https://auth.openai.com/x", net), "http://p:3128");
  * assert.equal(proxyFor("https://sso.corp.example/x", net), undefined);
  * assert.equal(proxyFor("http://127.0.0.1:1455/x", net), undefined);
+ * const ranges = { httpsProxy: "http://p:3128", noProxy: ["10.0.0.0/8", "fd00::1", "2001:db8::/32"] };
+ * assert.equal(proxyFor("https://10.2.3.4/x", ranges), undefined);
+ * assert.equal(proxyFor("https://11.2.3.4/x", ranges), "http://p:3128");
+ * assert.equal(proxyFor("https://[fd00::1]/x", ranges), undefined);
+ * assert.equal(proxyFor("https://[2001:db8:1::5]/x", ranges), undefined);
+ * assert.equal(proxyFor("https://[2001:db9::5]/x", ranges), "http://p:3128");
  * ```
  */
 export function proxyFor(url: string, net: NetworkEnv): string | undefined {
@@ -105,8 +168,9 @@ export async function loadCaCerts(net: NetworkEnv): Promise<string[] | undefined
   const { variable, path } = net.ca;
   let text: string;
   try {
-    text = await Deno.readTextFile(path);
+    text = await readRegularText(path, 16 * 1024 * 1024);
   } catch (err) {
+    if (err instanceof UnreadableFile) throw caError(variable, path, err.message);
     const why = err instanceof Deno.errors.NotCapable
       ? `read access is not granted: run with ${grantFlag({ name: "read", path })}`
       : err instanceof Deno.errors.NotFound

@@ -15,6 +15,7 @@ import setupScript from "../../static/setup.js" with { type: "text" };
 import errorTemplate from "../../static/error.html" with { type: "text" };
 import detailTemplate from "../../static/detail.html" with { type: "text" };
 import type { LoginError, LoginErrorKind } from "../base/errors.ts";
+import { stripUserinfo } from "../base/redact.ts";
 
 /**
  * Escape text for HTML element content and quoted attribute values.
@@ -223,7 +224,11 @@ export function renderErrorPage(options: {
 }): Page {
   const nonce = newNonce();
   const text = ERROR_TEXT[options.kind] ?? DEFAULT_ERROR_TEXT;
-  const cut = (s: string, n: number) => (s.length > n ? `${s.slice(0, n)}…` : s);
+  // No page shows a URL's credentials (a proxy's password in a 502's message).
+  const cut = (s: string, n: number) => {
+    const clean = stripUserinfo(s);
+    return clean.length > n ? `${clean.slice(0, n)}…` : clean;
+  };
   const detail = options.code
     ? fillTemplate(detailTemplate, {
       code: cut(options.code, 80),

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { ExitCode, interrupted, LoginError } from "../base/errors.ts";
+import { ExitCode, interrupted, LoginError, MAX_TIMER_MS } from "../base/errors.ts";
 import {
   type DeviceCode,
   type DeviceGrant,
@@ -160,7 +160,7 @@ export async function deviceLogin(options: DeviceLoginOptions): Promise<LoginRes
   options.signal?.addEventListener("abort", onAbort, { once: true });
   const deadline = timeoutMs > 0 ? Date.now() + timeoutMs : Infinity;
   const timer = timeoutMs > 0
-    ? setTimeout(() => controller.abort(timeoutError(timeoutMs)), timeoutMs)
+    ? setTimeout(() => controller.abort(timeoutError(timeoutMs)), Math.min(timeoutMs, MAX_TIMER_MS))
     : undefined;
   const ticker = options.progress
     ? setInterval(() => options.progress?.(deadline - Date.now()), 1000)

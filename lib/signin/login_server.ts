@@ -8,7 +8,7 @@
  */
 
 import { CallbackMachine, type CallbackOutcome, failureStatus, pasteReply } from "./callback.ts";
-import { interrupted, LoginError } from "../base/errors.ts";
+import { interrupted, LoginError, MAX_TIMER_MS } from "../base/errors.ts";
 import {
   newerLoginCancel,
   redirect,
@@ -245,7 +245,7 @@ class LoginRun {
     else this.options.signal?.addEventListener("abort", this.onAbort, { once: true });
     const timeoutMs = this.options.timeoutMs ?? DEFAULT_LOGIN_TIMEOUT_MS;
     if (timeoutMs > 0) {
-      this.later(timeoutMs, () => {
+      this.later(Math.min(timeoutMs, MAX_TIMER_MS), () => {
         if (this.machine?.phase === "waiting") this.cancel(timeoutError(timeoutMs));
       });
     }

@@ -271,7 +271,14 @@ export async function completeSignIn(
   if (signal?.aborted) throw signal.reason;
   const previousRefreshToken = await previousSession(ctx);
   ctx.trace.secret(previousRefreshToken);
-  await ctx.store.save(auth);
+  try {
+    await ctx.store.save(auth);
+  } catch (err) {
+    // Tokens nobody holds must not stay valid at the issuer (best effort).
+    await ctx.client.revoke(tokens.refreshToken).catch(() => {});
+    ctx.trace.event("save_failed_revoked", { store: ctx.store.kind });
+    throw err;
+  }
   ctx.trace.event("saved", { store: ctx.store.kind, account: claims.accountId });
 
   const needsSetup = !claims.completedPlatformOnboarding && claims.isOrgOwner;

@@ -114,9 +114,14 @@ export async function getStatus(
   };
 }
 
-/** A value from the credentials (so from an issuer or a file) as one inert line. */
+/** The longest value shown on a status line (claims come from the issuer, unbounded). */
+const MAX_FIELD = 120;
+
+/** A value from the credentials (so from an issuer or a file) as one inert line, cut short. */
 function field(value: string | null | undefined): string {
-  return value ? safeLine(value) : "unknown";
+  if (!value) return "unknown";
+  const line = safeLine(value);
+  return line.length > MAX_FIELD ? `${line.slice(0, MAX_FIELD)}…` : line;
 }
 
 function when(iso: string | null | undefined, now: Date): string {

@@ -11,21 +11,13 @@
  * @module
  */
 
-import { LoginError } from "../base/errors.ts";
+import { errorText, LoginError } from "../base/errors.ts";
 import { permissionError } from "../base/permissions.ts";
 import { authFileLockPath, authFilePath, authLockPath } from "./codex_home.ts";
 import { checkHomeSafe, posix, removeLeftovers, unsafe } from "./home_guard.ts";
 
 /** How long a command waits for another process's lock. */
 export const LOCK_WAIT_MS = 10_000;
-
-/** An OS error in a few words, without its errno suffix. */
-export function errorText(err: unknown): string {
-  if (err instanceof Deno.errors.PermissionDenied) return "permission denied";
-  if (err instanceof Deno.errors.IsADirectory) return "a directory is in the way";
-  if (err instanceof Error) return err.message.replace(/\s*\(os error \d+\)/, "");
-  return String(err);
-}
 
 /** The lock file's holder, as the holder wrote it (`pid N`). */
 async function holderOf(path: string): Promise<string> {

@@ -12,6 +12,7 @@
 import { parse, TomlError } from "smol-toml";
 import { configPath } from "./codex_home.ts";
 import { permissionError } from "../base/permissions.ts";
+import { readRegularText, UnreadableFile } from "../base/regular_file.ts";
 import { ExitCode, LoginError } from "../base/errors.ts";
 import { isJsonObject, type JsonObject } from "../base/json.ts";
 
@@ -145,8 +146,12 @@ export function parseSettings(text: string, where: string, overrides: string[] =
   };
 }
 
+/** The largest config.toml read (Codex's are a few KiB). */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
 /**
- * Read `{codexHome}/config.toml` (absent: defaults) and apply `-c` overrides.
+ * Read `{codexHome}/config.toml` (absent: defaults) and apply `-c` overrides. A FIFO, a
+ * device or a file over {@linkcode MAX_CONFIG_BYTES} is refused without being read.
  *
  * @example
  * ```ts
@@ -161,10 +166,15 @@ export async function loadSettings(codexHome: string, overrides: string[] = []):
   const path = configPath(codexHome);
   let text = "";
   try {
-    text = await Deno.readTextFile(path);
+    text = await readRegularText(path, MAX_CONFIG_BYTES);
   } catch (err) {
     if (err instanceof Deno.errors.NotCapable) {
       throw permissionError({ name: "read", path: codexHome }, "to read config.toml");
+    }
+    if (err instanceof UnreadableFile) {
+      throw configError(
+        `${path} ${err.message}, so it was not read: config.toml must be a regular file of at most 1 MiB. Replace or remove it.`,
+      );
     }
     if (!(err instanceof Deno.errors.NotFound)) {
       throw configError(`${path} cannot be read (${err instanceof Error ? err.name : err}).`);

@@ -11,7 +11,12 @@ import { type AuthData, AuthFileError, parseAuthText, serializeAuth } from "./au
 import { authFilePath, authTempPath } from "./codex_home.ts";
 import type { CredentialStore, LockedStore } from "./credential_store.ts";
 import { permissionError } from "../base/permissions.ts";
-import { errorText, saveError, withAuthLock } from "./auth_lock.ts";
+import { readRegularText, UnreadableFile } from "../base/regular_file.ts";
+import { saveError, withAuthLock } from "./auth_lock.ts";
+import { errorText } from "../base/errors.ts";
+
+/** The largest auth.json read (a ChatGPT sign-in is a few KiB). */
+export const MAX_AUTH_BYTES = 1024 * 1024;
 
 /**
  * Read and validate auth.json. `undefined` when there is none; throws
@@ -29,10 +34,15 @@ export async function readAuthFile(codexHome: string): Promise<AuthData | undefi
   const path = authFilePath(codexHome);
   let text: string;
   try {
-    text = await Deno.readTextFile(path);
+    text = await readRegularText(path, MAX_AUTH_BYTES);
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) return undefined;
-    if (err instanceof Deno.errors.IsADirectory) throw new AuthFileError(path, "is a directory");
+    if (err instanceof UnreadableFile) {
+      throw new AuthFileError(
+        path,
+        err.problem === "not_regular" ? "is a directory or not a regular file" : err.message,
+      );
+    }
     if (err instanceof Deno.errors.NotCapable) {
       throw permissionError({ name: "read", path: codexHome }, "to read auth.json");
     }

@@ -7,8 +7,15 @@
  * @module
  */
 
-import { authFilePath, authTempPath, cancelSecretPort, homeFile, probePath } from "./codex_home.ts";
-import { ExitCode, LoginError } from "../base/errors.ts";
+import {
+  authFilePath,
+  authTempPath,
+  cancelSecretPort,
+  homeFile,
+  logDirPath,
+  probePath,
+} from "./codex_home.ts";
+import { errorText, ExitCode, LoginError } from "../base/errors.ts";
 
 /** Whether file modes and owners apply here (not on Windows). */
 export function posix(): boolean {
@@ -114,4 +121,63 @@ export async function removeLeftovers(codexHome: string): Promise<void> {
   } catch {
     // unreadable directory: nothing to clean
   }
+}
+
+function homeUnusable(codexHome: string, problem: string): LoginError {
+  return new LoginError(
+    "home_unusable",
+    `Cannot keep your credentials in ${codexHome}: it ${problem}. Fix that, or pass --codex-home DIR for a directory of yours; nothing was opened.`,
+  );
+}
+
+/**
+ * Before a sign-in opens anything: the codex home exists (created 0700 when missing), is a
+ * directory, and we can write in it (a probe file is made and removed). Throws a
+ * `home_unusable` {@linkcode LoginError} naming the directory and the fix.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { prepareHome } from "./home_guard.ts";
+ * const dir = await Deno.makeTempDir();
+ * await prepareHome(`${dir}/codex`);
+ * assert.equal((await Deno.stat(`${dir}/codex`)).isDirectory, true);
+ * await Deno.writeTextFile(`${dir}/file`, "");
+ * await assert.rejects(prepareHome(`${dir}/file`), /is not a directory/);
+ * ```
+ */
+export async function prepareHome(codexHome: string): Promise<void> {
+  let info = await Deno.stat(codexHome).catch((err) => {
+    if (err instanceof Deno.errors.NotFound) return undefined;
+    throw homeUnusable(codexHome, `cannot be read (${errorText(err)})`);
+  });
+  if (!info) {
+    try {
+      await Deno.mkdir(codexHome, { recursive: true, mode: 0o700 });
+      info = await Deno.stat(codexHome);
+    } catch (err) {
+      throw homeUnusable(codexHome, `cannot be created (${errorText(err)})`);
+    }
+  }
+  if (!info.isDirectory) throw homeUnusable(codexHome, "is not a directory");
+  try {
+    knownUid = await probeUid(codexHome);
+  } catch (err) {
+    throw homeUnusable(codexHome, `is not writable by you (${errorText(err)})`);
+  }
+}
+
+/**
+ * Refuse a log directory (`{codexHome}/log`) that is a link, not a directory, someone else's,
+ * or writable by group or others, with the command that fixes it. Absent: fine.
+ */
+export async function checkLogDirSafe(codexHome: string): Promise<void> {
+  if (!posix()) return;
+  const dir = logDirPath(codexHome);
+  const info = await Deno.lstat(dir).catch(() => undefined);
+  if (!info) return;
+  if (!info.isDirectory) {
+    throw unsafe(dir, info.isSymlink ? "is a symbolic link" : "is not a directory", `rm ${dir}`);
+  }
+  checkEntry(dir, info, await ownUid(codexHome).catch(() => null), true);
 }

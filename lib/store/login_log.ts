@@ -1,7 +1,9 @@
 /**
  * The login log a support desk can read: `$CODEX_HOME/log/codex-login.log` (where Codex writes
  * its own `codex-login.log`), a 0600 file in 0700 directories, appended, rotated at 1 MiB
- * keeping one old file (`codex-login.log.1`). Each line is a timestamp, a step and its facts
+ * keeping one old file (`codex-login.log.1`). It is never written through a symlink or into a
+ * hard-linked file, nor in a log directory that is a link, someone else's, or writable by
+ * group or others (the run then goes on without a log). Each line is a timestamp, a step and its facts
  * (endpoint without query, HTTP status, duration, error). Nothing secret is ever written:
  * values are passed through the redactor with every secret the run registered (codes, tokens,
  * keys, verifiers, states, the cancel secret) and anything shaped like a JWT or an API key.
@@ -92,15 +94,44 @@ export class LoginLog {
         return undefined;
       }
       await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
-      const size = (await Deno.stat(path).catch(() => undefined))?.size ?? 0;
-      if (size >= LOG_ROTATE_BYTES) await Deno.rename(path, `${path}.1`);
+      if (!(await safeDirectory(dir))) return undefined;
+      let before = await Deno.lstat(path).catch(() => undefined);
+      if (before && before.size >= LOG_ROTATE_BYTES && plainFile(before)) {
+        await Deno.rename(path, `${path}.1`);
+        before = undefined;
+      }
+      // Never through a symlink or into a hard-linked file (someone else's file).
+      if (before && !plainFile(before)) return undefined;
       const file = await Deno.open(path, { append: true, create: true, mode: 0o600 });
-      if (Deno.build.os !== "windows") await Deno.chmod(path, 0o600);
+      const after = await file.stat();
+      const same = !before || (after.ino === before.ino && after.dev === before.dev);
+      if (!same || !plainFile(after)) {
+        file.close();
+        return undefined;
+      }
+      if (Deno.build.os !== "windows" && ((after.mode ?? 0) & 0o077) !== 0) {
+        await Deno.chmod(path, 0o600);
+      }
       return file;
     } catch {
       return undefined;
     }
   }
+}
+
+/** A regular file with one name only (not a symlink, FIFO or hard link). */
+function plainFile(info: Deno.FileInfo): boolean {
+  return info.isFile && !info.isSymlink && (info.nlink ?? 1) <= 1;
+}
+
+/** The log directory is a real directory (not a link), ours, and not writable by others. */
+async function safeDirectory(dir: string): Promise<boolean> {
+  const info = await Deno.lstat(dir).catch(() => undefined);
+  if (!info?.isDirectory) return false;
+  if (Deno.build.os === "windows") return true;
+  const home = await Deno.stat(dir.replace(/[\\/][^\\/]+$/, "")).catch(() => undefined);
+  const ours = home?.uid == null || info.uid == null || info.uid === home.uid;
+  return ours && ((info.mode ?? 0) & 0o022) === 0;
 }
 
 /** The log of the command running now (for `Details:` after an error). */

@@ -58,7 +58,7 @@ const help = {
     timeout: {
       type: "string",
       value: "SECONDS",
-      help: "give up after this long (default 600; 0 waits forever)",
+      help: "give up after this long (default 600, at most 86400; 0 waits forever)",
     },
     "api-base": {
       type: "string",
@@ -192,6 +192,9 @@ function deviceProgress(io: CliIo): (msLeft: number) => void {
   };
 }
 
+/** The longest `--timeout`: 24 hours (a longer wait is a mistake, and overflows timers). */
+const MAX_TIMEOUT_S = 86_400;
+
 /** `--device-auth`'s default wait: 15 minutes (as `DEVICE_TIMEOUT_MS` in device_auth.ts). */
 const DEVICE_TIMEOUT_S = 900;
 
@@ -287,9 +290,9 @@ async function run(args: string[], io: CliIo): Promise<number | undefined> {
       `--${modes[0]} and --${modes[1]} cannot be used together. Run codex-login login --help.`,
     );
   }
-  if (values["with-api-key"]) return await apiKeyLogin(await flags.setup("write", io.log), io);
+  if (values["with-api-key"]) return await apiKeyLogin(await flags.setup("signin", io.log), io);
   if (values["with-access-token"]) {
-    return await accessTokenLogin(flags, await flags.setup("write", io.log), io);
+    return await accessTokenLogin(flags, await flags.setup("signin", io.log), io);
   }
   const device = values["device-auth"] === true;
   const request: LoginRequest = {
@@ -299,12 +302,12 @@ async function run(args: string[], io: CliIo): Promise<number | undefined> {
     timeoutMs: 1000 *
       (values.timeout === undefined
         ? (device ? DEVICE_TIMEOUT_S : 600)
-        : parseIntegerFlag("timeout", values.timeout as string, 10_000_000)),
+        : parseIntegerFlag("timeout", values.timeout as string, MAX_TIMEOUT_S)),
     openBrowser: values["no-browser"] !== true,
     paste: values.paste === true,
     verbose: values.verbose === true,
   };
-  const setup = await flags.setup("write", io.log);
+  const setup = await flags.setup("signin", io.log);
   const refusal = methodRefusal(setup.settings, "chatgpt");
   if (refusal) throw refusal;
   const deviceLogin = device

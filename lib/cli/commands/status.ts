@@ -7,6 +7,7 @@
 
 import { formatStatus, getStatus } from "../../signin/status_report.ts";
 import type { CliIo } from "../io.ts";
+import { safeJson } from "../../base/terminal_safe.ts";
 import { ExitCode } from "../../base/errors.ts";
 import { type Command, commandFlags } from "../flags.ts";
 
@@ -29,7 +30,7 @@ async function run(args: string[], io: CliIo): Promise<number | undefined> {
   if (!flags) return undefined;
   const { store, settings } = await flags.setup("read", io.log);
   const report = await getStatus(store, settings);
-  io.out(flags.values.json ? JSON.stringify(report) : formatStatus(report, new Date()));
+  io.out(flags.values.json ? safeJson(report) : formatStatus(report, new Date()));
   // Credentials that break config.toml's policy are as good as gone: Codex logs them out.
   const usable = report.logged_in && (report.policy_violations ?? []).length === 0;
   return usable ? ExitCode.Ok : ExitCode.Failed;

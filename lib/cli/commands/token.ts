@@ -6,6 +6,7 @@
  */
 
 import type { CliIo } from "../io.ts";
+import { safeJson } from "../../base/terminal_safe.ts";
 import { ExitCode } from "../../base/errors.ts";
 import { accountClaims } from "../../issuer/jwt.ts";
 import { currentToken } from "../../signin/token_refresh.ts";
@@ -46,7 +47,7 @@ async function run(args: string[], io: CliIo): Promise<number | undefined> {
     return ExitCode.Ok;
   }
   const claims = got.kind === "access_token" ? accountClaims(got.token) : undefined;
-  io.out(JSON.stringify({
+  io.out(safeJson({
     token: got.token,
     kind: got.kind,
     auth_mode: got.auth.auth_mode,

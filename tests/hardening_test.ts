@@ -1,0 +1,246 @@
+/**
+ * Hardening III, in-process and through the CLI: a failed save revokes what it was issued,
+ * the codex home is checked before anything opens, the login log never follows links,
+ * `status --json` stays valid JSON for any claim, `--platform-url` follows the issuer's rule,
+ * `--timeout` is bounded, non-regular files are refused unread, NO_PROXY reads IPv6 and CIDR.
+ */
+import assert from "node:assert/strict";
+import { startLogin } from "../lib/signin/login_server.ts";
+import { LoginError } from "../lib/base/errors.ts";
+import { loadSettings } from "../lib/store/config.ts";
+import { authFilePath, configPath, logDirPath, logFilePath } from "../lib/store/codex_home.ts";
+import { readAuthFile, saveAuthFile } from "../lib/store/file_store.ts";
+import { LoginLog } from "../lib/store/login_log.ts";
+import { loadCaCerts, proxyFor } from "../lib/issuer/network.ts";
+import { resolveIssuer } from "../lib/issuer/issuer_config.ts";
+import { startFakeIssuer } from "./support/fake_issuer.ts";
+import { browse, tempHome } from "./support/helpers.ts";
+import { loginArgs, spawnCli } from "./support/cli_process.ts";
+
+Deno.test("a save that fails after the code exchange revokes the tokens it was issued", async () => {
+  await using issuer = startFakeIssuer();
+  await using h = await tempHome();
+  await Deno.mkdir(authFilePath(h.home), { recursive: true }); // auth.json is a directory
+  const session = await startLogin({
+    codexHome: h.home,
+    issuer: issuer.url,
+    port: 0,
+    log: () => {},
+    successGraceMs: 50,
+  });
+  await browse(session.authUrl);
+  const err = await session.result.then(() => undefined, (e) => e);
+  assert.ok(err instanceof LoginError && err.kind === "save_failed", String(err));
+  const [exchange] = issuer.tokenRequests("authorization_code");
+  assert.ok(exchange, "the code was exchanged");
+  const issued = [...issuer.refreshTokens.keys()];
+  assert.equal(issued.length, 1);
+  assert.deepEqual(issuer.revoked.map((r) => r.token), issued, "the issued session was revoked");
+  assert.equal(issuer.refreshTokens.get(issued[0]), false);
+});
+
+Deno.test("the codex home is checked before anything opens: not a directory, not writable", async () => {
+  await using issuer = startFakeIssuer();
+  await using h = await tempHome();
+  await Deno.writeTextFile(h.home, "a file where the codex home should be");
+  await using asFile = spawnCli(loginArgs(issuer.url, h.home));
+  const file = await asFile.done();
+  assert.equal(file.code, 1);
+  assert.match(
+    file.stderr,
+    new RegExp(`Cannot keep your credentials in ${h.home}: it is not a directory`),
+  );
+  assert.doesNotMatch(file.stderr, /oauth\/authorize/, "no sign-in URL was printed");
+  assert.equal(issuer.requests.length, 0);
+  await Deno.remove(h.home);
+});
+
+Deno.test({
+  name: "the codex home is checked before anything opens: a home we cannot write (as uid 65534)",
+  ignore: !(await new Deno.Command("setpriv", { args: ["--reuid=65534", "true"] }).output()
+    .then((o) => o.success, () => false)),
+  async fn() {
+    await using h = await tempHome();
+    await Deno.chmod(h.dir, 0o755);
+    await Deno.mkdir(h.home, { mode: 0o755 }); // root's: uid 65534 may look, not write
+    const deno = Deno.execPath();
+    const out = await new Deno.Command("setpriv", {
+      args: [
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+        deno,
+        "run",
+        "--quiet",
+        "--allow-all",
+        new URL("../main.ts", import.meta.url).pathname,
+        "login",
+        "--codex-home",
+        h.home,
+        "--issuer",
+        "http://127.0.0.1:9",
+        "--no-browser",
+      ],
+      env: { DENO_DIR: `${h.dir}/deno`, HOME: h.dir, NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(out.stderr);
+    assert.equal(out.code, 1, stderr);
+    assert.match(stderr, /it is not writable by you/);
+    assert.doesNotMatch(stderr, /oauth\/authorize/);
+  },
+});
+
+Deno.test("login log: never written through a symlink or into a hard-linked file", async () => {
+  await using h = await tempHome();
+  await Deno.mkdir(logDirPath(h.home), { recursive: true, mode: 0o700 });
+  const victim = `${h.dir}/victim.txt`;
+  await Deno.writeTextFile(victim, "precious\n");
+  for (const link of ["symlink", "hardlink"] as const) {
+    await Deno.remove(logFilePath(h.home)).catch(() => {});
+    if (link === "symlink") await Deno.symlink(victim, logFilePath(h.home));
+    else await Deno.link(victim, logFilePath(h.home));
+    const log = new LoginLog(logFilePath(h.home));
+    log.event("login_start", { port: 1455 });
+    await log.flush();
+    assert.equal(await Deno.readTextFile(victim), "precious\n", link);
+  }
+});
+
+Deno.test("login log: a group-writable or foreign log directory is refused with the fix", async () => {
+  await using issuer = startFakeIssuer();
+  await using h = await tempHome();
+  await Deno.mkdir(logDirPath(h.home), { recursive: true, mode: 0o700 });
+  await Deno.chmod(h.home, 0o700);
+  await Deno.chmod(logDirPath(h.home), 0o777);
+  await using cli = spawnCli(loginArgs(issuer.url, h.home));
+  const { code, stderr } = await cli.done();
+  assert.equal(code, 1);
+  assert.match(stderr, /log is writable by group or others.*chmod 700 .*\/log/);
+  assert.equal(issuer.requests.length, 0);
+});
+
+Deno.test("status --json is valid JSON for claims holding C1 controls, DEL and lone surrogates", async () => {
+  const nasty = "a\u009b2J\u007f\ud800b\u202e\u2028c";
+  await using issuer = startFakeIssuer({ account: { email: nasty, accountId: "acct_\u0085x" } });
+  await using h = await tempHome();
+  await saveAuthFile(h.home, issuer.signedInAuth());
+  await using cli = spawnCli(["status", "--json", "--codex-home", h.home]);
+  const { code, stdout } = await cli.done();
+  assert.equal(code, 0);
+  const report = JSON.parse(stdout);
+  assert.equal(report.email, nasty);
+  assert.equal(report.account_id, "acct_\u0085x");
+  assert.doesNotMatch(
+    stdout.trimEnd(),
+    // deno-lint-ignore no-control-regex
+    /[\u0000-\u001f\u007f-\u009f\u2028\u202e]/,
+    "nothing raw on the terminal",
+  );
+});
+
+Deno.test("status: a very long claim is cut on the terminal", async () => {
+  await using issuer = startFakeIssuer({ account: { email: `${"x".repeat(5000)}@example.com` } });
+  await using h = await tempHome();
+  await saveAuthFile(h.home, issuer.signedInAuth());
+  await using cli = spawnCli(["status", "--codex-home", h.home]);
+  const { stdout } = await cli.done();
+  const line = stdout.split("\n").find((l) => l.includes("Email:"))!;
+  assert.ok(line.length < 200, `${line.length} characters`);
+  assert.ok(line.endsWith("…"));
+});
+
+Deno.test("--platform-url follows the issuer's rule: https, loopback, or --insecure-issuer", async () => {
+  assert.throws(
+    () => resolveIssuer({ platformUrl: "http://platform.example.com" }),
+    /platform URL http:\/\/platform\.example\.com is plain http/,
+  );
+  assert.equal(
+    resolveIssuer({ platformUrl: "http://platform.example.com", insecure: true }).platformUrl,
+    "http://platform.example.com",
+  );
+  assert.throws(
+    () => resolveIssuer({ issuer: "https://user:pw@auth.example.com" }),
+    (e: unknown) => e instanceof LoginError && !e.message.includes("pw@"),
+  );
+  await using h = await tempHome();
+  await using cli = spawnCli([
+    "login",
+    "--codex-home",
+    h.home,
+    "--platform-url",
+    "http://p.example",
+  ]);
+  const { code, stderr } = await cli.done();
+  assert.equal(code, 2);
+  assert.match(stderr, /platform URL http:\/\/p\.example is plain http/);
+});
+
+Deno.test("--timeout past 24 hours is a usage error (no timer overflow)", async () => {
+  await using h = await tempHome();
+  await using cli = spawnCli(["login", "--codex-home", h.home, "--timeout", "2147484"]);
+  const { code, stderr } = await cli.done();
+  assert.equal(code, 2);
+  assert.match(stderr, /--timeout must be a whole number from 0 to 86400/);
+});
+
+const mkfifo = await new Deno.Command("mkfifo", { args: ["--version"], stdout: "null" }).output()
+  .then((o) => o.success, () => false);
+
+Deno.test({
+  name: "a FIFO as config.toml, auth.json or CA bundle is refused, never read (no hang)",
+  ignore: !mkfifo,
+  async fn() {
+    await using h = await tempHome();
+    await Deno.mkdir(h.home, { mode: 0o700 });
+    for (const path of [configPath(h.home), authFilePath(h.home), `${h.dir}/ca.pem`]) {
+      const made = await new Deno.Command("mkfifo", { args: [path] }).output();
+      assert.ok(made.success);
+    }
+    await assert.rejects(loadSettings(h.home), /config\.toml is not a regular file/);
+    await assert.rejects(readAuthFile(h.home), /auth\.json is a directory or not a regular file/);
+    await assert.rejects(
+      loadCaCerts({
+        ca: { variable: "CODEX_CA_CERTIFICATE", path: `${h.dir}/ca.pem` },
+        noProxy: [],
+      }),
+      /CODEX_CA_CERTIFICATE.*ca\.pem.*not a regular file/,
+    );
+  },
+});
+
+Deno.test({
+  name: "config.toml pointing at /dev/zero, or over 1 MiB, is refused with a clear error",
+  ignore: Deno.build.os === "windows",
+  async fn() {
+    await using h = await tempHome();
+    await Deno.mkdir(h.home, { mode: 0o700 });
+    await Deno.symlink("/dev/zero", configPath(h.home));
+    await assert.rejects(loadSettings(h.home), /not a regular file/);
+    await Deno.remove(configPath(h.home));
+    await Deno.writeTextFile(configPath(h.home), `# ${"x".repeat(1024 * 1024)}\n`);
+    await assert.rejects(loadSettings(h.home), /larger than 1048576 bytes/);
+  },
+});
+
+Deno.test("NO_PROXY reads IPv6 literals (with or without brackets) and CIDR ranges as curl", () => {
+  const net = {
+    httpsProxy: "http://proxy:3128",
+    noProxy: ["192.168.0.0/16", "fd12::/16", "[2001:db8::7]", "2001:db8::8", "10.1.2.3"],
+  };
+  const direct = [
+    "https://192.168.44.1/x",
+    "https://[fd12:3456::1]/x",
+    "https://[2001:db8::7]/x",
+    "https://[2001:db8::8]:8443/x",
+    "https://10.1.2.3/x",
+  ];
+  for (const url of direct) assert.equal(proxyFor(url, net), undefined, url);
+  const proxied = ["https://192.169.0.1/x", "https://[fd13::1]/x", "https://10.1.2.4/x"];
+  for (const url of proxied) assert.equal(proxyFor(url, net), "http://proxy:3128", url);
+  assert.equal(
+    proxyFor("https://auth.openai.com/x", { ...net, noProxy: ["::1"] }),
+    "http://proxy:3128",
+  );
+});
