@@ -8,10 +8,11 @@ export DENO_NO_UPDATE_CHECK := 1
 CODEX_HOME ?= $(HOME)/.codex
 ARGS ?=
 
-# The browser openers present on this machine (Deno warns about absent ones).
+# The programs it runs, when present on this machine (Deno warns about absent ones): the
+# browser openers, and ss (who connects to the loopback server; see docs/security.md).
 comma := ,
 OPENER_CANDIDATES := $(if $(filter Darwin,$(shell uname -s)),open,xdg-open wslview rundll32.exe)
-OPENERS := $(subst $() ,$(comma),$(strip $(foreach c,$(OPENER_CANDIDATES),$(if $(shell command -v $(c) 2>/dev/null),$(c)))))
+OPENERS := $(subst $() ,$(comma),$(strip $(foreach c,$(OPENER_CANDIDATES) ss,$(if $(shell command -v $(c) 2>/dev/null),$(c)))))
 
 # A company network: the CA bundle to read and the proxy to reach, when the environment names
 # them (see README "Enterprise networks").

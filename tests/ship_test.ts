@@ -48,7 +48,7 @@ Deno.test("make compile: five targets, versioned names, scoped permissions, page
       ),
     );
     const openers = target.includes("linux")
-      ? "xdg-open,wslview,rundll32.exe"
+      ? "xdg-open,wslview,rundll32.exe,ss"
       : target.includes("apple")
       ? "open"
       : "rundll32";

@@ -35,10 +35,11 @@ if [ -n "$SCOPE" ]; then
 else
   FILES=(--allow-read --allow-write)
 fi
-# The browser openers each platform uses (see lib/cli/browser_opener.ts).
+# The programs each platform runs: its browser openers (lib/cli/browser_opener.ts) and, on
+# Linux, ss to learn who connects to the loopback server (lib/loopback/peer_owner.ts).
 openers() {
   case "$1" in
-    *linux*) echo xdg-open,wslview,rundll32.exe ;;
+    *linux*) echo xdg-open,wslview,rundll32.exe,ss ;;
     *apple*) echo open ;;
     *windows*) echo rundll32 ;;
   esac

@@ -17,8 +17,8 @@ import {
 import { s256Challenge } from "../base/pkce.ts";
 import { pollDeviceToken, requestDeviceCode } from "../issuer/device_code.ts";
 import { safeLine } from "../base/terminal_safe.ts";
+import { afterSignIn } from "./after_sign_in.ts";
 import {
-  afterSignIn,
   completeSignIn,
   type LoginResult,
   loginResult,

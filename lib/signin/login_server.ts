@@ -32,8 +32,8 @@ import {
   writeCancelSecret,
 } from "../loopback/port_claim.ts";
 import { DEFAULT_LOGIN_TIMEOUT_MS, type LoginOptions, type LoginSession } from "./login_types.ts";
+import { afterSignIn } from "./after_sign_in.ts";
 import {
-  afterSignIn,
   type LoginResult,
   loginResult,
   resolveSignInContext,

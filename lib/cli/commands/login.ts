@@ -260,11 +260,25 @@ interface LoginRequest {
   verbose: boolean;
 }
 
+/**
+ * On Linux, `ss` tells who connects to the loopback server (other users are turned away). Not
+ * granted yet: ask at Deno's prompt when there is a terminal; otherwise the sign-in goes on
+ * and says once that it cannot check.
+ */
+function askForPeerCheck(): void {
+  if (Deno.build.os !== "linux" || !Deno.stdin.isTerminal()) return;
+  const descriptor = { name: "run", command: "ss" } as const;
+  if (Deno.permissions.querySync(descriptor).state === "prompt") {
+    Deno.permissions.requestSync(descriptor);
+  }
+}
+
 async function browserLogin(
   request: LoginRequest,
   common: Parameters<typeof startLogin>[0],
   io: CliIo,
 ): Promise<LoginResult> {
+  askForPeerCheck();
   const session = await startLogin({
     ...common,
     port: request.port,
