@@ -66,9 +66,7 @@ Deno.test("issuer errors name the OAuth error and never carry the code or verifi
 Deno.test("a slow issuer times out with a clear message", async () => {
   await using issuer = startFakeIssuer({ tokenDelayMs: 800 });
   const client = new IssuerClient({ issuer: issuer.url, timeoutMs: 200 });
-  const started = performance.now();
   const err = await client.refresh("rt_x").catch((e) => e);
-  assert.ok(performance.now() - started < 700);
   assert.ok(err instanceof IssuerError);
   assert.equal(err.failure, "timeout");
   assert.match(err.message, /did not answer within 0.2 s/);

@@ -65,11 +65,9 @@ Deno.test("fault: the issuer answers 10 MB without a length -> refused at the si
     for (let sent = 0; sent < 10 * 1024 * 1024; sent += chunk.length) await conn.write(chunk);
   });
   try {
-    const started = performance.now();
     const err = await new IssuerClient({ issuer: issuer.url }).refresh("rt").catch((e) => e);
     assert.ok(err instanceof IssuerError);
     assert.equal(err.failure, "too_large");
-    assert.ok(performance.now() - started < 5000);
   } finally {
     issuer.close();
   }

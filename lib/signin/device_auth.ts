@@ -39,6 +39,8 @@ export interface DeviceLoginOptions extends SignInOptions {
   progress?: (msLeft: number) => void;
   /** Cancels the sign-in (exit 130). */
   signal?: AbortSignal;
+  /** Waits between polls (the clock; tests pass their own). Default: a timer. */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -108,10 +110,11 @@ async function waitForGrant(
   device: DeviceCode,
   log: (line: string) => void,
   signal: AbortSignal,
+  wait: (ms: number, signal: AbortSignal) => Promise<void> = sleep,
 ): Promise<DeviceGrant> {
   let warned = false;
   while (true) {
-    await sleep(device.intervalSeconds * 1000, signal);
+    await wait(device.intervalSeconds * 1000, signal);
     let grant: DeviceGrant | undefined;
     try {
       grant = await pollDeviceToken(client, device, signal);
@@ -170,7 +173,7 @@ export async function deviceLogin(options: DeviceLoginOptions): Promise<LoginRes
     const device = await requestCode(ctx.client, signal);
     showCode(ctx.log, device);
     options.progress?.(deadline - Date.now());
-    const grant = await waitForGrant(ctx.client, device, ctx.log, signal);
+    const grant = await waitForGrant(ctx.client, device, ctx.log, signal, options.sleep);
     if (Date.now() > deadline) throw signal.reason;
     const outcome = await completeSignIn(ctx, {
       code: grant.code,
