@@ -27,11 +27,11 @@ NETWORK_ENV := CODEX_CA_CERTIFICATE,SSL_CERT_FILE,HTTPS_PROXY,https_proxy,HTTP_P
 LOGIN_PERMISSIONS := \
   --allow-net=127.0.0.1:1455,127.0.0.1:1457,auth.openai.com,api.openai.com$(foreach h,$(PROXY_HOSTS),$(comma)$(h)) \
   --allow-read=$(CODEX_HOME)$(if $(CA_FILE),$(comma)$(CA_FILE)) --allow-write=$(CODEX_HOME) \
-  --allow-env=CODEX_HOME,HOME,USERPROFILE,BROWSER,WSL_DISTRO_NAME,CODEX_INTERNAL_ORIGINATOR_OVERRIDE,$(NETWORK_ENV) \
+  --allow-env=CODEX_HOME,HOME,USERPROFILE,BROWSER,WSL_DISTRO_NAME,CODEX_INTERNAL_ORIGINATOR_OVERRIDE,CODEX_LOGIN_INVOCATION,DBUS_SESSION_BUS_ADDRESS,XDG_RUNTIME_DIR,$(NETWORK_ENV) \
   --allow-ffi=$(CURDIR)/node_modules/@napi-rs \
   $(if $(OPENERS),--allow-run=$(OPENERS))
 
-.PHONY: toolchain login test check fmt demo chromium bundle compile install bench
+.PHONY: toolchain login test check fmt demo chromium bundle compile install uninstall bench
 
 # The pinned Deno and dev tools from package-lock.json (npm ci), installed when missing.
 $(STAMP): package.json package-lock.json
@@ -41,7 +41,7 @@ $(STAMP): package.json package-lock.json
 toolchain: $(STAMP)
 
 login: $(STAMP)
-	CODEX_HOME="$(CODEX_HOME)" $(DENO) run $(LOGIN_PERMISSIONS) main.ts login $(ARGS)
+	CODEX_HOME="$(CODEX_HOME)" CODEX_LOGIN_INVOCATION=make $(DENO) run $(LOGIN_PERMISSIONS) main.ts login $(ARGS)
 
 # Debian's Chromium for the browser suite and the demo (installed when root and missing).
 chromium:
@@ -82,10 +82,11 @@ bundle: $(STAMP)
 compile: $(STAMP)
 	DENO=$(DENO) bash tools/compile.sh
 
-# `deno install -g` of the bundle as `codex-login` with the same scoped permissions as
-# `make login`, into $(PREFIX)/bin (default ~/.deno/bin).
-PREFIX ?= $(HOME)/.deno
+# A command that runs anywhere: the bundle, the pinned Deno and the keyring binding under
+# $(PREFIX)/lib/codex-login, a launcher at $(PREFIX)/bin/codex-login (default ~/.local).
+PREFIX ?= $(HOME)/.local
 install: bundle
-	@mkdir -p "$(PREFIX)/share/codex-login"
-	cp dist/codex-login.js "$(PREFIX)/share/codex-login/codex-login.js"
-	$(DENO) install --global --force --root "$(PREFIX)" --name codex-login $(LOGIN_PERMISSIONS) "$(PREFIX)/share/codex-login/codex-login.js"
+	sh tools/make_install.sh install "$(PREFIX)"
+
+uninstall:
+	sh tools/make_install.sh uninstall "$(PREFIX)"

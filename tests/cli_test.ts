@@ -52,5 +52,29 @@ Deno.test("help: every option a command's page lists is one its parser accepts",
 Deno.test("usage: an unexpected argument names the command's own help", async () => {
   const { code, err } = await cli(["status", "extra"]);
   assert.equal(code, 2);
-  assert.match(err, /Unexpected argument "extra" for status\. Run codex-login status --help\./);
+  assert.match(err, /Unexpected argument "extra" for status\. Run .*main\.ts status --help\./);
+});
+
+Deno.test("did you mean: a mistyped option or command gets the closest one", async () => {
+  const option = await cli(["--no-brower"]);
+  assert.equal(option.code, 2);
+  assert.match(option.err, /Unknown option --no-brower\. Did you mean --no-browser\?/);
+  const command = await cli(["stauts"]);
+  assert.equal(command.code, 2);
+  assert.match(command.err, /Unknown command "stauts"\. Did you mean status\?/);
+  const nothing = await cli(["status", "--zzzzzz"]);
+  assert.doesNotMatch(nothing.err, /Did you mean/);
+});
+
+Deno.test("hints name the command as it was started (installed, make login, deno run)", async () => {
+  const { commandLine } = await import("../lib/base/invocation.ts");
+  assert.equal(
+    commandLine(["login", "--device-auth"], "installed"),
+    "codex-login login --device-auth",
+  );
+  assert.equal(commandLine(["login", "--device-auth"], "make"), "make login ARGS='--device-auth'");
+  assert.match(
+    commandLine(["login", "--device-auth"], "deno-run"),
+    /main\.ts login --device-auth$/,
+  );
 });

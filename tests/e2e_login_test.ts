@@ -116,7 +116,10 @@ Deno.test(ON + "cli: --help and --version", async () => {
   await using version = spawnCli(["--version"]);
   const v = await version.done();
   const { default: config } = await import("../deno.json", { with: { type: "json" } });
-  assert.equal(v.stdout.trim(), `codex-login ${config.version}`);
+  const [name, deno, installed] = v.stdout.trim().split("\n");
+  assert.equal(name, `codex-login ${config.version}`);
+  assert.match(deno, /^Deno \d+\.\d+\.\d+$/);
+  assert.match(installed, /^installed: /);
 });
 
 Deno.test(

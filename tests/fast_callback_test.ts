@@ -37,6 +37,6 @@ Deno.test("a connection to the issuer is warmed while waiting: the code exchange
   assert.equal(status, 302);
   const [exchange] = f.issuer.tokenRequests("authorization_code");
   assert.ok(exchange, "the code was exchanged");
-  assert.equal(f.issuer.newConnections, opened, "over the warmed connection, no new set-up");
+  assert.equal(exchange.newConnection, false, "over the warmed connection, no new set-up");
   await f.session.result;
 });

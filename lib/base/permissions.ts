@@ -6,6 +6,7 @@
  */
 
 import { ExitCode, LoginError } from "./errors.ts";
+import { commandLine, type Invocation, invocation } from "./invocation.ts";
 
 /**
  * Make sure a permission is granted: granted already, or granted at Deno's prompt. Throws a
@@ -53,11 +54,49 @@ export function permissionError(
 ): LoginError {
   return new LoginError(
     "permission",
-    `codex-login needs ${describe(descriptor)}${why ? ` ${why}` : ""}: run it again with ${
-      grantFlag(descriptor)
-    }${alternative ? `, or ${alternative}` : ""}.`,
+    `codex-login needs ${describe(descriptor)}${why ? ` ${why}` : ""}: ${grantAdvice(descriptor)}${
+      alternative ? `, or ${alternative}` : ""
+    }.`,
     { exitCode: ExitCode.Usage },
   );
+}
+
+/**
+ * How to grant a permission, in words that fit how codex-login was started: a flag for
+ * `deno run`; `CODEX_HOME=` for `make login` (which scopes files to the codex home); for the
+ * installed launcher and compiled binaries, whose permissions are fixed, what to change.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { grantAdvice } from "./permissions.ts";
+ * const read = { name: "read", path: "/srv/codex" } as const;
+ * assert.equal(grantAdvice(read, "deno-run"), "run it again with --allow-read=/srv/codex");
+ * assert.equal(grantAdvice(read, "make"), "run make login CODEX_HOME=/srv/codex");
+ * assert.match(grantAdvice(read, "installed"), /--codex-home \/srv\/codex/);
+ * ```
+ */
+export function grantAdvice(d: Deno.PermissionDescriptor, how: Invocation = invocation()): string {
+  const path = "path" in d ? d.path : undefined;
+  const file = (d.name === "read" || d.name === "write") && path;
+  switch (how) {
+    case "make":
+      return file
+        ? `run make login CODEX_HOME=${path}`
+        : `run it with ${commandLine([], "deno-run")} ${grantFlag(d)}`;
+    case "installed":
+      return file
+        ? `the installed codex-login grants files only inside the codex home: pass --codex-home ${path} (or set CODEX_HOME)`
+        : `the installed codex-login was not granted it; reinstall with make install, or run ${
+          commandLine([], "deno-run")
+        } ${grantFlag(d)}`;
+    case "compiled":
+      return `this binary was built without it; rebuild with make compile (CODEX_HOME_SCOPE= for any directory), or run ${
+        commandLine([], "deno-run")
+      } ${grantFlag(d)}`;
+    default:
+      return `run it again with ${grantFlag(d)}`;
+  }
 }
 
 /**

@@ -8,6 +8,7 @@
  */
 
 import { usageError } from "../base/errors.ts";
+import { commandLine } from "../base/invocation.ts";
 
 /** One option: a string or a boolean, an optional one-letter alias, repeatable or not. */
 export interface FlagOption {
@@ -30,7 +31,51 @@ export type FlagSpec = Record<string, FlagOption>;
 export type FlagValue = string | boolean | string[] | undefined;
 
 function problem(text: string): never {
-  throw usageError(`${text} Run codex-login --help.`);
+  throw usageError(`${text} Run ${commandLine(["--help"])}.`);
+}
+
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const current = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = current;
+    }
+  }
+  return row[b.length];
+}
+
+/**
+ * The known name closest to a mistyped one (at most two edits away, or the only one it
+ * starts), for "did you mean …?".
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { closest } from "./args.ts";
+ * assert.equal(closest("no-brower", ["no-browser", "paste"]), "no-browser");
+ * assert.equal(closest("stat", ["status", "token"]), "status");
+ * assert.equal(closest("zzz", ["status", "token"]), undefined);
+ * ```
+ */
+export function closest(name: string, known: readonly string[]): string | undefined {
+  const prefixed = known.filter((k) => name.length >= 3 && k.startsWith(name));
+  if (prefixed.length === 1) return prefixed[0];
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const k of known) {
+    const d = distance(name, k);
+    if (d < bestDistance) [best, bestDistance] = [k, d];
+  }
+  return best;
+}
+
+function unknownOption(flag: string, known: readonly string[]): never {
+  const guess = closest(flag.replace(/^-+/, ""), known);
+  problem(`Unknown option ${flag}.${guess ? ` Did you mean --${guess}?` : ""}`);
 }
 
 /**
@@ -81,10 +126,10 @@ export function parseFlags(
       const eq = arg.indexOf("=");
       name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
       inline = eq < 0 ? undefined : arg.slice(eq + 1);
-      if (!Object.hasOwn(spec, name)) problem(`Unknown option --${name}.`);
+      if (!Object.hasOwn(spec, name)) unknownOption(`--${name}`, Object.keys(spec));
     } else if (arg.startsWith("-") && arg.length > 1) {
       name = shorts.get(arg[1]);
-      if (!name) problem(`Unknown option ${arg.slice(0, 2)}.`);
+      if (!name) unknownOption(arg.slice(0, 2), []);
       if (arg.length > 2) inline = arg.slice(2).replace(/^=/, "");
     } else {
       positionals.push(arg);

@@ -9,6 +9,8 @@
 import { activeLog } from "../store/login_log.ts";
 import { ExitCode, LoginError, usageError } from "../base/errors.ts";
 import type { Command } from "./flags.ts";
+import { closest } from "./args.ts";
+import { commandLine, installDescription } from "../base/invocation.ts";
 import { type CliIo, defaultIo } from "./io.ts";
 import { VERSION } from "../base/version.ts";
 
@@ -66,7 +68,7 @@ async function helpOf(command: Command): Promise<string> {
 
 async function dispatch(args: string[], io: CliIo): Promise<number> {
   if (args.includes("--version") || args.includes("-V")) {
-    io.out(`codex-login ${VERSION}`);
+    io.out(`codex-login ${VERSION}\nDeno ${Deno.version.deno}\ninstalled: ${installDescription()}`);
     return ExitCode.Ok;
   }
   const first = args[0];
@@ -82,10 +84,11 @@ async function dispatch(args: string[], io: CliIo): Promise<number> {
   const name = named ? first : "login";
   const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!entry) {
+    const guess = closest(name, Object.keys(COMMANDS));
     throw usageError(
-      `Unknown command ${JSON.stringify(name)}. Commands: ${
-        Object.keys(COMMANDS).join(", ")
-      }. Run codex-login --help.`,
+      `Unknown command ${JSON.stringify(name)}.${
+        guess ? ` Did you mean ${guess}?` : ""
+      } Commands: ${Object.keys(COMMANDS).join(", ")}. Run ${commandLine(["--help"])}.`,
     );
   }
   const command = await entry.load();

@@ -10,6 +10,7 @@ import { loadSettings, type Settings } from "../store/config.ts";
 import type { CredentialStore } from "../store/credential_store.ts";
 import { openCredentialStore } from "../store/open_store.ts";
 import { usageError } from "../base/errors.ts";
+import { commandLine } from "../base/invocation.ts";
 import { checkHomeSafe, checkLogDirSafe, prepareHome } from "../store/home_guard.ts";
 import { loadCaCerts, networkFromEnv } from "../issuer/network.ts";
 import { logFilePath, LoginLog, setActiveLog } from "../store/login_log.ts";
@@ -167,9 +168,9 @@ export function commandFlags(help: CommandHelp, args: string[]): CommandFlags | 
   if (values.help) return undefined;
   if (positionals.length > 0) {
     throw usageError(
-      `Unexpected argument ${
-        JSON.stringify(positionals[0])
-      } for ${help.name}. Run codex-login ${help.name} --help.`,
+      `Unexpected argument ${JSON.stringify(positionals[0])} for ${help.name}. Run ${
+        commandLine([help.name, "--help"])
+      }.`,
     );
   }
   const endpoints = resolveIssuer({

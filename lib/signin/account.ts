@@ -6,6 +6,7 @@
  * @module
  */
 
+import { commandLine } from "../base/invocation.ts";
 import {
   type AuthData,
   AuthFileError,
@@ -107,7 +108,7 @@ function cleanSecret(raw: string, what: string, flag: string): string {
       "invalid_input",
       `No ${what} was given: pipe it in (\`printenv ${
         flag === "--with-api-key" ? "OPENAI_API_KEY" : "CODEX_ACCESS_TOKEN"
-      } | codex-login login ${flag}\`) or paste it at the prompt.`,
+      } | ${commandLine(["login", flag])}\`) or paste it at the prompt.`,
     );
   }
   // deno-lint-ignore no-control-regex
@@ -195,7 +196,9 @@ export async function saveAccessToken(
   if (!token.startsWith("at-")) {
     throw new LoginError(
       "invalid_input",
-      "That is not a personal access token (they start with at-); nothing was saved. For an API key use `codex-login login --with-api-key`.",
+      `That is not a personal access token (they start with at-); nothing was saved. For an API key use \`${
+        commandLine(["login", "--with-api-key"])
+      }\`.`,
     );
   }
   let who: TokenIdentity;

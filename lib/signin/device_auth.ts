@@ -7,6 +7,7 @@
  * @module
  */
 
+import { commandLine } from "../base/invocation.ts";
 import { ExitCode, interrupted, LoginError, MAX_TIMER_MS } from "../base/errors.ts";
 import {
   type DeviceCode,
@@ -64,7 +65,9 @@ function timeoutError(timeoutMs: number): LoginError {
     : `${Math.round(timeoutMs / 1000)} s`;
   return new LoginError(
     "timeout",
-    `Device sign-in timed out after ${span} without the code being entered; nothing was saved. Run codex-login login --device-auth again.`,
+    `Device sign-in timed out after ${span} without the code being entered; nothing was saved. Run ${
+      commandLine(["login", "--device-auth"])
+    } again.`,
     { exitCode: ExitCode.Timeout },
   );
 }
@@ -78,12 +81,14 @@ async function requestCode(client: IssuerClient, signal: AbortSignal): Promise<D
     if (err instanceof IssuerError && err.status === 404) {
       throw new LoginError(
         "other",
-        "Device sign-in is not enabled for this issuer or account. Use the browser sign-in instead: `codex-login login` (on a remote machine add --no-browser and paste the address, or forward the port with `ssh -L 1455:127.0.0.1:1455`).",
+        `Device sign-in is not enabled for this issuer or account. Use the browser sign-in instead: \`${
+          commandLine(["login"])
+        }\` (on a remote machine add --no-browser and paste the address, or forward the port with \`ssh -L 1455:127.0.0.1:1455\`).`,
       );
     }
     const next = err instanceof IssuerError && err.failure
       ? " Check your connection and try again."
-      : " Try again, or use `codex-login login`.";
+      : ` Try again, or use \`${commandLine(["login"])}\`.`;
     throw new LoginError(
       "other",
       `${err instanceof Error ? err.message : String(err)}${next}`,
@@ -123,9 +128,9 @@ async function waitForGrant(
       if (!(err instanceof IssuerError) || err.failure === undefined) {
         throw new LoginError(
           "code_exchange",
-          `${
-            err instanceof Error ? err.message : err
-          } Run codex-login login --device-auth again for a new code.`,
+          `${err instanceof Error ? err.message : err} Run ${
+            commandLine(["login", "--device-auth"])
+          } again for a new code.`,
           { cause: err },
         );
       }
@@ -137,7 +142,9 @@ async function waitForGrant(
     if (grant.challenge !== undefined && grant.challenge !== await s256Challenge(grant.verifier)) {
       throw new LoginError(
         "code_exchange",
-        "Device sign-in failed: the issuer's code_verifier does not match its code_challenge. Run codex-login login --device-auth again.",
+        `Device sign-in failed: the issuer's code_verifier does not match its code_challenge. Run ${
+          commandLine(["login", "--device-auth"])
+        } again.`,
       );
     }
     return grant;

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { commandLine } from "../base/invocation.ts";
 import type { AuthData } from "../store/auth_data.ts";
 import type { Settings } from "../store/config.ts";
 import { LoginError } from "../base/errors.ts";
@@ -40,7 +41,9 @@ export function methodRefusal(settings: Settings, method: SignInMethod): LoginEr
     : method === "access_token"
     ? "Access token login is disabled. Use API key login instead."
     : "API key login is disabled. Use ChatGPT login instead.";
-  const how = kind === "chatgpt" ? "codex-login login --with-api-key" : "codex-login login";
+  const how = kind === "chatgpt"
+    ? commandLine(["login", "--with-api-key"])
+    : commandLine(["login"]);
   return new LoginError(
     "policy",
     `${words} (forced_login_method = "${forced}" in ${

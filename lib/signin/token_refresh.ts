@@ -10,6 +10,7 @@
  * @module
  */
 
+import { commandLine } from "../base/invocation.ts";
 import { type AuthData, type ChatGptAuth, provenanceOf, rfc3339 } from "../store/auth_data.ts";
 import type { CredentialStore, LockedStore } from "../store/credential_store.ts";
 import { LoginError } from "../base/errors.ts";
@@ -44,13 +45,18 @@ const NO_BEARER: Record<string, string> = {
 
 function requireChatGpt(auth: AuthData | undefined): ChatGptAuth {
   if (!auth) {
-    throw new LoginError("not_logged_in", "Not logged in: sign in with `codex-login login` first.");
+    throw new LoginError(
+      "not_logged_in",
+      `Not logged in: sign in with \`${commandLine(["login"])}\` first.`,
+    );
   }
   if (NO_BEARER[auth.auth_mode]) throw new LoginError("not_logged_in", NO_BEARER[auth.auth_mode]);
   if (auth.auth_mode === "chatgptAuthTokens") {
     throw new LoginError(
       "not_logged_in",
-      "These ChatGPT tokens were handed to Codex by another application, which refreshes them itself. Sign in with `codex-login login` to get tokens of your own.",
+      `These ChatGPT tokens were handed to Codex by another application, which refreshes them itself. Sign in with \`${
+        commandLine(["login"])
+      }\` to get tokens of your own.`,
     );
   }
   if (auth.auth_mode !== "chatgpt") {
@@ -62,7 +68,9 @@ function requireChatGpt(auth: AuthData | undefined): ChatGptAuth {
           : auth.auth_mode === "personalAccessToken"
           ? "a personal access token"
           : `Codex's ${auth.auth_mode} sign-in`
-      }, which does not need refreshing. Use \`codex-login login\` to sign in with ChatGPT.`,
+      }, which does not need refreshing. Use \`${
+        commandLine(["login"])
+      }\` to sign in with ChatGPT.`,
     );
   }
   return auth as ChatGptAuth;
@@ -133,7 +141,9 @@ function refreshFailure(err: unknown, where: string): LoginError {
     const why = ENDED[err.oauthCode ?? ""] ?? `the issuer refused it (HTTP ${err.status})`;
     return new LoginError(
       "session_ended",
-      `Your session has ended (${why}): sign in again with \`codex-login login\`. ${where} was left unchanged.`,
+      `Your session has ended (${why}): sign in again with \`${
+        commandLine(["login"])
+      }\`. ${where} was left unchanged.`,
       { oauthCode: err.oauthCode, cause: err },
     );
   }

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { commandLine } from "../base/invocation.ts";
 import { LoginError } from "../base/errors.ts";
 import { isJsonObject, type JsonObject } from "../base/json.ts";
 
@@ -104,7 +105,9 @@ export class AuthFileError extends LoginError {
   constructor(path: string, problem: string) {
     super(
       "corrupt_auth",
-      `${path} ${problem}. Sign in again with \`codex-login login\` (it replaces the file), or remove it.`,
+      `${path} ${problem}. Sign in again with \`${
+        commandLine(["login"])
+      }\` (it replaces the file), or remove it.`,
     );
     this.name = "AuthFileError";
     this.path = path;

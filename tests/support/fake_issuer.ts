@@ -90,6 +90,8 @@ export interface RecordedRequest {
   params: Record<string, string>;
   /** The request's headers. */
   headers: Headers;
+  /** It came on a connection that had carried no request before. */
+  newConnection: boolean;
 }
 
 /** Base64url JSON segment. */
@@ -305,21 +307,22 @@ export class FakeIssuer {
   async #arrive(req: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>): Promise<Response> {
     const peer = `${info.remoteAddr.hostname}:${info.remoteAddr.port}`;
     let delay = this.scenario.latencyMs;
-    if (!this.#connections.has(peer)) {
+    const fresh = !this.#connections.has(peer);
+    if (fresh) {
       this.#connections.add(peer);
       this.newConnections += 1;
       delay += this.scenario.connectMs;
     }
     if (delay > 0) await new Promise((r) => setTimeout(r, delay));
     try {
-      return await this.#handle(req);
+      return await this.#handle(req, fresh);
     } catch {
       // The client went away mid-request (a killed process): nobody reads this answer.
       return new Response(null, { status: 499 });
     }
   }
 
-  async #handle(req: Request): Promise<Response> {
+  async #handle(req: Request, newConnection: boolean): Promise<Response> {
     const url = new URL(req.url);
     const params = await this.#params(req, url);
     this.requests.push({
@@ -328,6 +331,7 @@ export class FakeIssuer {
       contentType: req.headers.get("content-type") ?? "",
       params,
       headers: req.headers,
+      newConnection,
     });
     if (url.pathname === "/oauth/authorize" && req.method === "GET") return this.#authorize(params);
     if (url.pathname === "/.well-known/openid-configuration" && req.method === "GET") {

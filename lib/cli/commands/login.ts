@@ -7,6 +7,7 @@
  * @module
  */
 
+import { commandLine } from "../../base/invocation.ts";
 import { openBrowser } from "../browser_opener.ts";
 import type { CliIo } from "../io.ts";
 import { ExitCode, usageError } from "../../base/errors.ts";
@@ -94,12 +95,16 @@ function remoteHelp(io: CliIo, port: number, pasting: boolean): void {
       `  - after signing in, paste here the address your browser ended on (http://${LOOPBACK_HOST}:${port}/auth/callback?code=...), or`,
     );
   } else {
-    io.log("  - run again with --paste and paste the address your browser ends on, or");
+    io.log(
+      `  - run again with --paste (${
+        commandLine(["login", "--paste"])
+      }) and paste the address your browser ends on, or`,
+    );
   }
   io.log(
     `  - forward the port first: ssh -L ${port}:${LOOPBACK_HOST}:${port} <this host>, then open the URL, or`,
   );
-  io.log("  - use a one-time code instead: codex-login login --device-auth");
+  io.log(`  - use a one-time code instead: ${commandLine(["login", "--device-auth"])}`);
 }
 
 /** The longest pasted line read; the rest of a longer one is discarded as it arrives. */
