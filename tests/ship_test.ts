@@ -13,6 +13,21 @@ async function run(cmd: string, args: string[], env: Record<string, string> = {}
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
 
+/** Run `cmd` in `cwd` with exactly `env` (nothing inherited). */
+async function runIn(cwd: string, cmd: string, args: string[], env: Record<string, string>) {
+  const out = await new Deno.Command(cmd, {
+    args,
+    cwd,
+    env,
+    clearEnv: true,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
 const { default: config } = await import("../deno.json", { with: { type: "json" } });
 
 Deno.test("make compile: five targets, versioned names, scoped permissions, pages embedded", async () => {
@@ -99,6 +114,50 @@ Deno.test({
       "--version",
     ]);
     assert.equal(code, 0);
-    assert.equal(stdout.trim(), `codex-login ${config.version}`);
+    assert.equal(stdout.trim().split("\n")[0], `codex-login ${config.version}`);
+  },
+});
+
+Deno.test({
+  name: "make install PREFIX=DIR: DIR/bin/codex-login runs from anywhere with no deno on PATH",
+  ignore: Deno.build.os === "windows",
+  async fn() {
+    const prefix = await Deno.makeTempDir({ prefix: "codex-login-install-" });
+    const home = await Deno.makeTempDir();
+    try {
+      const install = await run("make", ["install", `PREFIX=${prefix}`]);
+      assert.equal(install.code, 0, install.stderr);
+      const bare = { PATH: "/usr/bin:/bin", HOME: home };
+      const cmd = `${prefix}/bin/codex-login`;
+      const version = await runIn(home, cmd, ["--version"], bare);
+      assert.equal(version.code, 0, version.stderr);
+      const [name, deno, how] = version.stdout.trim().split("\n");
+      assert.equal(name, `codex-login ${config.version}`);
+      assert.match(deno, /^Deno \d+\.\d+\.\d+$/);
+      assert.match(how, new RegExp(`^installed: make install \\(${prefix}/lib/codex-login\\)$`));
+      // Its own words: a hint names the installed command, a file outside the codex home
+      // the flag that grants it.
+      const status = await runIn(home, cmd, ["status", "--codex-home", `${home}/elsewhere`], bare);
+      assert.equal(status.code, 1, status.stderr);
+      assert.equal(status.stdout.trim(), "Not logged in");
+      const device = await runIn(home, cmd, ["login", "--device-auth", "--with-api-key"], bare);
+      assert.match(device.stderr, /cannot be used together\. Run codex-login login --help\./);
+      // The keyring binding travels with it: loading it reaches D-Bus (absent here), not a
+      // missing module.
+      const keyring = await runIn(
+        home,
+        cmd,
+        ["status", "-c", "cli_auth_credentials_store=keyring"],
+        bare,
+      );
+      assert.doesNotMatch(keyring.stderr, /binding could not be loaded/);
+      const uninstall = await run("make", ["uninstall", `PREFIX=${prefix}`]);
+      assert.equal(uninstall.code, 0, uninstall.stderr);
+      await assert.rejects(Deno.stat(cmd), Deno.errors.NotFound);
+      await assert.rejects(Deno.stat(`${prefix}/lib/codex-login`), Deno.errors.NotFound);
+    } finally {
+      await Deno.remove(prefix, { recursive: true }).catch(() => {});
+      await Deno.remove(home, { recursive: true }).catch(() => {});
+    }
   },
 });

@@ -306,7 +306,9 @@ async function run(args: string[], io: CliIo): Promise<number | undefined> {
   );
   if (modes.length > 1) {
     throw usageError(
-      `--${modes[0]} and --${modes[1]} cannot be used together. Run codex-login login --help.`,
+      `--${modes[0]} and --${modes[1]} cannot be used together. Run ${
+        commandLine(["login", "--help"])
+      }.`,
     );
   }
   if (values["with-api-key"]) return await apiKeyLogin(await flags.setup("signin", io.log), io);
