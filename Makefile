@@ -60,6 +60,9 @@ check: $(STAMP)
 	$(DENO) check main.ts mod.ts tests/ tools/
 	$(DENO) check --doc mod.ts lib/
 	$(DENO) doc --lint mod.ts
+	$(DENO) run --allow-read tools/actionlint.ts
+	@command -v shellcheck >/dev/null 2>&1 || { echo "make check needs shellcheck: apt-get install shellcheck" >&2; exit 1; }
+	shellcheck install.sh tools/*.sh .ci/run
 
 fmt: $(STAMP)
 	$(DENO) fmt

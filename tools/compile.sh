@@ -50,6 +50,7 @@ outputs=()
 for target in $TARGETS; do
   out="dist/codex-login-${VERSION}-${target}"
   case "$target" in *windows*) out="${out}.exe" ;; esac
+  # shellcheck disable=SC2054 # the commas are inside single flag values
   PERMISSIONS=(
     --allow-net=127.0.0.1:1455,127.0.0.1:1457,auth.openai.com,api.openai.com
     "${FILES[@]}"

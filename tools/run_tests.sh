@@ -6,14 +6,17 @@
 # allows under --allow-all); the browser's own requests are still confined to loopback by
 # the suite's request interception. Exits non-zero when any test failed.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 DENO="${DENO:-node_modules/.bin/deno}"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 status=0
 
 mapfile -t browser_tests < <(ls tests/chromium_*_test.ts 2>/dev/null)
-mapfile -t other_tests < <(ls tests/*_test.ts | grep -v '^tests/chromium_')
+other_tests=()
+for test in tests/*_test.ts; do
+  case "$test" in tests/chromium_*) ;; *) other_tests+=("$test") ;; esac
+done
 mapfile -t e2e_tests < <(ls tests/e2e_*_test.ts)
 
 NO_COLOR=1 "$DENO" test \
