@@ -114,7 +114,13 @@ Deno.test({
     await using h2 = await tempHome();
     const direct = await signIn(issuer.url, h2.home, { ...env, NO_PROXY: "issuer.test" });
     assert.equal(direct.cli.code, 1, "NO_PROXY: direct, and the name does not resolve");
-    assert.match(direct.cli.stderr, /could not reach issuer\.test/);
+    // One clean sentence (what failed, the likely cause), then where the details are.
+    assert.match(
+      direct.cli.stderr,
+      /could not find issuer\.test \(its name did not resolve: no network, or a DNS problem\)/,
+    );
+    assert.doesNotMatch(direct.cli.stderr, /client error|dns error|…/);
+    assert.match(direct.cli.stderr, /^Details: .*codex-login\.log$/m);
     testClient.close();
   },
 });

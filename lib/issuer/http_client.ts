@@ -208,7 +208,43 @@ function transportError(
       `could not reach ${host} through the proxy ${flags.proxy} (${reason}); check the proxy (and HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY)`,
     );
   }
-  return new HttpError("network", `could not reach ${host}: ${reason}`);
+  return new HttpError("network", networkSentence(host, detail));
+}
+
+/**
+ * A transport failure as one sentence: what failed and the likely cause, never the raw (and
+ * often cut) error text of the HTTP stack.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { networkSentence } from "./http_client.ts";
+ * assert.equal(
+ *   networkSentence("auth.openai.com", "client error (Connect): dns error: failed to lookup address information: Temporary failure in name resolution"),
+ *   "could not find auth.openai.com (its name did not resolve: no network, or a DNS problem)",
+ * );
+ * ```
+ */
+export function networkSentence(host: string, detail: string): string {
+  if (
+    /dns error|failed to lookup|name resolution|Name or service not known|nodename nor servname/i
+      .test(detail)
+  ) {
+    const name = host.replace(/:\d+$/, "");
+    return `could not find ${name} (its name did not resolve: no network, or a DNS problem)`;
+  }
+  if (/connection refused|ConnectionRefused|os error 111/i.test(detail)) {
+    return `${host} refused the connection (nothing listens there, or a firewall rejects it)`;
+  }
+  if (
+    /connection reset|ConnectionReset|broken pipe|os error 104|unexpected eof|closed/i.test(detail)
+  ) {
+    return `the connection to ${host} was cut (a flaky network, a firewall or a proxy in the way)`;
+  }
+  if (/network is unreachable|no route to host|os error 101|os error 113/i.test(detail)) {
+    return `${host} cannot be reached from this machine (no route: check your network or VPN)`;
+  }
+  return `could not connect to ${host} (a network problem between this machine and it)`;
 }
 
 /**
