@@ -173,7 +173,7 @@ Deno.test("refresh: invalid_grant says sign in again and leaves auth.json unchan
     }),
     (e: unknown) =>
       e instanceof LoginError && e.exitCode === 1 &&
-      /sign in again with `codex-login login`/.test(e.message),
+      /sign in again with `deno run [^`]* login`/.test(e.message),
   );
   assert.equal(await Deno.readTextFile(authFilePath(h.home)), before);
 });

@@ -52,7 +52,7 @@ Deno.test("help: every option a command's page lists is one its parser accepts",
 Deno.test("usage: an unexpected argument names the command's own help", async () => {
   const { code, err } = await cli(["status", "extra"]);
   assert.equal(code, 2);
-  assert.match(err, /Unexpected argument "extra" for status\. Run .*main\.ts status --help\./);
+  assert.match(err, /Unexpected argument "extra" for status\. Run deno run .* status --help\./);
 });
 
 Deno.test("did you mean: a mistyped option or command gets the closest one", async () => {
@@ -75,6 +75,6 @@ Deno.test("hints name the command as it was started (installed, make login, deno
   assert.equal(commandLine(["login", "--device-auth"], "make"), "make login ARGS='--device-auth'");
   assert.match(
     commandLine(["login", "--device-auth"], "deno-run"),
-    /main\.ts login --device-auth$/,
+    /^deno run --allow-net --allow-write \S+ login --device-auth$/,
   );
 });

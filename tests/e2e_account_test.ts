@@ -67,7 +67,7 @@ Deno.test(ON + "cli refresh: invalid_grant exits 1 telling to sign in again", as
   await using cli = spawnCli(["refresh", "--issuer", issuer.url, "--codex-home", h.home]);
   const { code, stderr } = await cli.done();
   assert.equal(code, 1);
-  assert.match(stderr, /sign in again with `codex-login login`/);
+  assert.match(stderr, /sign in again with `deno run [^`]* login`/);
 });
 
 Deno.test(

@@ -145,7 +145,7 @@ Deno.test("device code: disabled (404) says so and suggests the browser flow", a
     deviceLogin({ codexHome: h.home, issuer: issuer.url, log: () => {} }),
     (e: unknown) =>
       e instanceof LoginError && e.exitCode === 1 && /not enabled/.test(e.message) &&
-      /codex-login login/.test(e.message),
+      /deno run --allow-net --allow-write \S+ login/.test(e.message),
   );
 });
 

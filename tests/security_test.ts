@@ -13,7 +13,7 @@ import { FileCredentialStore, readAuthFile, saveAuthFile } from "../lib/store/fi
 import { withAuthLock } from "../lib/store/auth_lock.ts";
 import { IssuerClient, IssuerError } from "../lib/issuer/issuer.ts";
 import { startLogin } from "../lib/signin/login_server.ts";
-import { boundedLines } from "../lib/cli/commands/login.ts";
+import { boundedLines } from "../lib/cli/commands/waiting.ts";
 import { authTempPath, cancelSecretPath } from "../lib/store/codex_home.ts";
 import { resolveSignInContext } from "../lib/signin/sign_in.ts";
 import { deviceLogin } from "../lib/signin/device_auth.ts";

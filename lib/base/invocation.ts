@@ -32,7 +32,7 @@ export function invocation(): Invocation {
  * assert.equal(commandLine(["login", "--device-auth"], "installed"), "codex-login login --device-auth");
  * assert.equal(commandLine(["login", "--device-auth"], "make"), "make login ARGS='--device-auth'");
  * assert.equal(commandLine(["status"], "make"), "codex-login status");
- * assert.match(commandLine(["status"], "deno-run"), /^deno run .* main\.ts status$/);
+ * assert.match(commandLine(["status"], "deno-run"), /^deno run --allow-net --allow-write \S+ status$/);
  * ```
  */
 export function commandLine(args: string[], how: Invocation = invocation()): string {
@@ -41,7 +41,8 @@ export function commandLine(args: string[], how: Invocation = invocation()): str
     return rest ? `make login ARGS='${rest}'` : "make login";
   }
   if (how === "deno-run") {
-    return ["deno run --allow-net --allow-write main.ts", ...args].join(" ");
+    const script = Deno.mainModule.replace(/^.*\//, "") || "main.ts"; // main.ts, or the bundle
+    return [`deno run --allow-net --allow-write ${script}`, ...args].join(" ");
   }
   return ["codex-login", ...args].join(" ");
 }

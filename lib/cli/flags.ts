@@ -53,6 +53,11 @@ export const COMMON_OPTIONS: FlagSpec = {
     help: "accept a plain http:// issuer that is not on this machine",
   },
   verbose: { type: "boolean", help: "mirror the login log to stderr" },
+  quiet: {
+    type: "boolean",
+    short: "q",
+    help: "print only what you must act on (a sign-in URL or code) and errors",
+  },
   help: { type: "boolean", short: "h", help: "show this help" },
 };
 
@@ -95,6 +100,8 @@ export interface CommandFlags {
   /** The issuer's URLs from `--issuer`, `--client-id`, `--api-base`, `--platform-url` and
    * `--insecure-issuer`, resolved once. */
   endpoints: IssuerEndpoints;
+  /** `-q/--quiet`: only what the person must act on, and errors. */
+  quiet: boolean;
   /**
    * Resolve the codex home (may ask for env access), make sure it can be read (and written,
    * with `write`; with `signin`, also that it exists or can be created, is a directory and is
@@ -183,6 +190,7 @@ export function commandFlags(help: CommandHelp, args: string[]): CommandFlags | 
   return {
     values,
     endpoints,
+    quiet: values.quiet === true,
     issuerClient: (timeoutMs, trace) => new IssuerClient({ endpoints, timeoutMs, trace }),
     async setup(access, log) {
       const codexHome = resolveCodexHome({

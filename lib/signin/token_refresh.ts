@@ -23,7 +23,7 @@ export const ACCESS_TOKEN_REFRESH_WINDOW_MS = 5 * 60_000;
 export const TOKEN_REFRESH_INTERVAL_MS = 8 * 24 * 3600_000;
 
 /** How long a refresh told "already used" waits for the other program's save. */
-export const OTHER_SAVE_WAIT_MS = 5_000;
+export const OTHER_SAVE_WAIT_MS = 3_000;
 
 /** The refresh failures after which the session is over (Codex's words for each). */
 const ENDED: Record<string, string> = {

@@ -13,8 +13,9 @@ import type { CliIo } from "../io.ts";
 import { ExitCode, usageError } from "../../base/errors.ts";
 import { methodRefusal } from "../../signin/policy.ts";
 import { safeLine } from "../../base/terminal_safe.ts";
-import { type LoginResult, type LoginSession, startLogin } from "../../signin/login_server.ts";
+import { type LoginResult, startLogin } from "../../signin/login_server.ts";
 import { DEFAULT_PORT, LOOPBACK_HOST } from "../../loopback/port_claim.ts";
+import { deviceProgress, readPastedAddresses, waitingLine } from "./waiting.ts";
 import {
   type Command,
   type CommandFlags,
@@ -107,93 +108,15 @@ function remoteHelp(io: CliIo, port: number, pasting: boolean): void {
   io.log(`  - use a one-time code instead: ${commandLine(["login", "--device-auth"])}`);
 }
 
-/** The longest pasted line read; the rest of a longer one is discarded as it arrives. */
-export const MAX_PASTE_LINE = 16 * 1024;
-
 /**
- * Split a stream of text into lines of at most `max` characters: an overlong line is
- * reported once (`onOverlong`) and dropped up to its newline, so memory stays bounded
- * whatever is pushed in.
+ * `--quiet`: a sign-in's lines without the ones nobody has to act on (where the server
+ * listens, notes, port fallbacks); the URL, the device code and warnings stay.
  */
-export async function* boundedLines(
-  chunks: AsyncIterable<string>,
-  max: number,
-  onOverlong: () => void,
-): AsyncGenerator<string> {
-  let buffer = "";
-  let discarding = false;
-  for await (const chunk of chunks) {
-    buffer += chunk;
-    let newline;
-    while ((newline = buffer.indexOf("\n")) >= 0) {
-      const line = buffer.slice(0, newline);
-      buffer = buffer.slice(newline + 1);
-      if (discarding || line.length > max) {
-        if (!discarding) onOverlong();
-        discarding = false;
-        continue;
-      }
-      yield line;
-    }
-    if (buffer.length > max) {
-      if (!discarding) onOverlong();
-      discarding = true;
-      buffer = "";
-    }
-  }
-}
-
-/** Feed lines from stdin to the session until one is accepted or the session ends. */
-async function readPastedAddresses(session: LoginSession, io: CliIo): Promise<void> {
-  const reader = Deno.stdin.readable.pipeThrough(new TextDecoderStream()).getReader();
-  session.result.finally(() => reader.cancel().catch(() => {})).catch(() => {});
-  const chunks = {
-    async *[Symbol.asyncIterator]() {
-      while (true) {
-        const { done, value } = await reader.read();
-        if (done) return;
-        yield value;
-      }
-    },
-  };
-  const overlong = () =>
-    io.log(
-      `That line is longer than ${
-        MAX_PASTE_LINE / 1024
-      } KiB, so it is not a sign-in address; ignored. Still waiting.`,
-    );
-  try {
-    for await (const line of boundedLines(chunks, MAX_PASTE_LINE, overlong)) {
-      if (!line.trim()) continue;
-      const reply = await session.submitRedirect(line);
-      io.log(reply.message);
-      if (reply.accepted) return;
-    }
-  } catch {
-    // stdin closed or cancelled: the loopback callback may still arrive
-  } finally {
-    reader.releaseLock();
-  }
-}
-
-function deviceProgress(io: CliIo): (msLeft: number) => void {
-  const frames = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏";
-  let tick = 0;
-  let lastMinute = -1;
-  return (msLeft) => {
-    const seconds = Math.max(0, Math.round(msLeft / 1000));
-    const left = Number.isFinite(msLeft)
-      ? `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")} left`
-      : "no time limit";
-    if (io.status) {
-      io.status(`${frames[tick++ % frames.length]} Waiting for the code to be entered… ${left}`);
-      return;
-    }
-    const minute = Math.floor(seconds / 60);
-    if (minute !== lastMinute) {
-      lastMinute = minute;
-      io.log(`Waiting for the code to be entered (${left}).`);
-    }
+function actionable(log: (line: string) => void): (line: string) => void {
+  const chatter =
+    /^(Starting local login server|Note: |Port \d+ is in use|Stopped |Refreshing |If your browser did not open|Open this URL)/;
+  return (line) => {
+    if (!chatter.test(line)) log(line);
   };
 }
 
@@ -203,7 +126,7 @@ const MAX_TIMEOUT_S = 86_400;
 /** `--device-auth`'s default wait: 15 minutes (as `DEVICE_TIMEOUT_MS` in device_auth.ts). */
 const DEVICE_TIMEOUT_S = 900;
 
-async function apiKeyLogin(setup: CommandSetup, io: CliIo): Promise<number> {
+async function apiKeyLogin(setup: CommandSetup, io: CliIo, quiet: boolean): Promise<number> {
   const refusal = methodRefusal(setup.settings, "api");
   if (refusal) throw refusal;
   // Loaded only for this way of signing in, off the browser sign-in's start-up path.
@@ -215,7 +138,7 @@ async function apiKeyLogin(setup: CommandSetup, io: CliIo): Promise<number> {
   );
   const warning = await saveApiKey(setup.store, key);
   if (warning) io.log(warning);
-  io.log(`Saved your API key to ${setup.store.describe()}.`);
+  if (!quiet) io.log(`Saved your API key to ${setup.store.describe()}.`);
   return ExitCode.Ok;
 }
 
@@ -234,7 +157,7 @@ async function accessTokenLogin(
   );
   const who = await saveAccessToken(setup.store, flags.issuerClient(15_000, setup.trace), token);
   const as = who.email ? ` (${safeLine(who.email)})` : "";
-  io.log(`Saved your personal access token${as} to ${setup.store.describe()}.`);
+  if (!flags.quiet) io.log(`Saved your personal access token${as} to ${setup.store.describe()}.`);
   return ExitCode.Ok;
 }
 
@@ -263,6 +186,8 @@ interface LoginRequest {
   paste: boolean;
   /** Mirror the log to stderr. */
   verbose: boolean;
+  /** `--quiet`: only what the person must act on (the URL, the code) and errors. */
+  quiet: boolean;
 }
 
 /**
@@ -291,9 +216,14 @@ async function browserLogin(
     verbose: request.verbose,
   });
   const pasting = request.paste || Deno.stdin.isTerminal();
-  remoteHelp(io, session.port, pasting);
+  if (!request.quiet) remoteHelp(io, session.port, pasting);
   if (pasting) void readPastedAddresses(session, io);
-  return await session.result;
+  const stop = request.quiet ? () => {} : waitingLine(io, request.timeoutMs, pasting);
+  try {
+    return await session.result;
+  } finally {
+    stop();
+  }
 }
 
 /** Run `login`. Returns the exit code; `undefined` asks the caller to print the help. */
@@ -311,7 +241,9 @@ async function run(args: string[], io: CliIo): Promise<number | undefined> {
       }.`,
     );
   }
-  if (values["with-api-key"]) return await apiKeyLogin(await flags.setup("signin", io.log), io);
+  if (values["with-api-key"]) {
+    return await apiKeyLogin(await flags.setup("signin", io.log), io, flags.quiet);
+  }
   if (values["with-access-token"]) {
     return await accessTokenLogin(flags, await flags.setup("signin", io.log), io);
   }
@@ -327,6 +259,7 @@ async function run(args: string[], io: CliIo): Promise<number | undefined> {
     openBrowser: values["no-browser"] !== true,
     paste: values.paste === true,
     verbose: values.verbose === true,
+    quiet: flags.quiet,
   };
   const setup = await flags.setup("signin", io.log);
   const refusal = methodRefusal(setup.settings, "chatgpt");
@@ -339,7 +272,7 @@ async function run(args: string[], io: CliIo): Promise<number | undefined> {
       ...setup,
       endpoints: flags.endpoints,
       timeoutMs: request.timeoutMs,
-      log: io.log,
+      log: request.quiet ? actionable(io.log) : io.log,
       signal,
     };
     return deviceLogin
@@ -347,6 +280,7 @@ async function run(args: string[], io: CliIo): Promise<number | undefined> {
       : browserLogin(request, common, io);
   });
   const who = result.email ? ` as ${safeLine(result.email)}` : "";
+  if (flags.quiet) return ExitCode.Ok;
   io.log(`Successfully logged in${who}. Credentials saved to ${result.authFile}.`);
   if (result.needsSetup) {
     io.log(

@@ -30,15 +30,15 @@ async function run(args: string[], io: CliIo): Promise<number | undefined> {
   const client = flags.issuerClient(5_000, trace);
   const outcome = await logout({ store, client, revoke: !flags.values["no-revoke"] });
   if (!outcome.removed) {
-    io.log("Not logged in; nothing to do.");
+    if (!flags.quiet) io.log("Not logged in; nothing to do.");
     return ExitCode.Ok;
   }
   if (typeof outcome.revoke === "object") {
     io.log(`Warning: ${outcome.revoke.failed} The refresh token may stay valid until it expires.`);
-  } else if (outcome.revoke === "revoked") {
+  } else if (outcome.revoke === "revoked" && !flags.quiet) {
     io.log("Revoked the refresh token at the issuer.");
   }
-  io.log(`Logged out: removed ${store.describe()}.`);
+  if (!flags.quiet) io.log(`Logged out: removed ${store.describe()}.`);
   return ExitCode.Ok;
 }
 

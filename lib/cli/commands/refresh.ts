@@ -29,6 +29,7 @@ async function run(args: string[], io: CliIo): Promise<number | undefined> {
   const client = flags.issuerClient(15_000, trace);
   const auth = await refreshAuth({ store, client, now: () => new Date() });
   const expires = accountClaims(auth.tokens.id_token).expiresAt?.toISOString();
+  if (flags.quiet) return ExitCode.Ok;
   io.log(
     `Refreshed the tokens in ${store.describe()}; the ID token now expires ${
       expires ?? "at an unknown time"

@@ -1,0 +1,130 @@
+/**
+ * What the terminal shows and reads while a sign-in waits: the browser's final address pasted
+ * on stdin (lines capped while read), the device flow's countdown, and the browser flow's
+ * waiting line. Lines off a terminal stay plain and few.
+ *
+ * @module
+ */
+
+import type { LoginSession } from "../../signin/login_server.ts";
+import type { CliIo } from "../io.ts";
+
+/** The spinner's frames. */
+const FRAMES = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏";
+
+function timeLeft(msLeft: number): string {
+  if (!Number.isFinite(msLeft)) return "no time limit";
+  const seconds = Math.max(0, Math.round(msLeft / 1000));
+  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")} left`;
+}
+
+/**
+ * On a terminal, one line redrawn every second while the browser sign-in waits: the time left,
+ * and that the browser's final address can be pasted here. Nothing off a terminal. Returns the
+ * function that stops (and clears) it.
+ */
+export function waitingLine(io: CliIo, timeoutMs: number, pasting: boolean): () => void {
+  const status = io.status;
+  if (!status) return () => {};
+  const deadline = timeoutMs > 0 ? Date.now() + timeoutMs : Infinity;
+  let tick = 0;
+  const draw = () =>
+    status(
+      `${FRAMES[tick++ % FRAMES.length]} Waiting for you to sign in in the browser… ${
+        timeLeft(deadline - Date.now())
+      }${pasting ? " · or paste the address the browser ends on here" : ""}`,
+    );
+  draw();
+  const id = setInterval(draw, 1000);
+  return () => {
+    clearInterval(id);
+    status("");
+  };
+}
+
+/** The longest pasted line read; the rest of a longer one is discarded as it arrives. */
+export const MAX_PASTE_LINE = 16 * 1024;
+
+/**
+ * Split a stream of text into lines of at most `max` characters: an overlong line is
+ * reported once (`onOverlong`) and dropped up to its newline, so memory stays bounded
+ * whatever is pushed in.
+ */
+export async function* boundedLines(
+  chunks: AsyncIterable<string>,
+  max: number,
+  onOverlong: () => void,
+): AsyncGenerator<string> {
+  let buffer = "";
+  let discarding = false;
+  for await (const chunk of chunks) {
+    buffer += chunk;
+    let newline;
+    while ((newline = buffer.indexOf("\n")) >= 0) {
+      const line = buffer.slice(0, newline);
+      buffer = buffer.slice(newline + 1);
+      if (discarding || line.length > max) {
+        if (!discarding) onOverlong();
+        discarding = false;
+        continue;
+      }
+      yield line;
+    }
+    if (buffer.length > max) {
+      if (!discarding) onOverlong();
+      discarding = true;
+      buffer = "";
+    }
+  }
+}
+
+/** Feed lines from stdin to the session until one is accepted or the session ends. */
+export async function readPastedAddresses(session: LoginSession, io: CliIo): Promise<void> {
+  const reader = Deno.stdin.readable.pipeThrough(new TextDecoderStream()).getReader();
+  session.result.finally(() => reader.cancel().catch(() => {})).catch(() => {});
+  const chunks = {
+    async *[Symbol.asyncIterator]() {
+      while (true) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        yield value;
+      }
+    },
+  };
+  const overlong = () =>
+    io.log(
+      `That line is longer than ${
+        MAX_PASTE_LINE / 1024
+      } KiB, so it is not a sign-in address; ignored. Still waiting.`,
+    );
+  try {
+    for await (const line of boundedLines(chunks, MAX_PASTE_LINE, overlong)) {
+      if (!line.trim()) continue;
+      const reply = await session.submitRedirect(line);
+      io.log(reply.message);
+      if (reply.accepted) return;
+    }
+  } catch {
+    // stdin closed or cancelled: the loopback callback may still arrive
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+export function deviceProgress(io: CliIo): (msLeft: number) => void {
+  let tick = 0;
+  let lastMinute = -1;
+  return (msLeft) => {
+    const seconds = Math.max(0, Math.round(msLeft / 1000));
+    const left = timeLeft(msLeft);
+    if (io.status) {
+      io.status(`${FRAMES[tick++ % FRAMES.length]} Waiting for the code to be entered… ${left}`);
+      return;
+    }
+    const minute = Math.floor(seconds / 60);
+    if (minute !== lastMinute) {
+      lastMinute = minute;
+      io.log(`Waiting for the code to be entered (${left}).`);
+    }
+  };
+}
