@@ -104,7 +104,15 @@ Deno.test({
     await using h = await tempHome();
     const { code, screen: text } = await runInTerminal(
       deviceArgs(issuer.url, h.home),
-      { permissions: ["--allow-net=127.0.0.1", "--allow-read", "--allow-write", "--allow-env"] },
+      {
+        permissions: [
+          "--allow-net=127.0.0.1",
+          "--allow-read",
+          "--allow-write",
+          "--allow-env",
+          "--allow-run=ss",
+        ],
+      },
     );
     assert.equal(code, 0, text);
     const clearLine = "\u001b[2K";
@@ -117,4 +125,48 @@ Deno.test({
     assert.ok(frames.length >= 2, `expected redrawn status frames in:\n${JSON.stringify(text)}`);
     assert.match(text, /Successfully logged in/);
   },
+});
+
+Deno.test({
+  name: ON + "cli on a terminal: one waiting line with the time left and the paste hint",
+  ignore: !HAVE_SCRIPT,
+  async fn() {
+    await using issuer = startFakeIssuer();
+    await using h = await tempHome();
+    const { code, screen } = await runInTerminal(
+      [...loginArgs(issuer.url, h.home), "--timeout", "3"],
+      {
+        permissions: [
+          "--allow-net=127.0.0.1",
+          "--allow-read",
+          "--allow-write",
+          "--allow-env",
+          "--allow-run=ss",
+        ],
+      },
+    );
+    assert.equal(code, 124, screen);
+    assert.match(screen, /Waiting for you to sign in in the browser… 0:0\d left/);
+    assert.match(screen, /or paste the address the browser ends on here/);
+  },
+});
+
+Deno.test(ON + "cli off a terminal: no waiting line; --quiet keeps only the URL", async () => {
+  await using issuer = startFakeIssuer();
+  await using h = await tempHome();
+  await using plain = spawnCli(loginArgs(issuer.url, h.home));
+  await browse(await plain.waitFor(/\/oauth\/authorize\?/));
+  const loud = await plain.done();
+  assert.equal(loud.code, 0, loud.stderr);
+  assert.doesNotMatch(loud.stderr, /Waiting for you to sign in/);
+  assert.match(loud.stderr, /Successfully logged in/);
+
+  await using h2 = await tempHome();
+  await using quiet = spawnCli(loginArgs(issuer.url, h2.home, ["--quiet"]));
+  await browse(await quiet.waitFor(/^http:\/\/127\.0\.0\.1:\d+\/oauth\/authorize\?/));
+  const done = await quiet.done();
+  assert.equal(done.code, 0, done.stderr);
+  const lines = done.stderr.split("\n").filter((l) => l.trim());
+  assert.equal(lines.length, 1, done.stderr);
+  assert.match(lines[0], /^http:\/\/127\.0\.0\.1:\d+\/oauth\/authorize\?/);
 });
