@@ -114,7 +114,7 @@ function remoteHelp(io: CliIo, port: number, pasting: boolean): void {
  */
 function actionable(log: (line: string) => void): (line: string) => void {
   const chatter =
-    /^(Starting local login server|Note: |Port \d+ is in use|Stopped |Refreshing |If your browser did not open|Open this URL)/;
+    /^(Starting local login server|Note: |Port \d+ is in use|Stopped |Refreshing |If your browser did not open|Open this URL|Thanks for being|Only users with|Sorry, your subscription|It looks like no credits|Credit redemption)/;
   return (line) => {
     if (!chatter.test(line)) log(line);
   };
