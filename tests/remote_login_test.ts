@@ -5,7 +5,7 @@ import { deviceLogin } from "../lib/signin/device_auth.ts";
 import { LoginError } from "../lib/base/errors.ts";
 import { type LoginOptions, startLogin } from "../lib/signin/login_server.ts";
 import { parsePastedRedirect } from "../lib/signin/paste.ts";
-import { CANCEL_HEADER } from "../lib/loopback/port_claim.ts";
+import { CANCEL_HEADER, claimLoopback } from "../lib/loopback/port_claim.ts";
 import { cancelSecretPath } from "../lib/store/codex_home.ts";
 import { type Scenario, startFakeIssuer } from "./support/fake_issuer.ts";
 import { browse, logCollector, rawGet, tempHome } from "./support/helpers.ts";
@@ -275,4 +275,34 @@ Deno.test({
     );
     assert.equal(t.s.redirectUri, `http://127.0.0.1:${t.s.port}/auth/callback`);
   },
+});
+
+Deno.test("Windows excluded port ranges: a refused 1455 falls back to 1457; both refused says why", async () => {
+  const refuse = new Set([1455]);
+  const bound: number[] = [];
+  const bind = (port: number) => {
+    if (refuse.has(port)) {
+      throw new Deno.errors.PermissionDenied(
+        "An attempt was made to access a socket in a way forbidden by its access permissions. (os error 10013)",
+      );
+    }
+    bound.push(port);
+    return { port, shutdown: () => Promise.resolve() };
+  };
+  const logs = logCollector();
+  const common = { codexHome: "/nonexistent", handler: () => new Response(), log: logs.log, bind };
+  const servers = await claimLoopback({ ...common, os: "windows" });
+  assert.equal(servers.port, 1457);
+  assert.deepEqual(bound, [1457]);
+  assert.match(
+    logs.text(),
+    /Port 1455 cannot be used here \(refused by the system\); trying port 1457/,
+  );
+
+  refuse.add(1457);
+  const err = await claimLoopback({ ...common, os: "windows" }).catch((e) => e);
+  assert.ok(err instanceof LoginError && err.exitCode === 13, String(err));
+  assert.match(err.message, /Windows refuses to listen on port 1455 and 1457/);
+  assert.match(err.message, /netsh interface ipv4 show excludedportrange protocol=tcp/);
+  assert.match(err.message, /login --device-auth/);
 });

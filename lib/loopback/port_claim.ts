@@ -13,6 +13,7 @@ import { ExitCode, LoginError } from "../base/errors.ts";
 import { permissionError } from "../base/permissions.ts";
 import { type Admit, type Handler, serveHttp, type ServerRequest } from "./http_server.ts";
 import { listenerOwner, PeerOwners, type SsRunner, trustedUid } from "./peer_owner.ts";
+import { commandLine } from "../base/invocation.ts";
 import { timingSafeEqual } from "../base/timing_safe_equal.ts";
 import { cancelSecretPath } from "../store/codex_home.ts";
 
@@ -206,6 +207,24 @@ function portInUse(port: number, address = LOOPBACK_HOST): LoginError {
   );
 }
 
+/**
+ * Every port was refused by the operating system itself (not taken by a program): on
+ * Windows, Hyper-V and WinNAT reserve ranges such as 1447-1546 in which nothing may listen.
+ */
+function portsRefused(ports: number[], os: string): LoginError {
+  const list = ports.join(" and ");
+  const why = os === "windows"
+    ? `Windows refuses to listen on port ${list}: they lie in a range it reserves (Hyper-V or WinNAT excluded port ranges). See the ranges with \`netsh interface ipv4 show excludedportrange protocol=tcp\`; an administrator can free them (\`net stop winnat\`, then \`net start winnat\`).`
+    : `The system refuses to listen on port ${list} (permission denied).`;
+  return new LoginError(
+    "port_in_use",
+    `${why} Meanwhile, sign in with a one-time code instead: ${
+      commandLine(["login", "--device-auth"])
+    }.`,
+    { exitCode: ExitCode.PortInUse },
+  );
+}
+
 function listenPermission(port: number): LoginError {
   const host = `${LOOPBACK_HOST}:${port}`;
   return permissionError({ name: "net", host }, "to listen for the browser");
@@ -224,25 +243,42 @@ export async function claimLoopback(options: {
   retryMs?: number;
   /** Turn other users away (at accept, and before cancelling a holder). */
   peerCheck?: PeerCheck;
+  /** How a port is bound (tests simulate the operating system's refusals). */
+  bind?: typeof bindLoopback;
+  /** The operating system the words are for. Default: this one. */
+  os?: string;
 }): Promise<LoopbackServers> {
   const candidates = options.port === undefined ? [...REGISTERED_PORTS] : [options.port];
+  const bind = options.bind ?? bindLoopback;
+  const refused: number[] = [];
   for (const [index, port] of candidates.entries()) {
-    const attempt = (): LoopbackServers | undefined => {
+    const attempt = (): LoopbackServers | "refused" | undefined => {
       try {
-        return bindLoopback(port, options.handler, options.peerCheck);
+        return bind(port, options.handler, options.peerCheck);
       } catch (err) {
         if (err instanceof Deno.errors.AddrInUse) return undefined;
         if (err instanceof Deno.errors.NotCapable) throw listenPermission(port);
+        // The OS itself refuses the port (Windows' excluded ranges): taken, for good.
+        if (err instanceof Deno.errors.PermissionDenied) return "refused";
         throw err;
       }
     };
-    let servers = attempt();
+    const first = attempt();
+    if (first === "refused") {
+      refused.push(port);
+      const next = candidates[index + 1];
+      if (next === undefined) throw portsRefused(refused, options.os ?? Deno.build.os);
+      options.log(`Port ${port} cannot be used here (refused by the system); trying port ${next}.`);
+      continue;
+    }
+    let servers: LoopbackServers | undefined = first;
     if (servers) return servers;
     await cancelHolder(options.codexHome, port, options.log, options.peerCheck);
     const deadline = Date.now() + (options.retryMs ?? 2000);
     while (!servers && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100));
-      servers = attempt();
+      const again = attempt();
+      servers = again === "refused" ? undefined : again;
     }
     if (servers) return servers;
     const next = candidates[index + 1];
