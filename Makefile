@@ -15,7 +15,7 @@ OPENER_CANDIDATES := $(if $(filter Darwin,$(shell uname -s)),open,xdg-open wslvi
 OPENERS := $(subst $() ,$(comma),$(strip $(foreach c,$(OPENER_CANDIDATES) ss,$(if $(shell command -v $(c) 2>/dev/null),$(c)))))
 
 # A company network: the CA bundle to read and the proxy to reach, when the environment names
-# them (see README "Enterprise networks").
+# them (see docs/enterprise-networks.md).
 CA_FILE := $(or $(CODEX_CA_CERTIFICATE),$(SSL_CERT_FILE))
 PROXY_URLS := $(strip $(or $(HTTPS_PROXY),$(https_proxy)) $(or $(HTTP_PROXY),$(http_proxy)) $(or $(ALL_PROXY),$(all_proxy)))
 PROXY_HOSTS := $(foreach u,$(PROXY_URLS),$(shell printf '%s' '$(u)' | sed -E 's#^[a-zA-Z0-9]+://([^@/]*@)?([^/]+).*#\2#'))
@@ -81,7 +81,7 @@ bundle: $(STAMP)
 	$(DENO) bundle --quiet --minify --external @napi-rs/keyring --output dist/codex-login.js main.ts
 
 # Permission-scoped single binaries for five targets + dist/SHA256SUMS (needs denort: see
-# README "Install"; set DENORT_BIN, TARGETS, CODEX_HOME_SCOPE; DRY_RUN=1 prints the commands).
+# CONTRIBUTING.md "Releasing"; set DENORT_BIN, TARGETS, CODEX_HOME_SCOPE; DRY_RUN=1 prints the commands).
 compile: $(STAMP)
 	DENO=$(DENO) bash tools/compile.sh
 

@@ -4,7 +4,7 @@
  * are ignored (the file is Codex's, and holds much more); a malformed file or a bad value for
  * a key we honour is a usage error naming the file and line.
  *
- * Parsed with smol-toml (a spec-compliant TOML 1.0 parser; see README "Dependencies").
+ * Parsed with smol-toml (a spec-compliant TOML 1.0 parser; see docs/configuration.md, "Dependencies").
  *
  * @module
  */

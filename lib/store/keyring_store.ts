@@ -6,7 +6,7 @@
  * Codex uses, searches on), on macOS a Keychain generic password, on Windows a Credential
  * Manager generic credential.
  *
- * The OS is reached through `@napi-rs/keyring`, a binding of keyring-rs itself (README,
+ * The OS is reached through `@napi-rs/keyring`, a binding of keyring-rs itself (docs/configuration.md,
  * "Dependencies"), loaded only when a keyring is configured. The cross-process lock stays in
  * the codex home.
  *
