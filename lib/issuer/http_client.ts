@@ -10,9 +10,12 @@ import { DEFAULT_ORIGINATOR, ORIGINATOR_ENV, resolveOriginator } from "./issuer_
 import type { LoginLog } from "../store/login_log.ts";
 import { loadCaCerts, type NetworkEnv, networkFromEnv, NetworkRoutes } from "./network.ts";
 import { isJsonObject, type JsonObject } from "../base/json.ts";
-import { grantFlag, readEnv } from "../base/permissions.ts";
+import { readEnv } from "../base/permissions.ts";
 import { LoginError } from "../base/errors.ts";
 import { redact } from "../base/redact.ts";
+import { HttpError, type HttpFailure, transportError } from "./http_errors.ts";
+
+export { HttpError, type HttpFailure };
 import { VERSION } from "../base/version.ts";
 
 /**
@@ -57,29 +60,6 @@ const POOL_IDLE_MS = 10 * 60_000;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 /** Default response size cap. */
 export const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
-
-/** Why a request produced no usable answer. */
-export type HttpFailure =
-  | "network"
-  | "tls"
-  | "proxy"
-  | "timeout"
-  | "too_large"
-  | "cancelled"
-  | "permission"
-  | "redirect";
-
-/** A request that produced no usable answer (the status and body, if any, are unknown). */
-export class HttpError extends Error {
-  /** What went wrong. */
-  readonly failure: HttpFailure;
-  /** Make an HttpError; `message` must not carry a secret. */
-  constructor(failure: HttpFailure, message: string) {
-    super(message);
-    this.name = "HttpError";
-    this.failure = failure;
-  }
-}
 
 /** An answer: its status, its JSON object (if the body was one) and a redacted excerpt. */
 export interface HttpAnswer {
@@ -172,79 +152,6 @@ function requestInit(
     };
   if (client) init.client = client;
   return init;
-}
-
-function transportError(
-  err: unknown,
-  host: string,
-  timeoutMs: number,
-  flags: { cancelled: boolean; timedOut: boolean; proxy?: string },
-  secrets: readonly string[],
-): HttpError {
-  if (err instanceof HttpError) return err;
-  const detail = err instanceof Error
-    ? `${err.message} ${err.cause instanceof Error ? err.cause.message : ""}`
-    : String(err);
-  if (flags.cancelled) return new HttpError("cancelled", `the request was cancelled`);
-  if (flags.timedOut) {
-    return new HttpError("timeout", `${host} did not answer within ${timeoutMs / 1000} s`);
-  }
-  if (err instanceof Deno.errors.NotCapable || err instanceof Deno.errors.PermissionDenied) {
-    return new HttpError(
-      "permission",
-      `network access to ${host} was not granted (run with ${grantFlag({ name: "net", host })})`,
-    );
-  }
-  const reason = redact(detail.trim(), secrets, 160);
-  if (/certificate|UnknownIssuer|invalid peer|CaUsedAsEndEntity|NotValidForName/i.test(detail)) {
-    return new HttpError(
-      "tls",
-      `${host}'s TLS certificate could not be verified (${reason}); this is a certificate problem: if your network inspects TLS, point CODEX_CA_CERTIFICATE (or SSL_CERT_FILE) at your CA's PEM bundle`,
-    );
-  }
-  if (flags.proxy) {
-    return new HttpError(
-      "proxy",
-      `could not reach ${host} through the proxy ${flags.proxy} (${reason}); check the proxy (and HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY)`,
-    );
-  }
-  return new HttpError("network", networkSentence(host, detail));
-}
-
-/**
- * A transport failure as one sentence: what failed and the likely cause, never the raw (and
- * often cut) error text of the HTTP stack.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { networkSentence } from "./http_client.ts";
- * assert.equal(
- *   networkSentence("auth.openai.com", "client error (Connect): dns error: failed to lookup address information: Temporary failure in name resolution"),
- *   "could not find auth.openai.com (its name did not resolve: no network, or a DNS problem)",
- * );
- * ```
- */
-export function networkSentence(host: string, detail: string): string {
-  if (
-    /dns error|failed to lookup|name resolution|Name or service not known|nodename nor servname/i
-      .test(detail)
-  ) {
-    const name = host.replace(/:\d+$/, "");
-    return `could not find ${name} (its name did not resolve: no network, or a DNS problem)`;
-  }
-  if (/connection refused|ConnectionRefused|os error 111/i.test(detail)) {
-    return `${host} refused the connection (nothing listens there, or a firewall rejects it)`;
-  }
-  if (
-    /connection reset|ConnectionReset|broken pipe|os error 104|unexpected eof|closed/i.test(detail)
-  ) {
-    return `the connection to ${host} was cut (a flaky network, a firewall or a proxy in the way)`;
-  }
-  if (/network is unreachable|no route to host|os error 101|os error 113/i.test(detail)) {
-    return `${host} cannot be reached from this machine (no route: check your network or VPN)`;
-  }
-  return `could not connect to ${host} (a network problem between this machine and it)`;
 }
 
 /**
