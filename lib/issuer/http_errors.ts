@@ -76,7 +76,7 @@ export function transportError(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { networkSentence } from "./http_client.ts";
+ * import { networkSentence } from "./http_errors.ts";
  * assert.equal(
  *   networkSentence("auth.openai.com", "client error (Connect): dns error: failed to lookup address information: Temporary failure in name resolution"),
  *   "could not find auth.openai.com (its name did not resolve: no network, or a DNS problem)",
