@@ -66,7 +66,7 @@ class LoopbackHttpServer implements HttpServer, ConnectionOwner {
   readonly #running = new Set<Promise<void>>();
   closing = false;
   #loop: Promise<void>;
-  readonly #sweeper: ReturnType<typeof setInterval>;
+  #sweeper?: ReturnType<typeof setInterval>;
 
   constructor(listener: Deno.Listener, handler: Handler, limits: ServerLimits, admit?: Admit) {
     this.#listener = listener;
@@ -75,8 +75,16 @@ class LoopbackHttpServer implements HttpServer, ConnectionOwner {
     this.limits = limits;
     this.addr = listener.addr as Deno.NetAddr;
     this.#loop = this.#acceptLoop();
-    // One timer for every connection: drop heads that take too long, and stuck writes.
-    const tick = Math.min(limits.headerTimeoutMs, limits.writeTimeoutMs, 1000) / 2;
+  }
+
+  /**
+   * One timer for every connection: drop heads that take too long, and stuck writes. Started
+   * with the first connection, not at listen: a process's first timer costs Deno about 13 ms,
+   * which must not delay the moment the sign-in URL is shown.
+   */
+  #startSweeper(): void {
+    if (this.#sweeper !== undefined || this.closing) return;
+    const tick = Math.min(this.limits.headerTimeoutMs, this.limits.writeTimeoutMs, 1000) / 2;
     this.#sweeper = setInterval(() => this.#sweep(), tick);
     Deno.unrefTimer(Number(this.#sweeper));
   }
@@ -188,6 +196,7 @@ class LoopbackHttpServer implements HttpServer, ConnectionOwner {
   }
 
   #run(tracked: Tracked, set: Set<Tracked>): void {
+    this.#startSweeper();
     set.add(tracked);
     const running = new Connection(this, tracked).run();
     this.#running.add(running);
@@ -197,7 +206,7 @@ class LoopbackHttpServer implements HttpServer, ConnectionOwner {
   async shutdown(): Promise<void> {
     if (this.closing) return await this.#loop;
     this.closing = true;
-    clearInterval(this.#sweeper);
+    if (this.#sweeper !== undefined) clearInterval(this.#sweeper);
     try {
       this.#listener.close();
     } catch {

@@ -332,9 +332,10 @@ export async function startLogin(options: LoginOptions): Promise<LoginSession> {
     issuer: run.ctx.client.issuer,
     store: run.ctx.store.kind,
   });
-  run.startTimers();
   const startUrl = `http://${LOOPBACK_HOST}:${port}/start/${run.startLink.value}`;
   await run.announce(authUrl, startUrl);
+  // Timers after the URL is shown: a process's first timer costs Deno about 13 ms.
+  run.startTimers();
   run.warmIssuer(); // after the URL is printed: it never delays it
   await run.secretWritten;
   return {
