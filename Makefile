@@ -28,7 +28,7 @@ LOGIN_PERMISSIONS := \
   --allow-net=127.0.0.1:1455,127.0.0.1:1457,auth.openai.com,api.openai.com$(foreach h,$(PROXY_HOSTS),$(comma)$(h)) \
   --allow-read=$(CODEX_HOME)$(if $(CA_FILE),$(comma)$(CA_FILE)) --allow-write=$(CODEX_HOME) \
   --allow-env=CODEX_HOME,HOME,USERPROFILE,BROWSER,WSL_DISTRO_NAME,CODEX_INTERNAL_ORIGINATOR_OVERRIDE,CODEX_LOGIN_INVOCATION,DBUS_SESSION_BUS_ADDRESS,XDG_RUNTIME_DIR,$(NETWORK_ENV) \
-  --allow-ffi=$(CURDIR)/node_modules/@napi-rs \
+  --allow-ffi=$(CURDIR)/node_modules/@napi-rs --allow-sys=uid \
   $(if $(OPENERS),--allow-run=$(OPENERS))
 
 .PHONY: toolchain login test check fmt demo chromium bundle compile install uninstall bench
@@ -71,8 +71,9 @@ test: check bundle
 	bash tools/run_tests.sh
 
 # Benchmarks (separate from the tests): prints each figure against its target.
-bench: $(STAMP)
+bench: $(STAMP) bundle
 	$(DENO) run --allow-net=127.0.0.1,localhost --allow-read --allow-write --allow-env --allow-run tools/bench.ts
+	$(DENO) run --allow-all tools/bench_codex.ts
 
 # One self-contained JavaScript file (pages inlined by the text imports). Runs with
 # `deno run --allow-net --allow-write dist/codex-login.js`.

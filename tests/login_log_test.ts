@@ -76,3 +76,24 @@ Deno.test("login log (property): no registered secret, JWT or API key ever reach
     { numRuns: 60 },
   );
 });
+
+Deno.test("login log: a run that only started and ended well writes nothing; anything more, everything", async () => {
+  const dir = await Deno.makeTempDir();
+  const quiet = new LoginLog(`${dir}/quiet.log`);
+  quiet.event("command", { name: "token" });
+  quiet.event("exit", { code: 0 });
+  await quiet.flush();
+  await assert.rejects(Deno.stat(`${dir}/quiet.log`), Deno.errors.NotFound);
+  const busy = new LoginLog(`${dir}/busy.log`);
+  busy.event("command", { name: "token" });
+  busy.event("http", { endpoint: "https://auth.example/oauth/token", status: 200 });
+  busy.event("exit", { code: 0 });
+  await busy.flush();
+  const lines = (await Deno.readTextFile(`${dir}/busy.log`)).trim().split("\n");
+  assert.deepEqual(lines.map((l) => l.split(" ")[1]), ["command", "http", "exit"]);
+  const failed = new LoginLog(`${dir}/failed.log`);
+  failed.event("command", { name: "token" });
+  failed.event("exit", { code: 1, error: "not_logged_in" });
+  await failed.flush();
+  assert.equal((await Deno.readTextFile(`${dir}/failed.log`)).trim().split("\n").length, 2);
+});

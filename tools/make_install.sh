@@ -80,7 +80,7 @@ exec "\$lib/deno" run --quiet --no-prompt --config "\$lib/deno.json" \\
   --allow-net="\$hosts" \\
   --allow-read="\$files" --allow-write="\$reads" \\
   --allow-env=CODEX_HOME,HOME,USERPROFILE,BROWSER,WSL_DISTRO_NAME,CODEX_INTERNAL_ORIGINATOR_OVERRIDE,CODEX_CA_CERTIFICATE,SSL_CERT_FILE,HTTPS_PROXY,https_proxy,HTTP_PROXY,http_proxy,ALL_PROXY,all_proxy,NO_PROXY,no_proxy,CODEX_LOGIN_INVOCATION,CODEX_LOGIN_INSTALL,DBUS_SESSION_BUS_ADDRESS,XDG_RUNTIME_DIR \\
-  --allow-ffi="\$lib/node_modules/@napi-rs" \\
+  --allow-ffi="\$lib/node_modules/@napi-rs" --allow-sys=uid \\
   \${run:+--allow-run=\$run} \\
   "\$lib/codex-login.js" "\$@"
 LAUNCHER

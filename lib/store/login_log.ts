@@ -30,6 +30,9 @@ export class LoginLog {
   readonly #mirror?: (line: string) => void;
   #file?: Promise<Deno.FsFile | undefined>;
   #queue: Promise<void> = Promise.resolve();
+  /** Lines held until the run does something worth keeping. */
+  #held: string[] = [];
+  #eventful = false;
 
   readonly #createHome: boolean;
 
@@ -59,7 +62,20 @@ export class LoginLog {
     const line = parts.join(" ");
     this.#mirror?.(`[log] ${line}`);
     if (!this.path) return;
-    this.#queue = this.#queue.then(() => this.#append(`${line}\n`)).catch(() => {});
+    // A run that only started and ended well (`token` with a valid token) leaves no lines:
+    // the command's first line waits for something worth keeping.
+    if (step === "command" && !this.#eventful) {
+      this.#held.push(line);
+      return;
+    }
+    if (step === "exit" && facts.code === 0 && !this.#eventful) {
+      this.#held = [];
+      return;
+    }
+    const lines = [...this.#held, line];
+    this.#held = [];
+    this.#eventful = true;
+    this.#queue = this.#queue.then(() => this.#append(`${lines.join("\n")}\n`)).catch(() => {});
   }
 
   /** Wait until every line is on disk. */
