@@ -210,7 +210,7 @@ if (codexReady.ms.length) {
 } else {
   console.log(
     `ready, RSS: Codex not run (${
-      CODEX_MISSING ?? "its login did not start here (port 1455 taken?)"
+      CODEX_MISSING ?? `its login did not start here: ${codexProblem}`
     })`,
   );
 }
