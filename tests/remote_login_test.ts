@@ -8,7 +8,7 @@ import { parsePastedRedirect } from "../lib/signin/paste.ts";
 import { CANCEL_HEADER, claimLoopback } from "../lib/loopback/port_claim.ts";
 import { cancelSecretPath } from "../lib/store/codex_home.ts";
 import { type Scenario, startFakeIssuer } from "./support/fake_issuer.ts";
-import { browse, logCollector, rawGet, tempHome } from "./support/helpers.ts";
+import { browse, HAVE_IPV6, logCollector, rawGet, tempHome } from "./support/helpers.ts";
 
 async function session(scenario: Partial<Scenario> = {}, options: Partial<LoginOptions> = {}) {
   const issuer = startFakeIssuer(scenario);
@@ -255,18 +255,9 @@ Deno.test("busy port: an explicit --port never falls back (exit 13)", async () =
   }
 });
 
-const ipv6 = (() => {
-  try {
-    Deno.listen({ hostname: "::1", port: 0 }).close();
-    return true;
-  } catch {
-    return false;
-  }
-})();
-
 Deno.test({
   name: "loopback: 127.0.0.1 only, as Codex 0.169 (nothing listens on [::1])",
-  ignore: !ipv6,
+  ignore: !HAVE_IPV6,
   async fn() {
     await using t = await session();
     await assert.rejects(

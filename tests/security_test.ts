@@ -18,7 +18,7 @@ import { authTempPath, cancelSecretPath } from "../lib/store/codex_home.ts";
 import { resolveSignInContext } from "../lib/signin/sign_in.ts";
 import { deviceLogin } from "../lib/signin/device_auth.ts";
 import { startFakeIssuer } from "./support/fake_issuer.ts";
-import { browse, logCollector, rawGet, ROOT, tempHome } from "./support/helpers.ts";
+import { browse, HAVE_IPV6, logCollector, rawGet, ROOT, tempHome } from "./support/helpers.ts";
 import { callbackUrl, fixture, rejection } from "./support/login_fixture.ts";
 
 const IS_ROOT = await (async () => {
@@ -37,18 +37,9 @@ const NEEDS_SETUP = {
 // deno-lint-ignore no-control-regex
 const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
 
-const ipv6 = (() => {
-  try {
-    Deno.listen({ hostname: "::1", port: 0 }).close();
-    return true;
-  } catch {
-    return false;
-  }
-})();
-
 Deno.test({
   name: "1. a squatter on [::1]:PORT gets nothing: the redirect names 127.0.0.1, the only address",
-  ignore: !ipv6,
+  ignore: !HAVE_IPV6,
   async fn() {
     await using h = await tempHome();
     const squatter = Deno.listen({ hostname: "::1", port: 0 });

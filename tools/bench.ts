@@ -20,7 +20,7 @@ import { saveAuthFile } from "../lib/store/file_store.ts";
 import { startLogin } from "../lib/signin/login_server.ts";
 import { startFakeIssuer } from "../tests/support/fake_issuer.ts";
 import { memoryOf, runLoad } from "../tests/support/load_client.ts";
-import { timeCallback } from "../tests/support/helpers.ts";
+import { portAccepts, timeCallback } from "../tests/support/helpers.ts";
 
 const RUNS = Number(Deno.env.get("RUNS") ?? "20");
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -41,15 +41,6 @@ function line(name: string, values: number[], unit: string, target: string, ok: 
       f(s.max)
     }, n=${values.length})  target ${target}  ${ok ? "MET" : "MISSED"}`,
   );
-}
-
-async function portAccepts(port: number): Promise<boolean> {
-  try {
-    (await Deno.connect({ hostname: "127.0.0.1", port })).close();
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Spawn a login and resolve when it printed the URL and its port accepts. */

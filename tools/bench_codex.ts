@@ -19,6 +19,7 @@
 import { memoryOf } from "../tests/support/load_client.ts";
 import { CODEX_BIN, CODEX_MISSING } from "../tests/support/codex_cli.ts";
 import { makeJwt } from "../tests/support/fake_issuer.ts";
+import { portAccepts } from "../tests/support/helpers.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const DENO = Deno.execPath();
@@ -66,15 +67,6 @@ function ratio(name: string, values: number[], base: number[], target: number): 
   );
 }
 
-async function accepts(port: number): Promise<boolean> {
-  try {
-    (await Deno.connect({ hostname: "127.0.0.1", port })).close();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Spawn `cmd`; resolve when the authorize URL is printed and its port accepts. */
 async function ready(cmd: string, args: string[], env: Record<string, string>) {
   const started = performance.now();
@@ -96,7 +88,7 @@ async function ready(cmd: string, args: string[], env: Record<string, string>) {
   void pump(child.stderr);
   while (true) {
     const port = /redirect_uri=http%3A%2F%2F127\.0\.0\.1%3A(\d+)/.exec(text)?.[1];
-    if (port && await accepts(Number(port))) break;
+    if (port && await portAccepts(Number(port))) break;
     if (performance.now() - started > 15_000) throw new Error(`${cmd}: no URL\n${text}`);
     await new Promise((r) => setTimeout(r, 1));
   }

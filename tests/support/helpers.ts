@@ -115,3 +115,23 @@ export async function rawGet(
 
 /** Repository root. */
 export const ROOT = new URL("../..", import.meta.url).pathname;
+
+/** Whether something accepts TCP connections on 127.0.0.1:`port`. */
+export async function portAccepts(port: number): Promise<boolean> {
+  try {
+    (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether this machine can listen on [::1] (tests of IPv6 behaviour skip without it). */
+export const HAVE_IPV6: boolean = (() => {
+  try {
+    Deno.listen({ hostname: "::1", port: 0 }).close();
+    return true;
+  } catch {
+    return false;
+  }
+})();

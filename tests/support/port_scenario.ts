@@ -10,17 +10,8 @@
 
 import { CODEX_BIN, codexEnv } from "./codex_cli.ts";
 import { startFakeIssuer } from "./fake_issuer.ts";
-import { browse } from "./helpers.ts";
+import { browse, portAccepts } from "./helpers.ts";
 import { loginArgs, spawnCli } from "./cli_process.ts";
-
-async function listening(port: number): Promise<boolean> {
-  try {
-    (await Deno.connect({ hostname: "127.0.0.1", port })).close();
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function until(check: () => Promise<boolean>, ms = 15_000): Promise<boolean> {
   const deadline = Date.now() + ms;
@@ -51,7 +42,7 @@ const ourArgs = loginArgs(issuer.url, ourHome).filter((a, i, all) =>
 
 if (mode === "codex-first") {
   const codex = startCodex();
-  result.codexListening1455 = await until(() => listening(1455));
+  result.codexListening1455 = await until(() => portAccepts(1455));
   await using ours = spawnCli(ourArgs);
   const url = await ours.waitFor(/^http:\/\/127\.0\.0\.1:\d+\/oauth\/authorize\?/);
   result.ourPort = Number(
@@ -69,11 +60,11 @@ if (mode === "codex-first") {
     new URL(url).searchParams.get("redirect_uri")?.split(":")[2]?.split("/")[0],
   );
   const codex = startCodex();
-  result.codexListening1457 = await until(() => listening(1457));
+  result.codexListening1457 = await until(() => portAccepts(1457));
   await browse(url);
   const done = await ours.done();
   result.ourExit = done.code;
-  result.codexStillWaiting = await listening(1457);
+  result.codexStillWaiting = await portAccepts(1457);
   codex.kill("SIGKILL");
   await codex.status;
 }
