@@ -213,31 +213,38 @@ Deno.test("busy port: cancel needs POST with the secret from the 0600 file", asy
   await assert.rejects(Deno.stat(secretFile), Deno.errors.NotFound, "secret removed at the end");
 });
 
-function portFree(port: number): boolean {
-  try {
-    Deno.listen({ hostname: "127.0.0.1", port }).close();
-    return true;
-  } catch {
-    return false;
-  }
-}
+/** Why the fixed ports 1455/1457 cannot be used here (they are, alone, in a network namespace). */
+const namespaceMissing = await new Deno.Command("unshare", {
+  args: ["-n", "sh", "-c", "ip link set lo up"],
+  stdout: "null",
+  stderr: "null",
+}).output().then(
+  (o) => (o.success ? undefined : "no private network namespace (needs root)"),
+  () => "unshare is missing",
+);
 
 Deno.test({
-  name: "busy port: default 1455 held by another program falls back to 1457",
-  ignore: !portFree(1455) || !portFree(1457),
+  name:
+    "busy port: default 1455 held by another program falls back to 1457 (own network namespace)",
+  ignore: namespaceMissing !== undefined,
   async fn() {
-    const holder = Deno.listen({ hostname: "127.0.0.1", port: 1455 });
-    try {
-      await using t = await session({}, { port: undefined, bindRetryMs: 200 });
-      assert.equal(t.s.port, 1457);
-      assert.equal(
-        new URL(t.s.authUrl).searchParams.get("redirect_uri"),
-        "http://127.0.0.1:1457/auth/callback",
-      );
-      assert.match(t.logs.text(), /Port 1455 is in use by another program; trying port 1457/);
-    } finally {
-      holder.close();
-    }
+    const out = await new Deno.Command("unshare", {
+      args: [
+        "-n",
+        "sh",
+        "-c",
+        'ip link set lo up && exec "$0" run -A tests/support/port_scenario.ts held',
+        Deno.execPath(),
+      ],
+      cwd: new URL("..", import.meta.url).pathname,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const dec = new TextDecoder();
+    assert.equal(out.code, 0, dec.decode(out.stderr));
+    const r = JSON.parse(dec.decode(out.stdout).trim().split("\n").at(-1) ?? "{}");
+    assert.equal(r.ourPort, 1457);
+    assert.deepEqual(r.said, ["Port 1455 is in use by another program; trying port 1457 instead."]);
   },
 });
 

@@ -2,7 +2,8 @@
  * Run inside a private network namespace (`unshare --net`, loopback up) by
  * `interop_codex_test.ts`: the real `codex login` and `codex-login login` both want port
  * 1455. `codex-first`: a waiting Codex is there first and codex-login takes the port over;
- * `ours-first`: codex-login is there first, Codex falls back to 1457 and both keep working.
+ * `ours-first`: codex-login is there first, Codex falls back to 1457 and both keep working;
+ * `held`: another program holds 1455 and codex-login falls back to 1457.
  * Prints one JSON line with what happened.
  *
  * @module
@@ -40,7 +41,17 @@ const ourArgs = loginArgs(issuer.url, ourHome).filter((a, i, all) =>
   a !== "--port" && all[i - 1] !== "--port"
 );
 
-if (mode === "codex-first") {
+if (mode === "held") {
+  // Another program (not a login) holds 1455: codex-login says so and uses 1457.
+  const holder = Deno.listen({ hostname: "127.0.0.1", port: 1455 });
+  await using ours = spawnCli([...ourArgs, "--timeout", "1"]);
+  const url = await ours.waitFor(/^http:\/\/127\.0\.0\.1:\d+\/oauth\/authorize\?/);
+  result.ourPort = Number(
+    new URL(url).searchParams.get("redirect_uri")?.split(":")[2]?.split("/")[0],
+  );
+  result.said = ours.lines.filter((l) => /in use/.test(l));
+  holder.close();
+} else if (mode === "codex-first") {
   const codex = startCodex();
   result.codexListening1455 = await until(() => portAccepts(1455));
   await using ours = spawnCli(ourArgs);
