@@ -79,6 +79,8 @@ export interface IssuerServerOptions {
   tls?: { cert: string; key: string };
   /** The host in `url` (e.g. `issuer.test`, which only the test proxy resolves). */
   urlHost?: string;
+  /** The port to listen on (default: any free one); 443 over TLS is left out of `url`. */
+  port?: number;
 }
 
 /** A request the issuer received. */
@@ -205,11 +207,12 @@ export class FakeIssuer {
     this.scenario = scenario;
     this.clientId = clientId;
     this.#server = Deno.serve(
-      { hostname: "127.0.0.1", port: 0, onListen: () => {}, ...options.tls },
+      { hostname: "127.0.0.1", port: options.port ?? 0, onListen: () => {}, ...options.tls },
       (req, info) => this.#arrive(req, info),
     );
     const scheme = options.tls ? "https" : "http";
-    this.url = `${scheme}://${options.urlHost ?? "127.0.0.1"}:${this.#server.addr.port}`;
+    const port = options.tls && this.#server.addr.port === 443 ? "" : `:${this.#server.addr.port}`;
+    this.url = `${scheme}://${options.urlHost ?? "127.0.0.1"}${port}`;
   }
 
   /** The port it listens on (127.0.0.1). */

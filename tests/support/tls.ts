@@ -28,8 +28,8 @@ async function openssl(args: string[], cwd: string): Promise<void> {
   if (!out.success) throw new Error(`openssl ${args[0]}: ${new TextDecoder().decode(out.stderr)}`);
 }
 
-/** Make a CA and a server certificate signed by it. */
-export async function makeTestCa(): Promise<TestCa> {
+/** Make a CA and a server certificate signed by it (for `extraNames` too). */
+export async function makeTestCa(extraNames: string[] = []): Promise<TestCa> {
   const dir = await Deno.makeTempDir({ prefix: "codex-login-ca-" });
   const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
   await openssl([
@@ -61,7 +61,9 @@ export async function makeTestCa(): Promise<TestCa> {
   ], dir);
   await Deno.writeTextFile(
     `${dir}/ext.cnf`,
-    "subjectAltName=DNS:issuer.test,DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    `subjectAltName=${
+      ["issuer.test", "localhost", ...extraNames].map((n) => `DNS:${n}`).join(",")
+    },IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n`,
   );
   await openssl([
     "x509",
