@@ -85,9 +85,8 @@ function ratio(name: string, values: number[], base: number[], target: number): 
   );
 }
 
-/** Spawn `cmd`; resolve when the authorize URL is printed and its port accepts. */
-async function ready(cmd: string, args: string[], env: Record<string, string>) {
-  const started = performance.now();
+/** Spawn `cmd` with exactly `env`, collecting stdout and stderr as they come. */
+function spawnCollecting(cmd: string, args: string[], env: Record<string, string>) {
   const child = new Deno.Command(cmd, {
     args,
     env,
@@ -95,19 +94,25 @@ async function ready(cmd: string, args: string[], env: Record<string, string>) {
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
-  })
-    .spawn();
+  }).spawn();
   let text = "";
   const decoder = new TextDecoder();
-  const pump = async (s: ReadableStream<Uint8Array>) => {
-    for await (const chunk of s) text += decoder.decode(chunk);
-  };
-  void pump(child.stdout);
-  void pump(child.stderr);
+  for (const stream of [child.stdout, child.stderr]) {
+    void (async () => {
+      for await (const chunk of stream) text += decoder.decode(chunk);
+    })();
+  }
+  return { child, output: () => text };
+}
+
+/** Spawn `cmd`; resolve when the authorize URL is printed and its port accepts. */
+async function ready(cmd: string, args: string[], env: Record<string, string>) {
+  const started = performance.now();
+  const { child, output } = spawnCollecting(cmd, args, env);
   while (true) {
-    const port = /redirect_uri=http%3A%2F%2F127\.0\.0\.1%3A(\d+)/.exec(text)?.[1];
+    const port = /redirect_uri=http%3A%2F%2F127\.0\.0\.1%3A(\d+)/.exec(output())?.[1];
     if (port && await portAccepts(Number(port))) break;
-    if (performance.now() - started > 15_000) throw new Error(`${cmd}: no URL\n${text}`);
+    if (performance.now() - started > 15_000) throw new Error(`${cmd}: no URL\n${output()}`);
     await new Promise((r) => setTimeout(r, 1));
   }
   const ms = performance.now() - started;
@@ -309,27 +314,12 @@ async function wanComparison(): Promise<void> {
   );
   const browser = Deno.createHttpClient({ caCerts: [await Deno.readTextFile(ca.caFile)] });
   const time = async (cmd: string, args: string[], env: Record<string, string>) => {
-    const child = new Deno.Command(cmd, {
-      args,
-      env,
-      clearEnv: true,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    })
-      .spawn();
-    let text = "";
-    const decoder = new TextDecoder();
-    for (const s of [child.stdout, child.stderr]) {
-      void (async () => {
-        for await (const chunk of s) text += decoder.decode(chunk);
-      })();
-    }
+    const { child, output } = spawnCollecting(cmd, args, env);
     try {
       let url: string | undefined;
       const started = performance.now();
-      while (!(url = /(https:\/\/auth\.openai\.com\/oauth\/authorize\?\S+)/.exec(text)?.[1])) {
-        if (performance.now() - started > 15_000) throw new Error(`${cmd}: no URL\n${text}`);
+      while (!(url = /(https:\/\/auth\.openai\.com\/oauth\/authorize\?\S+)/.exec(output())?.[1])) {
+        if (performance.now() - started > 15_000) throw new Error(`${cmd}: no URL\n${output()}`);
         await new Promise((r) => setTimeout(r, 5));
       }
       await new Promise((r) => setTimeout(r, 1000)); // the person on the sign-in page
