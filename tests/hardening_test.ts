@@ -57,8 +57,21 @@ Deno.test("the codex home is checked before anything opens: not a directory, not
 
 Deno.test({
   name: "the codex home is checked before anything opens: a home we cannot write (as uid 65534)",
-  ignore: !(await new Deno.Command("setpriv", { args: ["--reuid=65534", "true"] }).output()
-    .then((o) => o.success, () => false)),
+  // uid 65534 must be able to run this Deno on this checkout (not so under a 0700 home).
+  ignore: !(await new Deno.Command("setpriv", {
+    args: [
+      "--reuid=65534",
+      "--regid=65534",
+      "--clear-groups",
+      "sh",
+      "-c",
+      '"$0" --version >/dev/null && test -r "$1"',
+      Deno.execPath(),
+      new URL("../main.ts", import.meta.url).pathname,
+    ],
+    stdout: "null",
+    stderr: "null",
+  }).output().then((o) => o.success, () => false)),
   async fn() {
     await using h = await tempHome();
     await Deno.chmod(h.dir, 0o755);
