@@ -228,3 +228,59 @@ Deno.test("http server: pending admissions are capped (maxPendingAdmissions)", a
     for (const c of conns) c.close();
   }
 });
+
+Deno.test("http server: preview sees a request during admission; only an admitted one is answered", async () => {
+  const previewed: string[] = [];
+  let handled = 0;
+  const gate = Promise.withResolvers<boolean>();
+  const admit: Admit = () => gate.promise;
+  const listener = serveHttp({
+    hostname: "127.0.0.1",
+    port: 0,
+    admit,
+    preview: (req) => previewed.push(`${req.method} ${new URL(req.url).pathname}`),
+  }, () => {
+    handled++;
+    return new Response("yes");
+  });
+  try {
+    const refused = raw(listener.addr.port, "GET /first HTTP/1.1\r\nHost: a\r\n\r\n", 2000);
+    while (previewed.length === 0) await new Promise((r) => setTimeout(r, 5));
+    assert.deepEqual(previewed, ["GET /first"], "seen before the check answered");
+    assert.equal(handled, 0, "not routed before the check answered");
+    gate.resolve(false);
+    assert.equal(await refused, "", "a refused peer gets nothing");
+    assert.equal(handled, 0);
+    // A request announcing a body is never previewed (it will be refused anyway).
+    await raw(
+      listener.addr.port,
+      "POST /body HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\n",
+      500,
+    );
+    assert.deepEqual(previewed, ["GET /first"]);
+  } finally {
+    await listener.shutdown();
+  }
+});
+
+Deno.test("http server: a previewed request is routed once its connection is admitted", async () => {
+  const previewed: string[] = [];
+  const gate = Promise.withResolvers<boolean>();
+  const server = serveHttp({
+    hostname: "127.0.0.1",
+    port: 0,
+    admit: () => gate.promise,
+    preview: (req) => previewed.push(new URL(req.url).pathname),
+  }, ok);
+  try {
+    const answer = raw(server.addr.port, "GET /x HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+    while (previewed.length === 0) await new Promise((r) => setTimeout(r, 5));
+    gate.resolve(true);
+    const text = await answer;
+    assert.match(text, /^HTTP\/1\.1 200 /);
+    assert.ok(text.endsWith("hello"));
+    assert.deepEqual(previewed, ["/x"], "previewed once");
+  } finally {
+    await server.shutdown();
+  }
+});

@@ -131,3 +131,98 @@ Deno.test("without ss the server still serves, and says once that peers are not 
     await session.result.catch(() => {});
   }
 });
+
+/**
+ * A callback sent on a raw connection whose peer `ss` reports as `uid`; `ss` answers only once
+ * the fake issuer has seen the code exchange, so the exchange provably ran during the check.
+ */
+async function callbackCheckedAs(uid: number) {
+  const issuer = startFakeIssuer();
+  const h = await tempHome();
+  let clientPort = 0;
+  let serverPort = 0;
+  let exchangedDuringCheck: boolean | undefined;
+  const exchanged = () => issuer.tokenRequests("authorization_code").length > 0;
+  const ssRunner = async () => {
+    for (let i = 0; i < 1000 && (clientPort === 0 || !exchanged()); i++) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    exchangedDuringCheck ??= exchanged(); // the run that answers for our connection
+    return `ESTAB 0 0 127.0.0.1:${clientPort} 127.0.0.1:${serverPort} uid:${uid} ino:1 sk:1 <->`;
+  };
+  const logs = logCollector();
+  const session = await startLogin({
+    codexHome: h.home,
+    issuer: issuer.url,
+    port: 0,
+    log: logs.log,
+    ssRunner,
+    successGraceMs: 0,
+  });
+  serverPort = session.port;
+  const authorize = await fetch(session.authUrl, { redirect: "manual" });
+  await authorize.body?.cancel();
+  const callback = new URL(authorize.headers.get("location")!);
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: serverPort });
+  clientPort = conn.localAddr.port;
+  const request = `GET ${callback.pathname}${callback.search} HTTP/1.1\r\n` +
+    `Host: ${callback.host}\r\nConnection: close\r\n\r\n`;
+  await conn.write(new TextEncoder().encode(request));
+  const answer = new TextDecoder().decode(await new Response(conn.readable).arrayBuffer());
+  return { issuer, h, session, logs, answer, callback, exchangedDuringCheck };
+}
+
+Deno.test("the callback's code exchange overlaps the peer check; our own callback signs in", async () => {
+  const { issuer, h, session, answer, exchangedDuringCheck } = await callbackCheckedAs(
+    Deno.uid() ?? 0,
+  );
+  try {
+    assert.ok(exchangedDuringCheck, "the code was exchanged while the peer was checked");
+    assert.match(answer, /^HTTP\/1\.1 302 /, "answered once the peer was ours");
+    await session.result;
+    const auth = JSON.parse(await Deno.readTextFile(`${h.home}/auth.json`));
+    assert.equal(auth.auth_mode, "chatgpt");
+    assert.equal(issuer.tokenRequests("authorization_code").length, 1, "one exchange");
+  } finally {
+    session.cancel();
+    await session.result.catch(() => {});
+    await issuer.close();
+    await h[Symbol.asyncDispose]();
+  }
+});
+
+Deno.test({
+  name: "another user's callback: exchanged early, but unanswered and unsaved; ours then uses it",
+  ignore: (Deno.uid() ?? 0) === 65534,
+  async fn() {
+    const { issuer, h, session, logs, answer, callback, exchangedDuringCheck } =
+      await callbackCheckedAs(
+        65534,
+      );
+    try {
+      assert.ok(exchangedDuringCheck, "the code was exchanged while the peer was checked");
+      assert.equal(answer, "", "the other user's connection got nothing");
+      assert.match(logs.text(), /another user on this machine \(uid 65534\) connected/);
+      await assert.rejects(Deno.stat(`${h.home}/auth.json`), Deno.errors.NotFound);
+      // The person's own browser then sends the same callback: signed in with those tokens.
+      const ours = await fetch(
+        `http://127.0.0.1:${session.port}${callback.pathname}${callback.search}`,
+        {
+          redirect: "manual",
+          headers: { host: callback.host },
+        },
+      );
+      await ours.body?.cancel();
+      assert.equal(ours.status, 302);
+      await session.result;
+      assert.equal(issuer.tokenRequests("authorization_code").length, 1, "not exchanged twice");
+      const auth = JSON.parse(await Deno.readTextFile(`${h.home}/auth.json`));
+      assert.equal(auth.auth_mode, "chatgpt");
+    } finally {
+      session.cancel();
+      await session.result.catch(() => {});
+      await issuer.close();
+      await h[Symbol.asyncDispose]();
+    }
+  },
+});

@@ -39,6 +39,8 @@ export interface ConnectionOwner {
   readonly closing: boolean;
   /** Route one request. */
   respond(head: Head): Promise<Response>;
+  /** Show a request to the routes while its connection's admission check still runs. */
+  preview(head: Head): void;
   /** Close and forget a connection. */
   drop(tracked: Tracked): void;
 }
@@ -163,14 +165,21 @@ export class Connection {
     const got = await this.#readHead();
     this.#tracked.idleSince = undefined;
     if (got === null) return false;
+    const head = got === "too_large" ? undefined : parseHead(got.head);
     // The admission check ran while the head arrived; nothing is routed before it says yes.
-    if (this.#tracked.admission && !(await this.#tracked.admission)) return false;
+    // Meanwhile the routes may preview a well-formed request (to start work that only an
+    // admitted request will see the result of).
+    if (this.#tracked.admission) {
+      const bodiless = head && !head.headers.has("transfer-encoding") &&
+        /^0*$/.test(head.headers.get("content-length") ?? "");
+      if (head && bodiless) this.#server.preview(head);
+      if (!(await this.#tracked.admission)) return false;
+    }
     if (got === "too_large") {
       await this.#write(plain(431, "Request header fields too large."), false);
       return false;
     }
     this.#consume(got.rest);
-    const head = parseHead(got.head);
     if (!head) {
       await this.#write(plain(400, "Bad request."), false);
       return false;

@@ -11,7 +11,9 @@
  * `Transfer-Encoding`) and the connection closed, and nothing waits on a promised body. Every
  * read (the head) and every write has a deadline. An optional `admit` check runs on each
  * accepted connection before it counts toward the cap or reaches a route (the sign-in server
- * uses it to turn away other users' connections).
+ * uses it to turn away other users' connections). While that check runs, an optional
+ * `preview` sees the connection's first request, so a route can start slow work (the sign-in
+ * server starts the code exchange) whose result only an admitted request will receive.
  *
  * @module
  */
@@ -35,6 +37,12 @@ export { DEFAULT_LIMITS, type ServerLimits };
  */
 export type Admit = (remote: Deno.NetAddr) => boolean | Promise<boolean>;
 
+/**
+ * Sees a request whose connection is still being admitted. It must not answer, save or
+ * reveal anything: the connection may yet be closed. Errors are ignored.
+ */
+export type Preview = (req: ServerRequest) => void;
+
 /** A running server. */
 export interface HttpServer {
   /** The address it listens on. */
@@ -54,6 +62,10 @@ export type ServerRequest = Pick<Request, "method" | "url" | "headers">;
 /** Answers one request. */
 export type Handler = (req: ServerRequest) => Response | Promise<Response>;
 
+function toRequest(head: Head): ServerRequest {
+  return { method: head.method, url: `http://localhost${head.target}`, headers: head.headers };
+}
+
 /** The server behind {@linkcode serveHttp}. */
 class LoopbackHttpServer implements HttpServer, ConnectionOwner {
   readonly addr: Deno.NetAddr;
@@ -61,6 +73,7 @@ class LoopbackHttpServer implements HttpServer, ConnectionOwner {
   readonly #listener: Deno.Listener;
   readonly #handler: Handler;
   readonly #admit?: Admit;
+  readonly #preview?: Preview;
   readonly #pending = new Set<Tracked>();
   readonly #tracked = new Set<Tracked>();
   readonly #running = new Set<Promise<void>>();
@@ -68,10 +81,16 @@ class LoopbackHttpServer implements HttpServer, ConnectionOwner {
   #loop: Promise<void>;
   #sweeper?: ReturnType<typeof setInterval>;
 
-  constructor(listener: Deno.Listener, handler: Handler, limits: ServerLimits, admit?: Admit) {
+  constructor(
+    listener: Deno.Listener,
+    handler: Handler,
+    limits: ServerLimits,
+    admission: { admit?: Admit; preview?: Preview },
+  ) {
     this.#listener = listener;
     this.#handler = handler;
-    this.#admit = admit;
+    this.#admit = admission.admit;
+    this.#preview = admission.preview;
     this.limits = limits;
     this.addr = listener.addr as Deno.NetAddr;
     this.#loop = this.#acceptLoop();
@@ -125,14 +144,17 @@ class LoopbackHttpServer implements HttpServer, ConnectionOwner {
     return oldest !== undefined;
   }
 
-  async respond(head: Head): Promise<Response> {
-    const request = {
-      method: head.method,
-      url: `http://localhost${head.target}`,
-      headers: head.headers,
-    };
+  preview(head: Head): void {
     try {
-      return await this.#handler(request);
+      this.#preview?.(toRequest(head));
+    } catch {
+      // a preview is only a head start
+    }
+  }
+
+  async respond(head: Head): Promise<Response> {
+    try {
+      return await this.#handler(toRequest(head));
     } catch {
       return plain(500, "Internal error.");
     }
@@ -236,10 +258,16 @@ class LoopbackHttpServer implements HttpServer, ConnectionOwner {
  * ```
  */
 export function serveHttp(
-  options: { hostname: string; port: number; limits?: Partial<ServerLimits>; admit?: Admit },
+  options: {
+    hostname: string;
+    port: number;
+    limits?: Partial<ServerLimits>;
+    admit?: Admit;
+    preview?: Preview;
+  },
   handler: Handler,
 ): HttpServer {
   const listener = Deno.listen({ hostname: options.hostname, port: options.port });
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
-  return new LoopbackHttpServer(listener, handler, limits, options.admit);
+  return new LoopbackHttpServer(listener, handler, limits, options);
 }

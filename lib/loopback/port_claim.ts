@@ -11,7 +11,13 @@
 
 import { ExitCode, LoginError } from "../base/errors.ts";
 import { permissionError } from "../base/permissions.ts";
-import { type Admit, type Handler, serveHttp, type ServerRequest } from "./http_server.ts";
+import {
+  type Admit,
+  type Handler,
+  type Preview,
+  serveHttp,
+  type ServerRequest,
+} from "./http_server.ts";
 import { listenerOwner, PeerOwners, type SsRunner, trustedUid } from "./peer_owner.ts";
 import { commandLine } from "../base/invocation.ts";
 import { timingSafeEqual } from "../base/timing_safe_equal.ts";
@@ -43,6 +49,8 @@ export interface PeerCheck {
   log: (line: string) => void;
   /** How `ss` is run (tests replace it). */
   run?: SsRunner;
+  /** Sees a request while its peer is checked (see {@linkcode Preview}). */
+  preview?: Preview;
 }
 
 /** The `admit` check of a server on `port()`, per {@linkcode PeerCheck}. */
@@ -88,7 +96,8 @@ export function bindLoopback(
 ): LoopbackServers {
   let bound = port;
   const admit = peerCheck ? admitOwnUser(peerCheck, () => bound) : undefined;
-  const server = serveHttp({ hostname: LOOPBACK_HOST, port, admit }, handler);
+  const preview = admit ? peerCheck?.preview : undefined;
+  const server = serveHttp({ hostname: LOOPBACK_HOST, port, admit, preview }, handler);
   bound = server.addr.port;
   return { port: bound, shutdown: () => server.shutdown() };
 }

@@ -10,6 +10,7 @@
 import { LoginError } from "../base/errors.ts";
 import { redact } from "../base/redact.ts";
 import { completeSignIn, type SignInContext, type SignInOutcome } from "./sign_in.ts";
+import type { SignInTokens } from "../issuer/issuer.ts";
 import { timingSafeEqual } from "../base/timing_safe_equal.ts";
 
 /** How one callback came out. */
@@ -100,6 +101,7 @@ export class CallbackMachine {
   /** The completed sign-in, once there is one. */
   outcome?: SignInOutcome;
   readonly #options: CallbackOptions;
+  #early?: { code: string; exchange: Promise<SignInTokens> };
 
   /** A machine waiting for its callback. */
   constructor(options: CallbackOptions) {
@@ -109,6 +111,24 @@ export class CallbackMachine {
   /** Stop accepting callbacks (cancelled, timed out, failed). */
   stop(): void {
     this.phase = "done";
+  }
+
+  /**
+   * Start the code exchange of a callback that may yet be refused (its connection's owner is
+   * still being checked), so that the exchange's round trip overlaps the check. Only one, and
+   * only for the right state while waiting; the tokens go nowhere until {@linkcode handle}
+   * gets the same code (the PKCE verifier never leaves this process, so a code sent by anyone
+   * else cannot be redeemed for them).
+   */
+  prefetch(params: URLSearchParams): void {
+    if (this.phase !== "waiting" || this.#early) return;
+    if (!timingSafeEqual(params.get("state") ?? "", this.#options.state)) return;
+    const code = params.get("code");
+    if (!code || params.get("error") !== null) return;
+    const { ctx, redirectUri, codeVerifier, signal } = this.#options;
+    const exchange = ctx.client.exchangeCode({ code, redirectUri, codeVerifier }, signal);
+    exchange.catch(() => {}); // seen by handle(), or by nobody
+    this.#early = { code, exchange };
   }
 
   /** Check and complete one callback's parameters. Never throws. */
@@ -126,7 +146,11 @@ export class CallbackMachine {
     this.phase = "completing";
     const { ctx, redirectUri, codeVerifier, signal } = this.#options;
     try {
-      this.outcome = await completeSignIn(ctx, { code, redirectUri, codeVerifier }, { signal });
+      const exchange = this.#early?.code === code ? this.#early.exchange : undefined;
+      this.outcome = await completeSignIn(ctx, { code, redirectUri, codeVerifier }, {
+        signal,
+        exchange,
+      });
     } catch (err) {
       this.stop();
       const error = err instanceof LoginError ? err : new LoginError(

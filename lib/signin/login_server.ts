@@ -226,6 +226,18 @@ class LoginRun {
   };
 
   /**
+   * A callback whose connection's owner is still being checked: start its code exchange now,
+   * so the check and the exchange's round trip overlap (the tokens are used only if the same
+   * code then reaches {@linkcode handleCallback}, from an admitted connection).
+   */
+  readonly preview = (req: ServerRequest): void => {
+    if (req.method !== "GET" || this.settled) return;
+    if (!this.allowedHosts.has((req.headers.get("host") ?? "").toLowerCase())) return;
+    const url = new URL(req.url);
+    if (url.pathname === "/auth/callback") this.machine?.prefetch(url.searchParams);
+  };
+
+  /**
    * While the person is on the sign-in page, keep a pooled connection to the issuer warm
    * (now, then about once a minute), so the code exchange costs one round trip.
    */
@@ -302,6 +314,7 @@ export async function startLogin(options: LoginOptions): Promise<LoginSession> {
         run.ctx.trace.event("peer", { line });
       },
       run: options.ssRunner,
+      preview: run.preview,
     },
   });
   const port = run.port;

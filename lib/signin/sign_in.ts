@@ -169,6 +169,8 @@ export interface SignInOutcome {
 export interface CompleteOptions {
   /** Aborts the sign-in; checked again right before the credentials are saved. */
   signal?: AbortSignal;
+  /** The code's exchange, when it was started already (for these same parameters). */
+  exchange?: Promise<SignInTokens>;
 }
 
 function fromIssuerError(err: unknown, kind: "code_exchange" | "api_key_exchange"): unknown {
@@ -240,7 +242,7 @@ export async function completeSignIn(
   const { signal } = options;
   let tokens;
   try {
-    tokens = await ctx.client.exchangeCode(params, signal);
+    tokens = await (options.exchange ?? ctx.client.exchangeCode(params, signal));
   } catch (err) {
     throw fromIssuerError(err, "code_exchange");
   }
