@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { startLogin } from "../lib/signin/login_server.ts";
 import { LoginError } from "../lib/base/errors.ts";
-import { startFakeIssuer } from "./support/fake_issuer.ts";
+import { type Fixture, fixture } from "./support/login_fixture.ts";
 import { logCollector, tempHome } from "./support/helpers.ts";
 
 const NOBODY = ["--reuid=65534", "--regid=65534", "--clear-groups"];
@@ -39,31 +39,19 @@ Deno.test({
   name: "another user cannot load the opener's link first: closed at accept, ours still works",
   ignore: missing !== undefined,
   async fn() {
-    await using issuer = startFakeIssuer();
-    await using h = await tempHome();
-    const logs = logCollector();
-    const session = await startLogin({
-      codexHome: h.home,
-      issuer: issuer.url,
-      port: 0,
-      log: logs.log,
-    });
-    try {
-      const path = new URL(session.startUrl).pathname;
-      const theirs = await asNobody(
-        session.port,
-        `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${session.port}\r\nConnection: close\r\n\r\n`,
-      );
-      assert.equal(theirs, "", "nothing answered to another user");
-      assert.match(logs.text(), /another user on this machine \(uid 65534\) connected/);
-      const ours = await fetch(session.startUrl, { redirect: "manual" });
-      await ours.body?.cancel();
-      assert.equal(ours.status, 302, "the one-time link is still unused, and it is ours");
-      assert.ok(ours.headers.get("location")?.startsWith(`${issuer.url}/oauth/authorize?`));
-    } finally {
-      session.cancel();
-      await session.result.catch(() => {});
-    }
+    await using f = await fixture();
+    const { session, logs } = f;
+    const path = new URL(session.startUrl).pathname;
+    const theirs = await asNobody(
+      session.port,
+      `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${session.port}\r\nConnection: close\r\n\r\n`,
+    );
+    assert.equal(theirs, "", "nothing answered to another user");
+    assert.match(logs.text(), /another user on this machine \(uid 65534\) connected/);
+    const ours = await fetch(session.startUrl, { redirect: "manual" });
+    await ours.body?.cancel();
+    assert.equal(ours.status, 302, "the one-time link is still unused, and it is ours");
+    assert.ok(ours.headers.get("location")?.startsWith(`${f.issuer.url}/oauth/authorize?`));
   },
 });
 
@@ -109,121 +97,80 @@ Deno.test({
 });
 
 Deno.test("without ss the server still serves, and says once that peers are not checked", async () => {
-  await using issuer = startFakeIssuer();
-  await using h = await tempHome();
-  const logs = logCollector();
-  const session = await startLogin({
-    codexHome: h.home,
-    issuer: issuer.url,
-    port: 0,
-    log: logs.log,
-    ssRunner: () => Promise.resolve(undefined),
-  });
-  try {
-    for (let i = 0; i < 3; i++) {
-      const r = await fetch(`http://127.0.0.1:${session.port}/nothing`);
-      await r.body?.cancel();
-      assert.equal(r.status, 404);
-    }
-    assert.equal(logs.text().match(/other users on this machine are not turned away/g)?.length, 1);
-  } finally {
-    session.cancel();
-    await session.result.catch(() => {});
+  await using f = await fixture({}, { ssRunner: () => Promise.resolve(undefined) });
+  for (let i = 0; i < 3; i++) {
+    const r = await fetch(`http://127.0.0.1:${f.session.port}/nothing`);
+    await r.body?.cancel();
+    assert.equal(r.status, 404);
   }
+  assert.equal(f.logs.text().match(/other users on this machine are not turned away/g)?.length, 1);
 });
 
 /**
- * A callback sent on a raw connection whose peer `ss` reports as `uid`; `ss` answers only once
- * the fake issuer has seen the code exchange, so the exchange provably ran during the check.
+ * A callback sent on a raw connection whose peer `ss` reports as `peerUid(ownUid)`; `ss`
+ * answers only once the fake issuer has seen the code exchange, so the exchange provably ran
+ * during the check.
  */
 async function callbackCheckedAs(peerUid: (ownUid: number) => number) {
-  const issuer = startFakeIssuer();
-  const h = await tempHome();
-  const uid = peerUid((await Deno.stat(h.dir)).uid ?? 0);
   let clientPort = 0;
-  let serverPort = 0;
+  let uid = -1;
   let exchangedDuringCheck: boolean | undefined;
-  const exchanged = () => issuer.tokenRequests("authorization_code").length > 0;
-  const ssRunner = async () => {
-    for (let i = 0; i < 1000 && (clientPort === 0 || !exchanged()); i++) {
-      await new Promise((r) => setTimeout(r, 5));
-    }
-    exchangedDuringCheck ??= exchanged(); // the run that answers for our connection
-    return `ESTAB 0 0 127.0.0.1:${clientPort} 127.0.0.1:${serverPort} uid:${uid} ino:1 sk:1 <->`;
-  };
-  const logs = logCollector();
-  const session = await startLogin({
-    codexHome: h.home,
-    issuer: issuer.url,
-    port: 0,
-    log: logs.log,
-    ssRunner,
+  const exchanged = () => f.issuer.tokenRequests("authorization_code").length > 0;
+  const f: Fixture = await fixture({}, {
     successGraceMs: 0,
+    ssRunner: async () => {
+      for (let i = 0; i < 1000 && (clientPort === 0 || !exchanged()); i++) {
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      exchangedDuringCheck ??= exchanged(); // the run that answers for our connection
+      const port = f.session.port;
+      return `ESTAB 0 0 127.0.0.1:${clientPort} 127.0.0.1:${port} uid:${uid} ino:1 sk:1 <->`;
+    },
   });
-  serverPort = session.port;
-  const authorize = await fetch(session.authUrl, { redirect: "manual" });
+  uid = peerUid((await Deno.stat(f.home)).uid ?? 0);
+  const authorize = await fetch(f.session.authUrl, { redirect: "manual" });
   await authorize.body?.cancel();
   const callback = new URL(authorize.headers.get("location")!);
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port: serverPort });
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: f.session.port });
   clientPort = conn.localAddr.port;
   const request = `GET ${callback.pathname}${callback.search} HTTP/1.1\r\n` +
     `Host: ${callback.host}\r\nConnection: close\r\n\r\n`;
   await conn.write(new TextEncoder().encode(request));
   const answer = new TextDecoder().decode(await new Response(conn.readable).arrayBuffer());
-  return { issuer, h, session, logs, answer, callback, exchangedDuringCheck, uid };
+  return Object.assign(f, { answer, callback, exchangedDuringCheck, uid });
 }
 
 Deno.test("the callback's code exchange overlaps the peer check; our own callback signs in", async () => {
-  const { issuer, h, session, answer, exchangedDuringCheck } = await callbackCheckedAs(
-    (own) => own,
-  );
-  try {
-    assert.ok(exchangedDuringCheck, "the code was exchanged while the peer was checked");
-    assert.match(answer, /^HTTP\/1\.1 302 /, "answered once the peer was ours");
-    await session.result;
-    const auth = JSON.parse(await Deno.readTextFile(`${h.home}/auth.json`));
-    assert.equal(auth.auth_mode, "chatgpt");
-    assert.equal(issuer.tokenRequests("authorization_code").length, 1, "one exchange");
-  } finally {
-    session.cancel();
-    await session.result.catch(() => {});
-    await issuer.close();
-    await h[Symbol.asyncDispose]();
-  }
+  await using f = await callbackCheckedAs((own) => own);
+  assert.ok(f.exchangedDuringCheck, "the code was exchanged while the peer was checked");
+  assert.match(f.answer, /^HTTP\/1\.1 302 /, "answered once the peer was ours");
+  await f.session.result;
+  const auth = JSON.parse(await Deno.readTextFile(`${f.home}/auth.json`));
+  assert.equal(auth.auth_mode, "chatgpt");
+  assert.equal(f.issuer.tokenRequests("authorization_code").length, 1, "one exchange");
 });
 
-Deno.test({
-  name: "another user's callback: exchanged early, but unanswered and unsaved; ours then uses it",
-  async fn() {
-    const { issuer, h, session, logs, answer, callback, exchangedDuringCheck, uid } =
-      await callbackCheckedAs((own) => own === 65534 ? 65533 : 65534);
-    try {
-      assert.ok(exchangedDuringCheck, "the code was exchanged while the peer was checked");
-      assert.equal(answer, "", "the other user's connection got nothing");
-      assert.match(
-        logs.text(),
-        new RegExp(`another user on this machine \\(uid ${uid}\\) connected`),
-      );
-      await assert.rejects(Deno.stat(`${h.home}/auth.json`), Deno.errors.NotFound);
-      // The person's own browser then sends the same callback: signed in with those tokens.
-      const ours = await fetch(
-        `http://127.0.0.1:${session.port}${callback.pathname}${callback.search}`,
-        {
-          redirect: "manual",
-          headers: { host: callback.host },
-        },
-      );
-      await ours.body?.cancel();
-      assert.equal(ours.status, 302);
-      await session.result;
-      assert.equal(issuer.tokenRequests("authorization_code").length, 1, "not exchanged twice");
-      const auth = JSON.parse(await Deno.readTextFile(`${h.home}/auth.json`));
-      assert.equal(auth.auth_mode, "chatgpt");
-    } finally {
-      session.cancel();
-      await session.result.catch(() => {});
-      await issuer.close();
-      await h[Symbol.asyncDispose]();
-    }
-  },
+Deno.test("another user's callback: exchanged early, but unanswered and unsaved; ours then uses it", async () => {
+  await using f = await callbackCheckedAs((own) => own === 65534 ? 65533 : 65534);
+  assert.ok(f.exchangedDuringCheck, "the code was exchanged while the peer was checked");
+  assert.equal(f.answer, "", "the other user's connection got nothing");
+  assert.match(
+    f.logs.text(),
+    new RegExp(`another user on this machine \\(uid ${f.uid}\\) connected`),
+  );
+  await assert.rejects(Deno.stat(`${f.home}/auth.json`), Deno.errors.NotFound);
+  // The person's own browser then sends the same callback: signed in with those tokens.
+  const ours = await fetch(
+    `http://127.0.0.1:${f.session.port}${f.callback.pathname}${f.callback.search}`,
+    {
+      redirect: "manual",
+      headers: { host: f.callback.host },
+    },
+  );
+  await ours.body?.cancel();
+  assert.equal(ours.status, 302);
+  await f.session.result;
+  assert.equal(f.issuer.tokenRequests("authorization_code").length, 1, "not exchanged twice");
+  const auth = JSON.parse(await Deno.readTextFile(`${f.home}/auth.json`));
+  assert.equal(auth.auth_mode, "chatgpt");
 });
