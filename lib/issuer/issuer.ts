@@ -20,14 +20,11 @@ import { accountClaims, decodeJwtClaims } from "./jwt.ts";
 
 import {
   describeOAuthError,
-  type DeviceCode,
-  type DeviceGrant,
   IssuerError,
   type IssuerStep,
   type RefreshedTokens,
   type SignInTokens,
   STEP_NAMES,
-  type TokenSet,
 } from "./issuer_types.ts";
 
 export {
@@ -38,7 +35,7 @@ export {
   type RefreshedTokens,
   type SignInTokens,
   type TokenSet,
-};
+} from "./issuer_types.ts";
 
 /**
  * Why a refresh is sent, in Codex 0.169's words: the access token expires within 5 minutes
