@@ -4,7 +4,7 @@
  * runs, a corrupted binary and a missing one are refused with nothing installed.
  */
 import assert from "node:assert/strict";
-import { ROOT } from "./support/helpers.ts";
+import { ROOT, runCommand } from "./support/helpers.ts";
 
 const TARGETS: Record<string, string> = {
   "linux-x86_64": "x86_64-unknown-linux-gnu",
@@ -48,15 +48,12 @@ async function releaseServer(shape: "good" | "corrupted" | "missing") {
 
 async function install(args: string[]) {
   const prefix = await Deno.makeTempDir();
-  const out = await new Deno.Command("sh", {
+  const out = await runCommand("sh", {
     args: [`${ROOT}install.sh`, "--prefix", prefix, ...args],
     env: { PATH: "/usr/bin:/bin", HOME: prefix },
     clearEnv: true,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { prefix, code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+  });
+  return { prefix, ...out };
 }
 
 const skip = !target ? `no release binary for ${Deno.build.os}-${Deno.build.arch}` : undefined;

@@ -6,7 +6,7 @@
  * address is the one `install.sh` names.
  */
 import assert from "node:assert/strict";
-import { ROOT } from "./support/helpers.ts";
+import { ROOT, runCommand } from "./support/helpers.ts";
 
 const readme = await Deno.readTextFile(`${ROOT}README.md`);
 const examples = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)]
@@ -21,17 +21,8 @@ function words(text: string): string[] {
   );
 }
 
-async function run(cmd: string, args: string[]) {
-  const out = await new Deno.Command(cmd, {
-    args,
-    cwd: ROOT,
-    env: { NO_COLOR: "1" },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+function run(cmd: string, args: string[]) {
+  return runCommand(cmd, { args, cwd: ROOT, env: { NO_COLOR: "1" } });
 }
 
 async function runCodexLogin(args: string[]) {

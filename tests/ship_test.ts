@@ -1,31 +1,17 @@
 import assert from "node:assert/strict";
-import { ROOT } from "./support/helpers.ts";
+import { ROOT, runCommand } from "./support/helpers.ts";
 
-async function run(cmd: string, args: string[], env: Record<string, string> = {}) {
-  const out = await new Deno.Command(cmd, {
+function run(cmd: string, args: string[], env: Record<string, string> = {}) {
+  return runCommand(cmd, {
     args,
     cwd: ROOT,
     env: { DENO: Deno.execPath(), NO_COLOR: "1", ...env },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+  });
 }
 
 /** Run `cmd` in `cwd` with exactly `env` (nothing inherited). */
-async function runIn(cwd: string, cmd: string, args: string[], env: Record<string, string>) {
-  const out = await new Deno.Command(cmd, {
-    args,
-    cwd,
-    env,
-    clearEnv: true,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+function runIn(cwd: string, cmd: string, args: string[], env: Record<string, string>) {
+  return runCommand(cmd, { args, cwd, env, clearEnv: true });
 }
 
 const { default: config } = await import("../deno.json", { with: { type: "json" } });

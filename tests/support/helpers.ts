@@ -113,6 +113,28 @@ export async function rawGet(
   }
 }
 
+/** What a finished command printed, decoded. */
+export interface CommandOutput {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run `cmd` to its end, with no input, and decode what it printed. */
+export async function runCommand(
+  cmd: string,
+  options: Omit<Deno.CommandOptions, "stdin" | "stdout" | "stderr">,
+): Promise<CommandOutput> {
+  const out = await new Deno.Command(cmd, {
+    ...options,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
 /** Repository root. */
 export const ROOT = new URL("../..", import.meta.url).pathname;
 

@@ -126,16 +126,25 @@ const MAX_TIMEOUT_S = 86_400;
 /** `--device-auth`'s default wait: 15 minutes (as `DEVICE_TIMEOUT_MS` in device_auth.ts). */
 const DEVICE_TIMEOUT_S = 900;
 
-async function apiKeyLogin(setup: CommandSetup, io: CliIo, quiet: boolean): Promise<number> {
-  const refusal = methodRefusal(setup.settings, "api");
+/**
+ * Refuse a way of signing in that config.toml forbids, then read its secret without echo.
+ * Loaded only for these ways of signing in, off the browser sign-in's start-up path.
+ */
+async function pasteSecret(
+  setup: CommandSetup,
+  io: CliIo,
+  method: "api" | "access_token",
+  what: string,
+): Promise<string> {
+  const refusal = methodRefusal(setup.settings, method);
   if (refusal) throw refusal;
-  // Loaded only for this way of signing in, off the browser sign-in's start-up path.
   const { readSecret, stdinSource } = await import("../secret_input.ts");
+  return await readSecret(`Paste your ${what} (input is hidden): `, io.stdin ?? stdinSource);
+}
+
+async function apiKeyLogin(setup: CommandSetup, io: CliIo, quiet: boolean): Promise<number> {
+  const key = await pasteSecret(setup, io, "api", "OpenAI API key");
   const { saveApiKey } = await import("../../signin/account.ts");
-  const key = await readSecret(
-    "Paste your OpenAI API key (input is hidden): ",
-    io.stdin ?? stdinSource,
-  );
   const warning = await saveApiKey(setup.store, key);
   if (warning) io.log(warning);
   if (!quiet) io.log(`Saved your API key to ${setup.store.describe()}.`);
@@ -147,14 +156,8 @@ async function accessTokenLogin(
   setup: CommandSetup,
   io: CliIo,
 ): Promise<number> {
-  const refusal = methodRefusal(setup.settings, "access_token");
-  if (refusal) throw refusal;
-  const { readSecret, stdinSource } = await import("../secret_input.ts");
+  const token = await pasteSecret(setup, io, "access_token", "personal access token");
   const { saveAccessToken } = await import("../../signin/account.ts");
-  const token = await readSecret(
-    "Paste your personal access token (input is hidden): ",
-    io.stdin ?? stdinSource,
-  );
   const who = await saveAccessToken(setup.store, flags.issuerClient(15_000, setup.trace), token);
   const as = who.email ? ` (${safeLine(who.email)})` : "";
   if (!flags.quiet) io.log(`Saved your personal access token${as} to ${setup.store.describe()}.`);
