@@ -2,7 +2,14 @@ import assert from "node:assert/strict";
 import { readAuthFile } from "../lib/store/file_store.ts";
 import { startFakeIssuer } from "./support/fake_issuer.ts";
 import { browse, tempHome } from "./support/helpers.ts";
-import { HAVE_SCRIPT, loginArgs, ON, runInTerminal, spawnCli } from "./support/cli_process.ts";
+import {
+  BASE_PERMISSIONS,
+  HAVE_SCRIPT,
+  loginArgs,
+  ON,
+  runInTerminal,
+  spawnCli,
+} from "./support/cli_process.ts";
 
 const URL_LINE = /^http:\/\/127\.0\.0\.1:\d+\/oauth\/authorize\?\S+$/;
 
@@ -105,13 +112,7 @@ Deno.test({
     const { code, screen: text } = await runInTerminal(
       deviceArgs(issuer.url, h.home),
       {
-        permissions: [
-          "--allow-net=127.0.0.1",
-          "--allow-read",
-          "--allow-write",
-          "--allow-env",
-          "--allow-run=ss",
-        ],
+        permissions: [...BASE_PERMISSIONS, "--allow-run=ss"],
       },
     );
     assert.equal(code, 0, text);
@@ -136,13 +137,7 @@ Deno.test({
     const { code, screen } = await runInTerminal(
       [...loginArgs(issuer.url, h.home), "--timeout", "3"],
       {
-        permissions: [
-          "--allow-net=127.0.0.1",
-          "--allow-read",
-          "--allow-write",
-          "--allow-env",
-          "--allow-run=ss",
-        ],
+        permissions: [...BASE_PERMISSIONS, "--allow-run=ss"],
       },
     );
     assert.equal(code, 124, screen);

@@ -9,6 +9,7 @@ import { readAuthFile, saveAuthFile } from "../lib/store/file_store.ts";
 import { startFakeIssuer } from "./support/fake_issuer.ts";
 import { browse, ROOT, tempHome } from "./support/helpers.ts";
 import {
+  BASE_PERMISSIONS,
   ENTRY,
   HAVE_SCRIPT,
   loginArgs,
@@ -97,13 +98,7 @@ Deno.test(
     const args = loginArgs(issuer.url, h.home).filter((a) => a !== "--no-browser");
     await using cli = spawnCli(args, {
       env: { BROWSER: opener },
-      permissions: [
-        "--allow-net=127.0.0.1",
-        "--allow-read",
-        "--allow-write",
-        "--allow-env",
-        "--allow-run",
-      ],
+      permissions: [...BASE_PERMISSIONS, "--allow-run"],
     });
     const authUrl = await cli.waitFor(/\/oauth\/authorize\?/);
     let link = "";

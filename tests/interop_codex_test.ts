@@ -23,7 +23,7 @@ import {
 } from "./support/codex_cli.ts";
 import { makeJwt, startFakeIssuer } from "./support/fake_issuer.ts";
 import { browse, tempHome } from "./support/helpers.ts";
-import { loginArgs, spawnCli } from "./support/cli_process.ts";
+import { BASE_PERMISSIONS, loginArgs, spawnCli } from "./support/cli_process.ts";
 import { fixture } from "./support/login_fixture.ts";
 import { keyringMissing, startKeyring } from "./support/keyring_session.ts";
 
@@ -85,13 +85,7 @@ interop(
     await using kr = await startKeyring();
     await using issuer = startFakeIssuer();
     await using h = await tempHome();
-    const permissions = [
-      "--allow-net=127.0.0.1",
-      "--allow-read",
-      "--allow-write",
-      "--allow-env",
-      "--allow-ffi",
-    ];
+    const permissions = [...BASE_PERMISSIONS, "--allow-ffi"];
     const keyring = ["-c", "cli_auth_credentials_store=keyring"];
     await using cli = spawnCli(loginArgs(issuer.url, h.home, keyring), {
       env: kr.env,

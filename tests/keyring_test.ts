@@ -16,7 +16,7 @@ import { refreshAuth } from "../lib/signin/token_refresh.ts";
 import { startFakeIssuer } from "./support/fake_issuer.ts";
 import { browse, tempHome } from "./support/helpers.ts";
 import { keyringMissing, startKeyring } from "./support/keyring_session.ts";
-import { loginArgs, ON, spawnCli } from "./support/cli_process.ts";
+import { BASE_PERMISSIONS, loginArgs, ON, spawnCli } from "./support/cli_process.ts";
 
 const missing = await keyringMissing();
 if (missing) console.error(`SKIPPED keyring tests: ${missing}`);
@@ -151,13 +151,7 @@ Deno.test({
       [...loginArgs(issuer.url, h.home), "-c", "cli_auth_credentials_store=keyring"],
       {
         env: { DBUS_SESSION_BUS_ADDRESS: `unix:path=${h.dir}/no-bus` },
-        permissions: [
-          "--allow-net=127.0.0.1",
-          "--allow-read",
-          "--allow-write",
-          "--allow-env",
-          "--allow-ffi",
-        ],
+        permissions: [...BASE_PERMISSIONS, "--allow-ffi"],
       },
     );
     const { code, stderr } = await cli.done();
@@ -192,13 +186,7 @@ Deno.test({
     const kr = keyring();
     await using issuer = startFakeIssuer();
     await using h = await tempHome();
-    const permissions = [
-      "--allow-net=127.0.0.1",
-      "--allow-read",
-      "--allow-write",
-      "--allow-env",
-      "--allow-ffi",
-    ];
+    const permissions = [...BASE_PERMISSIONS, "--allow-ffi"];
     await using cli = spawnCli(
       [...loginArgs(issuer.url, h.home), "-c", "cli_auth_credentials_store=keyring"],
       { env: kr.env, permissions },

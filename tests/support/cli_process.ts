@@ -46,6 +46,14 @@ export interface CliProcess extends AsyncDisposable {
   write(text: string): Promise<void>;
 }
 
+/** What the CLI runs with by default in tests: loopback only, files, environment. */
+export const BASE_PERMISSIONS: readonly string[] = [
+  "--allow-net=127.0.0.1",
+  "--allow-read",
+  "--allow-write",
+  "--allow-env",
+];
+
 /** Start `deno run <permissions> ENTRY <args>`. */
 export function spawnCli(
   args: string[],
@@ -62,8 +70,7 @@ export function spawnCli(
     shell?: string;
   } = {},
 ): CliProcess {
-  const permissions = options.permissions ??
-    ["--allow-net=127.0.0.1", "--allow-read", "--allow-write", "--allow-env"];
+  const permissions = options.permissions ?? BASE_PERMISSIONS;
   const child = new Deno.Command(options.shell ? "bash" : Deno.execPath(), {
     args: options.shell
       ? ["-c", options.shell]
