@@ -22,6 +22,9 @@ export type CallbackOutcome =
   /** Signed in and saved. */
   | { kind: "signed_in"; outcome: SignInOutcome };
 
+/** Why a callback cannot be completed. */
+type Refusal = "state_mismatch" | "already_used" | "invalid_input" | "oauth_error";
+
 /** Where the machine is: waiting for a callback, completing one, or done. */
 export type CallbackPhase = "waiting" | "completing" | "done";
 
@@ -121,28 +124,37 @@ export class CallbackMachine {
    * else cannot be redeemed for them).
    */
   prefetch(params: URLSearchParams): void {
-    if (this.phase !== "waiting" || this.#early) return;
-    if (!timingSafeEqual(params.get("state") ?? "", this.#options.state)) return;
-    const code = params.get("code");
-    if (!code || params.get("error") !== null) return;
+    const check = this.#check(params);
+    if (!("code" in check) || this.#early) return;
     const { ctx, redirectUri, codeVerifier, signal } = this.#options;
+    const { code } = check;
     const exchange = ctx.client.exchangeCode({ code, redirectUri, codeVerifier }, signal);
     exchange.catch(() => {}); // seen by handle(), or by nobody
     this.#early = { code, exchange };
   }
 
+  /** The code of a callback that can be completed now, or why it cannot. */
+  #check(params: URLSearchParams): { code: string } | { refused: Refusal } {
+    if (!timingSafeEqual(params.get("state") ?? "", this.#options.state)) {
+      return { refused: "state_mismatch" };
+    }
+    if (this.phase !== "waiting") return { refused: "already_used" };
+    if (params.get("error") !== null) return { refused: "oauth_error" };
+    const code = params.get("code");
+    return code ? { code } : { refused: "invalid_input" };
+  }
+
   /** Check and complete one callback's parameters. Never throws. */
   async handle(params: URLSearchParams): Promise<CallbackOutcome> {
-    if (!timingSafeEqual(params.get("state") ?? "", this.#options.state)) {
-      return rejected(400, "state_mismatch");
-    }
-    if (this.phase !== "waiting") return rejected(409, "already_used");
-    if (params.get("error") !== null) {
+    const check = this.#check(params);
+    if ("refused" in check) {
+      if (check.refused !== "oauth_error") {
+        return rejected(check.refused === "already_used" ? 409 : 400, check.refused);
+      }
       this.stop();
       return oauthFailure(params);
     }
-    const code = params.get("code");
-    if (!code) return rejected(400, "invalid_input");
+    const { code } = check;
     this.phase = "completing";
     const { ctx, redirectUri, codeVerifier, signal } = this.#options;
     try {

@@ -174,9 +174,13 @@ class LoginRun {
     return pasteReply(outcome);
   }
 
+  /** Whether the request names this server (DNS rebinding: another name is refused). */
+  addressedToUs(req: ServerRequest): boolean {
+    return this.allowedHosts.has((req.headers.get("host") ?? "").toLowerCase());
+  }
+
   route(req: ServerRequest): Response | Promise<Response> {
-    const host = req.headers.get("host") ?? "";
-    if (!this.allowedHosts.has(host.toLowerCase())) {
+    if (!this.addressedToUs(req)) {
       return textResponse(
         421,
         `Misdirected request: this server only answers http://${LOOPBACK_HOST}:${this.port}.`,
@@ -232,7 +236,7 @@ class LoginRun {
    */
   readonly preview = (req: ServerRequest): void => {
     if (req.method !== "GET" || this.settled) return;
-    if (!this.allowedHosts.has((req.headers.get("host") ?? "").toLowerCase())) return;
+    if (!this.addressedToUs(req)) return;
     const url = new URL(req.url);
     if (url.pathname === "/auth/callback") this.machine?.prefetch(url.searchParams);
   };
