@@ -4,7 +4,7 @@
  * never proxied. TLS uses a throwaway CA made with openssl; everything stays on 127.0.0.1.
  */
 import assert from "node:assert/strict";
-import { readAuthFile } from "../lib/store/file_store.ts";
+import { readAuthFile, saveAuthFile } from "../lib/store/file_store.ts";
 import { logFilePath } from "../lib/store/codex_home.ts";
 import { startConnectProxy } from "./support/connect_proxy.ts";
 import { startFakeIssuer } from "./support/fake_issuer.ts";
@@ -93,6 +93,16 @@ Deno.test({
     assert.equal(b.code, 2);
     assert.match(b.stderr, /SSL_CERT_FILE=.*junk\.pem holds no PEM certificate/);
     assert.equal(issuer.requests.length, 0, "refused before anything opened");
+    // `token` with a valid token makes no request, so it neither reads nor needs the bundle.
+    const auth = issuer.signedInAuth();
+    await saveAuthFile(h.home, auth);
+    await using token = spawnCli(["token", "--issuer", issuer.url, "--codex-home", h.home], {
+      env: { SSL_CERT_FILE: `${h.dir}/junk.pem` },
+      permissions: PERMISSIONS,
+    });
+    const c = await token.done();
+    assert.equal(c.code, 0, c.stderr);
+    assert.equal(c.stdout, `${auth.tokens.access_token}\n`);
   },
 });
 

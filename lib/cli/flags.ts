@@ -214,8 +214,9 @@ export function commandFlags(help: CommandHelp, args: string[]): CommandFlags | 
           'set cli_auth_credentials_store = "file"',
         );
       }
-      // A bad CA bundle is said now, before any browser step.
-      if (access !== "read") await loadCaCerts(networkFromEnv(envReader));
+      // A bad CA bundle is said before a sign-in's browser step; other commands read it at
+      // their first request (`token` with a valid token makes none).
+      if (access === "signin") await loadCaCerts(networkFromEnv(envReader));
       // Commands that write keep a log for support; `--verbose` mirrors it to stderr.
       const trace = new LoginLog(
         access !== "read" ? logFilePath(codexHome) : undefined,

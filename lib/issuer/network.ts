@@ -162,10 +162,18 @@ export function proxyFor(url: string, net: NetworkEnv): string | undefined {
   return specific ?? net.allProxy;
 }
 
-/** Read and check the CA bundle named by the environment. */
+/**
+ * Bundles read and found good in this process, by path: the check before a sign-in and its
+ * first request read the file once.
+ */
+const loaded = new Map<string, string[]>();
+
+/** Read and check the CA bundle named by the environment (once per process, when good). */
 export async function loadCaCerts(net: NetworkEnv): Promise<string[] | undefined> {
   if (!net.ca) return undefined;
   const { variable, path } = net.ca;
+  const known = loaded.get(path);
+  if (known) return known;
   let text: string;
   try {
     text = await readRegularText(path, 16 * 1024 * 1024);
@@ -182,6 +190,7 @@ export async function loadCaCerts(net: NetworkEnv): Promise<string[] | undefined
   }
   const certs = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g);
   if (!certs) throw caError(variable, path, "holds no PEM certificate");
+  loaded.set(path, certs);
   return certs;
 }
 
