@@ -245,7 +245,9 @@ Deno.test("http server: preview sees a request during admission; only an admitte
   });
   try {
     const refused = raw(listener.addr.port, "GET /first HTTP/1.1\r\nHost: a\r\n\r\n", 2000);
-    while (previewed.length === 0) await new Promise((r) => setTimeout(r, 5));
+    for (let i = 0; i < 2000 && previewed.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
     assert.deepEqual(previewed, ["GET /first"], "seen before the check answered");
     assert.equal(handled, 0, "not routed before the check answered");
     gate.resolve(false);
@@ -274,7 +276,9 @@ Deno.test("http server: a previewed request is routed once its connection is adm
   }, ok);
   try {
     const answer = raw(server.addr.port, "GET /x HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
-    while (previewed.length === 0) await new Promise((r) => setTimeout(r, 5));
+    for (let i = 0; i < 2000 && previewed.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
     gate.resolve(true);
     const text = await answer;
     assert.match(text, /^HTTP\/1\.1 200 /);
