@@ -44,14 +44,29 @@ async function finish(cli: ReturnType<typeof spawnCli>, url: string) {
 
 let testClient: Deno.HttpClient;
 
+/** A fake issuer over TLS at https://`urlHost`, its CA trusted by the test's own requests. */
+async function tlsIssuer(urlHost: string) {
+  const ca = await makeTestCa();
+  testClient = Deno.createHttpClient({ caCerts: [await Deno.readTextFile(ca.caFile)] });
+  const issuer = startFakeIssuer({}, undefined, { tls: ca, urlHost });
+  return {
+    ca,
+    issuer,
+    async [Symbol.asyncDispose]() {
+      testClient.close();
+      await issuer[Symbol.asyncDispose]();
+      await ca[Symbol.asyncDispose]();
+    },
+  };
+}
+
 Deno.test({
   name: ON +
     "CA: a company CA in CODEX_CA_CERTIFICATE is trusted; without it, a certificate error naming both variables",
   ignore: missing !== undefined,
   async fn() {
-    await using ca = await makeTestCa();
-    testClient = Deno.createHttpClient({ caCerts: [await Deno.readTextFile(ca.caFile)] });
-    await using issuer = startFakeIssuer({}, undefined, { tls: ca, urlHost: "localhost" });
+    await using tls = await tlsIssuer("localhost");
+    const { ca, issuer } = tls;
     await using h = await tempHome();
     const ok = await signIn(issuer.url, h.home, { CODEX_CA_CERTIFICATE: ca.caFile });
     assert.equal(ok.cli.code, 0, ok.cli.stderr);
@@ -64,7 +79,6 @@ Deno.test({
     assert.equal(bad.cli.code, 1);
     assert.match(bad.cli.stderr, /certificate problem.*CODEX_CA_CERTIFICATE \(or SSL_CERT_FILE\)/);
     assert.equal(await readAuthFile(h3.home), undefined);
-    testClient.close();
   },
 });
 
@@ -111,9 +125,8 @@ Deno.test({
     "proxy: HTTPS_PROXY carries every issuer request; the issuer's name resolves only there",
   ignore: missing !== undefined,
   async fn() {
-    await using ca = await makeTestCa();
-    testClient = Deno.createHttpClient({ caCerts: [await Deno.readTextFile(ca.caFile)] });
-    await using issuer = startFakeIssuer({}, undefined, { tls: ca, urlHost: "issuer.test" });
+    await using tls = await tlsIssuer("issuer.test");
+    const { ca, issuer } = tls;
     await using proxy = startConnectProxy({ "issuer.test": issuer.port });
     await using h = await tempHome();
     const env = { CODEX_CA_CERTIFICATE: ca.caFile, https_proxy: proxy.url };
@@ -131,7 +144,6 @@ Deno.test({
     );
     assert.doesNotMatch(direct.cli.stderr, /client error|dns error|…/);
     assert.match(direct.cli.stderr, /^Details: .*codex-login\.log$/m);
-    testClient.close();
   },
 });
 
@@ -139,9 +151,8 @@ Deno.test({
   name: ON + "proxy: a refusing proxy (407) is named in the error; loopback is never proxied",
   ignore: missing !== undefined,
   async fn() {
-    await using ca = await makeTestCa();
-    testClient = Deno.createHttpClient({ caCerts: [await Deno.readTextFile(ca.caFile)] });
-    await using issuer = startFakeIssuer({}, undefined, { tls: ca, urlHost: "issuer.test" });
+    await using tls = await tlsIssuer("issuer.test");
+    const { ca, issuer } = tls;
     await using proxy = startConnectProxy({ "issuer.test": issuer.port }, { refuse: true });
     await using h = await tempHome();
     const refused = await signIn(issuer.url, h.home, {
@@ -153,7 +164,6 @@ Deno.test({
       refused.cli.stderr,
       new RegExp(`through the proxy ${proxy.url.replaceAll(".", "\\.")}`),
     );
-    testClient.close();
     // A plain loopback issuer with dead proxies configured: never proxied.
     await using local = startFakeIssuer();
     await using h2 = await tempHome();
@@ -175,9 +185,8 @@ Deno.test({
   name: ON + "proxy: a password in the proxy URL is never shown (terminal, login log, page)",
   ignore: missing !== undefined,
   async fn() {
-    await using ca = await makeTestCa();
-    testClient = Deno.createHttpClient({ caCerts: [await Deno.readTextFile(ca.caFile)] });
-    await using issuer = startFakeIssuer({}, undefined, { tls: ca, urlHost: "issuer.test" });
+    await using tls = await tlsIssuer("issuer.test");
+    const { ca, issuer } = tls;
     await using proxy = startConnectProxy({ "issuer.test": issuer.port }, { refuse: true });
     await using h = await tempHome();
     const password = "s3cret-Pa55word";
@@ -185,7 +194,6 @@ Deno.test({
       CODEX_CA_CERTIFICATE: ca.caFile,
       HTTPS_PROXY: proxy.url.replace("http://", `http://corp-user:${password}@`),
     });
-    testClient.close();
     assert.equal(refused.cli.code, 1);
     assert.match(refused.cli.stderr, /through the proxy http:\/\/\*\*\*@127\.0\.0\.1:\d+/);
     const page = refused.cli.pages.at(-1)!;
