@@ -5,7 +5,7 @@
  * @module
  */
 
-import { ExitCode, LoginError } from "./errors.ts";
+import { LoginError } from "./errors.ts";
 import { commandLine, type Invocation, invocation } from "./invocation.ts";
 
 /**
@@ -32,18 +32,16 @@ export async function ensurePermission(
 }
 
 /**
- * The one way a missing permission is said: what codex-login needs, why, and the flag that
- * grants it (then `alternative`, when there is another way). Exit 2.
+ * The one way a missing permission is said: what codex-login needs and why, then the flag (or
+ * command) that grants it, and `alternative` when there is another way. Exit 2.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { permissionError } from "./permissions.ts";
  * const err = permissionError({ name: "read", path: "/home/me/.codex" }, "to read config.toml");
- * assert.equal(
- *   err.message,
- *   "codex-login needs read access to /home/me/.codex to read config.toml: run it again with --allow-read=/home/me/.codex.",
- * );
+ * assert.equal(err.what, "codex-login needs read access to /home/me/.codex to read config.toml.");
+ * assert.equal(err.next, "Run it again with --allow-read=/home/me/.codex.");
  * assert.equal(err.exitCode, 2);
  * ```
  */
@@ -52,13 +50,11 @@ export function permissionError(
   why: string,
   alternative?: string,
 ): LoginError {
-  return new LoginError(
-    "permission",
-    `codex-login needs ${describe(descriptor)}${why ? ` ${why}` : ""}: ${grantAdvice(descriptor)}${
-      alternative ? `, or ${alternative}` : ""
-    }.`,
-    { exitCode: ExitCode.Usage },
-  );
+  const advice = grantAdvice(descriptor);
+  return new LoginError("permission", {
+    what: `codex-login needs ${describe(descriptor)}${why ? ` ${why}` : ""}.`,
+    next: `${advice[0].toUpperCase()}${advice.slice(1)}${alternative ? `, or ${alternative}` : ""}.`,
+  });
 }
 
 /**

@@ -12,6 +12,7 @@ import type { AuthData } from "../store/auth_data.ts";
 import type { Settings } from "../store/config.ts";
 import { LoginError } from "../base/errors.ts";
 import { accountClaims } from "../issuer/jwt.ts";
+import { isJsonObject } from "../base/json.ts";
 import { safeLine } from "../base/terminal_safe.ts";
 
 /**
@@ -44,12 +45,12 @@ export function methodRefusal(settings: Settings, method: SignInMethod): LoginEr
   const how = kind === "chatgpt"
     ? commandLine(["login", "--with-api-key"])
     : commandLine(["login"]);
-  return new LoginError(
-    "policy",
-    `${words} (forced_login_method = "${forced}" in ${
+  return new LoginError("policy", {
+    what: `${words} (forced_login_method = "${forced}" in ${
       settings.configFile ?? "config.toml"
-    }; run \`${how}\`.) Nothing was changed.`,
-  );
+    }; run \`${how}\`.)`,
+    next: "Nothing was changed.",
+  });
 }
 
 /** Whether an account id is allowed by `forced_chatgpt_workspace_id` (no policy: yes). */
@@ -75,10 +76,10 @@ export function workspaceRefusal(settings: Settings, accountId: string | undefin
   const chosen = accountId === undefined
     ? "but the sign-in carried no workspace identifier"
     : `but you chose ${safeLine(accountId)}`;
-  return new LoginError(
-    "workspace_restricted",
-    `Login is restricted to workspace(s) ${expected}, ${chosen}. Nothing was saved; run codex-login again and pick an allowed workspace.`,
-  );
+  return new LoginError("workspace_restricted", {
+    what: `Login is restricted to workspace(s) ${expected}, ${chosen}.`,
+    next: "Nothing was saved; run codex-login again and pick an allowed workspace.",
+  });
 }
 
 const CHATGPT_FAMILY = new Set([
@@ -129,14 +130,30 @@ export function policyViolations(settings: Settings, auth: AuthData): string[] {
   return out;
 }
 
-/** The workspace (ChatGPT account) stored credentials belong to. */
+/**
+ * The workspace (ChatGPT account) stored credentials belong to: the id_token's claim, else
+ * `tokens.account_id`, else an agent identity's `account_id`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { storedAccountId } from "./policy.ts";
+ * const auth = { auth_mode: "chatgpt" as const, OPENAI_API_KEY: null, last_refresh: "",
+ *   tokens: { id_token: "not-a-jwt", access_token: "a", refresh_token: "r", account_id: "ws-1" } };
+ * assert.equal(storedAccountId(auth), "ws-1");
+ * ```
+ */
 export function storedAccountId(auth: AuthData): string | undefined {
-  const tokens = auth.tokens as { id_token?: unknown; account_id?: unknown } | undefined;
-  if (typeof tokens?.id_token === "string") {
-    const fromToken = accountClaims(tokens.id_token).accountId;
+  const tokens = auth.tokens;
+  if (isJsonObject(tokens)) {
+    const fromToken = typeof tokens.id_token === "string"
+      ? accountClaims(tokens.id_token).accountId
+      : undefined;
     if (fromToken) return fromToken;
+    if (typeof tokens.account_id === "string" && tokens.account_id) return tokens.account_id;
   }
-  if (typeof tokens?.account_id === "string" && tokens.account_id) return tokens.account_id;
-  const record = auth.agent_identity as { account_id?: unknown } | undefined;
-  return typeof record?.account_id === "string" ? record.account_id : undefined;
+  const record = auth.agent_identity;
+  return isJsonObject(record) && typeof record.account_id === "string"
+    ? record.account_id
+    : undefined;
 }

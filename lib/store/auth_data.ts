@@ -22,17 +22,6 @@ export type AuthMode =
   | "bedrockApiKey"
   | "bedrockAccessKeys";
 
-/** Every stored mode, in the order `status` explains them. */
-export const AUTH_MODES: readonly AuthMode[] = [
-  "chatgpt",
-  "apikey",
-  "chatgptAuthTokens",
-  "agentIdentity",
-  "personalAccessToken",
-  "bedrockApiKey",
-  "bedrockAccessKeys",
-];
-
 /** Where a ChatGPT sign-in's tokens came from (Codex 0.169 refreshes at this issuer). */
 export interface OAuthProvenance {
   /** The issuer's base URL. */
@@ -103,12 +92,10 @@ export class AuthFileError extends LoginError {
   readonly path: string;
   /** Make an AuthFileError for `path`. */
   constructor(path: string, problem: string) {
-    super(
-      "corrupt_auth",
-      `${path} ${problem}. Sign in again with \`${
-        commandLine(["login"])
-      }\` (it replaces the file), or remove it.`,
-    );
+    super("corrupt_auth", {
+      what: `${path} ${problem}.`,
+      next: `Sign in again with \`${commandLine(["login"])}\` (it replaces the file), or remove it.`,
+    });
     this.name = "AuthFileError";
     this.path = path;
   }
@@ -163,9 +150,9 @@ function chatGptAuth(
     OPENAI_API_KEY: typeof key === "string" ? key : null,
     tokens: {
       ...tokens,
-      id_token: tokens.id_token as string,
-      access_token: tokens.access_token as string,
-      refresh_token: tokens.refresh_token as string,
+      id_token: String(tokens.id_token),
+      access_token: String(tokens.access_token),
+      refresh_token: String(tokens.refresh_token),
       account_id: typeof tokens.account_id === "string" ? tokens.account_id : null,
     },
     last_refresh: typeof value.last_refresh === "string" ? value.last_refresh : "",
@@ -313,4 +300,57 @@ export function personalAccessTokenRecord(token: string): OtherAuth {
   const record = { OPENAI_API_KEY: null, personal_access_token: token };
   Object.defineProperty(record, "auth_mode", { value: "personalAccessToken", enumerable: false });
   return record as typeof record & { auth_mode: "personalAccessToken" };
+}
+
+/**
+ * The ChatGPT sign-in of stored credentials (Codex's own, or tokens a host application handed
+ * to Codex), else `undefined`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { chatGptOf } from "./auth_data.ts";
+ * assert.equal(chatGptOf({ auth_mode: "apikey", OPENAI_API_KEY: "sk-x" }), undefined);
+ * ```
+ */
+export function chatGptOf(auth: AuthData | undefined): ChatGptAuth | undefined {
+  return auth?.auth_mode === "chatgpt" || auth?.auth_mode === "chatgptAuthTokens"
+    ? auth
+    : undefined;
+}
+
+/**
+ * The refresh token of a Codex-managed ChatGPT sign-in (the session codex-login may refresh,
+ * retire or revoke), else `undefined`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { managedRefreshToken } from "./auth_data.ts";
+ * const auth = { auth_mode: "chatgpt" as const, OPENAI_API_KEY: null, last_refresh: "",
+ *   tokens: { id_token: "i", access_token: "a", refresh_token: "r", account_id: null } };
+ * assert.equal(managedRefreshToken(auth), "r");
+ * assert.equal(managedRefreshToken({ ...auth, auth_mode: "chatgptAuthTokens" }), undefined);
+ * ```
+ */
+export function managedRefreshToken(auth: AuthData | undefined): string | undefined {
+  return auth?.auth_mode === "chatgpt" ? auth.tokens.refresh_token || undefined : undefined;
+}
+
+/**
+ * A string field of a stored record that Codex owns (`personal_access_token`, ...), when it is
+ * a non-empty string.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { personalAccessTokenRecord, recordString } from "./auth_data.ts";
+ * const record = personalAccessTokenRecord("at-x");
+ * assert.equal(recordString(record, "personal_access_token"), "at-x");
+ * assert.equal(recordString(record, "missing"), undefined);
+ * ```
+ */
+export function recordString(auth: AuthData, field: string): string | undefined {
+  const value = auth[field];
+  return typeof value === "string" && value.length > 0 ? value : undefined;
 }

@@ -13,7 +13,7 @@
 
 import { errorText, LoginError } from "../base/errors.ts";
 import { permissionError } from "../base/permissions.ts";
-import { authFileLockPath, authFilePath, authLockPath } from "./codex_home.ts";
+import type { CodexHome } from "./codex_home.ts";
 import { checkHomeSafe, posix, removeLeftovers, unsafe } from "./home_guard.ts";
 
 /** How long a command waits for another process's lock. */
@@ -33,7 +33,7 @@ async function holderOf(path: string): Promise<string> {
  * Open the lock without following a symlink and only if it is a regular file (a FIFO would
  * hang the open). The check and the open are tied by comparing device and inode.
  */
-async function openLock(path: string, codexHome: string): Promise<Deno.FsFile> {
+async function openLock(path: string, home: CodexHome): Promise<Deno.FsFile> {
   const before = await Deno.lstat(path).catch((err) => {
     if (err instanceof Deno.errors.NotFound) return undefined;
     throw err;
@@ -56,8 +56,8 @@ async function openLock(path: string, codexHome: string): Promise<Deno.FsFile> {
     throw unsafe(path, "was replaced while being opened", `rm ${path}`);
   }
   // The home was checked to be ours: a lock owned by anyone else was planted.
-  const home = posix() ? await Deno.stat(codexHome).catch(() => undefined) : undefined;
-  if (home?.uid != null && after.uid != null && after.uid !== home.uid) {
+  const dir = posix() ? await Deno.stat(home.path).catch(() => undefined) : undefined;
+  if (dir?.uid != null && after.uid != null && after.uid !== dir.uid) {
     file.close();
     throw unsafe(path, `belongs to another account (uid ${after.uid})`, `rm ${path}`);
   }
@@ -70,12 +70,12 @@ async function openLock(path: string, codexHome: string): Promise<Deno.FsFile> {
  */
 async function acquireLock(
   path: string,
-  codexHome: string,
+  home: CodexHome,
   deadline: number,
 ): Promise<Deno.FsFile> {
-  const file = await openLock(path, codexHome).catch(async (err) => {
+  const file = await openLock(path, home).catch(async (err) => {
     // Lost a race to create it: it exists now, open it as an existing file.
-    if (err instanceof Deno.errors.AlreadyExists) return await openLock(path, codexHome);
+    if (err instanceof Deno.errors.AlreadyExists) return await openLock(path, home);
     throw err;
   });
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -86,10 +86,11 @@ async function acquireLock(
   if (got === "timeout") {
     file.close();
     const holder = await holderOf(path);
-    throw new LoginError(
-      "lock_busy",
-      `${path} is held by ${holder} (another codex-login or codex command using these credentials). Wait for it to finish; if none is running, remove ${path} and try again.`,
-    );
+    throw new LoginError("lock_busy", {
+      what:
+        `${path} is held by ${holder} (another codex-login or codex command using these credentials).`,
+      next: `Wait for it to finish; if none is running, remove ${path} and try again.`,
+    });
   }
   // Best effort (a full disk must not keep the lock from working): the next holder's message.
   await file.truncate(0)
@@ -111,39 +112,29 @@ async function release(file: Deno.FsFile): Promise<void> {
  * Take Codex's two locks in Codex's order: `auth.lock` (the one a Codex save waits on), then
  * `auth.json.lock` (which Codex takes without waiting, and so must never be held alone).
  */
-async function acquireLocks(codexHome: string, waitMs: number): Promise<Deno.FsFile[]> {
+async function acquireLocks(home: CodexHome, waitMs: number): Promise<Deno.FsFile[]> {
   const deadline = Date.now() + waitMs;
-  const outer = await acquireLock(authLockPath(codexHome), codexHome, deadline);
+  const outer = await acquireLock(home.authLock, home, deadline);
   try {
-    return [outer, await acquireLock(authFileLockPath(codexHome), codexHome, deadline)];
+    return [outer, await acquireLock(home.authFileLock, home, deadline)];
   } catch (err) {
     await release(outer);
     throw err;
   }
 }
 
-async function ensureHome(codexHome: string): Promise<void> {
-  try {
-    await Deno.mkdir(codexHome, { recursive: true, mode: 0o700 });
-  } catch (err) {
-    throw saveError(codexHome, err);
-  }
-}
-
 /** A failed write in the codex home as the next step: a permission to grant, or the fix. */
-export function saveError(codexHome: string, err: unknown): LoginError {
+export function saveError(home: CodexHome, err: unknown): LoginError {
   if (err instanceof LoginError) return err;
   if (err instanceof Deno.errors.NotCapable) {
     const name = /read access/.test(err.message) ? "read" : "write";
-    return permissionError({ name, path: codexHome }, "to save auth.json");
+    return permissionError({ name, path: home.path }, "to save auth.json");
   }
-  return new LoginError(
-    "save_failed",
-    `Could not save your credentials to ${authFilePath(codexHome)} (${
-      errorText(err)
-    }). Check that ${codexHome} is a writable directory with free space, then sign in again.`,
-    { cause: err },
-  );
+  return new LoginError("save_failed", {
+    what: `Could not save your credentials to ${home.authFile} (${errorText(err)}).`,
+    next: `Check that ${home.path} is a writable directory with free space, then sign in again.`,
+    cause: err,
+  });
 }
 
 /**
@@ -153,26 +144,27 @@ export function saveError(codexHome: string, err: unknown): LoginError {
  * ```ts
  * import assert from "node:assert/strict";
  * import { withAuthLock } from "./auth_lock.ts";
- * const home = `${await Deno.makeTempDir()}/codex`;
+ * import { CodexHome } from "./codex_home.ts";
+ * const home = new CodexHome(`${await Deno.makeTempDir()}/codex`);
  * assert.equal(await withAuthLock(home, async () => "held"), "held");
- * assert.equal((await Deno.stat(home)).mode! & 0o777, 0o700);
+ * assert.equal((await Deno.stat(home.path)).mode! & 0o777, 0o700);
  * ```
  */
 export async function withAuthLock<T>(
-  codexHome: string,
+  home: CodexHome,
   fn: () => Promise<T>,
   waitMs: number = LOCK_WAIT_MS,
 ): Promise<T> {
-  await ensureHome(codexHome);
   let locks: Deno.FsFile[];
   try {
-    await checkHomeSafe(codexHome);
-    locks = await acquireLocks(codexHome, waitMs);
+    await home.ensure();
+    await checkHomeSafe(home);
+    locks = await acquireLocks(home, waitMs);
   } catch (err) {
-    throw saveError(codexHome, err);
+    throw saveError(home, err);
   }
   try {
-    await removeLeftovers(codexHome);
+    await removeLeftovers(home);
     return await fn();
   } finally {
     // The inner lock first: Codex must never find auth.json.lock held without auth.lock.

@@ -10,10 +10,10 @@
  */
 
 import { parse, TomlError } from "smol-toml";
-import { configPath } from "./codex_home.ts";
+import type { CodexHome } from "./codex_home.ts";
 import { permissionError } from "../base/permissions.ts";
 import { readRegularText, UnreadableFile } from "../base/regular_file.ts";
-import { ExitCode, LoginError } from "../base/errors.ts";
+import { errorText, type LoginError, usageError } from "../base/errors.ts";
 import { isJsonObject, type JsonObject } from "../base/json.ts";
 
 /** `forced_login_method`: the only way of signing in a workspace allows. */
@@ -34,8 +34,8 @@ export interface Settings {
   credentialsStore?: CredentialsStoreMode;
 }
 
-function configError(message: string): LoginError {
-  return new LoginError("usage", message, { exitCode: ExitCode.Usage });
+function configError(what: string, next?: string): LoginError {
+  return usageError(what, next);
 }
 
 /** Split `key=value` at the first `=`; the value is TOML, else a bare string (as `codex -c`). */
@@ -44,9 +44,8 @@ function parseOverride(raw: string): [string[], unknown] {
   const key = eq < 0 ? "" : raw.slice(0, eq).trim();
   if (eq < 0 || key === "") {
     throw configError(
-      `-c expects key=value (for example -c forced_login_method=chatgpt), got ${
-        JSON.stringify(raw)
-      }.`,
+      `-c expects key=value, got ${JSON.stringify(raw)}.`,
+      "For example: -c forced_login_method=chatgpt.",
     );
   }
   const text = raw.slice(eq + 1).trim();
@@ -62,8 +61,14 @@ function parseOverride(raw: string): [string[], unknown] {
 function setPath(target: JsonObject, path: string[], value: unknown): void {
   let node = target;
   for (const part of path.slice(0, -1)) {
-    if (!isJsonObject(node[part])) node[part] = {};
-    node = node[part] as JsonObject;
+    const child = node[part];
+    if (isJsonObject(child)) {
+      node = child;
+    } else {
+      const fresh: JsonObject = {};
+      node[part] = fresh;
+      node = fresh;
+    }
   }
   node[path[path.length - 1]] = value;
 }
@@ -76,9 +81,8 @@ function oneOf<T extends string>(
 ): T | undefined {
   const value = table[key];
   if (value === undefined) return undefined;
-  if (typeof value === "string" && (allowed as readonly string[]).includes(value)) {
-    return value as T;
-  }
+  const match = allowed.find((a) => a === value);
+  if (match !== undefined) return match;
   throw configError(
     `${where}: ${key} must be one of ${allowed.map((a) => `"${a}"`).join(", ")}, got ${
       JSON.stringify(value)
@@ -89,8 +93,9 @@ function oneOf<T extends string>(
 function workspaceIds(table: JsonObject, where: string): string[] | undefined {
   const value = table.forced_chatgpt_workspace_id;
   if (value === undefined) return undefined;
-  const list = typeof value === "string" ? [value] : value;
-  if (!Array.isArray(list) || !list.every((v) => typeof v === "string")) {
+  const list: unknown[] = typeof value === "string" ? [value] : Array.isArray(value) ? value : [0];
+  const strings = list.filter((v): v is string => typeof v === "string");
+  if (strings.length !== list.length) {
     throw configError(
       `${where}: forced_chatgpt_workspace_id must be a workspace ID string or a list of them.`,
     );
@@ -100,7 +105,7 @@ function workspaceIds(table: JsonObject, where: string): string[] | undefined {
       `${where}: forced_chatgpt_workspace_id must be a single workspace ID string or a TOML list of strings; comma-separated strings are not supported. Use forced_chatgpt_workspace_id = ["id-1", "id-2"] instead.`,
     );
   }
-  const ids = (list as string[]).map((id) => id.trim()).filter((id) => id.length > 0);
+  const ids = strings.map((id) => id.trim()).filter((id) => id.length > 0);
   return ids.length > 0 ? ids : undefined;
 }
 
@@ -118,17 +123,20 @@ function workspaceIds(table: JsonObject, where: string): string[] | undefined {
  * assert.deepEqual(s.forcedWorkspaceIds, ["ws-1"]);
  * ```
  */
-export function parseSettings(text: string, where: string, overrides: string[] = []): Settings {
+export function parseSettings(
+  text: string,
+  where: string,
+  overrides: readonly string[] = [],
+): Settings {
   let table: JsonObject;
   try {
-    table = parse(text) as JsonObject;
+    table = parse(text);
   } catch (err) {
     const line = err instanceof TomlError ? `, line ${err.line}` : "";
-    const reason = err instanceof Error ? err.message.split("\n")[0] : String(err);
+    const reason = errorText(err).split("\n")[0];
     throw configError(
-      `${where}${line}: not valid TOML (${
-        reason.replace(/^Invalid TOML document: /, "")
-      }). Fix or remove that line, then run codex-login again.`,
+      `${where}${line}: not valid TOML (${reason.replace(/^Invalid TOML document: /, "")}).`,
+      "Fix or remove that line, then run codex-login again.",
     );
   }
   for (const raw of overrides) setPath(table, ...parseOverride(raw));
@@ -157,27 +165,32 @@ export const MAX_CONFIG_BYTES = 1024 * 1024;
  * ```ts
  * import assert from "node:assert/strict";
  * import { loadSettings } from "./config.ts";
- * const home = await Deno.makeTempDir();
- * await Deno.writeTextFile(`${home}/config.toml`, 'cli_auth_credentials_store = "file"\n');
+ * import { CodexHome } from "./codex_home.ts";
+ * const home = new CodexHome(await Deno.makeTempDir());
+ * await Deno.writeTextFile(home.config, 'cli_auth_credentials_store = "file"\n');
  * assert.equal((await loadSettings(home)).credentialsStore, "file");
  * ```
  */
-export async function loadSettings(codexHome: string, overrides: string[] = []): Promise<Settings> {
-  const path = configPath(codexHome);
+export async function loadSettings(
+  home: CodexHome,
+  overrides: readonly string[] = [],
+): Promise<Settings> {
+  const path = home.config;
   let text = "";
   try {
     text = await readRegularText(path, MAX_CONFIG_BYTES);
   } catch (err) {
     if (err instanceof Deno.errors.NotCapable) {
-      throw permissionError({ name: "read", path: codexHome }, "to read config.toml");
+      throw permissionError({ name: "read", path: home.path }, "to read config.toml");
     }
     if (err instanceof UnreadableFile) {
       throw configError(
-        `${path} ${err.message}, so it was not read: config.toml must be a regular file of at most 1 MiB. Replace or remove it.`,
+        `${path} ${err.message}, so it was not read: config.toml must be a regular file of at most 1 MiB.`,
+        "Replace or remove it.",
       );
     }
     if (!(err instanceof Deno.errors.NotFound)) {
-      throw configError(`${path} cannot be read (${err instanceof Error ? err.name : err}).`);
+      throw configError(`${path} cannot be read (${errorText(err)}).`, "Fix its permissions.");
     }
   }
   return parseSettings(text, path, overrides);

@@ -9,6 +9,7 @@
  */
 
 import type { AuthData } from "./auth_data.ts";
+import type { CodexHome } from "./codex_home.ts";
 
 /** The operations available while the store's lock is held. */
 export interface LockedStore {
@@ -25,7 +26,7 @@ export interface CredentialStore {
   /** The backend's name, as `cli_auth_credentials_store` spells it. */
   readonly kind: "file" | "keyring";
   /** The codex home (the lock lives there). */
-  readonly codexHome: string;
+  readonly home: CodexHome;
   /** Where the credentials are, for messages (e.g. the auth.json path). */
   describe(): string;
   /** Read the credentials without the lock. Throws AuthFileError when they are unusable. */

@@ -8,7 +8,7 @@
  */
 
 import { type AuthData, AuthFileError, parseAuthText, serializeAuth } from "./auth_data.ts";
-import { authFilePath, authTempPath } from "./codex_home.ts";
+import type { CodexHome } from "./codex_home.ts";
 import type { CredentialStore, LockedStore } from "./credential_store.ts";
 import { permissionError } from "../base/permissions.ts";
 import { readRegularText, UnreadableFile } from "../base/regular_file.ts";
@@ -25,13 +25,14 @@ export const MAX_AUTH_BYTES = 1024 * 1024;
  * @example
  * ```ts
  * import assert from "node:assert/strict";
+ * import { CodexHome } from "./codex_home.ts";
  * import { readAuthFile } from "./file_store.ts";
- * const home = await Deno.makeTempDir();
+ * const home = new CodexHome(await Deno.makeTempDir());
  * assert.equal(await readAuthFile(home), undefined);
  * ```
  */
-export async function readAuthFile(codexHome: string): Promise<AuthData | undefined> {
-  const path = authFilePath(codexHome);
+export async function readAuthFile(home: CodexHome): Promise<AuthData | undefined> {
+  const path = home.authFile;
   let text: string;
   try {
     text = await readRegularText(path, MAX_AUTH_BYTES);
@@ -44,7 +45,7 @@ export async function readAuthFile(codexHome: string): Promise<AuthData | undefi
       );
     }
     if (err instanceof Deno.errors.NotCapable) {
-      throw permissionError({ name: "read", path: codexHome }, "to read auth.json");
+      throw permissionError({ name: "read", path: home.path }, "to read auth.json");
     }
     throw new AuthFileError(path, `cannot be read (${errorText(err)})`);
   }
@@ -55,8 +56,8 @@ export async function readAuthFile(codexHome: string): Promise<AuthData | undefi
  * Write auth.json atomically. The caller must hold {@linkcode withAuthLock}. Never writes
  * through a symlink: the rename replaces the link itself.
  */
-export async function writeAuthFileLocked(codexHome: string, data: AuthData): Promise<void> {
-  const temp = authTempPath(codexHome);
+export async function writeAuthFileLocked(home: CodexHome, data: AuthData): Promise<void> {
+  const temp = home.authTemp;
   try {
     await Deno.remove(temp).catch((err) => {
       if (!(err instanceof Deno.errors.NotFound)) throw err;
@@ -70,20 +71,20 @@ export async function writeAuthFileLocked(codexHome: string, data: AuthData): Pr
     } finally {
       file.close();
     }
-    await Deno.rename(temp, authFilePath(codexHome));
+    await Deno.rename(temp, home.authFile);
   } catch (err) {
     await Deno.remove(temp).catch(() => {});
-    throw saveError(codexHome, err);
+    throw saveError(home, err);
   }
 }
 
-async function removeAuthFileLocked(codexHome: string): Promise<boolean> {
+async function removeAuthFileLocked(home: CodexHome): Promise<boolean> {
   try {
-    await Deno.remove(authFilePath(codexHome));
+    await Deno.remove(home.authFile);
     return true;
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) return false;
-    throw saveError(codexHome, err);
+    throw saveError(home, err);
   }
 }
 
@@ -93,20 +94,21 @@ async function removeAuthFileLocked(codexHome: string): Promise<boolean> {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
+ * import { CodexHome } from "./codex_home.ts";
  * import { readAuthFile, saveAuthFile } from "./file_store.ts";
- * const home = await Deno.makeTempDir();
+ * const home = new CodexHome(await Deno.makeTempDir());
  * await saveAuthFile(home, { auth_mode: "apikey", OPENAI_API_KEY: "sk-test" });
  * assert.equal((await readAuthFile(home))?.OPENAI_API_KEY, "sk-test");
- * assert.equal((await Deno.stat(`${home}/auth.json`)).mode! & 0o777, 0o600);
+ * assert.equal((await Deno.stat(home.authFile)).mode! & 0o777, 0o600);
  * ```
  */
-export async function saveAuthFile(codexHome: string, data: AuthData): Promise<void> {
-  await withAuthLock(codexHome, () => writeAuthFileLocked(codexHome, data));
+export async function saveAuthFile(home: CodexHome, data: AuthData): Promise<void> {
+  await withAuthLock(home, () => writeAuthFileLocked(home, data));
 }
 
 /** Remove auth.json (under the lock). Returns false when there was none. */
-export async function removeAuthFile(codexHome: string): Promise<boolean> {
-  return await withAuthLock(codexHome, () => removeAuthFileLocked(codexHome));
+export async function removeAuthFile(home: CodexHome): Promise<boolean> {
+  return await withAuthLock(home, () => removeAuthFileLocked(home));
 }
 
 /**
@@ -115,8 +117,9 @@ export async function removeAuthFile(codexHome: string): Promise<boolean> {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
+ * import { CodexHome } from "./codex_home.ts";
  * import { FileCredentialStore } from "./file_store.ts";
- * const store = new FileCredentialStore(await Deno.makeTempDir());
+ * const store = new FileCredentialStore(new CodexHome(await Deno.makeTempDir()));
  * assert.equal(await store.remove(), false);
  * ```
  */
@@ -124,41 +127,41 @@ export class FileCredentialStore implements CredentialStore {
   /** Always `file`. */
   readonly kind = "file" as const;
   /** The codex home. */
-  readonly codexHome: string;
+  readonly home: CodexHome;
   readonly #locked: LockedStore;
 
-  /** The store for `{codexHome}/auth.json`. */
-  constructor(codexHome: string) {
-    this.codexHome = codexHome;
+  /** The store for `auth.json` in `home`. */
+  constructor(home: CodexHome) {
+    this.home = home;
     this.#locked = {
-      load: () => readAuthFile(codexHome),
-      save: (data) => writeAuthFileLocked(codexHome, data),
-      remove: () => removeAuthFileLocked(codexHome),
+      load: () => readAuthFile(home),
+      save: (data) => writeAuthFileLocked(home, data),
+      remove: () => removeAuthFileLocked(home),
     };
   }
 
   /** The auth.json path. */
   describe(): string {
-    return authFilePath(this.codexHome);
+    return this.home.authFile;
   }
 
   /** Read auth.json (no lock). */
   load(): Promise<AuthData | undefined> {
-    return readAuthFile(this.codexHome);
+    return readAuthFile(this.home);
   }
 
   /** Write auth.json under the lock. */
   save(data: AuthData): Promise<void> {
-    return saveAuthFile(this.codexHome, data);
+    return saveAuthFile(this.home, data);
   }
 
   /** Remove auth.json under the lock. */
   remove(): Promise<boolean> {
-    return removeAuthFile(this.codexHome);
+    return removeAuthFile(this.home);
   }
 
-  /** Run `fn` holding `auth.json.lock`. */
+  /** Run `fn` holding Codex's two locks. */
   withLock<T>(fn: (store: LockedStore) => Promise<T>): Promise<T> {
-    return withAuthLock(this.codexHome, () => fn(this.#locked));
+    return withAuthLock(this.home, () => fn(this.#locked));
   }
 }

@@ -14,9 +14,9 @@
  */
 
 import { type AuthData, parseAuthText } from "./auth_data.ts";
-import { authFilePath } from "./codex_home.ts";
+import type { CodexHome } from "./codex_home.ts";
 import type { CredentialStore, LockedStore } from "./credential_store.ts";
-import { ExitCode, LoginError } from "../base/errors.ts";
+import { errorText, LoginError } from "../base/errors.ts";
 import { withAuthLock } from "./auth_lock.ts";
 import { permissionError } from "../base/permissions.ts";
 
@@ -43,16 +43,18 @@ export interface KeyringBackend {
  * ```ts
  * import assert from "node:assert/strict";
  * import { keyringAccount } from "./keyring_store.ts";
- * assert.match(await keyringAccount("/nonexistent/codex"), /^cli\|[0-9a-f]{16}$/);
+ * import { CodexHome } from "./codex_home.ts";
+ * assert.match(await keyringAccount(new CodexHome("/nonexistent/codex")), /^cli\|[0-9a-f]{16}$/);
  * ```
  */
-export async function keyringAccount(codexHome: string): Promise<string> {
-  const canonical = await Deno.realPath(codexHome).catch(() => codexHome);
+export async function keyringAccount(home: CodexHome): Promise<string> {
+  const canonical = await Deno.realPath(home.path).catch(() => home.path);
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(canonical));
   return `cli|${new Uint8Array(digest).toHex().slice(0, 16)}`;
 }
 
-function keyringName(os: string): string {
+/** The keyring's name on `os`, for messages. */
+export function keyringName(os: string = Deno.build.os): string {
   if (os === "darwin") return "the macOS Keychain";
   if (os === "windows") return "the Windows Credential Manager";
   return "the Secret Service keyring";
@@ -60,15 +62,15 @@ function keyringName(os: string): string {
 
 /** A keyring failure as the next step a person can take. */
 export function keyringUnavailable(name: string, reason: string): LoginError {
-  return new LoginError(
-    "keyring_unavailable",
-    `${name} cannot be reached (${reason}). Unlock it or start it (on Linux: a D-Bus session with gnome-keyring or KeePassXC), or set cli_auth_credentials_store = "file" in config.toml; nothing was written.`,
-    { exitCode: ExitCode.Failed },
-  );
+  return new LoginError("keyring_unavailable", {
+    what: `${name} cannot be reached (${reason}).`,
+    next:
+      'Unlock it or start it (on Linux: a D-Bus session with gnome-keyring or KeePassXC), or set cli_auth_credentials_store = "file" in config.toml; nothing was written.',
+  });
 }
 
 function reasonOf(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).split("\n")[0].slice(0, 200);
+  return errorText(err).split("\n")[0].slice(0, 200);
 }
 
 /**
@@ -118,14 +120,14 @@ export class KeyringCredentialStore implements CredentialStore {
   /** Always `keyring`. */
   readonly kind = "keyring" as const;
   /** The codex home (the lock and any stale auth.json live there). */
-  readonly codexHome: string;
+  readonly home: CodexHome;
   readonly #backend: KeyringBackend;
   readonly #account: string;
   readonly #locked: LockedStore;
 
-  /** The entry for `codexHome` (see {@linkcode keyringAccount}) in `backend`. */
-  constructor(codexHome: string, account: string, backend: KeyringBackend) {
-    this.codexHome = codexHome;
+  /** The entry for `home` (see {@linkcode keyringAccount}) in `backend`. */
+  constructor(home: CodexHome, account: string, backend: KeyringBackend) {
+    this.home = home;
     this.#backend = backend;
     this.#account = account;
     this.#locked = {
@@ -148,12 +150,12 @@ export class KeyringCredentialStore implements CredentialStore {
 
   async #write(data: AuthData): Promise<void> {
     await this.#backend.set(KEYRING_SERVICE, this.#account, JSON.stringify(data));
-    await Deno.remove(authFilePath(this.codexHome)).catch(() => {});
+    await Deno.remove(this.home.authFile).catch(() => {});
   }
 
   async #delete(): Promise<boolean> {
     const entry = await this.#backend.delete(KEYRING_SERVICE, this.#account);
-    const file = await Deno.remove(authFilePath(this.codexHome)).then(() => true, () => false);
+    const file = await Deno.remove(this.home.authFile).then(() => true, () => false);
     return entry || file;
   }
 
@@ -169,6 +171,6 @@ export class KeyringCredentialStore implements CredentialStore {
 
   /** Run `fn` holding the lock in the codex home. */
   withLock<T>(fn: (store: LockedStore) => Promise<T>): Promise<T> {
-    return withAuthLock(this.codexHome, () => fn(this.#locked));
+    return withAuthLock(this.home, () => fn(this.#locked));
   }
 }

@@ -11,9 +11,6 @@
  * @module
  */
 
-import { logFilePath } from "./codex_home.ts";
-
-export { logFilePath };
 import { redact } from "../base/redact.ts";
 
 /** The log's size limit before it is rotated. */
@@ -101,7 +98,8 @@ export class LoginLog {
 
   /** Open (creating 0700 directories and a 0600 file), rotating a log over the limit. */
   async #open(): Promise<Deno.FsFile | undefined> {
-    const path = this.path as string;
+    const path = this.path;
+    if (!path) return undefined;
     const dir = path.replace(/[\\/][^\\/]+$/, "");
     try {
       if (
@@ -148,26 +146,4 @@ async function safeDirectory(dir: string): Promise<boolean> {
   const home = await Deno.stat(dir.replace(/[\\/][^\\/]+$/, "")).catch(() => undefined);
   const ours = home?.uid == null || info.uid == null || info.uid === home.uid;
   return ours && ((info.mode ?? 0) & 0o022) === 0;
-}
-
-/** The log of the command running now (for `Details:` after an error). */
-let active: LoginLog | undefined;
-
-/** Make `log` the running command's log (`undefined`: none). */
-export function setActiveLog(log: LoginLog | undefined): void {
-  active = log;
-}
-
-/**
- * The login log of the command that ran, if it opened one.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { activeLog } from "./login_log.ts";
- * assert.equal(activeLog(), undefined);
- * ```
- */
-export function activeLog(): LoginLog | undefined {
-  return active;
 }

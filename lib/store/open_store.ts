@@ -5,7 +5,8 @@
  * @module
  */
 
-import { ExitCode, LoginError } from "../base/errors.ts";
+import { LoginError } from "../base/errors.ts";
+import type { CodexHome } from "./codex_home.ts";
 import type { Settings } from "./config.ts";
 import type { CredentialStore } from "./credential_store.ts";
 import { FileCredentialStore } from "./file_store.ts";
@@ -13,6 +14,7 @@ import {
   keyringAccount,
   type KeyringBackend,
   KeyringCredentialStore,
+  keyringName,
   osKeyring,
 } from "./keyring_store.ts";
 
@@ -29,14 +31,10 @@ export interface StoreChoice {
  * entry is the caller's to report; an unreachable keyring is thrown here).
  */
 async function reachableKeyring(
-  codexHome: string,
+  home: CodexHome,
   keyring: () => Promise<KeyringBackend>,
 ): Promise<KeyringCredentialStore> {
-  const store = new KeyringCredentialStore(
-    codexHome,
-    await keyringAccount(codexHome),
-    await keyring(),
-  );
+  const store = new KeyringCredentialStore(home, await keyringAccount(home), await keyring());
   await store.load().catch((err) => {
     if (err instanceof LoginError && err.kind === "keyring_unavailable") throw err;
   });
@@ -52,38 +50,41 @@ async function reachableKeyring(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
+ * import { CodexHome } from "./codex_home.ts";
  * import { openCredentialStore } from "./open_store.ts";
- * const { store } = await openCredentialStore("/home/me/.codex", { credentialsStore: "file" });
+ * const home = new CodexHome("/home/me/.codex");
+ * const { store } = await openCredentialStore(home, { credentialsStore: "file" });
  * assert.equal(store.kind, "file");
  * ```
  */
 export async function openCredentialStore(
-  codexHome: string,
+  home: CodexHome,
   settings: Pick<Settings, "credentialsStore">,
   keyring: () => Promise<KeyringBackend> = osKeyring,
 ): Promise<StoreChoice> {
   const mode = settings.credentialsStore ?? "file";
-  if (mode === "file") return { store: new FileCredentialStore(codexHome) };
+  if (mode === "file") return { store: new FileCredentialStore(home) };
   if (mode === "ephemeral") {
-    throw new LoginError(
-      "usage",
-      'cli_auth_credentials_store = "ephemeral" keeps credentials in the memory of one process only, so a sign-in by codex-login could never reach Codex. Use "file", "keyring" or "auto" (in config.toml, or -c cli_auth_credentials_store=file).',
-      { exitCode: ExitCode.Failed },
-    );
+    throw new LoginError("usage", {
+      what:
+        'cli_auth_credentials_store = "ephemeral" keeps credentials in the memory of one process only, so a sign-in by codex-login could never reach Codex.',
+      next:
+        'Use "file", "keyring" or "auto" (in config.toml, or -c cli_auth_credentials_store=file).',
+    });
   }
-  if (mode === "keyring") return { store: await reachableKeyring(codexHome, keyring) };
+  if (mode === "keyring") return { store: await reachableKeyring(home, keyring) };
   // auto: the keyring when it answers, else the file.
   try {
-    const store = await reachableKeyring(codexHome, keyring);
+    const store = await reachableKeyring(home, keyring);
     return { store, note: `Using ${store.describe()} (cli_auth_credentials_store = "auto").` };
   } catch (err) {
     if (!(err instanceof LoginError)) throw err;
-    const store = new FileCredentialStore(codexHome);
+    const store = new FileCredentialStore(home);
     return {
       store,
-      note: `No keyring answered (${
-        err.message.split(" (")[0]
-      }), so credentials go to ${store.describe()} (cli_auth_credentials_store = "auto").`,
+      note: `No keyring answered (${keyringName()}: ${err.code}), so credentials go to ${
+        store.describe()
+      } (cli_auth_credentials_store = "auto").`,
     };
   }
 }
