@@ -13,22 +13,30 @@ import { commandLine } from "../base/invocation.ts";
 /** One option: a string or a boolean, an optional one-letter alias, repeatable or not. */
 export interface FlagOption {
   /** A string takes a value; a boolean does not. */
-  type: "string" | "boolean";
+  readonly type: "string" | "boolean";
   /** A one-letter alias (`-h`). */
-  short?: string;
+  readonly short?: string;
   /** May be given more than once (values collected in order). */
-  multiple?: boolean;
+  readonly multiple?: boolean;
   /** The value's placeholder in help, e.g. `DIR`. */
-  value?: string;
+  readonly value?: string;
   /** One line (or a few) of help; an option without it is left out of the help page. */
-  help?: string;
+  readonly help?: string;
 }
 
 /** The options a command takes, by long name. */
-export type FlagSpec = Record<string, FlagOption>;
+export type FlagSpec = Readonly<Record<string, FlagOption>>;
 
 /** A flag's parsed value. */
 export type FlagValue = string | boolean | string[] | undefined;
+
+/** The value one option parses to: a boolean, a string, or (repeatable) a list of strings. */
+export type ValueOf<O extends FlagOption> = O["type"] extends "boolean" ? boolean
+  : O["multiple"] extends true ? string[]
+  : string;
+
+/** The parsed values of a spec, typed from it: each option's value, or undefined when absent. */
+export type FlagValues<S extends FlagSpec> = { readonly [K in keyof S]?: ValueOf<S[K]> };
 
 function problem(text: string): never {
   throw usageError(`${text} Run ${commandLine(["--help"])}.`);
@@ -100,19 +108,25 @@ function unknownOption(flag: string, known: readonly string[]): never {
  * assert.throws(() => parseFlags(["--bogus"], spec), /Unknown option --bogus/);
  * ```
  */
-export function parseFlags(
-  args: string[],
-  spec: FlagSpec,
-): { values: Record<string, FlagValue>; positionals: string[] } {
+export function parseFlags<S extends FlagSpec>(
+  args: readonly string[],
+  spec: S,
+): { values: FlagValues<S>; positionals: string[] } {
   const values: Record<string, FlagValue> = {};
+  const lists = new Map<string, string[]>();
   const positionals: string[] = [];
   const shorts = new Map(
     Object.entries(spec).filter(([, o]) => o.short).map(([name, o]) => [o.short, name]),
   );
   const set = (name: string, value: string | boolean) => {
-    const option = spec[name];
-    if (option.multiple) values[name] = [...(values[name] as string[] ?? []), String(value)];
-    else values[name] = value;
+    if (!spec[name].multiple) {
+      values[name] = value;
+      return;
+    }
+    const list = lists.get(name) ?? [];
+    list.push(String(value));
+    lists.set(name, list);
+    values[name] = list;
   };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
@@ -145,29 +159,38 @@ export function parseFlags(
     if (value === undefined) problem(`Option ${flag} needs a value.`);
     set(name, value);
   }
-  return { values, positionals };
+  return { values: typedValues(values, spec), positionals };
+}
+
+/**
+ * The parsed values as the spec's types say. The parser sets each option only to a value of
+ * its own type (`set` above), which is what this assertion relies on.
+ */
+function typedValues<S extends FlagSpec>(values: Record<string, FlagValue>, _spec: S): FlagValues<S> {
+  return values as FlagValues<S>;
 }
 
 /** A command's help page: what it does, how it is called, its options, examples. */
 export interface CommandHelp {
   /** The command's name (`status`). */
-  name: string;
+  readonly name: string;
   /** One line: what it does. */
-  summary: string;
+  readonly summary: string;
   /** Usage lines, without the program name (`status [--json]`). */
-  usage: string[];
+  readonly usage: readonly string[];
   /** The command's own options (the shared ones are added by the caller). */
-  options: FlagSpec;
+  readonly options: FlagSpec;
   /** Two or three examples: the command line and what it does. */
-  examples: [string, string][];
+  readonly examples: readonly (readonly [string, string])[];
   /** Lines after the examples (exit codes, notes). */
-  notes?: string[];
+  readonly notes?: readonly string[];
 }
 
 function optionLines(spec: FlagSpec): string[] {
-  const rows = Object.entries(spec).filter(([, o]) => o.help).map(([name, o]) => {
+  const rows = Object.entries(spec).flatMap(([name, o]) => {
+    if (!o.help) return [];
     const flag = `${o.short ? `-${o.short}, ` : "    "}--${name}${o.value ? ` ${o.value}` : ""}`;
-    return [flag, o.help as string] as const;
+    return [[flag, o.help] as const];
   });
   const width = Math.max(...rows.map(([flag]) => flag.length)) + 2;
   return rows.map(([flag, text]) =>

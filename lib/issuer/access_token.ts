@@ -36,19 +36,18 @@ export async function whoAmI(
   token: string,
   signal?: AbortSignal,
 ): Promise<TokenIdentity> {
-  const answer = await client.send(
-    "access_token_check",
-    `${client.issuer}/api/accounts/v1/user-auth-credential/whoami`,
-    { bearer: token },
-    [token],
+  const answer = await client.send({
+    step: "access_token_check",
+    url: `${client.issuer}/api/accounts/v1/user-auth-credential/whoami`,
+    body: { bearer: token },
+    secrets: [token],
     signal,
-  );
+  });
   if (answer.status < 200 || answer.status > 299 || !answer.json) {
     const { code } = describeOAuthError(answer, [token]);
     throw new IssuerError(
-      `The issuer refused this personal access token (HTTP ${answer.status}${
-        code ? `, ${code}` : ""
-      }).`,
+      "access_token_check",
+      `the issuer refused it (HTTP ${answer.status}${code ? `, ${code}` : ""})`,
       { status: answer.status, oauthCode: code },
     );
   }

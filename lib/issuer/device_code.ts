@@ -26,21 +26,20 @@ export async function requestDeviceCode(
   client: IssuerClient,
   signal?: AbortSignal,
 ): Promise<DeviceCode> {
-  const answer = await client.send(
-    "device",
-    `${client.issuer}/api/accounts/deviceauth/usercode`,
-    { json: { client_id: client.clientId } },
-    [],
+  const answer = await client.send({
+    step: "device",
+    url: `${client.issuer}/api/accounts/deviceauth/usercode`,
+    body: { json: { client_id: client.clientId } },
+    secrets: [],
     signal,
-  );
+  });
   const json = answer.json ?? {};
   const deviceAuthId = stringField(json, "device_auth_id");
   const userCode = stringField(json, "user_code") ?? stringField(json, "usercode");
   if (answer.status !== 200 || !deviceAuthId || !userCode) {
-    throw new IssuerError(
-      `Could not start device sign-in: the issuer answered ${answer.status} without a code.`,
-      { status: answer.status },
-    );
+    throw new IssuerError("device", `the issuer answered ${answer.status} without a code`, {
+      status: answer.status,
+    });
   }
   return {
     deviceAuthId,
@@ -59,13 +58,13 @@ export async function pollDeviceToken(
   device: DeviceCode,
   signal?: AbortSignal,
 ): Promise<DeviceGrant | undefined> {
-  const answer = await client.send(
-    "device_poll",
-    `${client.issuer}/api/accounts/deviceauth/token`,
-    { json: { device_auth_id: device.deviceAuthId, user_code: device.userCode } },
-    [],
+  const answer = await client.send({
+    step: "device_poll",
+    url: `${client.issuer}/api/accounts/deviceauth/token`,
+    body: { json: { device_auth_id: device.deviceAuthId, user_code: device.userCode } },
+    secrets: [],
     signal,
-  );
+  });
   if (answer.status === 403 || answer.status === 404 || answer.status >= 500) return undefined;
   const json = answer.json ?? {};
   const code = stringField(json, "authorization_code");
@@ -74,7 +73,8 @@ export async function pollDeviceToken(
     const raw = stringField(json, "error");
     const error = raw === undefined ? undefined : redact(raw, [], 80);
     throw new IssuerError(
-      `Device sign-in failed: the issuer answered ${answer.status}${error ? ` (${error})` : ""}.`,
+      "device_poll",
+      `the issuer answered ${answer.status}${error ? ` (${error})` : ""}`,
       { status: answer.status, oauthCode: error },
     );
   }

@@ -8,7 +8,7 @@
 
 import { DEFAULT_ORIGINATOR, ORIGINATOR_ENV, resolveOriginator } from "./issuer_config.ts";
 import type { LoginLog } from "../store/login_log.ts";
-import { loadCaCerts, type NetworkEnv, networkFromEnv, NetworkRoutes } from "./network.ts";
+import { Network, NetworkRoutes } from "./network.ts";
 import { isJsonObject, type JsonObject } from "../base/json.ts";
 import { readEnv } from "../base/permissions.ts";
 import { LoginError } from "../base/errors.ts";
@@ -48,7 +48,7 @@ export interface HttpOptions {
    */
   originator?: string;
   /** CA bundle and proxies. Default: from the environment (see `network.ts`). */
-  network?: NetworkEnv;
+  network?: Network;
   /** Where each request is logged (endpoint, status, duration; never a secret). */
   trace?: LoginLog;
 }
@@ -111,8 +111,8 @@ export interface RequestOptions {
 }
 
 /**
- * What a request carries: a form or a JSON value (a POST), or a bearer token alone (a GET
- * with `Authorization: Bearer`).
+ * What a request carries, which also decides its method: a form or a JSON value is a POST; a
+ * bearer token alone is a GET with `Authorization: Bearer`.
  */
 export type RequestBody = { form: Record<string, string> } | { json: unknown } | {
   bearer: string;
@@ -166,7 +166,7 @@ function requestInit(
  * const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} },
  *   () => Response.json({ ok: true }));
  * const http = new HttpClient({ timeoutMs: 5000 });
- * const answer = await http.post(`http://127.0.0.1:${server.addr.port}/x`, { json: {} });
+ * const answer = await http.send(`http://127.0.0.1:${server.addr.port}/x`, { json: {} });
  * assert.equal(answer.status, 200);
  * assert.equal(answer.json?.ok, true);
  * await server.shutdown();
@@ -184,7 +184,7 @@ export class HttpClient {
   readonly #headers: Record<string, string>;
   /** A pool with a long idle timeout, made by the first `warm()`; every request then uses it. */
   #pool?: Deno.HttpClient;
-  readonly #network?: NetworkEnv;
+  readonly #network: Network;
   /** Routes for a CA bundle or proxies, when the environment has any (made on first use). */
   #routes?: Promise<NetworkRoutes | undefined>;
 
@@ -197,7 +197,7 @@ export class HttpClient {
     this.originator = options.originator ??
       resolveOriginator(readEnv(ORIGINATOR_ENV) ?? DEFAULT_ORIGINATOR);
     this.#headers = { "user-agent": userAgent(), originator: this.originator };
-    this.#network = options.network;
+    this.#network = options.network ?? Network.fromEnv();
     this.#trace = options.trace;
   }
 
@@ -206,9 +206,9 @@ export class HttpClient {
   /** The routes the environment asks for; undefined when plain fetch will do. */
   #networkRoutes(): Promise<NetworkRoutes | undefined> {
     this.#routes ??= (async () => {
-      const net = this.#network ?? networkFromEnv();
-      if (!net.ca && !net.httpsProxy && !net.httpProxy && !net.allProxy) return undefined;
-      return new NetworkRoutes(net, await loadCaCerts(net), POOL_IDLE_MS);
+      const net = this.#network;
+      if (net.direct) return undefined;
+      return new NetworkRoutes(net.env, await net.caCerts(), POOL_IDLE_MS);
     })();
     return this.#routes;
   }
@@ -250,11 +250,11 @@ export class HttpClient {
   }
 
   /**
-   * Send a request (a POST with a body, or a GET with a bearer token) and read the answer
-   * within the limits. Throws {@linkcode HttpError} when there is no answer; any HTTP status
-   * is an answer.
+   * Send a request (a POST with a form or JSON body, or a GET with a bearer token: see
+   * {@linkcode RequestBody}) and read the answer within the limits. Throws
+   * {@linkcode HttpError} when there is no answer; any HTTP status is an answer.
    */
-  async post(url: string, body: RequestBody, request: RequestOptions = {}): Promise<HttpAnswer> {
+  async send(url: string, body: RequestBody, request: RequestOptions = {}): Promise<HttpAnswer> {
     const timeoutMs = request.timeoutMs ?? this.timeoutMs;
     const timeout = AbortSignal.timeout(timeoutMs);
     const cancel = [this.#signal, request.signal].filter((s): s is AbortSignal => !!s);

@@ -8,15 +8,10 @@
  * @module
  */
 
-import {
-  type HttpAnswer,
-  HttpClient,
-  HttpError,
-  type HttpOptions,
-  type RequestBody,
-} from "./http_client.ts";
+import { type HttpAnswer, type HttpClient, HttpError, type RequestBody } from "./http_client.ts";
 import { type IssuerEndpoints, LOGIN_SCOPE, resolveIssuer } from "./issuer_config.ts";
 import { accountClaims, decodeJwtClaims } from "./jwt.ts";
+import { stringField } from "../base/json.ts";
 
 import {
   describeOAuthError,
@@ -24,13 +19,13 @@ import {
   type IssuerStep,
   type RefreshedTokens,
   type SignInTokens,
-  STEP_NAMES,
 } from "./issuer_types.ts";
 
 export {
   type DeviceCode,
   type DeviceGrant,
   IssuerError,
+  issuerFailure,
   type IssuerStep,
   type RefreshedTokens,
   type SignInTokens,
@@ -44,34 +39,40 @@ export {
  */
 export type RefreshReason = "proactive_expiry" | "scheduled" | "forced" | "unauthorized_recovery";
 
-/** Options of {@linkcode IssuerClient}. */
-export interface IssuerClientOptions extends HttpOptions {
-  /** Issuer base URL. Default `https://auth.openai.com`. */
-  issuer?: string;
-  /** OAuth client id. Default the Codex CLI's. */
-  clientId?: string;
-  /** The issuer already resolved (`resolveIssuer`); when given, `issuer`/`clientId` are not read. */
-  endpoints?: IssuerEndpoints;
-  /** The run's outbound client; without it one is made from the other options. */
-  http?: HttpClient;
+/** What an {@linkcode IssuerClient} talks to and through. */
+export interface IssuerClientOptions {
+  /** The issuer, resolved once (`resolveIssuer`). */
+  endpoints: IssuerEndpoints;
+  /** The run's outbound client. */
+  http: HttpClient;
+  /** Per-request timeout, ms; default the HTTP client's. */
+  timeoutMs?: number;
 }
 
 /** One issuer request: its step (for messages), where, what, and the secrets it carries. */
-export type IssuerCall = [
-  step: IssuerStep,
-  url: string,
-  body: RequestBody,
-  secrets: readonly string[],
-  signal?: AbortSignal,
-];
+export interface IssuerCall {
+  /** The step it belongs to. */
+  step: IssuerStep;
+  /** Where it goes. */
+  url: string;
+  /** What it carries. */
+  body: RequestBody;
+  /** The secrets in it, cut out of any excerpt or message. */
+  secrets: readonly string[];
+  /** Cancels it. */
+  signal?: AbortSignal;
+}
 
 /**
  * Talks to the issuer's OAuth endpoints.
  *
  * @example
  * ```ts
+ * import { HttpClient } from "./http_client.ts";
  * import { IssuerClient } from "./issuer.ts";
- * const client = new IssuerClient({ issuer: "http://127.0.0.1:9999" });
+ * import { resolveIssuer } from "./issuer_config.ts";
+ * const endpoints = resolveIssuer({ issuer: "http://127.0.0.1:9999" });
+ * const client = new IssuerClient({ endpoints, http: new HttpClient() });
  * const url = client.authorizeUrl({
  *   redirectUri: "http://127.0.0.1:1455/auth/callback",
  *   codeChallenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
@@ -90,15 +91,13 @@ export class IssuerClient {
   readonly #timeoutMs?: number;
   readonly #insecure: boolean;
 
-  /** Make a client; throws a usage error for an issuer that is not an http(s) URL. */
-  constructor(options: IssuerClientOptions = {}) {
-    const endpoints = options.endpoints ??
-      resolveIssuer({ issuer: options.issuer, clientId: options.clientId, insecure: true });
-    this.issuer = endpoints.issuer;
-    this.clientId = endpoints.clientId;
-    this.#insecure = endpoints.insecure;
-    this.#http = options.http ?? new HttpClient(options);
-    this.#timeoutMs = options.http ? options.timeoutMs : undefined;
+  /** A client for `endpoints`, sending through `http`. */
+  constructor(options: IssuerClientOptions) {
+    this.issuer = options.endpoints.issuer;
+    this.clientId = options.endpoints.clientId;
+    this.#insecure = options.endpoints.insecure;
+    this.#http = options.http;
+    this.#timeoutMs = options.timeoutMs;
   }
 
   /**
@@ -110,8 +109,10 @@ export class IssuerClient {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
+   * import { HttpClient } from "./http_client.ts";
    * import { IssuerClient } from "./issuer.ts";
-   * const client = new IssuerClient({ issuer: "https://auth.openai.com" });
+   * import { resolveIssuer } from "./issuer_config.ts";
+   * const client = new IssuerClient({ endpoints: resolveIssuer(), http: new HttpClient() });
    * assert.equal(client.at({ issuer: "https://auth.openai.com", client_id: client.clientId }), client);
    * assert.equal(client.at({ issuer: "http://127.0.0.1:9/", client_id: "app_x" }).issuer, "http://127.0.0.1:9");
    * ```
@@ -171,38 +172,33 @@ export class IssuerClient {
    * answer is an {@linkcode IssuerError} naming the step. The steps outside this class
    * (`device_code.ts`, `access_token.ts`) send through here.
    */
-  async send(...[step, url, body, secrets, signal]: IssuerCall): Promise<HttpAnswer> {
+  async send(call: IssuerCall): Promise<HttpAnswer> {
+    const { step, url, body, secrets, signal } = call;
     try {
-      return await this.#http.post(url, body, { secrets, signal, timeoutMs: this.#timeoutMs });
+      return await this.#http.send(url, body, { secrets, signal, timeoutMs: this.#timeoutMs });
     } catch (err) {
-      if (err instanceof HttpError) {
-        throw new IssuerError(`Could not ${STEP_NAMES[step]}: ${err.message}.`, {
-          failure: err.failure,
-        });
-      }
+      if (err instanceof HttpError) throw new IssuerError(step, err.message, err);
       throw err;
     }
   }
 
   /** Send a request whose answer must be a 2xx JSON object. */
-  async #post(...call: IssuerCall): Promise<HttpAnswer> {
-    const [step, , , secrets] = call;
-    const answer = await this.send(...call);
+  async #post(call: IssuerCall): Promise<HttpAnswer> {
+    const answer = await this.send(call);
     if (answer.status < 200 || answer.status > 299) {
-      const { code, description } = describeOAuthError(answer, secrets);
+      const { code, description } = describeOAuthError(answer, call.secrets);
       const said = code
         ? `${code}${description ? `: ${description}` : ""}`
         : `HTTP ${answer.status}${answer.excerpt ? ` ${JSON.stringify(answer.excerpt)}` : ""}`;
-      throw new IssuerError(
-        `Could not ${STEP_NAMES[step]}: the issuer answered ${answer.status} (${said}).`,
-        { status: answer.status, oauthCode: code },
-      );
+      throw new IssuerError(call.step, `the issuer answered ${answer.status} (${said})`, {
+        status: answer.status,
+        oauthCode: code,
+      });
     }
     if (!answer.json) {
-      throw new IssuerError(
-        `Could not ${STEP_NAMES[step]}: the issuer's answer was not a JSON object.`,
-        { status: answer.status },
-      );
+      throw new IssuerError(call.step, "the issuer's answer was not a JSON object", {
+        status: answer.status,
+      });
     }
     return answer;
   }
@@ -215,10 +211,10 @@ export class IssuerClient {
     params: { code: string; redirectUri: string; codeVerifier: string },
     signal?: AbortSignal,
   ): Promise<SignInTokens> {
-    const answer = await this.#post(
-      "code_exchange",
-      this.tokenEndpoint,
-      {
+    const answer = await this.#post({
+      step: "code_exchange",
+      url: this.tokenEndpoint,
+      body: {
         form: {
           grant_type: "authorization_code",
           code: params.code,
@@ -227,33 +223,27 @@ export class IssuerClient {
           code_verifier: params.codeVerifier,
         },
       },
-      [params.code, params.codeVerifier],
+      secrets: [params.code, params.codeVerifier],
       signal,
-    );
+    });
     const json = answer.json ?? {};
-    const missing = ["id_token", "access_token", "refresh_token"].filter((key) =>
-      typeof json[key] !== "string" || (json[key] as string).length === 0
-    );
-    if (missing.length > 0) {
-      throw new IssuerError(
-        `Could not exchange the sign-in code: the issuer's answer has no ${missing.join(", ")}.`,
-        { status: answer.status },
-      );
+    const idToken = stringField(json, "id_token");
+    const accessToken = stringField(json, "access_token");
+    const refreshToken = stringField(json, "refresh_token");
+    if (!idToken || !accessToken || !refreshToken) {
+      const missing = { id_token: idToken, access_token: accessToken, refresh_token: refreshToken };
+      const names = Object.entries(missing).filter(([, v]) => !v).map(([k]) => k);
+      throw new IssuerError("code_exchange", `the issuer's answer has no ${names.join(", ")}`, {
+        status: answer.status,
+      });
     }
-    const idToken = json.id_token as string;
     const claims = decodeJwtClaims(idToken);
     if (claims === undefined) {
-      throw new IssuerError(
-        "Could not exchange the sign-in code: the issuer's id_token is not a readable JWT.",
-        { status: answer.status },
-      );
+      throw new IssuerError("code_exchange", "the issuer's id_token is not a readable JWT", {
+        status: answer.status,
+      });
     }
-    return {
-      idToken,
-      accessToken: json.access_token as string,
-      refreshToken: json.refresh_token as string,
-      idClaims: accountClaims(claims),
-    };
+    return { idToken, accessToken, refreshToken, idClaims: accountClaims(claims) };
   }
 
   /**
@@ -261,10 +251,10 @@ export class IssuerClient {
    * openai-api-key). `name` is the key's label, see {@linkcode apiKeyName}.
    */
   async exchangeApiKey(idToken: string, name: string, signal?: AbortSignal): Promise<string> {
-    const answer = await this.#post(
-      "api_key_exchange",
-      this.tokenEndpoint,
-      {
+    const answer = await this.#post({
+      step: "api_key_exchange",
+      url: this.tokenEndpoint,
+      body: {
         form: {
           grant_type: "urn:ietf:params:oauth:grant-type:token-exchange",
           client_id: this.clientId,
@@ -274,15 +264,14 @@ export class IssuerClient {
           name,
         },
       },
-      [idToken],
+      secrets: [idToken],
       signal,
-    );
-    const key = answer.json?.access_token;
-    if (typeof key !== "string" || key.length === 0) {
-      throw new IssuerError(
-        "Could not exchange the sign-in for an API key: the answer has no access_token.",
-        { status: answer.status },
-      );
+    });
+    const key = stringField(answer.json ?? {}, "access_token");
+    if (!key) {
+      throw new IssuerError("api_key_exchange", "the answer has no access_token", {
+        status: answer.status,
+      });
     }
     return key;
   }
@@ -297,10 +286,10 @@ export class IssuerClient {
     options: { reason?: RefreshReason; signal?: AbortSignal } = {},
   ): Promise<RefreshedTokens> {
     const { reason = "forced", signal } = options;
-    const answer = await this.#post(
-      "refresh",
-      this.tokenEndpoint,
-      {
+    const answer = await this.#post({
+      step: "refresh",
+      url: this.tokenEndpoint,
+      body: {
         json: {
           client_id: this.clientId,
           grant_type: "refresh_token",
@@ -308,18 +297,14 @@ export class IssuerClient {
           refresh_token: refreshToken,
         },
       },
-      [refreshToken],
+      secrets: [refreshToken],
       signal,
-    );
+    });
     const json = answer.json ?? {};
-    const pick = (key: string) =>
-      typeof json[key] === "string" && (json[key] as string).length > 0
-        ? json[key] as string
-        : undefined;
     return {
-      idToken: pick("id_token"),
-      accessToken: pick("access_token"),
-      refreshToken: pick("refresh_token"),
+      idToken: stringField(json, "id_token"),
+      accessToken: stringField(json, "access_token"),
+      refreshToken: stringField(json, "refresh_token"),
     };
   }
 
@@ -336,7 +321,13 @@ export class IssuerClient {
       ? { token, token_type_hint: kind, client_id: this.clientId }
       : { token, token_type_hint: kind };
     try {
-      await this.#post("revoke", `${this.issuer}/oauth/revoke`, { json: body }, [token], signal);
+      await this.#post({
+        step: "revoke",
+        url: `${this.issuer}/oauth/revoke`,
+        body: { json: body },
+        secrets: [token],
+        signal,
+      });
     } catch (err) {
       // RFC 7009: a 200 with an empty or non-JSON body is a success.
       if (err instanceof IssuerError && err.status !== undefined && err.status < 300) return;

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { ExitCode, LoginError } from "../base/errors.ts";
+import { usageError } from "../base/errors.ts";
 
 /** The production issuer. */
 export const DEFAULT_ISSUER = "https://auth.openai.com";
@@ -118,10 +118,9 @@ export function isLoopbackUrl(url: string): boolean {
  */
 export function requireSecureUrl(what: string, url: string, insecure: boolean): void {
   if (insecure || new URL(url).protocol === "https:" || isLoopbackUrl(url)) return;
-  throw new LoginError(
-    "usage",
-    `The ${what} ${url} is plain http on the network: tokens would cross it in clear text. Use its https:// URL, or pass --insecure-issuer if you really mean it (a test issuer on a private network).`,
-    { exitCode: ExitCode.Usage },
+  throw usageError(
+    `The ${what} ${url} is plain http on the network: tokens would cross it in clear text.`,
+    "Use its https:// URL, or pass --insecure-issuer if you really mean it (a test issuer on a private network).",
   );
 }
 
@@ -184,18 +183,13 @@ function urlOption(name: string, value: string, insecure: boolean): string {
   try {
     url = normalizeIssuer(value);
   } catch {
-    throw new LoginError(
-      "usage",
-      `--${name} must be an http(s) URL, got ${JSON.stringify(value)}.`,
-      { exitCode: ExitCode.Usage },
-    );
+    throw usageError(`--${name} must be an http(s) URL, got ${JSON.stringify(value)}.`);
   }
   const parsed = new URL(url);
   if (parsed.username || parsed.password) {
-    throw new LoginError(
-      "usage",
-      `--${name} must not carry a user name or password (they would be sent and logged); give the URL without them.`,
-      { exitCode: ExitCode.Usage },
+    throw usageError(
+      `--${name} must not carry a user name or password (they would be sent and logged).`,
+      "Give the URL without them.",
     );
   }
   requireSecureUrl(URL_LABELS[name], url, insecure);
@@ -229,9 +223,7 @@ export function resolveIssuer(input: IssuerInput = {}): IssuerEndpoints {
   const issuer = urlOption("issuer", input.issuer ?? DEFAULT_ISSUER, insecure);
   const clientId = input.clientId ?? DEFAULT_CLIENT_ID;
   if (!/^[\x21-\x7e]{1,200}$/.test(clientId)) {
-    throw new LoginError("usage", "--client-id must be a non-empty id without spaces.", {
-      exitCode: ExitCode.Usage,
-    });
+    throw usageError("--client-id must be a non-empty id without spaces.");
   }
   return {
     issuer,

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { LoginError, type LoginErrorKind } from "../base/errors.ts";
 import { isJsonObject } from "../base/json.ts";
 import { redact } from "../base/redact.ts";
 import type { HttpAnswer, HttpFailure } from "./http_client.ts";
@@ -20,8 +21,27 @@ export type IssuerStep =
   | "device_poll"
   | "access_token_check";
 
-/** A failed issuer call. The message names the step and says what the issuer said. */
+/** What the issuer's failure was, as far as a person can act on it. */
+export type IssuerFailureClass =
+  /** No answer at all (network, DNS, TLS, proxy, timeout): check the connection. */
+  | "unreachable"
+  /** The issuer answered with a refusal (4xx). */
+  | "refused"
+  /** The issuer answered with a server error (5xx). */
+  | "failed"
+  /** The issuer answered, but not with what the step needs. */
+  | "invalid";
+
+/**
+ * A failed issuer call, in parts: the step, why (`reason`, a phrase that a caller may place in
+ * its own sentence), the HTTP status and OAuth code when there was an answer, the transport
+ * failure when there was none. `message` is the whole sentence: "Could not {step}: {reason}."
+ */
 export class IssuerError extends Error {
+  /** The step that failed. */
+  readonly step: IssuerStep;
+  /** Why, as a phrase without a final period (never a secret). */
+  readonly reason: string;
   /** The HTTP status, when there was an answer. */
   readonly status?: number;
   /** The OAuth `error` code, when the issuer sent one. */
@@ -29,17 +49,63 @@ export class IssuerError extends Error {
   /** The transport failure, when there was no answer. */
   readonly failure?: HttpFailure;
 
-  /** Make an IssuerError; `message` must not carry a secret. */
+  /** Make an IssuerError; `reason` must not carry a secret. */
   constructor(
-    message: string,
+    step: IssuerStep,
+    reason: string,
     details: { status?: number; oauthCode?: string; failure?: HttpFailure } = {},
   ) {
-    super(message);
+    super(`Could not ${STEP_NAMES[step]}: ${reason}.`);
     this.name = "IssuerError";
+    this.step = step;
+    this.reason = reason;
     this.status = details.status;
     this.oauthCode = details.oauthCode;
     this.failure = details.failure;
   }
+
+  /** How a person can act on it: the one place that tells "was it the network". */
+  get failureClass(): IssuerFailureClass {
+    if (this.failure !== undefined) return "unreachable";
+    if (this.status === undefined || (this.status >= 200 && this.status < 300)) return "invalid";
+    return this.status >= 500 ? "failed" : "refused";
+  }
+}
+
+/** The next step when the issuer could not be reached at all. */
+export const CHECK_CONNECTION = "Check your connection (and any proxy), then try again.";
+
+/**
+ * The one conversion of an issuer failure into a {@linkcode LoginError} of `kind`: what happened
+ * is the issuer error's sentence; the next step is {@linkcode CHECK_CONNECTION} when the
+ * issuer could not be reached, else `next`; the code is `kind.failureClass`. Anything that is
+ * not an {@linkcode IssuerError} is returned as it is.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { IssuerError, issuerFailure } from "./issuer_types.ts";
+ * const err = issuerFailure(
+ *   new IssuerError("code_exchange", "the issuer answered 400 (invalid_grant)", {
+ *     status: 400,
+ *     oauthCode: "invalid_grant",
+ *   }),
+ *   "code_exchange",
+ *   "Run codex-login again.",
+ * );
+ * assert.equal(err instanceof Error && "code" in err ? err.code : "", "code_exchange.refused");
+ * ```
+ */
+export function issuerFailure(err: unknown, kind: LoginErrorKind, next: string): unknown {
+  if (!(err instanceof IssuerError)) return err;
+  const unreachable = err.failureClass === "unreachable";
+  return new LoginError(kind, {
+    what: err.message,
+    next: unreachable ? CHECK_CONNECTION : next,
+    code: `${kind}.${err.failureClass}`,
+    oauthCode: err.oauthCode,
+    cause: err,
+  });
 }
 
 /** The three tokens the code exchange must return. */

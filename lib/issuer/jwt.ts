@@ -67,6 +67,11 @@ export interface AccountClaims {
   expiresAt?: Date;
 }
 
+function objectAt(root: JsonObject, key: string): JsonObject {
+  const value = root[key];
+  return isJsonObject(value) ? value : {};
+}
+
 /**
  * Typed account facts from decoded claims (or from a token string).
  *
@@ -84,10 +89,8 @@ export interface AccountClaims {
 export function accountClaims(claimsOrToken: JsonObject | string | undefined): AccountClaims {
   const claims = typeof claimsOrToken === "string" ? decodeJwtClaims(claimsOrToken) : claimsOrToken;
   const root = claims ?? {};
-  const auth = isJsonObject(root[OPENAI_AUTH_CLAIM]) ? root[OPENAI_AUTH_CLAIM] as JsonObject : {};
-  const profile = isJsonObject(root[OPENAI_PROFILE_CLAIM])
-    ? root[OPENAI_PROFILE_CLAIM] as JsonObject
-    : {};
+  const auth = objectAt(root, OPENAI_AUTH_CLAIM);
+  const profile = objectAt(root, OPENAI_PROFILE_CLAIM);
   const exp = root.exp;
   return {
     accountId: stringField(auth, "chatgpt_account_id"),

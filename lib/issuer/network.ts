@@ -7,7 +7,7 @@
  * @module
  */
 
-import { ExitCode, LoginError } from "../base/errors.ts";
+import { errorText, LoginError } from "../base/errors.ts";
 import { isLoopbackUrl } from "./issuer_config.ts";
 import { grantFlag, readEnv } from "../base/permissions.ts";
 import { readRegularText, UnreadableFile } from "../base/regular_file.ts";
@@ -162,18 +162,10 @@ export function proxyFor(url: string, net: NetworkEnv): string | undefined {
   return specific ?? net.allProxy;
 }
 
-/**
- * Bundles read and found good in this process, by path: the check before a sign-in and its
- * first request read the file once.
- */
-const loaded = new Map<string, string[]>();
-
-/** Read and check the CA bundle named by the environment (once per process, when good). */
+/** Read and check the CA bundle named by the environment; `undefined` when none is named. */
 export async function loadCaCerts(net: NetworkEnv): Promise<string[] | undefined> {
   if (!net.ca) return undefined;
   const { variable, path } = net.ca;
-  const known = loaded.get(path);
-  if (known) return known;
   let text: string;
   try {
     text = await readRegularText(path, 16 * 1024 * 1024);
@@ -183,23 +175,60 @@ export async function loadCaCerts(net: NetworkEnv): Promise<string[] | undefined
       ? `read access is not granted: run with ${grantFlag({ name: "read", path })}`
       : err instanceof Deno.errors.NotFound
       ? "no such file"
-      : err instanceof Error
-      ? err.message.replace(/\s*\(os error \d+\)/, "")
-      : String(err);
+      : errorText(err);
     throw caError(variable, path, `cannot be read (${why})`);
   }
   const certs = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g);
   if (!certs) throw caError(variable, path, "holds no PEM certificate");
-  loaded.set(path, certs);
   return certs;
 }
 
 function caError(variable: string, path: string, problem: string): LoginError {
-  return new LoginError(
-    "network_config",
-    `${variable}=${path} ${problem}. Point ${variable} at a PEM bundle of your CA certificates, or unset it.`,
-    { exitCode: ExitCode.Usage },
-  );
+  return new LoginError("network_config", {
+    what: `${variable}=${path} ${problem}.`,
+    next: `Point ${variable} at a PEM bundle of your CA certificates, or unset it.`,
+  });
+}
+
+/**
+ * The network of one run: what the environment says, and the CA bundle it names, read (and
+ * checked) at most once, whoever asks first (the check before a sign-in, or the first request).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Network } from "./network.ts";
+ * const net = new Network({ noProxy: [] });
+ * assert.equal(net.direct, true);
+ * assert.equal(await net.caCerts(), undefined);
+ * ```
+ */
+export class Network {
+  /** What the environment says. */
+  readonly env: NetworkEnv;
+  #certs?: Promise<string[] | undefined>;
+
+  /** The network `env` describes. */
+  constructor(env: NetworkEnv) {
+    this.env = env;
+  }
+
+  /** The network this process's environment describes (variables not granted: unset). */
+  static fromEnv(): Network {
+    return new Network(networkFromEnv());
+  }
+
+  /** No CA bundle and no proxy: plain fetch will do. */
+  get direct(): boolean {
+    const { ca, httpsProxy, httpProxy, allProxy } = this.env;
+    return !ca && !httpsProxy && !httpProxy && !allProxy;
+  }
+
+  /** The CA bundle's certificates, read once; throws a `network_config` error when unusable. */
+  caCerts(): Promise<string[] | undefined> {
+    this.#certs ??= loadCaCerts(this.env);
+    return this.#certs;
+  }
 }
 
 /**

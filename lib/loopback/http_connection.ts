@@ -7,6 +7,7 @@
  */
 
 import { type Head, parseHead, REASONS } from "./http_head.ts";
+import { textResponse } from "./responses.ts";
 
 /** Limits of one server. */
 export interface ServerLimits {
@@ -51,7 +52,7 @@ const HEAD_END = new Uint8Array([13, 10, 13, 10]);
 
 /** A connection as the server tracks it. */
 export interface Tracked {
-  conn: Deno.Conn;
+  conn: Deno.TcpConn;
   /** Still waiting for the admission check: not yet counted toward the cap. */
   admission?: Promise<boolean>;
   /** When it started waiting for a request; undefined while a request is being handled. */
@@ -77,14 +78,6 @@ export function closeQuietly(conn: Deno.Conn): void {
   }
 }
 
-/** A small plain-text answer the server sends by itself. */
-export function plain(status: number, text: string): Response {
-  return new Response(`${text}\n`, {
-    status,
-    headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" },
-  });
-}
-
 /** One connection: read requests, answer them, until it closes, idles out or errs. */
 export class Connection {
   readonly #server: ConnectionOwner;
@@ -97,7 +90,7 @@ export class Connection {
     this.#tracked = tracked;
   }
 
-  get conn(): Deno.Conn {
+  get conn(): Deno.TcpConn {
     return this.#tracked.conn;
   }
 
@@ -176,26 +169,26 @@ export class Connection {
       if (!(await this.#tracked.admission)) return false;
     }
     if (got === "too_large") {
-      await this.#write(plain(431, "Request header fields too large."), false);
+      await this.#write(textResponse(431, "Request header fields too large."), false);
       return false;
     }
     this.#consume(got.rest);
     if (!head) {
-      await this.#write(plain(400, "Bad request."), false);
+      await this.#write(textResponse(400, "Bad request."), false);
       return false;
     }
     if (head.headers.has("transfer-encoding")) {
-      await this.#write(plain(501, "Request bodies are not supported."), false, head.method);
+      await this.#write(textResponse(501, "Request bodies are not supported."), false, head.method);
       return false;
     }
     const length = head.headers.get("content-length");
     if (length !== null && !/^\d{1,15}$/.test(length)) {
-      await this.#write(plain(400, "Bad content-length."), false, head.method);
+      await this.#write(textResponse(400, "Bad content-length."), false, head.method);
       return false;
     }
     if (length !== null && Number(length) > 0) {
       // No route takes a body: refuse at once rather than wait for bytes that may never come.
-      await this.#write(plain(413, "Request bodies are not accepted."), false, head.method);
+      await this.#write(textResponse(413, "Request bodies are not accepted."), false, head.method);
       return false;
     }
     const connection = head.headers.get("connection")?.toLowerCase() ?? "";

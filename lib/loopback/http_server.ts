@@ -24,10 +24,11 @@ import {
   Connection,
   type ConnectionOwner,
   DEFAULT_LIMITS,
-  plain,
   type ServerLimits,
   type Tracked,
 } from "./http_connection.ts";
+
+import { textResponse } from "./responses.ts";
 
 export { DEFAULT_LIMITS, type ServerLimits };
 
@@ -70,7 +71,7 @@ function toRequest(head: Head): ServerRequest {
 class LoopbackHttpServer implements HttpServer, ConnectionOwner {
   readonly addr: Deno.NetAddr;
   readonly limits: ServerLimits;
-  readonly #listener: Deno.Listener;
+  readonly #listener: Deno.TcpListener;
   readonly #handler: Handler;
   readonly #admit?: Admit;
   readonly #preview?: Preview;
@@ -82,7 +83,7 @@ class LoopbackHttpServer implements HttpServer, ConnectionOwner {
   #sweeper?: ReturnType<typeof setInterval>;
 
   constructor(
-    listener: Deno.Listener,
+    listener: Deno.TcpListener,
     handler: Handler,
     limits: ServerLimits,
     admission: { admit?: Admit; preview?: Preview },
@@ -92,7 +93,7 @@ class LoopbackHttpServer implements HttpServer, ConnectionOwner {
     this.#admit = admission.admit;
     this.#preview = admission.preview;
     this.limits = limits;
-    this.addr = listener.addr as Deno.NetAddr;
+    this.addr = listener.addr;
     this.#loop = this.#acceptLoop();
   }
 
@@ -135,9 +136,11 @@ class LoopbackHttpServer implements HttpServer, ConnectionOwner {
   /** Close the connection idle the longest; false when none is idle. */
   #evictOldestIdle(): boolean {
     let oldest: Tracked | undefined;
+    let oldestSince = Infinity;
     for (const t of this.#tracked) {
-      if (t.idleSince !== undefined && (!oldest || t.idleSince < (oldest.idleSince as number))) {
+      if (t.idleSince !== undefined && t.idleSince < oldestSince) {
         oldest = t;
+        oldestSince = t.idleSince;
       }
     }
     if (oldest) this.drop(oldest);
@@ -156,13 +159,13 @@ class LoopbackHttpServer implements HttpServer, ConnectionOwner {
     try {
       return await this.#handler(toRequest(head));
     } catch {
-      return plain(500, "Internal error.");
+      return textResponse(500, "Internal error.");
     }
   }
 
   async #acceptLoop(): Promise<void> {
     while (!this.closing) {
-      let conn: Deno.Conn;
+      let conn: Deno.TcpConn;
       try {
         conn = await this.#listener.accept();
       } catch (err) {
@@ -182,10 +185,10 @@ class LoopbackHttpServer implements HttpServer, ConnectionOwner {
    * counts toward the cap nor reaches a route until the check says yes; at most
    * `maxPendingAdmissions` wait at once.
    */
-  #admitThenServe(conn: Deno.Conn): void {
+  #admitThenServe(conn: Deno.TcpConn): void {
     let verdict: boolean | Promise<boolean>;
     try {
-      verdict = this.#admit ? this.#admit(conn.remoteAddr as Deno.NetAddr) : true;
+      verdict = this.#admit ? this.#admit(conn.remoteAddr) : true;
     } catch {
       verdict = false;
     }
@@ -243,31 +246,36 @@ class LoopbackHttpServer implements HttpServer, ConnectionOwner {
   }
 }
 
+/** How a server admits and limits its connections. */
+export interface ServeOptions {
+  /** Limits other than the defaults. */
+  limits?: Partial<ServerLimits>;
+  /** Checked once per accepted connection, see {@linkcode Admit}. */
+  admit?: Admit;
+  /** Sees requests whose connection is still being admitted, see {@linkcode Preview}. */
+  preview?: Preview;
+}
+
 /**
- * Listen on `hostname:port` and serve `handler`. Throws as `Deno.listen` does
- * (`Deno.errors.AddrInUse`, `Deno.errors.NotCapable`, ...).
+ * Serve `handler` on a listener that is already bound (so the caller knows its port, and
+ * builds what the handler needs, before the first request can arrive).
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { serveHttp } from "./http_server.ts";
- * const server = serveHttp({ hostname: "127.0.0.1", port: 0 }, () => new Response("hi"));
+ * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const server = serveHttp(listener, () => new Response("hi"));
  * const res = await fetch(`http://127.0.0.1:${server.addr.port}/`);
  * assert.equal(await res.text(), "hi");
  * await server.shutdown();
  * ```
  */
 export function serveHttp(
-  options: {
-    hostname: string;
-    port: number;
-    limits?: Partial<ServerLimits>;
-    admit?: Admit;
-    preview?: Preview;
-  },
+  listener: Deno.TcpListener,
   handler: Handler,
+  options: ServeOptions = {},
 ): HttpServer {
-  const listener = Deno.listen({ hostname: options.hostname, port: options.port });
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   return new LoopbackHttpServer(listener, handler, limits, options);
 }

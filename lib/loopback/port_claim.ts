@@ -1,27 +1,24 @@
 /**
- * Binding the loopback port on 127.0.0.1, as Codex 0.169. When the port is held by an earlier
+ * Claiming the loopback port on 127.0.0.1, as Codex 0.169. When the port is held by an earlier
  * codex-login that is still waiting, cancel it and take over: the cancel is a POST carrying
  * a secret that only local processes of this user can read (a 0600 file in the codex home),
  * so no web page can stop a sign-in. A holder that does not take that cancel gets the plain
  * `GET /cancel` a waiting `codex login` listens for, once. Then retry the bind for about 2 s;
- * fall back to the second registered port when the default was asked for.
+ * fall back to the second registered port when the default was asked for. The claim hands
+ * back a bound listener; serving it is the caller's (`http_server.ts`), once it has built what
+ * its routes need.
  *
  * @module
  */
 
-import { ExitCode, LoginError } from "../base/errors.ts";
+import { LoginError } from "../base/errors.ts";
+import { flowEvent, type Report } from "../base/events.ts";
 import { permissionError } from "../base/permissions.ts";
-import {
-  type Admit,
-  type Handler,
-  type Preview,
-  serveHttp,
-  type ServerRequest,
-} from "./http_server.ts";
+import type { Admit, ServerRequest } from "./http_server.ts";
 import { listenerOwner, PeerOwners, type SsRunner, trustedUid } from "./peer_owner.ts";
 import { commandLine } from "../base/invocation.ts";
 import { timingSafeEqual } from "../base/timing_safe_equal.ts";
-import { cancelSecretPath } from "../store/codex_home.ts";
+import type { CodexHome } from "../store/codex_home.ts";
 
 /** The ports registered for the Codex CLI's OAuth client, in order of preference. */
 export const REGISTERED_PORTS = [1455, 1457] as const;
@@ -30,12 +27,18 @@ export const DEFAULT_PORT: number = REGISTERED_PORTS[0];
 /** The loopback address the server listens on and every link names (as Codex 0.169). */
 export const LOOPBACK_HOST = "127.0.0.1";
 
-/** The server listening for one sign-in. */
-export interface LoopbackServers {
-  /** The port. */
-  port: number;
-  /** Stop the server and close every connection. */
-  shutdown(): Promise<void>;
+/**
+ * The origin every loopback link names: `http://127.0.0.1:{port}` (spelled here only).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loopbackOrigin } from "./port_claim.ts";
+ * assert.equal(loopbackOrigin(1455), "http://127.0.0.1:1455");
+ * ```
+ */
+export function loopbackOrigin(port: number): string {
+  return `http://${LOOPBACK_HOST}:${port}`;
 }
 
 /**
@@ -45,32 +48,36 @@ export interface LoopbackServers {
 export interface PeerCheck {
   /** Our uid (the owner of files we create). */
   ownUid: number | null;
-  /** Where a refused peer, or an unavailable check, is said (one line each, once). */
-  log: (line: string) => void;
-  /** How `ss` is run (tests replace it). */
-  run?: SsRunner;
-  /** Sees a request while its peer is checked (see {@linkcode Preview}). */
-  preview?: Preview;
+  /** Where a refused peer, or an unavailable check, is reported (once each). */
+  report: Report;
+  /** How `ss` is run (default: `ss` itself). */
+  ss?: SsRunner;
 }
 
-/** The `admit` check of a server on `port()`, per {@linkcode PeerCheck}. */
-function admitOwnUser(check: PeerCheck, port: () => number): Admit | undefined {
+/**
+ * The `admit` check of a server on `port`, per {@linkcode PeerCheck}; `undefined` when our uid
+ * is unknown (nothing can be compared).
+ */
+export function admitOwnUser(port: number, check: PeerCheck): Admit | undefined {
   const ownUid = check.ownUid;
   if (ownUid === null) return undefined;
-  let owners: PeerOwners | undefined;
+  const owners = new PeerOwners(port, check.ss);
   const said = new Set<string>();
-  const once = (key: string, line: string) => {
-    if (!said.has(key)) check.log(line);
+  const once = (key: string, event: Parameters<Report>[0]) => {
+    if (!said.has(key)) check.report(event);
     said.add(key);
   };
   return async (remote) => {
-    owners ??= new PeerOwners(port(), check.run);
     const uid = await owners.ownerOf(remote.port);
     if (uid === null) {
       if (owners.unavailable) {
         once(
           "unavailable",
-          "Note: cannot tell which user connects to the sign-in server here (`ss` is missing or not granted: --allow-run=ss); other users on this machine are not turned away.",
+          flowEvent(
+            "note",
+            "peer.unchecked",
+            "Note: cannot tell which user connects to the sign-in server here (`ss` is missing or not granted: --allow-run=ss); other users on this machine are not turned away.",
+          ),
         );
       }
       return true;
@@ -78,38 +85,33 @@ function admitOwnUser(check: PeerCheck, port: () => number): Admit | undefined {
     if (trustedUid(uid, ownUid)) return true;
     once(
       `uid ${uid}`,
-      `Warning: another user on this machine (uid ${uid}) connected to the sign-in server; the connection was closed.`,
+      flowEvent(
+        "warning",
+        "peer.refused",
+        `Warning: another user on this machine (uid ${uid}) connected to the sign-in server; the connection was closed.`,
+        { uid },
+      ),
     );
     return false;
   };
 }
 
 /**
- * Listen on 127.0.0.1:`port`, as Codex 0.169 does (its redirect_uri names 127.0.0.1, so no
- * browser looks for the callback on [::1]). With a `peerCheck`, other users' connections are
- * closed at accept. Throws `Deno.errors.AddrInUse` when taken.
+ * Bind 127.0.0.1:`port`, as Codex 0.169 does (its redirect_uri names 127.0.0.1, so no browser
+ * looks for the callback on [::1]). Throws `Deno.errors.AddrInUse` when taken.
  */
-export function bindLoopback(
-  port: number,
-  handler: Handler,
-  peerCheck?: PeerCheck,
-): LoopbackServers {
-  let bound = port;
-  const admit = peerCheck ? admitOwnUser(peerCheck, () => bound) : undefined;
-  const preview = admit ? peerCheck?.preview : undefined;
-  const server = serveHttp({ hostname: LOOPBACK_HOST, port, admit, preview }, handler);
-  bound = server.addr.port;
-  return { port: bound, shutdown: () => server.shutdown() };
+export function bindLoopback(port: number): Deno.TcpListener {
+  return Deno.listen({ hostname: LOOPBACK_HOST, port });
 }
 
 /** The cancel secret file: written 0600, never followed through a symlink. */
 export async function writeCancelSecret(
-  codexHome: string,
+  home: CodexHome,
   port: number,
   secret: string,
 ): Promise<void> {
-  const path = cancelSecretPath(codexHome, port);
-  await Deno.mkdir(codexHome, { recursive: true, mode: 0o700 });
+  const path = home.cancelSecret(port);
+  await home.ensure();
   await Deno.remove(path).catch(() => {});
   const file = await Deno.open(path, { write: true, createNew: true, mode: 0o600 });
   try {
@@ -121,11 +123,11 @@ export async function writeCancelSecret(
 
 /** Remove the cancel secret if it is still ours. */
 export async function removeCancelSecret(
-  codexHome: string,
+  home: CodexHome,
   port: number,
   secret: string,
 ): Promise<void> {
-  const path = cancelSecretPath(codexHome, port);
+  const path = home.cancelSecret(port);
   try {
     if ((await Deno.readTextFile(path)) === secret) await Deno.remove(path);
   } catch {
@@ -146,15 +148,15 @@ export function isAuthorizedCancel(req: ServerRequest, secret: string | undefine
  * Ask the login waiting on `port` to stop, with the secret from the codex home. Resolves
  * true when it agreed.
  */
-export async function requestCancel(codexHome: string, port: number): Promise<boolean> {
+export async function requestCancel(home: CodexHome, port: number): Promise<boolean> {
   let secret: string;
   try {
-    secret = (await Deno.readTextFile(cancelSecretPath(codexHome, port))).trim();
+    secret = (await Deno.readTextFile(home.cancelSecret(port))).trim();
   } catch {
     return false;
   }
   try {
-    const response = await fetch(`http://${LOOPBACK_HOST}:${port}/cancel`, {
+    const response = await fetch(`${loopbackOrigin(port)}/cancel`, {
       method: "POST",
       headers: { [CANCEL_HEADER]: secret },
       signal: AbortSignal.timeout(1500),
@@ -173,7 +175,7 @@ export async function requestCancel(codexHome: string, port: number): Promise<bo
  */
 export async function requestCodexCancel(port: number): Promise<boolean> {
   try {
-    const response = await fetch(`http://${LOOPBACK_HOST}:${port}/cancel`, {
+    const response = await fetch(`${loopbackOrigin(port)}/cancel`, {
       signal: AbortSignal.timeout(2000),
     });
     await response.body?.cancel();
@@ -183,37 +185,68 @@ export async function requestCodexCancel(port: number): Promise<boolean> {
   }
 }
 
-async function cancelHolder(
-  codexHome: string,
-  port: number,
-  log: (line: string) => void,
-  peerCheck?: PeerCheck,
-) {
+/** What claiming a port needs beyond the port: where to say things, and who we are. */
+export interface ClaimOptions {
+  /** `undefined`: the default with its fallback (1455, then 1457); 0 picks a free port. */
+  port?: number;
+  /** The codex home (the cancel secrets live there). */
+  home: CodexHome;
+  /** Where the fallbacks and take-overs are reported. */
+  report: Report;
+  /** Our uid and the peer lookup: another user's listener gets no cancel. */
+  peers?: Pick<PeerCheck, "ownUid" | "ss">;
+}
+
+/** How a claim binds and waits (tests simulate the operating system's refusals). */
+export interface ClaimDeps {
+  /** How a port is bound. Default {@linkcode bindLoopback}. */
+  bind?: (port: number) => Deno.TcpListener;
+  /** How long to retry a taken port after cancelling its holder, ms. Default 2000. */
+  retryMs?: number;
+  /** The operating system the words are for. Default: this one. */
+  os?: string;
+}
+
+async function cancelHolder(port: number, options: ClaimOptions): Promise<void> {
   if (port === 0) return;
+  const { report } = options;
   // Another user's program gets no cancel (neither our secret nor Codex's GET /cancel).
-  const ownUid = peerCheck?.ownUid ?? null;
+  const ownUid = options.peers?.ownUid ?? null;
   if (ownUid !== null) {
-    const holder = await listenerOwner(port, peerCheck?.run);
+    const holder = await listenerOwner(port, options.peers?.ss);
     if (holder !== null && !trustedUid(holder, ownUid)) {
-      log(
+      report(flowEvent(
+        "warning",
+        "port.other_user",
         `Port ${port} is held by another user on this machine (uid ${holder}); leaving it alone.`,
-      );
+        { port, uid: holder },
+      ));
       return;
     }
   }
-  if (await requestCancel(codexHome, port)) {
-    log(`Stopped an earlier codex-login that was waiting on port ${port}.`);
+  if (await requestCancel(options.home, port)) {
+    report(flowEvent(
+      "note",
+      "port.took_over",
+      `Stopped an earlier codex-login that was waiting on port ${port}.`,
+      { port },
+    ));
   } else if (await requestCodexCancel(port)) {
-    log(`Stopped a waiting \`codex login\` on port ${port}.`);
+    report(flowEvent(
+      "note",
+      "port.took_over_codex",
+      `Stopped a waiting \`codex login\` on port ${port}.`,
+      { port },
+    ));
   }
 }
 
-function portInUse(port: number, address = LOOPBACK_HOST): LoginError {
-  return new LoginError(
-    "port_in_use",
-    `Port ${port} on ${address} is already in use by another program. Stop it (find it with \`lsof -nP -iTCP:${port} -sTCP:LISTEN\` or \`ss -ltnp 'sport = :${port}'\`) and try again.`,
-    { exitCode: ExitCode.PortInUse },
-  );
+function portInUse(port: number): LoginError {
+  return new LoginError("port_in_use", {
+    what: `Port ${port} on ${LOOPBACK_HOST} is already in use by another program.`,
+    next:
+      `Stop it (find it with \`lsof -nP -iTCP:${port} -sTCP:LISTEN\` or \`ss -ltnp 'sport = :${port}'\`) and try again.`,
+  });
 }
 
 /**
@@ -222,48 +255,41 @@ function portInUse(port: number, address = LOOPBACK_HOST): LoginError {
  */
 function portsRefused(ports: number[], os: string): LoginError {
   const list = ports.join(" and ");
-  const why = os === "windows"
+  const what = os === "windows"
     ? `Windows refuses to listen on port ${list}: they lie in a range it reserves (Hyper-V or WinNAT excluded port ranges). See the ranges with \`netsh interface ipv4 show excludedportrange protocol=tcp\`; an administrator can free them (\`net stop winnat\`, then \`net start winnat\`).`
     : `The system refuses to listen on port ${list} (permission denied).`;
-  return new LoginError(
-    "port_in_use",
-    `${why} Meanwhile, sign in with a one-time code instead: ${
+  return new LoginError("port_in_use", {
+    what,
+    next: `Meanwhile, sign in with a one-time code instead: ${
       commandLine(["login", "--device-auth"])
     }.`,
-    { exitCode: ExitCode.PortInUse },
-  );
+  });
 }
 
 function listenPermission(port: number): LoginError {
-  const host = `${LOOPBACK_HOST}:${port}`;
-  return permissionError({ name: "net", host }, "to listen for the browser");
+  return permissionError(
+    { name: "net", host: `${LOOPBACK_HOST}:${port}` },
+    "to listen for the browser",
+  );
 }
 
 /**
  * Bind for a sign-in. `port` undefined means the default with fallback: 1455, then 1457.
  * For each candidate: bind; if taken, cancel an earlier codex-login there (authenticated)
- * and retry for `retryMs`; then move on. Throws a LoginError (exit 13) naming the port.
+ * and retry for `retryMs`; then move on. Resolves to the bound listener; throws a
+ * LoginError (exit 13) naming the port.
  */
-export async function claimLoopback(options: {
-  port?: number;
-  codexHome: string;
-  handler: Handler;
-  log: (line: string) => void;
-  retryMs?: number;
-  /** Turn other users away (at accept, and before cancelling a holder). */
-  peerCheck?: PeerCheck;
-  /** How a port is bound (tests simulate the operating system's refusals). */
-  bind?: typeof bindLoopback;
-  /** The operating system the words are for. Default: this one. */
-  os?: string;
-}): Promise<LoopbackServers> {
+export async function claimLoopback(
+  options: ClaimOptions,
+  deps: ClaimDeps = {},
+): Promise<Deno.TcpListener> {
   const candidates = options.port === undefined ? [...REGISTERED_PORTS] : [options.port];
-  const bind = options.bind ?? bindLoopback;
+  const bind = deps.bind ?? bindLoopback;
   const refused: number[] = [];
   for (const [index, port] of candidates.entries()) {
-    const attempt = (): LoopbackServers | "refused" | undefined => {
+    const attempt = (): Deno.TcpListener | "refused" | undefined => {
       try {
-        return bind(port, options.handler, options.peerCheck);
+        return bind(port);
       } catch (err) {
         if (err instanceof Deno.errors.AddrInUse) return undefined;
         if (err instanceof Deno.errors.NotCapable) throw listenPermission(port);
@@ -272,27 +298,36 @@ export async function claimLoopback(options: {
         throw err;
       }
     };
+    const next = candidates[index + 1];
     const first = attempt();
     if (first === "refused") {
       refused.push(port);
-      const next = candidates[index + 1];
-      if (next === undefined) throw portsRefused(refused, options.os ?? Deno.build.os);
-      options.log(`Port ${port} cannot be used here (refused by the system); trying port ${next}.`);
+      if (next === undefined) throw portsRefused(refused, deps.os ?? Deno.build.os);
+      options.report(flowEvent(
+        "note",
+        "port.refused",
+        `Port ${port} cannot be used here (refused by the system); trying port ${next}.`,
+        { port, next },
+      ));
       continue;
     }
-    let servers: LoopbackServers | undefined = first;
-    if (servers) return servers;
-    await cancelHolder(options.codexHome, port, options.log, options.peerCheck);
-    const deadline = Date.now() + (options.retryMs ?? 2000);
-    while (!servers && Date.now() < deadline) {
+    let listener: Deno.TcpListener | undefined = first;
+    if (listener) return listener;
+    await cancelHolder(port, options);
+    const deadline = Date.now() + (deps.retryMs ?? 2000);
+    while (!listener && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100));
       const again = attempt();
-      servers = again === "refused" ? undefined : again;
+      listener = again === "refused" ? undefined : again;
     }
-    if (servers) return servers;
-    const next = candidates[index + 1];
+    if (listener) return listener;
     if (next === undefined) throw portInUse(port);
-    options.log(`Port ${port} is in use by another program; trying port ${next} instead.`);
+    options.report(flowEvent(
+      "note",
+      "port.fallback",
+      `Port ${port} is in use by another program; trying port ${next} instead.`,
+      { port, next },
+    ));
   }
   throw portInUse(candidates[0]);
 }

@@ -14,9 +14,9 @@ import {
   provenanceOf,
 } from "../store/auth_data.ts";
 import type { CredentialStore } from "../store/credential_store.ts";
-import { type IssuerClient, IssuerError } from "../issuer/issuer.ts";
+import { type IssuerClient, IssuerError, issuerFailure } from "../issuer/issuer.ts";
 import { type TokenIdentity, whoAmI } from "../issuer/access_token.ts";
-import { LoginError } from "../base/errors.ts";
+import { errorText, LoginError } from "../base/errors.ts";
 
 /** What `logout` did. */
 export interface LogoutOutcome {
@@ -34,7 +34,7 @@ function revocable(
   auth: AuthData,
 ): { token: string; kind: "refresh_token" | "access_token" } | undefined {
   if (auth.auth_mode !== "chatgpt") return undefined;
-  const tokens = auth.tokens as { refresh_token: string; access_token: string };
+  const tokens = auth.tokens;
   if (tokens.refresh_token) return { token: tokens.refresh_token, kind: "refresh_token" };
   if (tokens.access_token) return { token: tokens.access_token, kind: "access_token" };
   return undefined;
@@ -53,11 +53,15 @@ function revocable(
  * import assert from "node:assert/strict";
  * import { logout, saveApiKey } from "./account.ts";
  * import { FileCredentialStore } from "../store/file_store.ts";
+ * import { CodexHome } from "../store/codex_home.ts";
+ * import { HttpClient } from "../issuer/http_client.ts";
  * import { IssuerClient } from "../issuer/issuer.ts";
- * const store = new FileCredentialStore(await Deno.makeTempDir());
+ * import { resolveIssuer } from "../issuer/issuer_config.ts";
+ * const store = new FileCredentialStore(new CodexHome(await Deno.makeTempDir()));
  * await saveApiKey(store, "sk-proj-0123456789abcdefghij");
  * // An API key has no refresh token: nothing to revoke, the file is removed.
- * const outcome = await logout({ store, client: new IssuerClient(), revoke: true });
+ * const client = new IssuerClient({ endpoints: resolveIssuer(), http: new HttpClient() });
+ * const outcome = await logout({ store, client, revoke: true });
  * assert.deepEqual(outcome, { removed: true, revoke: "skipped" });
  * ```
  */
@@ -80,17 +84,15 @@ export async function logout(options: {
     }
     return { auth, removed: await locked.remove() };
   });
-  const target = options.revoke && removed.auth ? revocable(removed.auth) : undefined;
-  if (!target) return { removed: removed.removed, revoke: "skipped" };
+  const auth = removed.auth;
+  const target = options.revoke && auth ? revocable(auth) : undefined;
+  if (!auth || !target) return { removed: removed.removed, revoke: "skipped" };
   try {
-    const client = options.client.at(provenanceOf(removed.auth as AuthData));
+    const client = options.client.at(provenanceOf(auth));
     await client.revoke(target.token, undefined, target.kind);
     return { removed: removed.removed, revoke: "revoked" };
   } catch (err) {
-    return {
-      removed: removed.removed,
-      revoke: { failed: err instanceof Error ? err.message : String(err) },
-    };
+    return { removed: removed.removed, revoke: { failed: errorText(err) } };
   }
 }
 
@@ -104,19 +106,22 @@ const OPENAI_KEY = /^sk-[A-Za-z0-9_-]{16,}$/;
 function cleanSecret(raw: string, what: string, flag: string): string {
   const secret = raw.trim();
   if (secret.length === 0) {
-    throw new LoginError(
-      "invalid_input",
-      `No ${what} was given: pipe it in (\`printenv ${
+    throw new LoginError("invalid_input", {
+      what: `No ${what} was given.`,
+      next: `Pipe it in (\`printenv ${
         flag === "--with-api-key" ? "OPENAI_API_KEY" : "CODEX_ACCESS_TOKEN"
       } | ${commandLine(["login", flag])}\`) or paste it at the prompt.`,
-    );
+      code: "invalid_input.empty",
+    });
   }
   // deno-lint-ignore no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(secret)) {
-    throw new LoginError(
-      "invalid_input",
-      `That ${what} spans several lines or holds control characters, so no request could carry it; nothing was saved. Paste it alone on one line.`,
-    );
+    throw new LoginError("invalid_input", {
+      what:
+        `That ${what} spans several lines or holds control characters, so no request could carry it; nothing was saved.`,
+      next: "Paste it alone on one line.",
+      code: "invalid_input.multiline",
+    });
   }
   return secret;
 }
@@ -174,9 +179,13 @@ const JWT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
  * import assert from "node:assert/strict";
  * import { saveAccessToken } from "./account.ts";
  * import { FileCredentialStore } from "../store/file_store.ts";
+ * import { CodexHome } from "../store/codex_home.ts";
+ * import { HttpClient } from "../issuer/http_client.ts";
  * import { IssuerClient } from "../issuer/issuer.ts";
- * const store = new FileCredentialStore(await Deno.makeTempDir());
- * const client = new IssuerClient({ issuer: "http://127.0.0.1:9" });
+ * import { resolveIssuer } from "../issuer/issuer_config.ts";
+ * const store = new FileCredentialStore(new CodexHome(await Deno.makeTempDir()));
+ * const endpoints = resolveIssuer({ issuer: "http://127.0.0.1:9" });
+ * const client = new IssuerClient({ endpoints, http: new HttpClient() });
  * await assert.rejects(saveAccessToken(store, client, "sk-not-a-token"), /start with at-/);
  * assert.equal(await store.load(), undefined);
  * ```
@@ -188,31 +197,29 @@ export async function saveAccessToken(
 ): Promise<TokenIdentity> {
   const token = cleanSecret(raw, "access token", "--with-access-token");
   if (JWT.test(token)) {
-    throw new LoginError(
-      "invalid_input",
-      "That is an agent identity token: Codex checks those against OpenAI's published keys, which codex-login cannot do. Save it with `codex login --with-access-token`; nothing was saved.",
-    );
+    throw new LoginError("invalid_input", {
+      what:
+        "That is an agent identity token: Codex checks those against OpenAI's published keys, which codex-login cannot do.",
+      next: "Save it with `codex login --with-access-token`; nothing was saved.",
+      code: "invalid_input.agent_identity",
+    });
   }
   if (!token.startsWith("at-")) {
-    throw new LoginError(
-      "invalid_input",
-      `That is not a personal access token (they start with at-); nothing was saved. For an API key use \`${
-        commandLine(["login", "--with-api-key"])
-      }\`.`,
-    );
+    throw new LoginError("invalid_input", {
+      what: "That is not a personal access token (they start with at-); nothing was saved.",
+      next: `For an API key use \`${commandLine(["login", "--with-api-key"])}\`.`,
+      code: "invalid_input.not_access_token",
+    });
   }
   let who: TokenIdentity;
   try {
     who = await whoAmI(client, token);
   } catch (err) {
     if (!(err instanceof IssuerError)) throw err;
-    const next = err.status === undefined
-      ? "Check your connection (and any proxy), then try again"
-      : "Check that you copied the whole token and that it has not expired or been revoked";
-    throw new LoginError(
+    throw issuerFailure(
+      err,
       "access_token_refused",
-      `${err.message.replace(/\.$/, "")}. ${next}; nothing was saved.`,
-      { cause: err },
+      "Check that you copied the whole token and that it has not expired or been revoked; nothing was saved.",
     );
   }
   await store.save(personalAccessTokenRecord(token));

@@ -5,10 +5,17 @@
  * @module
  */
 
-import type { ChatGptAuth } from "../store/auth_data.ts";
-import { apiKeyName } from "../issuer/issuer.ts";
+import { type ChatGptAuth, managedRefreshToken } from "../store/auth_data.ts";
+import { errorText } from "../base/errors.ts";
+import { flowEvent } from "../base/events.ts";
+import { apiKeyName, IssuerError } from "../issuer/issuer.ts";
 import { maybeRedeemCredits } from "./credits.ts";
 import type { SignInContext, SignInOutcome } from "./sign_in.ts";
+
+/** Why an issuer step failed, as a phrase (the issuer's reason, else the error's text). */
+function why(err: unknown): string {
+  return err instanceof IssuerError ? err.reason : errorText(err);
+}
 
 /**
  * The API key is best effort everywhere: Codex works with the ChatGPT sign-in alone, so a
@@ -21,11 +28,14 @@ async function optionalApiKey(ctx: SignInContext, idToken: string): Promise<stri
     ctx.trace.event("api_key", { created: true });
     return key;
   } catch (err) {
-    ctx.trace.event("api_key", { created: false, error: err instanceof Error ? err.message : "" });
-    const why = err instanceof Error ? err.message.replace(/\.$/, "") : String(err);
-    ctx.log(
-      `Note: no API key was created (${why}). Signed in without an API key: Codex works with the ChatGPT sign-in alone.`,
-    );
+    ctx.trace.event("api_key", { created: false, error: why(err) });
+    ctx.report(flowEvent(
+      "note",
+      "signin.no_api_key",
+      `Note: no API key was created (${
+        why(err)
+      }). Signed in without an API key: Codex works with the ChatGPT sign-in alone.`,
+    ));
     return null;
   }
 }
@@ -34,9 +44,9 @@ async function optionalApiKey(ctx: SignInContext, idToken: string): Promise<stri
 async function addApiKey(ctx: SignInContext, auth: ChatGptAuth, key: string): Promise<void> {
   await ctx.store.withLock(async (locked) => {
     const current = await locked.load().catch(() => undefined);
-    const ours = current?.auth_mode === "chatgpt" &&
-      (current.tokens as { refresh_token?: string }).refresh_token === auth.tokens.refresh_token;
-    if (ours) await locked.save({ ...current, OPENAI_API_KEY: key });
+    if (current && managedRefreshToken(current) === auth.tokens.refresh_token) {
+      await locked.save({ ...current, OPENAI_API_KEY: key });
+    }
   });
   auth.OPENAI_API_KEY = key;
 }
@@ -54,11 +64,13 @@ export async function afterSignIn(
 ): Promise<void> {
   const retire = outcome.previousRefreshToken
     ? ctx.client.revoke(outcome.previousRefreshToken).catch((err) =>
-      ctx.log(
+      ctx.report(flowEvent(
+        "note",
+        "signin.previous_not_revoked",
         `Note: could not revoke your previous session (${
-          err instanceof Error ? err.message.replace(/\.$/, "") : err
+          why(err)
         }); it stays valid until it expires.`,
-      )
+      ))
     )
     : Promise.resolve();
   const keyAndCredits = (async () => {
@@ -68,11 +80,11 @@ export async function afterSignIn(
     try {
       await addApiKey(ctx, outcome.auth, key);
     } catch (err) {
-      ctx.log(
-        `Note: the API key could not be saved (${
-          err instanceof Error ? err.message : err
-        }); you are signed in without one.`,
-      );
+      ctx.report(flowEvent(
+        "note",
+        "signin.api_key_not_saved",
+        `Note: the API key could not be saved (${errorText(err)}); you are signed in without one.`,
+      ));
       return;
     }
     if (!ctx.apiBase) return;
@@ -83,9 +95,8 @@ export async function afterSignIn(
       claims: outcome.claims,
       planType: outcome.planType,
       now: ctx.now(),
-      log: ctx.log,
+      report: ctx.report,
       http: ctx.http,
-      timeoutMs: ctx.creditsTimeoutMs,
     }).catch(() => undefined);
   })();
   await Promise.all([retire, keyAndCredits]);

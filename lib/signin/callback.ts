@@ -7,7 +7,7 @@
  * @module
  */
 
-import { LoginError } from "../base/errors.ts";
+import { errorText, LoginError } from "../base/errors.ts";
 import { redact } from "../base/redact.ts";
 import { completeSignIn, type SignInContext, type SignInOutcome } from "./sign_in.ts";
 import type { SignInTokens } from "../issuer/issuer.ts";
@@ -16,7 +16,7 @@ import { timingSafeEqual } from "../base/timing_safe_equal.ts";
 /** How one callback came out. */
 export type CallbackOutcome =
   /** Not ours, or no longer: the sign-in keeps waiting. */
-  | { kind: "rejected"; status: number; error: LoginError }
+  | { kind: "rejected"; error: LoginError }
   /** The sign-in ended in failure (`description` is the issuer's, redacted). */
   | { kind: "failed"; error: LoginError; description?: string }
   /** Signed in and saved. */
@@ -42,13 +42,14 @@ export interface CallbackOptions {
   signal: AbortSignal;
 }
 
-function rejected(status: number, kind: "state_mismatch" | "already_used" | "invalid_input") {
-  const message = {
-    state_mismatch: "The sign-in link does not belong to this sign-in.",
-    already_used: "This sign-in has already received its code.",
-    invalid_input: "The sign-in link has no authorization code.",
-  }[kind];
-  return { kind: "rejected", status, error: new LoginError(kind, message) } as const;
+const REJECTIONS = {
+  state_mismatch: "The sign-in link does not belong to this sign-in.",
+  already_used: "This sign-in has already received its code.",
+  invalid_input: "The sign-in link has no authorization code.",
+} as const;
+
+function rejected(kind: keyof typeof REJECTIONS): CallbackOutcome {
+  return { kind: "rejected", error: new LoginError(kind, { what: REJECTIONS[kind] }) };
 }
 
 /** Codex's test for an account whose workspace does not include Codex. */
@@ -61,20 +62,18 @@ function oauthFailure(params: URLSearchParams): CallbackOutcome {
   const code = redact(params.get("error") ?? "", [], 80);
   const description = redact(params.get("error_description") ?? "", [], 300);
   if (missingEntitlement(code, description)) {
-    const error = new LoginError(
-      "missing_entitlement",
-      "Codex is not enabled for your workspace. Contact your workspace administrator to request access to Codex.",
-      { oauthCode: code },
-    );
+    const error = new LoginError("missing_entitlement", {
+      what: "Codex is not enabled for your workspace.",
+      next: "Contact your workspace administrator to request access to Codex.",
+      oauthCode: code,
+    });
     return { kind: "failed", error };
   }
-  const error = new LoginError(
-    code === "access_denied" ? "access_denied" : "oauth_error",
-    `Sign-in failed: the issuer answered ${code}${
-      description ? ` (${description})` : ""
-    }. Nothing was saved; run codex-login again to retry.`,
-    { oauthCode: code },
-  );
+  const error = new LoginError(code === "access_denied" ? "access_denied" : "oauth_error", {
+    what: `Sign-in failed: the issuer answered ${code}${description ? ` (${description})` : ""}.`,
+    next: "Nothing was saved; run codex-login again to retry.",
+    oauthCode: code,
+  });
   return { kind: "failed", error, description };
 }
 
@@ -86,8 +85,10 @@ function oauthFailure(params: URLSearchParams): CallbackOutcome {
  * import assert from "node:assert/strict";
  * import { CallbackMachine } from "./callback.ts";
  * import { resolveSignInContext } from "./sign_in.ts";
+ * import { resolveIssuer } from "../issuer/issuer_config.ts";
+ * import { CodexHome } from "../store/codex_home.ts";
  * const machine = new CallbackMachine({
- *   ctx: resolveSignInContext({ codexHome: "/tmp/unused" }),
+ *   ctx: resolveSignInContext({ home: new CodexHome("/tmp/unused"), endpoints: resolveIssuer() }),
  *   state: "right",
  *   redirectUri: "http://127.0.0.1:1455/auth/callback",
  *   codeVerifier: "v",
@@ -148,9 +149,7 @@ export class CallbackMachine {
   async handle(params: URLSearchParams): Promise<CallbackOutcome> {
     const check = this.#check(params);
     if ("refused" in check) {
-      if (check.refused !== "oauth_error") {
-        return rejected(check.refused === "already_used" ? 409 : 400, check.refused);
-      }
+      if (check.refused !== "oauth_error") return rejected(check.refused);
       this.stop();
       return oauthFailure(params);
     }
@@ -165,46 +164,13 @@ export class CallbackMachine {
       });
     } catch (err) {
       this.stop();
-      const error = err instanceof LoginError ? err : new LoginError(
-        "other",
-        `Sign-in failed: ${err instanceof Error ? err.message : String(err)}`,
-        { cause: err },
-      );
+      const error = err instanceof LoginError
+        ? err
+        : new LoginError("other", { what: `Sign-in failed: ${errorText(err)}`, cause: err });
       return { kind: "failed", error };
     }
     this.stop();
     return { kind: "signed_in", outcome: this.outcome };
-  }
-}
-
-/**
- * The HTTP status of the page that answers a failed callback: 400 when the callback itself
- * was a refusal, 403 for a workspace the policy forbids, 502 when the issuer failed us, 500
- * when we failed (saving, permissions).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { LoginError } from "../base/errors.ts";
- * import { failureStatus } from "./callback.ts";
- * assert.equal(failureStatus(new LoginError("access_denied", "x")), 400);
- * assert.equal(failureStatus(new LoginError("code_exchange", "x")), 502);
- * ```
- */
-export function failureStatus(error: LoginError): number {
-  switch (error.kind) {
-    case "access_denied":
-    case "oauth_error":
-    case "missing_entitlement":
-    case "invalid_input":
-      return 400;
-    case "workspace_restricted":
-      return 403;
-    case "code_exchange":
-    case "api_key_exchange":
-      return 502;
-    default:
-      return 500;
   }
 }
 
@@ -214,9 +180,9 @@ export function failureStatus(error: LoginError): number {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { LoginError } from "../base/errors.ts";
+ * import { errorText, LoginError } from "../base/errors.ts";
  * import { pasteReply } from "./callback.ts";
- * const reply = pasteReply({ kind: "failed", error: new LoginError("other", "x") });
+ * const reply = pasteReply({ kind: "failed", error: new LoginError("other", { what: "x" }) });
  * assert.equal(reply.accepted, true);
  * ```
  */
@@ -227,7 +193,7 @@ export function pasteReply(outcome: CallbackOutcome): { accepted: boolean; messa
         accepted: false,
         message: outcome.error.kind === "state_mismatch"
           ? "That address belongs to another sign-in (its state does not match); still waiting. Open the URL above and paste the address you end on."
-          : `${outcome.error.message} Still waiting.`,
+          : `${outcome.error.what} Still waiting.`,
       };
     case "failed":
       return { accepted: true, message: "The pasted address ended the sign-in." };

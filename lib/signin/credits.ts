@@ -9,6 +9,11 @@
 import type { HttpClient } from "../issuer/http_client.ts";
 import { type AccountClaims, accountClaims } from "../issuer/jwt.ts";
 import { redact } from "../base/redact.ts";
+import { errorText } from "../base/errors.ts";
+import { flowEvent, type Report } from "../base/events.ts";
+
+/** How long the redemption request may take: it is best effort, after the sign-in. */
+export const CREDITS_TIMEOUT_MS = 10_000;
 
 /** What the redemption attempt came to. */
 export type RedeemOutcome = "granted" | "not_granted" | "ineligible" | "failed";
@@ -33,7 +38,7 @@ const SEVEN_DAYS_MS = 7 * 24 * 3600 * 1000;
  * // Tokens without a Plus or Pro plan: no request is made.
  * const lines: string[] = [];
  * const outcome = await maybeRedeemCredits({ apiBase: "https://api.openai.com",
- *   idToken: "x", accessToken: "y", now: new Date(), log: (l) => lines.push(l),
+ *   idToken: "x", accessToken: "y", now: new Date(), report: (e) => lines.push(e.text),
  *   http: new HttpClient() });
  * assert.equal(outcome, "ineligible");
  * assert.match(lines[0], /Plus or Pro/);
@@ -46,16 +51,19 @@ export async function maybeRedeemCredits(options: {
   claims?: AccountClaims;
   planType?: string;
   now: Date;
-  log: (line: string) => void;
+  report: Report;
   http: HttpClient;
-  timeoutMs?: number;
 }): Promise<RedeemOutcome> {
-  const { idToken, accessToken, now, log } = options;
+  const { idToken, accessToken, now } = options;
+  const say = (code: string, text: string) => options.report(flowEvent("note", code, text));
   const id = options.claims ?? accountClaims(idToken);
   if (id.subscriptionActiveStart) {
     const start = Date.parse(id.subscriptionActiveStart);
     if (Number.isFinite(start) && now.getTime() - start < SEVEN_DAYS_MS) {
-      log("Sorry, your subscription must be active for more than 7 days to redeem credits.");
+      say(
+        "credits.too_new",
+        "Sorry, your subscription must be active for more than 7 days to redeem credits.",
+      );
       return "ineligible";
     }
   }
@@ -64,23 +72,24 @@ export async function maybeRedeemCredits(options: {
     ? options.planType
     : accountClaims(accessToken).planType ?? id.planType;
   if (needsSetup || (plan !== "plus" && plan !== "pro")) {
-    log("Only users with Plus or Pro subscriptions can redeem free API credits.");
+    say("credits.ineligible", "Only users with Plus or Pro subscriptions can redeem free API credits.");
     return "ineligible";
   }
   const url = `${options.apiBase.replace(/\/+$/, "")}/v1/billing/redeem_credits`;
   try {
-    const answer = await options.http.post(url, { json: { id_token: idToken } }, {
+    const answer = await options.http.send(url, { json: { id_token: idToken } }, {
       secrets: [idToken, accessToken],
-      timeoutMs: options.timeoutMs,
+      timeoutMs: CREDITS_TIMEOUT_MS,
     });
     if (answer.status < 200 || answer.status > 299 || !answer.json) {
-      log(`Credit redemption request failed: HTTP ${answer.status}. ${CREDITS_LINKS}`);
+      say("credits.failed", `Credit redemption request failed: HTTP ${answer.status}. ${CREDITS_LINKS}`);
       return "failed";
     }
     const granted = answer.json.granted_chatgpt_subscriber_api_credits;
     if (typeof granted === "number" && granted > 0) {
       const plus = plan === "plus";
-      log(
+      say(
+        "credits.granted",
         `Thanks for being a ChatGPT ${plus ? "Plus" : "Pro"} subscriber!\n` +
           `If you haven't already redeemed, you should receive ${
             plus ? "$5" : "$50"
@@ -89,10 +98,10 @@ export async function maybeRedeemCredits(options: {
       return "granted";
     }
     const said = redact(JSON.stringify(answer.json, null, 2), [idToken, accessToken], 1000);
-    log(`It looks like no credits were granted:\n\n${said}\n\n${CREDITS_LINKS}`);
+    say("credits.not_granted", `It looks like no credits were granted:\n\n${said}\n\n${CREDITS_LINKS}`);
     return "not_granted";
   } catch (err) {
-    log(`Credit redemption request failed: ${err instanceof Error ? err.message : String(err)}`);
+    say("credits.failed", `Credit redemption request failed: ${errorText(err)}`);
     return "failed";
   }
 }

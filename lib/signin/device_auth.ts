@@ -8,39 +8,43 @@
  */
 
 import { commandLine } from "../base/invocation.ts";
-import { ExitCode, interrupted, LoginError, MAX_TIMER_MS } from "../base/errors.ts";
+import { errorText, interrupted, LoginError, MAX_TIMER_MS, timedOut } from "../base/errors.ts";
+import { flowEvent, type Report } from "../base/events.ts";
 import {
   type DeviceCode,
   type DeviceGrant,
   type IssuerClient,
   IssuerError,
+  issuerFailure,
 } from "../issuer/issuer.ts";
 import { s256Challenge } from "../base/pkce.ts";
 import { pollDeviceToken, requestDeviceCode } from "../issuer/device_code.ts";
 import { safeLine } from "../base/terminal_safe.ts";
 import { afterSignIn } from "./after_sign_in.ts";
+import { DEVICE_TIMEOUT_MS } from "./login_types.ts";
 import {
   completeSignIn,
   type LoginResult,
   loginResult,
   resolveSignInContext,
-  type SignInOptions,
+  type SignInDeps,
+  type SignInRequest,
 } from "./sign_in.ts";
 
+export { DEVICE_TIMEOUT_MS };
 export type { DeviceCode };
 
-/** Default time to wait for the code to be entered: 15 minutes. */
-export const DEVICE_TIMEOUT_MS = 15 * 60_000;
-
-/** Options of {@linkcode deviceLogin}. Only `codexHome` is required. */
-export interface DeviceLoginOptions extends SignInOptions {
+/** What a device sign-in is asked to do. */
+export interface DeviceLoginRequest extends SignInRequest {
   /** Give up after this many ms (exit 124). Default 15 minutes; 0 waits forever. */
   timeoutMs?: number;
-  /** Called about once a second while waiting, with the ms left (Infinity without limit). */
-  progress?: (msLeft: number) => void;
   /** Cancels the sign-in (exit 130). */
   signal?: AbortSignal;
-  /** Waits between polls (the clock; tests pass their own). Default: a timer. */
+}
+
+/** What a device sign-in depends on besides {@linkcode SignInDeps}. */
+export interface DeviceLoginDeps extends SignInDeps {
+  /** Waits between polls. Default: a timer. */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
@@ -59,18 +63,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-function timeoutError(timeoutMs: number): LoginError {
-  const span = timeoutMs >= 120_000
-    ? `${Math.round(timeoutMs / 60_000)} min`
-    : `${Math.round(timeoutMs / 1000)} s`;
-  return new LoginError(
-    "timeout",
-    `Device sign-in timed out after ${span} without the code being entered; nothing was saved. Run ${
-      commandLine(["login", "--device-auth"])
-    } again.`,
-    { exitCode: ExitCode.Timeout },
-  );
-}
+const RETRY_DEVICE = () => `Run ${commandLine(["login", "--device-auth"])} again.`;
 
 /** Ask for a code; the issuer's refusals become the person's next step. */
 async function requestCode(client: IssuerClient, signal: AbortSignal): Promise<DeviceCode> {
@@ -79,41 +72,51 @@ async function requestCode(client: IssuerClient, signal: AbortSignal): Promise<D
   } catch (err) {
     if (signal.aborted) throw signal.reason;
     if (err instanceof IssuerError && err.status === 404) {
-      throw new LoginError(
-        "other",
-        `Device sign-in is not enabled for this issuer or account. Use the browser sign-in instead: \`${
+      throw new LoginError("other", {
+        what: "Device sign-in is not enabled for this issuer or account.",
+        next: `Use the browser sign-in instead: \`${
           commandLine(["login"])
         }\` (on a remote machine add --no-browser and paste the address, or forward the port with \`ssh -L 1455:127.0.0.1:1455\`).`,
-      );
+        code: "device.disabled",
+      });
     }
-    const next = err instanceof IssuerError && err.failure
-      ? " Check your connection and try again."
-      : ` Try again, or use \`${commandLine(["login"])}\`.`;
-    throw new LoginError(
-      "other",
-      `${err instanceof Error ? err.message : String(err)}${next}`,
-      { cause: err },
-    );
+    throw issuerFailure(err, "other", `Try again, or use \`${commandLine(["login"])}\`.`);
   }
 }
 
-function showCode(log: (line: string) => void, device: DeviceCode): void {
-  log("To sign in, open this page in a browser on any device:");
-  log("");
-  log(`    ${safeLine(device.verificationUrl)}`);
-  log("");
-  log("and enter this one-time code:");
-  log("");
-  log(`    ${safeLine(device.userCode)}`);
-  log("");
-  log("Never enter a code that someone else sent you: it would sign them in as you.");
+function showCode(report: Report, device: DeviceCode): void {
+  const url = safeLine(device.verificationUrl);
+  const code = safeLine(device.userCode);
+  report(flowEvent(
+    "action",
+    "device.code",
+    [
+      "To sign in, open this page in a browser on any device:",
+      "",
+      `    ${url}`,
+      "",
+      "and enter this one-time code:",
+      "",
+      `    ${code}`,
+      "",
+      "Never enter a code that someone else sent you: it would sign them in as you.",
+    ].join("\n"),
+    { url, code },
+  ));
+}
+
+/** The progress event of the wait for the code, with the time left. */
+function waiting(msLeft: number) {
+  return flowEvent("progress", "device.waiting", "Waiting for the code to be entered…", {
+    ms_left: msLeft,
+  });
 }
 
 /** Poll at the issuer's interval until the code is entered. */
 async function waitForGrant(
   client: IssuerClient,
   device: DeviceCode,
-  log: (line: string) => void,
+  report: Report,
   signal: AbortSignal,
   wait: (ms: number, signal: AbortSignal) => Promise<void> = sleep,
 ): Promise<DeviceGrant> {
@@ -125,27 +128,31 @@ async function waitForGrant(
       grant = await pollDeviceToken(client, device, signal);
     } catch (err) {
       if (signal.aborted) throw signal.reason;
-      if (!(err instanceof IssuerError) || err.failure === undefined) {
-        throw new LoginError(
-          "code_exchange",
-          `${err instanceof Error ? err.message : err} Run ${
-            commandLine(["login", "--device-auth"])
-          } again for a new code.`,
-          { cause: err },
-        );
+      if (!(err instanceof IssuerError) || err.failureClass !== "unreachable") {
+        throw new LoginError("code_exchange", {
+          what: err instanceof IssuerError ? err.message : `Device sign-in failed: ${errorText(err)}`,
+          next: `Run ${commandLine(["login", "--device-auth"])} again for a new code.`,
+          code: "code_exchange.device_poll",
+          cause: err,
+        });
       }
-      if (!warned) log(`Note: ${err.message.replace(/\.$/, "")}; still trying.`);
+      if (!warned) {
+        report(flowEvent(
+          "note",
+          "device.poll_failed",
+          `Note: could not check on the device sign-in (${err.reason}); still trying.`,
+        ));
+      }
       warned = true;
       continue;
     }
     if (!grant) continue;
     if (grant.challenge !== undefined && grant.challenge !== await s256Challenge(grant.verifier)) {
-      throw new LoginError(
-        "code_exchange",
-        `Device sign-in failed: the issuer's code_verifier does not match its code_challenge. Run ${
-          commandLine(["login", "--device-auth"])
-        } again.`,
-      );
+      throw new LoginError("code_exchange", {
+        what: "Device sign-in failed: the issuer's code_verifier does not match its code_challenge.",
+        next: RETRY_DEVICE(),
+        code: "code_exchange.challenge_mismatch",
+      });
     }
     return grant;
   }
@@ -157,30 +164,32 @@ async function waitForGrant(
  * @example
  * ```ts ignore
  * import { deviceLogin } from "./device_auth.ts";
- * const result = await deviceLogin({ codexHome: "/home/me/.codex" });
+ * const result = await deviceLogin({ home, endpoints: resolveIssuer() });
  * console.error(`Signed in: ${result.authFile}`);
  * ```
  */
-export async function deviceLogin(options: DeviceLoginOptions): Promise<LoginResult> {
-  const ctx = resolveSignInContext(options);
-  const timeoutMs = options.timeoutMs ?? DEVICE_TIMEOUT_MS;
+export async function deviceLogin(
+  request: DeviceLoginRequest,
+  deps: DeviceLoginDeps = {},
+): Promise<LoginResult> {
+  const ctx = resolveSignInContext(request, deps);
+  const timeoutMs = request.timeoutMs ?? DEVICE_TIMEOUT_MS;
   const controller = new AbortController();
   const onAbort = () => controller.abort(interrupted());
-  if (options.signal?.aborted) onAbort();
-  options.signal?.addEventListener("abort", onAbort, { once: true });
+  if (request.signal?.aborted) onAbort();
+  request.signal?.addEventListener("abort", onAbort, { once: true });
   const deadline = timeoutMs > 0 ? Date.now() + timeoutMs : Infinity;
-  const timer = timeoutMs > 0
-    ? setTimeout(() => controller.abort(timeoutError(timeoutMs)), Math.min(timeoutMs, MAX_TIMER_MS))
-    : undefined;
-  const ticker = options.progress
-    ? setInterval(() => options.progress?.(deadline - Date.now()), 1000)
-    : undefined;
+  const expired = () => controller.abort(timedOut("the code to be entered", timeoutMs, RETRY_DEVICE()));
+  const timer = timeoutMs > 0 ? setTimeout(expired, Math.min(timeoutMs, MAX_TIMER_MS)) : undefined;
+  const tick = () => ctx.report(waiting(deadline - Date.now()));
+  let ticker: ReturnType<typeof setInterval> | undefined;
   const signal = controller.signal;
   try {
     const device = await requestCode(ctx.client, signal);
-    showCode(ctx.log, device);
-    options.progress?.(deadline - Date.now());
-    const grant = await waitForGrant(ctx.client, device, ctx.log, signal, options.sleep);
+    showCode(ctx.report, device);
+    tick();
+    ticker = setInterval(tick, 1000);
+    const grant = await waitForGrant(ctx.client, device, ctx.report, signal, deps.sleep);
     if (Date.now() > deadline) throw signal.reason;
     const outcome = await completeSignIn(ctx, {
       code: grant.code,
@@ -197,6 +206,6 @@ export async function deviceLogin(options: DeviceLoginOptions): Promise<LoginRes
   } finally {
     clearTimeout(timer);
     clearInterval(ticker);
-    options.signal?.removeEventListener("abort", onAbort);
+    request.signal?.removeEventListener("abort", onAbort);
   }
 }

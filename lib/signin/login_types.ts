@@ -1,42 +1,49 @@
 /**
- * The browser sign-in's options and the session it hands back (`login_server.ts` runs it).
+ * The browser sign-in's request, its dependencies and the session it hands back
+ * (`login_server.ts` runs it).
  *
  * @module
  */
 
 import type { LoginError } from "../base/errors.ts";
+import type { ClaimDeps } from "../loopback/port_claim.ts";
 import type { SsRunner } from "../loopback/peer_owner.ts";
-import type { LoginResult, SignInOptions } from "./sign_in.ts";
+import type { LoginResult, SignInDeps, SignInRequest } from "./sign_in.ts";
 
 /** Default time to wait for the browser: 10 minutes. */
 export const DEFAULT_LOGIN_TIMEOUT_MS = 600_000;
 
-/** Options of {@linkcode startLogin}. Only `codexHome` is required. */
-export interface LoginOptions extends SignInOptions {
+/** Default time to wait for a device code to be entered: 15 minutes. */
+export const DEVICE_TIMEOUT_MS = 15 * 60_000;
+
+/** The path the issuer redirects the browser to (the redirect URI's path). */
+export const CALLBACK_PATH = "/auth/callback";
+
+/** What a browser sign-in is asked to do. */
+export interface LoginRequest extends SignInRequest {
   /**
    * Loopback port; 0 picks a free one. Default: 1455, falling back to 1457 (the other
    * registered port) when 1455 is held by another program. An explicit port never falls back.
    */
   port?: number;
-  /** How long to retry binding a taken port after cancelling an earlier login. Default 2 s. */
-  bindRetryMs?: number;
   /** Give up after this many ms (exit 124). 0 waits forever. Default 10 minutes. */
   timeoutMs?: number;
   /** Opens the authorize URL; `undefined` opens nothing. Its failure is only a note. */
   openBrowser?: (url: string) => Promise<boolean> | boolean;
-  /** Log each request the server answers. */
+  /** Report each request the server answers. */
   verbose?: boolean;
-  /** How long to wait for the browser to load `/success` after the redirect. Default 3 s. */
-  successGraceMs?: number;
   /** Cancels the sign-in (like {@linkcode LoginSession.cancel}). */
   signal?: AbortSignal;
-  /**
-   * Turn other users of this machine away from the loopback server (Linux, with `ss`).
-   * Default true; `false` only for tests that play another user with our own uid.
-   */
-  peerCheck?: boolean;
-  /** How `ss` is run (tests replace it). */
-  ssRunner?: SsRunner;
+}
+
+/** What a browser sign-in depends on besides {@linkcode SignInDeps}. */
+export interface LoginDeps extends SignInDeps {
+  /** The peer lookup: how `ss` is run (default: `ss` itself, where granted). */
+  ss?: SsRunner;
+  /** How the port is bound and a taken one retried. */
+  claim?: ClaimDeps;
+  /** How long to wait for the browser to load `/success` after the redirect, ms. Default 3 s. */
+  successGraceMs?: number;
 }
 
 /** A sign-in in progress. */
@@ -62,5 +69,13 @@ export interface LoginSession {
    * whole callback URL or its query string). Same state check and exchange as the callback;
    * whichever arrives first wins. Resolves to a line to show the person.
    */
-  submitRedirect(text: string): Promise<{ accepted: boolean; message: string }>;
+  submitRedirect(text: string): Promise<PasteReply>;
+}
+
+/** What a pasted address came to, and the line that says so. */
+export interface PasteReply {
+  /** The sign-in took it (and the person can stop pasting). */
+  readonly accepted: boolean;
+  /** One line for the person. */
+  readonly message: string;
 }

@@ -1,23 +1,26 @@
 /**
- * What every sign-in flow shares. {@linkcode resolveSignInContext} turns a flow's options
- * into one context, once: the outbound client, the issuer client, the API base and platform
- * URL, the clock, the log, the credential store and the settings. {@linkcode completeSignIn}
- * then runs the token steps for a code however it arrived (loopback callback, pasted URL,
- * device code): exchange the code, refresh an already-expired id_token, exchange the
- * id_token for an API key, and save the credentials.
+ * What every sign-in flow shares. {@linkcode resolveSignInContext} turns a flow's request and
+ * dependencies into one context, once: the outbound client, the issuer client, the API base
+ * and platform URL, the clock, the report, the credential store and the settings.
+ * {@linkcode completeSignIn} then runs the token steps for a code however it arrived (loopback
+ * callback, pasted URL, device code): exchange the code, refuse a forbidden workspace, refresh
+ * an already-expired id_token, and save the credentials (the API key follows in
+ * `after_sign_in.ts`).
  *
  * @module
  */
 
-import { type ChatGptAuth, rfc3339 } from "../store/auth_data.ts";
+import { type ChatGptAuth, managedRefreshToken, rfc3339 } from "../store/auth_data.ts";
+import type { CodexHome } from "../store/codex_home.ts";
 import type { Settings } from "../store/config.ts";
 import type { CredentialStore } from "../store/credential_store.ts";
-import { LoginError } from "../base/errors.ts";
+import { errorText } from "../base/errors.ts";
+import { flowEvent, type Report, silent } from "../base/events.ts";
 import { generateState } from "../base/pkce.ts";
 import { FileCredentialStore } from "../store/file_store.ts";
 import { HttpClient } from "../issuer/http_client.ts";
-import { IssuerClient, IssuerError, type SignInTokens } from "../issuer/issuer.ts";
-import { type IssuerEndpoints, resolveIssuer } from "../issuer/issuer_config.ts";
+import { IssuerClient, issuerFailure, type SignInTokens } from "../issuer/issuer.ts";
+import type { IssuerEndpoints } from "../issuer/issuer_config.ts";
 import { type AccountClaims, accountClaims } from "../issuer/jwt.ts";
 import { LoginLog } from "../store/login_log.ts";
 import { workspaceAllowed, workspaceRefusal } from "./policy.ts";
@@ -38,75 +41,54 @@ export interface LoginResult {
   setupLinkOffered: boolean;
 }
 
-/** The options every sign-in flow takes. Only `codexHome` is required. */
-export interface SignInOptions {
-  /** The codex home (auth.json, config.toml, the lock). */
-  codexHome: string;
+/** What a sign-in is asked to do: where, against which issuer, into which store. */
+export interface SignInRequest {
+  /** The codex home (config.toml, the lock, auth.json for the file store). */
+  home: CodexHome;
+  /** The issuer's URLs, resolved once (`resolveIssuer`). */
+  endpoints: IssuerEndpoints;
   /** Where the credentials go. Default: auth.json in the codex home. */
   store?: CredentialStore;
   /** Codex's config.toml settings. Default: none. */
   settings?: Settings;
-  /** Issuer base URL. Default `https://auth.openai.com`. */
-  issuer?: string;
-  /** OAuth client id. Default the Codex CLI's. */
-  clientId?: string;
-  /**
-   * API base for credit redemption. Default derived from an OpenAI issuer, as the seed; none
-   * for any other issuer (no redemption).
-   */
-  apiBase?: string;
-  /**
-   * Platform site for org setup. Default derived from an OpenAI issuer, as the seed; none for
-   * any other issuer (no setup link).
-   */
-  platformUrl?: string;
-  /** Accept a plain-http issuer or API base off this machine (`--insecure-issuer`). */
-  allowInsecureIssuer?: boolean;
-  /**
-   * The issuer's URLs already resolved (`resolveIssuer`), as the CLI passes them; when given,
-   * `issuer`, `clientId`, `apiBase`, `platformUrl` and `allowInsecureIssuer` are not read.
-   */
-  endpoints?: IssuerEndpoints;
-  /** The clock (for last_refresh, the API key's name, token expiry). */
-  now?: () => Date;
-  /** Where progress lines go. Default: standard error. */
-  log?: (line: string) => void;
-  /** Per outbound request timeout, ms. Default 30 s (10 s for credit redemption). */
-  requestTimeoutMs?: number;
-  /** Replace `fetch` for outbound requests. */
-  fetch?: typeof fetch;
-  /** The run's outbound client; default one built from the options above. */
-  http?: HttpClient;
-  /** The login log (support desk); default: none. */
+  /** Where the flow's events go. Default: nowhere. */
+  report?: Report;
+  /** The login log (support desk). Default: none. */
   trace?: LoginLog;
+}
+
+/** What a sign-in depends on, replaceable by a caller (a test, an embedding program). */
+export interface SignInDeps {
+  /** The run's outbound client. Default: one made here (and closed when the flow ends). */
+  http?: HttpClient;
+  /** The clock (last_refresh, the API key's name, token expiry). */
+  now?: () => Date;
 }
 
 /** A sign-in's resolved context: every default applied, every URL resolved once. */
 export interface SignInContext {
   /** The issuer client. */
-  client: IssuerClient;
+  readonly client: IssuerClient;
   /** The outbound client every request goes through. */
-  http: HttpClient;
+  readonly http: HttpClient;
   /** The codex home. */
-  codexHome: string;
+  readonly home: CodexHome;
   /** Where the credentials go. */
-  store: CredentialStore;
+  readonly store: CredentialStore;
   /** Codex's settings. */
-  settings: Settings;
+  readonly settings: Settings;
   /** API base for credit redemption; none: no redemption. */
-  apiBase?: string;
+  readonly apiBase?: string;
   /** The platform site, for the org-setup link; none: no link. */
-  platformUrl?: string;
+  readonly platformUrl?: string;
   /** The clock. */
-  now: () => Date;
-  /** Where progress and warnings go (one line each). */
-  log: (line: string) => void;
-  /** Timeout of the credit redemption request, ms. */
-  creditsTimeoutMs: number;
+  readonly now: () => Date;
+  /** Where events go. */
+  readonly report: Report;
   /** The context made `http` (and closes it when the flow ends). */
-  ownsHttp: boolean;
+  readonly ownsHttp: boolean;
   /** The login log (a disabled one when none was given). */
-  trace: LoginLog;
+  readonly trace: LoginLog;
 }
 
 /**
@@ -116,35 +98,34 @@ export interface SignInContext {
  * ```ts
  * import assert from "node:assert/strict";
  * import { resolveSignInContext } from "./sign_in.ts";
- * const ctx = resolveSignInContext({ codexHome: "/tmp/x", issuer: "https://auth.openai.com/" });
+ * import { resolveIssuer } from "../issuer/issuer_config.ts";
+ * import { CodexHome } from "../store/codex_home.ts";
+ * const ctx = resolveSignInContext({
+ *   home: new CodexHome("/tmp/x"),
+ *   endpoints: resolveIssuer({ issuer: "https://auth.openai.com/" }),
+ * });
  * assert.equal(ctx.client.issuer, "https://auth.openai.com");
  * assert.equal(ctx.apiBase, "https://api.openai.com");
  * assert.equal(ctx.store.describe().endsWith("auth.json"), true);
  * ```
  */
-export function resolveSignInContext(options: SignInOptions): SignInContext {
-  const endpoints = options.endpoints ?? resolveIssuer({
-    issuer: options.issuer,
-    clientId: options.clientId,
-    apiBase: options.apiBase,
-    platformUrl: options.platformUrl,
-    insecure: options.allowInsecureIssuer,
-  });
-  const trace = options.trace ?? new LoginLog();
-  const http = options.http ??
-    new HttpClient({ timeoutMs: options.requestTimeoutMs, fetch: options.fetch, trace });
+export function resolveSignInContext(
+  request: SignInRequest,
+  deps: SignInDeps = {},
+): SignInContext {
+  const trace = request.trace ?? new LoginLog();
+  const http = deps.http ?? new HttpClient({ trace });
   return {
-    client: new IssuerClient({ endpoints, http }),
+    client: new IssuerClient({ endpoints: request.endpoints, http }),
     http,
-    codexHome: options.codexHome,
-    store: options.store ?? new FileCredentialStore(options.codexHome),
-    settings: options.settings ?? {},
-    apiBase: endpoints.apiBase,
-    platformUrl: endpoints.platformUrl,
-    now: options.now ?? (() => new Date()),
-    log: options.log ?? ((line: string) => console.error(line)),
-    creditsTimeoutMs: options.requestTimeoutMs ?? 10_000,
-    ownsHttp: options.http === undefined,
+    home: request.home,
+    store: request.store ?? new FileCredentialStore(request.home),
+    settings: request.settings ?? {},
+    apiBase: request.endpoints.apiBase,
+    platformUrl: request.endpoints.platformUrl,
+    now: deps.now ?? (() => new Date()),
+    report: request.report ?? silent,
+    ownsHttp: deps.http === undefined,
     trace,
   };
 }
@@ -173,14 +154,6 @@ export interface CompleteOptions {
   exchange?: Promise<SignInTokens>;
 }
 
-function fromIssuerError(err: unknown, kind: "code_exchange" | "api_key_exchange"): unknown {
-  if (!(err instanceof IssuerError)) return err;
-  const next = err.failure === "timeout" || err.failure === "network"
-    ? " Check your connection (and any proxy), then run codex-login again."
-    : " Run codex-login again to start a fresh sign-in.";
-  return new LoginError(kind, `${err.message}${next}`, { oauthCode: err.oauthCode, cause: err });
-}
-
 type Tokens = SignInTokens;
 
 /** The seed's refresh of an id_token that arrived already expired; best effort. */
@@ -191,7 +164,7 @@ async function refreshIfExpired(
 ): Promise<Tokens> {
   const expiresAt = tokens.idClaims.expiresAt;
   if (expiresAt !== undefined && ctx.now().getTime() < expiresAt.getTime()) return tokens;
-  ctx.log("Refreshing credentials...");
+  ctx.report(flowEvent("note", "signin.refreshing", "Refreshing credentials..."));
   try {
     const fresh = await ctx.client.refresh(tokens.refreshToken, {
       reason: "proactive_expiry",
@@ -205,9 +178,17 @@ async function refreshIfExpired(
         idClaims: accountClaims(fresh.idToken), // a new id_token: its own claims
       };
     }
-    ctx.log("Unable to refresh the ID token: the issuer's answer lacked tokens.");
+    ctx.report(flowEvent(
+      "warning",
+      "signin.refresh_incomplete",
+      "Unable to refresh the ID token: the issuer's answer lacked tokens.",
+    ));
   } catch (err) {
-    ctx.log(`Unable to refresh the ID token: ${err instanceof Error ? err.message : err}`);
+    ctx.report(flowEvent(
+      "warning",
+      "signin.refresh_failed",
+      `Unable to refresh the ID token: ${errorText(err)}`,
+    ));
   }
   return tokens;
 }
@@ -229,7 +210,7 @@ function setupUrlFor(ctx: SignInContext, tokens: Tokens, plan: string): string |
  * @example
  * ```ts ignore
  * import { completeSignIn, resolveSignInContext } from "./sign_in.ts";
- * const ctx = resolveSignInContext({ codexHome: "/home/me/.codex" });
+ * const ctx = resolveSignInContext({ home, endpoints: resolveIssuer() });
  * const outcome = await completeSignIn(ctx, { code, redirectUri, codeVerifier });
  * console.log(outcome.auth.tokens.account_id);
  * ```
@@ -244,7 +225,7 @@ export async function completeSignIn(
   try {
     tokens = await (options.exchange ?? ctx.client.exchangeCode(params, signal));
   } catch (err) {
-    throw fromIssuerError(err, "code_exchange");
+    throw issuerFailure(err, "code_exchange", "Run codex-login again to start a fresh sign-in.");
   }
   ctx.trace.secret(tokens.idToken, tokens.accessToken, tokens.refreshToken);
   await refuseWorkspace(ctx, tokens, signal);
@@ -304,13 +285,8 @@ async function refuseWorkspace(
 
 /** The refresh token of the stored Codex-managed session, if any (to retire it). */
 async function previousSession(ctx: SignInContext): Promise<string | undefined> {
-  try {
-    const previous = await ctx.store.load();
-    if (previous?.auth_mode !== "chatgpt") return undefined;
-    return (previous.tokens as { refresh_token: string }).refresh_token || undefined;
-  } catch {
-    return undefined; // unreadable: nothing we can retire
-  }
+  // Unreadable credentials: nothing we can retire.
+  return managedRefreshToken(await ctx.store.load().catch(() => undefined));
 }
 
 /** The {@linkcode LoginResult} of a completed sign-in. */

@@ -5,7 +5,14 @@
  * @module
  */
 
-import { type AuthData, type AuthMode, rfc3339 } from "../store/auth_data.ts";
+import {
+  type AuthData,
+  type AuthMode,
+  type ChatGptAuth,
+  recordString,
+  rfc3339,
+} from "../store/auth_data.ts";
+import { isJsonObject, stringField } from "../base/json.ts";
 import type { Settings } from "../store/config.ts";
 import type { CredentialStore } from "../store/credential_store.ts";
 import { accountClaims } from "../issuer/jwt.ts";
@@ -45,38 +52,37 @@ export interface StatusReport {
   policy_violations?: string[];
 }
 
-function chatGptReport(auth: AuthData): Partial<StatusReport> {
-  const tokens = auth.tokens as { id_token: string; access_token: string };
-  const id = accountClaims(tokens.id_token);
-  const access = accountClaims(tokens.access_token);
+function chatGptReport(auth: ChatGptAuth): Partial<StatusReport> {
+  const id = accountClaims(auth.tokens.id_token);
+  const access = accountClaims(auth.tokens.access_token);
   const key = auth.OPENAI_API_KEY;
   return {
-    api_key: typeof key === "string" && key ? maskKey(key) : null,
+    api_key: key ? maskKey(key) : null,
     email: id.email ?? null,
     plan: access.planType ?? id.planType ?? null,
     id_token_expires_at: id.expiresAt ? rfc3339(id.expiresAt) : null,
     access_token_expires_at: access.expiresAt ? rfc3339(access.expiresAt) : null,
-    last_refresh: typeof auth.last_refresh === "string" && auth.last_refresh
-      ? auth.last_refresh
-      : null,
+    last_refresh: auth.last_refresh || null,
   };
 }
 
 function modeReport(auth: AuthData): Partial<StatusReport> {
   switch (auth.auth_mode) {
     case "apikey":
-      return { api_key: maskKey(auth.OPENAI_API_KEY as string) };
+      return { api_key: maskKey(auth.OPENAI_API_KEY) };
     case "chatgpt":
     case "chatgptAuthTokens":
       return chatGptReport(auth);
-    case "personalAccessToken":
-      return { personal_access_token: maskKey(String(auth.personal_access_token)) };
+    case "personalAccessToken": {
+      const token = recordString(auth, "personal_access_token");
+      return { personal_access_token: token ? maskKey(token) : null };
+    }
     case "bedrockAccessKeys": {
-      const keys = auth.bedrock_access_keys as Record<string, unknown> | undefined;
-      const id = keys?.access_key_id;
+      const keys = isJsonObject(auth.bedrock_access_keys) ? auth.bedrock_access_keys : {};
+      const id = stringField(keys, "access_key_id");
       return {
-        bedrock_access_key_id: typeof id === "string" ? maskKey(id) : null,
-        bedrock_region: typeof keys?.region === "string" ? keys.region : null,
+        bedrock_access_key_id: id ? maskKey(id) : null,
+        bedrock_region: stringField(keys, "region") ?? null,
       };
     }
     default:
@@ -93,7 +99,9 @@ function modeReport(auth: AuthData): Partial<StatusReport> {
  * import assert from "node:assert/strict";
  * import { getStatus } from "./status_report.ts";
  * import { FileCredentialStore } from "../store/file_store.ts";
- * const report = await getStatus(new FileCredentialStore(await Deno.makeTempDir()));
+ * import { CodexHome } from "../store/codex_home.ts";
+ * const home = new CodexHome(await Deno.makeTempDir());
+ * const report = await getStatus(new FileCredentialStore(home));
  * assert.equal(report.logged_in, false);
  * ```
  */

@@ -11,9 +11,16 @@
  */
 
 import { commandLine } from "../base/invocation.ts";
-import { type AuthData, type ChatGptAuth, provenanceOf, rfc3339 } from "../store/auth_data.ts";
+import {
+  type AuthData,
+  type ChatGptAuth,
+  managedRefreshToken,
+  provenanceOf,
+  recordString,
+  rfc3339,
+} from "../store/auth_data.ts";
 import type { CredentialStore, LockedStore } from "../store/credential_store.ts";
-import { LoginError } from "../base/errors.ts";
+import { errorText, LoginError } from "../base/errors.ts";
 import { type IssuerClient, IssuerError, type RefreshReason } from "../issuer/issuer.ts";
 import { accountClaims } from "../issuer/jwt.ts";
 
@@ -45,35 +52,36 @@ const NO_BEARER: Record<string, string> = {
 
 function requireChatGpt(auth: AuthData | undefined): ChatGptAuth {
   if (!auth) {
-    throw new LoginError(
-      "not_logged_in",
-      `Not logged in: sign in with \`${commandLine(["login"])}\` first.`,
-    );
+    throw new LoginError("not_logged_in", {
+      what: "Not logged in.",
+      next: `Sign in with \`${commandLine(["login"])}\` first.`,
+    });
   }
-  if (NO_BEARER[auth.auth_mode]) throw new LoginError("not_logged_in", NO_BEARER[auth.auth_mode]);
+  const noBearer = NO_BEARER[auth.auth_mode];
+  if (noBearer) {
+    throw new LoginError("not_logged_in", { what: noBearer, code: "not_logged_in.no_bearer" });
+  }
   if (auth.auth_mode === "chatgptAuthTokens") {
-    throw new LoginError(
-      "not_logged_in",
-      `These ChatGPT tokens were handed to Codex by another application, which refreshes them itself. Sign in with \`${
-        commandLine(["login"])
-      }\` to get tokens of your own.`,
-    );
+    throw new LoginError("not_logged_in", {
+      what:
+        "These ChatGPT tokens were handed to Codex by another application, which refreshes them itself.",
+      next: `Sign in with \`${commandLine(["login"])}\` to get tokens of your own.`,
+      code: "not_logged_in.external_tokens",
+    });
   }
   if (auth.auth_mode !== "chatgpt") {
-    throw new LoginError(
-      "not_logged_in",
-      `Logged in with ${
-        auth.auth_mode === "apikey"
-          ? "an API key"
-          : auth.auth_mode === "personalAccessToken"
-          ? "a personal access token"
-          : `Codex's ${auth.auth_mode} sign-in`
-      }, which does not need refreshing. Use \`${
-        commandLine(["login"])
-      }\` to sign in with ChatGPT.`,
-    );
+    const how = auth.auth_mode === "apikey"
+      ? "an API key"
+      : auth.auth_mode === "personalAccessToken"
+      ? "a personal access token"
+      : `Codex's ${auth.auth_mode} sign-in`;
+    throw new LoginError("not_logged_in", {
+      what: `Logged in with ${how}, which does not need refreshing.`,
+      next: `Use \`${commandLine(["login"])}\` to sign in with ChatGPT.`,
+      code: "not_logged_in.not_chatgpt",
+    });
   }
-  return auth as ChatGptAuth;
+  return auth;
 }
 
 /**
@@ -139,20 +147,19 @@ class RefreshRaceLost extends Error {
 function refreshFailure(err: unknown, where: string): LoginError {
   if (err instanceof IssuerError && (err.status === 401 || ENDED[err.oauthCode ?? ""])) {
     const why = ENDED[err.oauthCode ?? ""] ?? `the issuer refused it (HTTP ${err.status})`;
-    return new LoginError(
-      "session_ended",
-      `Your session has ended (${why}): sign in again with \`${
-        commandLine(["login"])
-      }\`. ${where} was left unchanged.`,
-      { oauthCode: err.oauthCode, cause: err },
-    );
+    return new LoginError("session_ended", {
+      what: `Your session has ended (${why}): sign in again with \`${commandLine(["login"])}\`.`,
+      next: `${where} was left unchanged.`,
+      oauthCode: err.oauthCode,
+      cause: err,
+    });
   }
-  const message = err instanceof Error ? err.message : String(err);
-  return new LoginError(
-    "refresh_failed",
-    `${message} ${where} was left unchanged; this is usually passing, so try again in a moment.`,
-    { cause: err },
-  );
+  return new LoginError("refresh_failed", {
+    what: `${errorText(err)} ${where} was left unchanged.`,
+    next: "Try again in a moment; a failure like this is usually brief.",
+    code: err instanceof IssuerError ? `refresh_failed.${err.failureClass}` : "refresh_failed",
+    cause: err,
+  });
 }
 
 /** What a refresh needs: the store, a client (the session's own issuer is used), a clock. */
@@ -188,10 +195,11 @@ async function refreshLocked(
     throw refreshFailure(err, where);
   }
   if (!fresh.idToken && !fresh.accessToken && !fresh.refreshToken) {
-    throw new LoginError(
-      "refresh_failed",
-      `The issuer's refresh answer had no tokens. ${where} was left unchanged; try again later.`,
-    );
+    throw new LoginError("refresh_failed", {
+      what: `The issuer's refresh answer had no tokens. ${where} was left unchanged.`,
+      next: "Try again later.",
+      code: "refresh_failed.no_tokens",
+    });
   }
   const idToken = fresh.idToken ?? auth.tokens.id_token;
   const updated: ChatGptAuth = {
@@ -221,10 +229,8 @@ async function otherSave(
   const deadline = Date.now() + waitMs;
   while (true) {
     const current = await options.store.load().catch(() => undefined);
-    if (current?.auth_mode === "chatgpt") {
-      const auth = current as ChatGptAuth;
-      if (auth.tokens.refresh_token && auth.tokens.refresh_token !== lost.sent) return auth;
-    }
+    const token = managedRefreshToken(current);
+    if (current?.auth_mode === "chatgpt" && token && token !== lost.sent) return current;
     if (Date.now() >= deadline) throw refreshFailure(lost.failure, options.store.describe());
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -264,12 +270,13 @@ async function lockedRefresh(
  * import assert from "node:assert/strict";
  * import { refreshAuth } from "./token_refresh.ts";
  * import { FileCredentialStore } from "../store/file_store.ts";
+ * import { CodexHome } from "../store/codex_home.ts";
+ * import { HttpClient } from "../issuer/http_client.ts";
  * import { IssuerClient } from "../issuer/issuer.ts";
- * const store = new FileCredentialStore(await Deno.makeTempDir());
- * await assert.rejects(
- *   refreshAuth({ store, client: new IssuerClient(), now: () => new Date() }),
- *   /Not logged in/,
- * );
+ * import { resolveIssuer } from "../issuer/issuer_config.ts";
+ * const store = new FileCredentialStore(new CodexHome(await Deno.makeTempDir()));
+ * const client = new IssuerClient({ endpoints: resolveIssuer(), http: new HttpClient() });
+ * await assert.rejects(refreshAuth({ store, client, now: () => new Date() }), /Not logged in/);
  * ```
  */
 export async function refreshAuth(
@@ -300,15 +307,13 @@ export interface CurrentToken {
 export async function currentToken(options: RefreshOptions): Promise<CurrentToken> {
   const auth = await options.store.load();
   if (auth?.auth_mode === "apikey") {
-    return { token: auth.OPENAI_API_KEY as string, kind: "api_key", refreshed: false, auth };
+    return { token: auth.OPENAI_API_KEY, kind: "api_key", refreshed: false, auth };
   }
-  if (auth?.auth_mode === "personalAccessToken") {
-    const token = String(auth.personal_access_token);
-    return { token, kind: "personal_access_token", refreshed: false, auth };
-  }
-  const chatgpt = auth?.auth_mode === "chatgptAuthTokens"
-    ? auth as ChatGptAuth
-    : requireChatGpt(auth);
+  const pat = auth?.auth_mode === "personalAccessToken"
+    ? recordString(auth, "personal_access_token")
+    : undefined;
+  if (auth && pat) return { token: pat, kind: "personal_access_token", refreshed: false, auth };
+  const chatgpt = auth?.auth_mode === "chatgptAuthTokens" ? auth : requireChatGpt(auth);
   if (chatgpt.auth_mode === "chatgpt" && shouldRefresh(chatgpt, options.now())) {
     // Another process may have refreshed while we waited for the lock: asked again under it.
     const got = await lockedRefresh(options, (current) => refreshReason(current, options.now()));
