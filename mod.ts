@@ -6,9 +6,9 @@
  * @example Sign in (here the sign-in is cancelled at once; a real one waits for the browser)
  * ```ts
  * import assert from "node:assert/strict";
- * import { LoginError, startLogin } from "./mod.ts";
- * const codexHome = await Deno.makeTempDir();
- * const session = await startLogin({ codexHome, port: 0, log: () => {} });
+ * import { CodexHome, LoginError, resolveIssuer, startLogin } from "./mod.ts";
+ * const home = new CodexHome(await Deno.makeTempDir());
+ * const session = await startLogin({ home, endpoints: resolveIssuer(), port: 0 });
  * assert.match(session.authUrl, /\/oauth\/authorize\?/);
  * session.cancel();
  * await assert.rejects(session.result, (e) => e instanceof LoginError && e.exitCode === 130);
@@ -20,15 +20,18 @@
 export {
   DEFAULT_LOGIN_TIMEOUT_MS,
   DEFAULT_PORT,
-  type LoginOptions,
+  type LoginDeps,
+  type LoginRequest,
   type LoginSession,
   startLogin,
 } from "./lib/signin/login_server.ts";
+export { CALLBACK_PATH, type PasteReply } from "./lib/signin/login_types.ts";
 export {
   type LoginResult,
   resolveSignInContext,
   type SignInContext,
-  type SignInOptions,
+  type SignInDeps,
+  type SignInRequest,
 } from "./lib/signin/sign_in.ts";
 export {
   type ApiKeyAuth,
@@ -44,12 +47,7 @@ export {
   resolveAuthMode,
   type StoredTokens,
 } from "./lib/store/auth_data.ts";
-export {
-  authFilePath,
-  logFilePath,
-  type Platform,
-  resolveCodexHome,
-} from "./lib/store/codex_home.ts";
+export { CodexHome, type HomeSource, type Platform } from "./lib/store/codex_home.ts";
 export { type CredentialStore, type LockedStore } from "./lib/store/credential_store.ts";
 export { openCredentialStore, type StoreChoice } from "./lib/store/open_store.ts";
 export {
@@ -74,11 +72,21 @@ export {
   type Settings,
 } from "./lib/store/config.ts";
 export {
+  ERROR_KINDS,
+  type ErrorKindInfo,
+  type ErrorParts,
   ExitCode,
   type ExitCodeValue,
   LoginError,
   type LoginErrorKind,
 } from "./lib/base/errors.ts";
+export {
+  type EventKind,
+  type EventValue,
+  type FlowEvent,
+  type Report,
+  silent,
+} from "./lib/base/events.ts";
 export {
   DEFAULT_CLIENT_ID,
   DEFAULT_ISSUER,
@@ -94,6 +102,7 @@ export {
   IssuerClient,
   type IssuerClientOptions,
   IssuerError,
+  issuerFailure,
   type IssuerStep,
   type RefreshedTokens,
   type RefreshReason,
@@ -148,7 +157,8 @@ export {
 export {
   DEVICE_TIMEOUT_MS,
   deviceLogin,
-  type DeviceLoginOptions,
+  type DeviceLoginDeps,
+  type DeviceLoginRequest,
 } from "./lib/signin/device_auth.ts";
 export { parsePastedRedirect } from "./lib/signin/paste.ts";
 export { readSecret, type SecretSource } from "./lib/cli/secret_input.ts";
@@ -156,6 +166,7 @@ export { VERSION } from "./lib/base/version.ts";
 export { LOG_ROTATE_BYTES, LoginLog, type LogValue } from "./lib/store/login_log.ts";
 export {
   loadCaCerts,
+  Network,
   NETWORK_ENV,
   type NetworkEnv,
   networkFromEnv,

@@ -25,6 +25,10 @@ export const ExitCode = {
   Interrupted: 130,
 } as const;
 
+/** The exit codes in one line, for help pages. */
+export const EXIT_CODE_SUMMARY =
+  "0 signed in, 1 sign-in failed, 2 usage error, 13 port in use,\n124 timed out, 130 interrupted";
+
 /** One of the values of {@linkcode ExitCode}. */
 export type ExitCodeValue = typeof ExitCode[keyof typeof ExitCode];
 
@@ -40,7 +44,8 @@ export interface ErrorKindInfo {
   readonly next: string;
 }
 
-const RUN_AGAIN = "Nothing was saved. Run codex-login again in your terminal when you want to sign in.";
+const RUN_AGAIN =
+  "Nothing was saved. Run codex-login again in your terminal when you want to sign in.";
 const STILL_WAITING =
   "The sign-in in your terminal is still waiting: open the URL it printed and sign in from there.";
 const SEE_TERMINAL = "Nothing was saved. Your terminal says what went wrong and what to do next.";
@@ -53,6 +58,37 @@ function kind(
 ): ErrorKindInfo {
   return { exit, status, title, next };
 }
+
+/** What went wrong, for callers that branch on it: a key of {@linkcode ERROR_KINDS}. */
+export type LoginErrorKind =
+  | "access_denied"
+  | "oauth_error"
+  | "code_exchange"
+  | "api_key_exchange"
+  | "save_failed"
+  | "timeout"
+  | "cancelled"
+  | "port_in_use"
+  | "usage"
+  | "permission"
+  | "not_logged_in"
+  | "corrupt_auth"
+  | "refresh_failed"
+  | "session_ended"
+  | "invalid_input"
+  | "state_mismatch"
+  | "already_used"
+  | "policy"
+  | "workspace_restricted"
+  | "missing_entitlement"
+  | "start_link_reused"
+  | "unsafe_home"
+  | "home_unusable"
+  | "lock_busy"
+  | "keyring_unavailable"
+  | "network_config"
+  | "access_token_refused"
+  | "other";
 
 /**
  * Every kind of error, with its exit code, page status, page title and page next step.
@@ -78,7 +114,7 @@ function kind(
  * - `start_link_reused`: the opener's one-time start link was used twice.
  * - `usage`: a bad command line or setting; `permission`: a Deno permission not granted.
  */
-export const ERROR_KINDS = {
+export const ERROR_KINDS: Readonly<Record<LoginErrorKind, ErrorKindInfo>> = {
   access_denied: kind(ExitCode.Failed, 400, "Sign-in was cancelled", RUN_AGAIN),
   oauth_error: kind(
     ExitCode.Failed,
@@ -152,10 +188,7 @@ export const ERROR_KINDS = {
   network_config: kind(ExitCode.Usage, 500, "The network settings cannot be used"),
   access_token_refused: kind(ExitCode.Failed, 500, "The access token was refused"),
   other: kind(ExitCode.Failed, 500, "Sign-in failed"),
-} as const satisfies Record<string, ErrorKindInfo>;
-
-/** What went wrong, for callers that branch on it: a key of {@linkcode ERROR_KINDS}. */
-export type LoginErrorKind = keyof typeof ERROR_KINDS;
+};
 
 /** The parts of a {@linkcode LoginError}. */
 export interface ErrorParts {

@@ -81,4 +81,4 @@ export function shownWhenQuiet(event: FlowEvent): boolean {
  * silent(flowEvent("note", "x", "nothing happens"));
  * ```
  */
-export const silent: Report = () => {};
+export const silent: Report = (): void => {};

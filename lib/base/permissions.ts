@@ -53,7 +53,9 @@ export function permissionError(
   const advice = grantAdvice(descriptor);
   return new LoginError("permission", {
     what: `codex-login needs ${describe(descriptor)}${why ? ` ${why}` : ""}.`,
-    next: `${advice[0].toUpperCase()}${advice.slice(1)}${alternative ? `, or ${alternative}` : ""}.`,
+    next: `${advice[0].toUpperCase()}${advice.slice(1)}${
+      alternative ? `, or ${alternative}` : ""
+    }.`,
   });
 }
 

@@ -108,10 +108,12 @@ function unknownOption(flag: string, known: readonly string[]): never {
  * assert.throws(() => parseFlags(["--bogus"], spec), /Unknown option --bogus/);
  * ```
  */
-export function parseFlags<S extends FlagSpec>(
+export function parseFlags<S extends FlagSpec, C extends FlagSpec = Record<never, FlagOption>>(
   args: readonly string[],
-  spec: S,
-): { values: FlagValues<S>; positionals: string[] } {
+  own: S,
+  common?: C,
+): { values: FlagValues<S> & FlagValues<C>; positionals: string[] } {
+  const spec: FlagSpec = { ...common, ...own };
   const values: Record<string, FlagValue> = {};
   const lists = new Map<string, string[]>();
   const positionals: string[] = [];
@@ -159,15 +161,16 @@ export function parseFlags<S extends FlagSpec>(
     if (value === undefined) problem(`Option ${flag} needs a value.`);
     set(name, value);
   }
-  return { values: typedValues(values, spec), positionals };
+  return { values: typedValues<FlagValues<S> & FlagValues<C>>(values), positionals };
 }
 
 /**
- * The parsed values as the spec's types say. The parser sets each option only to a value of
- * its own type (`set` above), which is what this assertion relies on.
+ * The parsed values as the specs' types say. The parser sets each option only to a value of
+ * its own type (`set` above: a boolean for a boolean, a list for a repeatable one, else a
+ * string), which is what this one assertion relies on.
  */
-function typedValues<S extends FlagSpec>(values: Record<string, FlagValue>, _spec: S): FlagValues<S> {
-  return values as FlagValues<S>;
+function typedValues<T>(values: Record<string, FlagValue>): T {
+  return values as T;
 }
 
 /** A command's help page: what it does, how it is called, its options, examples. */

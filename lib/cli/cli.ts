@@ -6,12 +6,11 @@
  * @module
  */
 
-import { activeLog } from "../store/login_log.ts";
-import { ExitCode, LoginError, usageError } from "../base/errors.ts";
-import type { Command } from "./flags.ts";
+import { errorText, EXIT_CODE_SUMMARY, ExitCode, LoginError, usageError } from "../base/errors.ts";
+import type { Command, CommandRun } from "./flags.ts";
 import { closest } from "./args.ts";
 import { commandLine, installDescription } from "../base/invocation.ts";
-import { type CliIo, defaultIo } from "./io.ts";
+import { type CliIo, terminalIo } from "./io.ts";
 import { VERSION } from "../base/version.ts";
 
 export type { CliIo };
@@ -59,8 +58,7 @@ Examples:
   codex-login status           who is signed in
   codex-login token            an access token for a script
 
-Exit codes: 0 signed in, 1 sign-in failed, 2 usage error, 13 port in use,
-124 timed out, 130 interrupted.`;
+Exit codes: ${EXIT_CODE_SUMMARY}.`;
 
 /** `codex-login completion SHELL`: every command's options, from their own tables. */
 async function completion(args: string[], io: CliIo): Promise<number> {
@@ -69,9 +67,8 @@ async function completion(args: string[], io: CliIo): Promise<number> {
   const shell = SHELLS.find((s) => s === args[0]);
   if (!shell || args.length !== 1) {
     throw usageError(
-      `Say which shell: ${commandLine(["completion", "bash|zsh|fish"])} (e.g. eval "$(${
-        commandLine(["completion", "bash"])
-      })" in ~/.bashrc).`,
+      `Say which shell: ${commandLine(["completion", "bash|zsh|fish"])}.`,
+      `For example, eval "$(${commandLine(["completion", "bash"])})" in ~/.bashrc.`,
     );
   }
   const commands = await Promise.all(
@@ -95,7 +92,8 @@ async function helpOf(command: Command): Promise<string> {
   return (await import("./flags.ts")).commandHelp(command.help);
 }
 
-async function dispatch(args: string[], io: CliIo): Promise<number> {
+async function dispatch(args: readonly string[], run: CommandRun): Promise<number> {
+  const { io } = run;
   if (args.includes("--version") || args.includes("-V")) {
     io.out(`codex-login ${VERSION}\nDeno ${Deno.version.deno}\ninstalled: ${installDescription()}`);
     return ExitCode.Ok;
@@ -116,13 +114,12 @@ async function dispatch(args: string[], io: CliIo): Promise<number> {
   if (!entry) {
     const guess = closest(name, Object.keys(COMMANDS));
     throw usageError(
-      `Unknown command ${JSON.stringify(name)}.${
-        guess ? ` Did you mean ${guess}?` : ""
-      } Commands: ${Object.keys(COMMANDS).join(", ")}. Run ${commandLine(["--help"])}.`,
+      `Unknown command ${JSON.stringify(name)}.${guess ? ` Did you mean ${guess}?` : ""}`,
+      `Commands: ${Object.keys(COMMANDS).join(", ")}. Run ${commandLine(["--help"])}.`,
     );
   }
   const command = await entry.load();
-  const code = await command.run(named ? args.slice(1) : args, io);
+  const code = await command.run(named ? args.slice(1) : args, run);
   if (code !== undefined) return code;
   io.out(await helpOf(command));
   return ExitCode.Ok;
@@ -142,25 +139,29 @@ async function dispatch(args: string[], io: CliIo): Promise<number> {
  * assert.match(out[0], /^codex-login \d+\.\d+\.\d+/);
  * ```
  */
-export async function runCli(args: string[], io: CliIo = defaultIo): Promise<number> {
+export async function runCli(
+  args: readonly string[],
+  io: CliIo = terminalIo(),
+): Promise<number> {
+  const run: CommandRun = { io };
   try {
-    const code = await dispatch(args, io);
-    activeLog()?.event("exit", { code });
+    const code = await dispatch(args, run);
+    run.trace?.event("exit", { code });
     return code;
   } catch (err) {
-    const log = activeLog();
+    const log = run.trace;
     if (err instanceof LoginError) {
       io.log(`Error: ${err.message}`);
-      log?.event("exit", { code: err.exitCode, error: err.kind, message: err.message });
+      log?.event("exit", { code: err.exitCode, error: err.code, message: err.what });
       if (log?.path) io.log(`Details: ${log.path}`);
       return err.exitCode;
     }
-    const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    const message = err instanceof Error ? `${err.name}: ${errorText(err)}` : errorText(err);
     io.log(`Error: unexpected failure (${message}). Please report it with the command you ran.`);
     log?.event("exit", { code: ExitCode.Failed, error: "unexpected", message });
     if (log?.path) io.log(`Details: ${log.path}`);
     return ExitCode.Failed;
   } finally {
-    await activeLog()?.flush();
+    await run.trace?.flush();
   }
 }

@@ -1,35 +1,47 @@
 /**
- * Flag parsing shared by every subcommand (strict, see `args.ts`), and what every
- * command resolves from its flags: the codex home, Codex's settings, the credential store.
+ * Flag parsing shared by every subcommand (strict, see `args.ts`), and what every command
+ * resolves from its flags, once: the codex home, Codex's settings, the network, the run's
+ * outbound client, the login log and the credential store.
  *
  * @module
  */
 
-import { resolveCodexHome } from "../store/codex_home.ts";
+import { CodexHome } from "../store/codex_home.ts";
 import { loadSettings, type Settings } from "../store/config.ts";
 import type { CredentialStore } from "../store/credential_store.ts";
 import { openCredentialStore } from "../store/open_store.ts";
 import { usageError } from "../base/errors.ts";
+import { flowEvent, type Report } from "../base/events.ts";
 import { commandLine } from "../base/invocation.ts";
 import { checkHomeSafe, checkLogDirSafe, prepareHome } from "../store/home_guard.ts";
-import { loadCaCerts, networkFromEnv } from "../issuer/network.ts";
-import { logFilePath, LoginLog, setActiveLog } from "../store/login_log.ts";
+import { Network } from "../issuer/network.ts";
+import { HttpClient } from "../issuer/http_client.ts";
+import { LoginLog } from "../store/login_log.ts";
 import { IssuerClient } from "../issuer/issuer.ts";
 import {
   DEFAULT_CLIENT_ID,
   DEFAULT_ISSUER,
   type IssuerEndpoints,
+  type IssuerInput,
   resolveIssuer,
 } from "../issuer/issuer_config.ts";
 import { ensurePermission, readEnv } from "../base/permissions.ts";
 
 import type { CliIo } from "./io.ts";
-import { type CommandHelp, type FlagSpec, type FlagValue, formatHelp, parseFlags } from "./args.ts";
+import { terminalReport } from "./render.ts";
+import {
+  type CommandHelp,
+  type FlagSpec,
+  type FlagValue,
+  type FlagValues,
+  formatHelp,
+  parseFlags,
+} from "./args.ts";
 
-export type { CommandHelp, FlagSpec, FlagValue };
+export type { CommandHelp, FlagSpec, FlagValue, FlagValues };
 
 /** The flags every command takes. */
-export const COMMON_OPTIONS: FlagSpec = {
+export const COMMON_OPTIONS = {
   "codex-home": {
     type: "string",
     value: "DIR",
@@ -59,7 +71,10 @@ export const COMMON_OPTIONS: FlagSpec = {
     help: "print only what you must act on (a sign-in URL or code) and errors",
   },
   help: { type: "boolean", short: "h", help: "show this help" },
-};
+} as const satisfies FlagSpec;
+
+/** The shared options' spec. */
+export type CommonOptions = typeof COMMON_OPTIONS;
 
 /**
  * A whole-number flag from 0 to `max`.
@@ -81,58 +96,65 @@ export function parseIntegerFlag(name: string, value: string, max: number): numb
   return Number(value);
 }
 
+/** One run of the command line: where it writes, and the login log once a command opens one. */
+export interface CommandRun {
+  /** Where the command writes. */
+  readonly io: CliIo;
+  /** The login log, set by {@linkcode CommandFlags.setup} (for `Details:` after an error). */
+  trace?: LoginLog;
+}
+
 /** What a command resolved from its flags and the codex home. */
 export interface CommandSetup {
   /** The codex home. */
-  codexHome: string;
+  readonly home: CodexHome;
   /** config.toml with the `-c` overrides. */
-  settings: Settings;
+  readonly settings: Settings;
   /** The credential store the settings ask for. */
-  store: CredentialStore;
+  readonly store: CredentialStore;
   /** The login log (`$CODEX_HOME/log/codex-login.log` for commands that write). */
-  trace: LoginLog;
-}
-
-/** A command's parsed flags. */
-export interface CommandFlags {
-  /** Every flag's value. */
-  values: Record<string, FlagValue>;
-  /** The issuer's URLs from `--issuer`, `--client-id`, `--api-base`, `--platform-url` and
-   * `--insecure-issuer`, resolved once. */
-  endpoints: IssuerEndpoints;
-  /** `-q/--quiet`: only what the person must act on, and errors. */
-  quiet: boolean;
-  /**
-   * Resolve the codex home (may ask for env access), make sure it can be read (and written,
-   * with `write`; with `signin`, also that it exists or can be created, is a directory and is
-   * writable, before anything opens),
-   * with `write`), then read the settings and open the store. Call after validating flags.
-   */
-  setup(access: Access, log?: (line: string) => void): Promise<CommandSetup>;
-  /** An issuer client for `--issuer` and `--client-id`, each request within `timeoutMs`. */
-  issuerClient(timeoutMs: number, trace?: LoginLog): IssuerClient;
-}
-
-/** Network variables are read without a prompt: not granted counts as unset. */
-const envReader = (name: string) => readEnv(name);
-
-async function exists(path: string): Promise<boolean> {
-  return await Deno.stat(path).then(() => true, () => false);
+  readonly trace: LoginLog;
+  /** The run's outbound client (the environment's CA bundle and proxies, logged). */
+  readonly http: HttpClient;
+  /** The issuer client for `--issuer` and `--client-id`, each request within `timeoutMs`. */
+  issuer(timeoutMs: number): IssuerClient;
 }
 
 /** What a command does with the codex home: read it, write it, or sign in (create it too). */
 export type Access = "read" | "write" | "signin";
 
+/** A command's parsed flags, typed from its options and the shared ones. */
+export interface CommandFlags<S extends FlagSpec> {
+  /** Every flag's value. */
+  readonly values: FlagValues<S> & FlagValues<CommonOptions>;
+  /** The issuer's URLs from `--issuer`, `--client-id`, `--api-base`, `--platform-url` and
+   * `--insecure-issuer`, resolved once. */
+  readonly endpoints: IssuerEndpoints;
+  /** `-q/--quiet`: only what the person must act on, and errors. */
+  readonly quiet: boolean;
+  /** `--verbose`: the login log mirrored to stderr. */
+  readonly verbose: boolean;
+  /** Where the command's flows report their events (shown as `--quiet` says). */
+  readonly report: Report;
+  /**
+   * Resolve the codex home (may ask for env access), make sure it can be read (and written,
+   * with `write`; with `signin`, also that it exists or can be created, is a directory and is
+   * writable, before anything opens), then read the settings and open the store. Call after
+   * validating flags.
+   */
+  setup(access: Access): Promise<CommandSetup>;
+}
+
 /** Make sure the credentials can be written (and renamed into place) before any network step. */
-async function ensureHomeAccess(codexHome: string, access: Access): Promise<void> {
+async function ensureHomeAccess(home: CodexHome, access: Access): Promise<void> {
   if (access === "read") {
-    await ensurePermission({ name: "read", path: codexHome }, "to read auth.json");
+    await ensurePermission({ name: "read", path: home.path }, "to read auth.json");
     return;
   }
   const alternative = "pass --codex-home DIR for a directory you can grant";
-  await ensurePermission({ name: "write", path: codexHome }, "to save auth.json", alternative);
+  await ensurePermission({ name: "write", path: home.path }, "to save auth.json", alternative);
   await ensurePermission(
-    { name: "read", path: codexHome },
+    { name: "read", path: home.path },
     "to replace auth.json atomically",
     alternative,
   );
@@ -159,83 +181,106 @@ export function commandHelp(help: CommandHelp): string {
   return formatHelp(help, COMMON_OPTIONS);
 }
 
-/** A string flag's value, when given. */
-function stringFlag(values: Record<string, FlagValue>, name: string): string | undefined {
-  return values[name] as string | undefined;
+/** Resolve everything a command needs from the codex home, in order (see `setup`). */
+async function setupFor(
+  help: CommandHelp,
+  values: FlagValues<CommonOptions>,
+  endpoints: IssuerEndpoints,
+  access: Access,
+  run: CommandRun,
+  report: Report,
+): Promise<CommandSetup> {
+  const home = CodexHome.resolve({
+    flag: values["codex-home"],
+    env: (name) => readEnv(name, true),
+    platform: Deno.build.os,
+  });
+  await ensureHomeAccess(home, access);
+  // A sign-in checks the home can hold credentials before anything opens, not at the save.
+  if (access === "signin") await prepareHome(home);
+  // Refuse a home (or log directory) others could tamper with, before any network step.
+  if (access !== "read" && await Deno.stat(home.path).then(() => true, () => false)) {
+    await checkHomeSafe(home);
+    await checkLogDirSafe(home);
+  }
+  const settings = await loadSettings(home, values.config ?? []);
+  if (settings.credentialsStore === "keyring") {
+    await ensurePermission(
+      { name: "ffi" },
+      'to reach the keyring (cli_auth_credentials_store = "keyring")',
+      'set cli_auth_credentials_store = "file"',
+    );
+  }
+  const network = Network.fromEnv();
+  // A bad CA bundle is said before a sign-in's browser step; other commands read it at
+  // their first request (`token` with a valid token makes none).
+  if (access === "signin") await network.caCerts();
+  // Commands that write keep a log for support; `--verbose` mirrors it to stderr.
+  const trace = new LoginLog(
+    access !== "read" ? home.logFile : undefined,
+    values.verbose === true ? run.io.log : undefined,
+    help.name === "login",
+  );
+  run.trace = trace;
+  trace.event("command", { name: help.name, codex_home: home.path });
+  const { store, note } = await openCredentialStore(home, settings);
+  if (note) report(flowEvent("note", "store.auto", note));
+  const http = new HttpClient({ network, trace });
+  return {
+    home,
+    settings,
+    store,
+    trace,
+    http,
+    issuer: (timeoutMs) => new IssuerClient({ endpoints, http, timeoutMs }),
+  };
 }
 
 /**
  * Parse a command's flags: the common ones plus the command's own (`help.options`); no
- * positionals allowed. The issuer's URLs are resolved here, once. `undefined` means
- * `--help` was asked for.
+ * positionals allowed. The issuer's URLs are resolved here, once, from the common flags and
+ * what `issuerFlags` picks from the command's own (login's `--api-base`, `--platform-url`).
+ * `undefined` means `--help` was asked for.
  */
-export function commandFlags(help: CommandHelp, args: string[]): CommandFlags | undefined {
-  setActiveLog(undefined);
-  const { values, positionals } = parseFlags(args, { ...COMMON_OPTIONS, ...help.options });
+export function commandFlags<S extends FlagSpec>(
+  help: CommandHelp & { readonly options: S },
+  args: readonly string[],
+  run: CommandRun,
+  issuerFlags?: (values: FlagValues<S> & FlagValues<CommonOptions>) => Pick<
+    IssuerInput,
+    "apiBase" | "platformUrl"
+  >,
+): CommandFlags<S> | undefined {
+  const { values, positionals } = parseFlags(args, help.options, COMMON_OPTIONS);
   if (values.help) return undefined;
   if (positionals.length > 0) {
     throw usageError(
-      `Unexpected argument ${JSON.stringify(positionals[0])} for ${help.name}. Run ${
-        commandLine([help.name, "--help"])
-      }.`,
+      `Unexpected argument ${JSON.stringify(positionals[0])} for ${help.name}.`,
+      `Run ${commandLine([help.name, "--help"])}.`,
     );
   }
   const endpoints = resolveIssuer({
-    issuer: stringFlag(values, "issuer"),
-    clientId: stringFlag(values, "client-id"),
-    apiBase: stringFlag(values, "api-base"),
-    platformUrl: stringFlag(values, "platform-url"),
+    issuer: values.issuer,
+    clientId: values["client-id"],
     insecure: values["insecure-issuer"] === true,
+    ...issuerFlags?.(values),
   });
+  const quiet = values.quiet === true;
+  const report = terminalReport(run.io, { quiet });
   return {
     values,
     endpoints,
-    quiet: values.quiet === true,
-    issuerClient: (timeoutMs, trace) => new IssuerClient({ endpoints, timeoutMs, trace }),
-    async setup(access, log) {
-      const codexHome = resolveCodexHome({
-        flag: values["codex-home"] as string | undefined,
-        env: (name) => readEnv(name, true),
-        platform: Deno.build.os,
-      });
-      await ensureHomeAccess(codexHome, access);
-      // A sign-in checks the home can hold credentials before anything opens, not at the save.
-      if (access === "signin") await prepareHome(codexHome);
-      // Refuse a home (or log directory) others could tamper with, before any network step.
-      if (access !== "read" && await exists(codexHome)) {
-        await checkHomeSafe(codexHome);
-        await checkLogDirSafe(codexHome);
-      }
-      const settings = await loadSettings(codexHome, (values.config as string[]) ?? []);
-      if (settings.credentialsStore === "keyring") {
-        await ensurePermission(
-          { name: "ffi" },
-          'to reach the keyring (cli_auth_credentials_store = "keyring")',
-          'set cli_auth_credentials_store = "file"',
-        );
-      }
-      // A bad CA bundle is said before a sign-in's browser step; other commands read it at
-      // their first request (`token` with a valid token makes none).
-      if (access === "signin") await loadCaCerts(networkFromEnv(envReader));
-      // Commands that write keep a log for support; `--verbose` mirrors it to stderr.
-      const trace = new LoginLog(
-        access !== "read" ? logFilePath(codexHome) : undefined,
-        values.verbose === true ? log : undefined,
-        help.name === "login",
-      );
-      setActiveLog(trace);
-      trace.event("command", { name: help.name, codex_home: codexHome });
-      const { store, note } = await openCredentialStore(codexHome, settings);
-      if (note) log?.(note);
-      return { codexHome, settings, store, trace };
-    },
+    quiet,
+    verbose: values.verbose === true,
+    report,
+    setup: (access) => setupFor(help, values, endpoints, access, run, report),
   };
 }
 
 /** A command: its help page (with its options) and what it runs. */
 export interface Command {
   /** The help page; `help.options` are the flags it takes besides the shared ones. */
-  help: CommandHelp;
+  readonly help: CommandHelp;
   /** Run it; resolves to the exit code, `undefined` when `--help` was asked for. */
-  run(args: string[], io: CliIo): Promise<number | undefined>;
+  run(args: readonly string[], run: CommandRun): Promise<number | undefined>;
 }

@@ -6,7 +6,7 @@
  */
 
 import { grantFlag } from "../base/permissions.ts";
-import { redact } from "../base/redact.ts";
+import { redact, stripUserinfo } from "../base/redact.ts";
 
 /** Why a request produced no usable answer. */
 export type HttpFailure =
@@ -63,7 +63,9 @@ export function transportError(
   if (flags.proxy) {
     return new HttpError(
       "proxy",
-      `could not reach ${host} through the proxy ${flags.proxy} (${reason}); check the proxy (and HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY)`,
+      `could not reach ${host} through the proxy ${
+        stripUserinfo(flags.proxy)
+      } (${reason}); check the proxy (and HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY)`,
     );
   }
   return new HttpError("network", networkSentence(host, detail));

@@ -72,7 +72,10 @@ export async function maybeRedeemCredits(options: {
     ? options.planType
     : accountClaims(accessToken).planType ?? id.planType;
   if (needsSetup || (plan !== "plus" && plan !== "pro")) {
-    say("credits.ineligible", "Only users with Plus or Pro subscriptions can redeem free API credits.");
+    say(
+      "credits.ineligible",
+      "Only users with Plus or Pro subscriptions can redeem free API credits.",
+    );
     return "ineligible";
   }
   const url = `${options.apiBase.replace(/\/+$/, "")}/v1/billing/redeem_credits`;
@@ -82,7 +85,10 @@ export async function maybeRedeemCredits(options: {
       timeoutMs: CREDITS_TIMEOUT_MS,
     });
     if (answer.status < 200 || answer.status > 299 || !answer.json) {
-      say("credits.failed", `Credit redemption request failed: HTTP ${answer.status}. ${CREDITS_LINKS}`);
+      say(
+        "credits.failed",
+        `Credit redemption request failed: HTTP ${answer.status}. ${CREDITS_LINKS}`,
+      );
       return "failed";
     }
     const granted = answer.json.granted_chatgpt_subscriber_api_credits;
@@ -98,7 +104,10 @@ export async function maybeRedeemCredits(options: {
       return "granted";
     }
     const said = redact(JSON.stringify(answer.json, null, 2), [idToken, accessToken], 1000);
-    say("credits.not_granted", `It looks like no credits were granted:\n\n${said}\n\n${CREDITS_LINKS}`);
+    say(
+      "credits.not_granted",
+      `It looks like no credits were granted:\n\n${said}\n\n${CREDITS_LINKS}`,
+    );
     return "not_granted";
   } catch (err) {
     say("credits.failed", `Credit redemption request failed: ${errorText(err)}`);

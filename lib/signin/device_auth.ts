@@ -107,7 +107,7 @@ function showCode(report: Report, device: DeviceCode): void {
 
 /** The progress event of the wait for the code, with the time left. */
 function waiting(msLeft: number) {
-  return flowEvent("progress", "device.waiting", "Waiting for the code to be entered…", {
+  return flowEvent("progress", "device.waiting", "Waiting for the code to be entered", {
     ms_left: msLeft,
   });
 }
@@ -130,7 +130,9 @@ async function waitForGrant(
       if (signal.aborted) throw signal.reason;
       if (!(err instanceof IssuerError) || err.failureClass !== "unreachable") {
         throw new LoginError("code_exchange", {
-          what: err instanceof IssuerError ? err.message : `Device sign-in failed: ${errorText(err)}`,
+          what: err instanceof IssuerError
+            ? err.message
+            : `Device sign-in failed: ${errorText(err)}`,
           next: `Run ${commandLine(["login", "--device-auth"])} again for a new code.`,
           code: "code_exchange.device_poll",
           cause: err,
@@ -149,7 +151,8 @@ async function waitForGrant(
     if (!grant) continue;
     if (grant.challenge !== undefined && grant.challenge !== await s256Challenge(grant.verifier)) {
       throw new LoginError("code_exchange", {
-        what: "Device sign-in failed: the issuer's code_verifier does not match its code_challenge.",
+        what:
+          "Device sign-in failed: the issuer's code_verifier does not match its code_challenge.",
         next: RETRY_DEVICE(),
         code: "code_exchange.challenge_mismatch",
       });
@@ -179,7 +182,8 @@ export async function deviceLogin(
   if (request.signal?.aborted) onAbort();
   request.signal?.addEventListener("abort", onAbort, { once: true });
   const deadline = timeoutMs > 0 ? Date.now() + timeoutMs : Infinity;
-  const expired = () => controller.abort(timedOut("the code to be entered", timeoutMs, RETRY_DEVICE()));
+  const expired = () =>
+    controller.abort(timedOut("the code to be entered", timeoutMs, RETRY_DEVICE()));
   const timer = timeoutMs > 0 ? setTimeout(expired, Math.min(timeoutMs, MAX_TIMER_MS)) : undefined;
   const tick = () => ctx.report(waiting(deadline - Date.now()));
   let ticker: ReturnType<typeof setInterval> | undefined;

@@ -7,14 +7,9 @@
  * @module
  */
 
-import { CallbackMachine, type CallbackOutcome, pasteReply } from "./callback.ts";
+import { type CallbackMachine, type CallbackOutcome, pasteReply } from "./callback.ts";
 import { interrupted, LoginError } from "../base/errors.ts";
-import {
-  type Handler,
-  type HttpServer,
-  type Preview,
-  serveHttp,
-} from "../loopback/http_server.ts";
+import { type Handler, type HttpServer, type Preview, serveHttp } from "../loopback/http_server.ts";
 import { admitOwnUser, removeCancelSecret } from "../loopback/port_claim.ts";
 import { parsePastedRedirect } from "./paste.ts";
 import { OneTimeLink } from "./one_time_link.ts";

@@ -6,6 +6,9 @@
  * @module
  */
 
+/** The longest pasted address read (16 KiB); anything longer is not a sign-in address. */
+export const MAX_PASTE_CHARS = 16 * 1024;
+
 /**
  * The callback parameters in a pasted text, or `undefined` when it holds neither a `code`,
  * a `state` nor an `error`.
@@ -24,7 +27,7 @@
 export function parsePastedRedirect(text: string): URLSearchParams | undefined {
   if (typeof text !== "string") return undefined;
   let t = text.trim().replace(/^["'<]+|["'>]+$/g, "").trim();
-  if (t.length === 0 || t.length > 16_384) return undefined;
+  if (t.length === 0 || t.length > MAX_PASTE_CHARS) return undefined;
   let query: string;
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(t)) {
     try {

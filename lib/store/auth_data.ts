@@ -94,7 +94,9 @@ export class AuthFileError extends LoginError {
   constructor(path: string, problem: string) {
     super("corrupt_auth", {
       what: `${path} ${problem}.`,
-      next: `Sign in again with \`${commandLine(["login"])}\` (it replaces the file), or remove it.`,
+      next: `Sign in again with \`${
+        commandLine(["login"])
+      }\` (it replaces the file), or remove it.`,
     });
     this.name = "AuthFileError";
     this.path = path;

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { type CodexHome, cancelSecretPort, homeUnusable } from "./codex_home.ts";
+import { cancelSecretPort, type CodexHome, homeUnusable } from "./codex_home.ts";
 import { errorText, LoginError } from "../base/errors.ts";
 
 /** Whether file modes and owners apply here (not on Windows). */

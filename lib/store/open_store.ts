@@ -82,9 +82,8 @@ export async function openCredentialStore(
     const store = new FileCredentialStore(home);
     return {
       store,
-      note: `No keyring answered (${keyringName()}: ${err.code}), so credentials go to ${
-        store.describe()
-      } (cli_auth_credentials_store = "auto").`,
+      note:
+        `No keyring answered (${keyringName()}: ${err.code}), so credentials go to ${store.describe()} (cli_auth_credentials_store = "auto").`,
     };
   }
 }

@@ -10,16 +10,21 @@
 import { commandLine } from "../../base/invocation.ts";
 import { openBrowser } from "../browser_opener.ts";
 import type { CliIo } from "../io.ts";
-import { ExitCode, usageError } from "../../base/errors.ts";
+import { EXIT_CODE_SUMMARY, ExitCode, usageError } from "../../base/errors.ts";
 import { methodRefusal } from "../../signin/policy.ts";
 import { safeLine } from "../../base/terminal_safe.ts";
-import { type LoginResult, startLogin } from "../../signin/login_server.ts";
-import { DEFAULT_PORT, LOOPBACK_HOST } from "../../loopback/port_claim.ts";
-import { deviceProgress, readPastedAddresses, waitingLine } from "./waiting.ts";
+import { type LoginResult, type LoginSession, startLogin } from "../../signin/login_server.ts";
+import {
+  DEFAULT_LOGIN_TIMEOUT_MS,
+  DEVICE_TIMEOUT_MS,
+  type LoginRequest,
+} from "../../signin/login_types.ts";
+import { DEFAULT_PORT } from "../../loopback/port_claim.ts";
+import { readPastedAddresses, waitingLine } from "./waiting.ts";
 import {
   type Command,
-  type CommandFlags,
   commandFlags,
+  type CommandRun,
   type CommandSetup,
   parseIntegerFlag,
 } from "../flags.ts";
@@ -83,17 +88,15 @@ const help = {
     ],
     ["codex-login login --device-auth", "no browser here at all: enter a code on your phone"],
   ],
-  notes: [
-    "Exit codes: 0 signed in, 1 sign-in failed, 2 usage error, 13 port in use,",
-    "124 timed out, 130 interrupted.",
-  ],
+  notes: [`Exit codes: ${EXIT_CODE_SUMMARY}.`],
 } satisfies Command["help"];
 
-function remoteHelp(io: CliIo, port: number, pasting: boolean): void {
+function remoteHelp(io: CliIo, session: LoginSession, pasting: boolean): void {
+  const port = session.port;
   io.log("On a remote machine (SSH, WSL, a container) whose browser cannot reach this one:");
   if (pasting) {
     io.log(
-      `  - after signing in, paste here the address your browser ended on (http://${LOOPBACK_HOST}:${port}/auth/callback?code=...), or`,
+      `  - after signing in, paste here the address your browser ended on (${session.redirectUri}?code=...), or`,
     );
   } else {
     io.log(
@@ -103,28 +106,13 @@ function remoteHelp(io: CliIo, port: number, pasting: boolean): void {
     );
   }
   io.log(
-    `  - forward the port first: ssh -L ${port}:${LOOPBACK_HOST}:${port} <this host>, then open the URL, or`,
+    `  - forward the port first: ssh -L ${port}:127.0.0.1:${port} <this host>, then open the URL, or`,
   );
   io.log(`  - use a one-time code instead: ${commandLine(["login", "--device-auth"])}`);
 }
 
-/**
- * `--quiet`: a sign-in's lines without the ones nobody has to act on (where the server
- * listens, notes, port fallbacks); the URL, the device code and warnings stay.
- */
-function actionable(log: (line: string) => void): (line: string) => void {
-  const chatter =
-    /^(Starting local login server|Note: |Port \d+ is in use|Stopped |Refreshing |If your browser did not open|Open this URL|Thanks for being|Only users with|Sorry, your subscription|It looks like no credits|Credit redemption)/;
-  return (line) => {
-    if (!chatter.test(line)) log(line);
-  };
-}
-
 /** The longest `--timeout`: 24 hours (a longer wait is a mistake, and overflows timers). */
 const MAX_TIMEOUT_S = 86_400;
-
-/** `--device-auth`'s default wait: 15 minutes (as `DEVICE_TIMEOUT_MS` in device_auth.ts). */
-const DEVICE_TIMEOUT_S = 900;
 
 /**
  * Refuse a way of signing in that config.toml forbids, then read its secret without echo.
@@ -151,16 +139,12 @@ async function apiKeyLogin(setup: CommandSetup, io: CliIo, quiet: boolean): Prom
   return ExitCode.Ok;
 }
 
-async function accessTokenLogin(
-  flags: CommandFlags,
-  setup: CommandSetup,
-  io: CliIo,
-): Promise<number> {
+async function accessTokenLogin(setup: CommandSetup, io: CliIo, quiet: boolean): Promise<number> {
   const token = await pasteSecret(setup, io, "access_token", "personal access token");
   const { saveAccessToken } = await import("../../signin/account.ts");
-  const who = await saveAccessToken(setup.store, flags.issuerClient(15_000, setup.trace), token);
+  const who = await saveAccessToken(setup.store, setup.issuer(15_000), token);
   const as = who.email ? ` (${safeLine(who.email)})` : "";
-  if (!flags.quiet) io.log(`Saved your personal access token${as} to ${setup.store.describe()}.`);
+  if (!quiet) io.log(`Saved your personal access token${as} to ${setup.store.describe()}.`);
   return ExitCode.Ok;
 }
 
@@ -178,7 +162,7 @@ async function withInterrupts<T>(fn: (signal: AbortSignal) => Promise<T>): Promi
 }
 
 /** How `login` was asked to run, every flag parsed once. */
-interface LoginRequest {
+interface LoginChoice {
   /** `--port`, undefined: the default with its fallback. */
   port?: number;
   /** How long to wait, ms (0: forever). */
@@ -187,7 +171,7 @@ interface LoginRequest {
   openBrowser: boolean;
   /** Read pasted addresses from stdin. */
   paste: boolean;
-  /** Mirror the log to stderr. */
+  /** Report each request the server answers. */
   verbose: boolean;
   /** `--quiet`: only what the person must act on (the URL, the code) and errors. */
   quiet: boolean;
@@ -207,21 +191,22 @@ function askForPeerCheck(): void {
 }
 
 async function browserLogin(
+  choice: LoginChoice,
   request: LoginRequest,
-  common: Parameters<typeof startLogin>[0],
+  deps: { http: CommandSetup["http"] },
   io: CliIo,
 ): Promise<LoginResult> {
   askForPeerCheck();
   const session = await startLogin({
-    ...common,
-    port: request.port,
-    openBrowser: request.openBrowser ? (url) => openBrowser(url) : undefined,
-    verbose: request.verbose,
-  });
-  const pasting = request.paste || Deno.stdin.isTerminal();
-  if (!request.quiet) remoteHelp(io, session.port, pasting);
+    ...request,
+    port: choice.port,
+    openBrowser: choice.openBrowser ? (url) => openBrowser(url) : undefined,
+    verbose: choice.verbose,
+  }, deps);
+  const pasting = choice.paste || Deno.stdin.isTerminal();
+  if (!choice.quiet) remoteHelp(io, session, pasting);
   if (pasting) void readPastedAddresses(session, io);
-  const stop = request.quiet ? () => {} : waitingLine(io, request.timeoutMs, pasting);
+  const stop = choice.quiet ? () => {} : waitingLine(io, choice.timeoutMs, pasting);
   try {
     return await session.result;
   } finally {
@@ -229,58 +214,74 @@ async function browserLogin(
   }
 }
 
-/** Run `login`. Returns the exit code; `undefined` asks the caller to print the help. */
-async function run(args: string[], io: CliIo): Promise<number | undefined> {
-  const flags = commandFlags(help, args);
-  if (!flags) return undefined;
-  const { values } = flags;
-  const modes = ["with-api-key", "with-access-token", "device-auth", "paste"].filter((m) =>
-    values[m]
-  );
-  if (modes.length > 1) {
-    throw usageError(
-      `--${modes[0]} and --${modes[1]} cannot be used together. Run ${
-        commandLine(["login", "--help"])
-      }.`,
-    );
-  }
-  if (values["with-api-key"]) {
-    return await apiKeyLogin(await flags.setup("signin", io.log), io, flags.quiet);
-  }
-  if (values["with-access-token"]) {
-    return await accessTokenLogin(flags, await flags.setup("signin", io.log), io);
-  }
+/** The login modes that exclude each other. */
+const MODES = ["with-api-key", "with-access-token", "device-auth", "paste"] as const;
+
+function choose(
+  values: NonNullable<ReturnType<typeof parse>>["values"],
+  quiet: boolean,
+): LoginChoice {
   const device = values["device-auth"] === true;
-  const request: LoginRequest = {
-    port: values.port === undefined
-      ? undefined
-      : parseIntegerFlag("port", values.port as string, 65535),
-    timeoutMs: 1000 *
-      (values.timeout === undefined
-        ? (device ? DEVICE_TIMEOUT_S : 600)
-        : parseIntegerFlag("timeout", values.timeout as string, MAX_TIMEOUT_S)),
+  const defaultMs = device ? DEVICE_TIMEOUT_MS : DEFAULT_LOGIN_TIMEOUT_MS;
+  return {
+    port: values.port === undefined ? undefined : parseIntegerFlag("port", values.port, 65535),
+    timeoutMs: values.timeout === undefined
+      ? defaultMs
+      : 1000 * parseIntegerFlag("timeout", values.timeout, MAX_TIMEOUT_S),
     openBrowser: values["no-browser"] !== true,
     paste: values.paste === true,
     verbose: values.verbose === true,
-    quiet: flags.quiet,
+    quiet,
   };
-  const setup = await flags.setup("signin", io.log);
+}
+
+function parse(args: readonly string[], run: CommandRun) {
+  return commandFlags(help, args, run, (values) => ({
+    apiBase: values["api-base"],
+    platformUrl: values["platform-url"],
+  }));
+}
+
+/** Run `login`. Returns the exit code; `undefined` asks the caller to print the help. */
+async function run(args: readonly string[], commandRun: CommandRun): Promise<number | undefined> {
+  const flags = parse(args, commandRun);
+  if (!flags) return undefined;
+  const { io } = commandRun;
+  const { values } = flags;
+  const modes = MODES.filter((m) => values[m]);
+  if (modes.length > 1) {
+    throw usageError(
+      `--${modes[0]} and --${modes[1]} cannot be used together.`,
+      `Run ${commandLine(["login", "--help"])}.`,
+    );
+  }
+  if (values["with-api-key"]) {
+    return await apiKeyLogin(await flags.setup("signin"), io, flags.quiet);
+  }
+  if (values["with-access-token"]) {
+    return await accessTokenLogin(await flags.setup("signin"), io, flags.quiet);
+  }
+  const device = values["device-auth"] === true;
+  const choice = choose(values, flags.quiet);
+  const setup = await flags.setup("signin");
   const refusal = methodRefusal(setup.settings, "chatgpt");
   if (refusal) throw refusal;
   const deviceLogin = device
     ? (await import("../../signin/device_auth.ts")).deviceLogin
     : undefined;
   const result = await withInterrupts((signal) => {
-    const common = {
-      ...setup,
+    const request = {
+      home: setup.home,
       endpoints: flags.endpoints,
-      timeoutMs: request.timeoutMs,
-      log: request.quiet ? actionable(io.log) : io.log,
+      store: setup.store,
+      settings: setup.settings,
+      trace: setup.trace,
+      report: flags.report,
+      timeoutMs: choice.timeoutMs,
       signal,
     };
-    return deviceLogin
-      ? deviceLogin({ ...common, progress: deviceProgress(io) })
-      : browserLogin(request, common, io);
+    const deps = { http: setup.http };
+    return deviceLogin ? deviceLogin(request, deps) : browserLogin(choice, request, deps, io);
   });
   const who = result.email ? ` as ${safeLine(result.email)}` : "";
   if (flags.quiet) return ExitCode.Ok;

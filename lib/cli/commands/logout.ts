@@ -5,9 +5,8 @@
  */
 
 import { logout } from "../../signin/account.ts";
-import type { CliIo } from "../io.ts";
 import { ExitCode } from "../../base/errors.ts";
-import { type Command, commandFlags } from "../flags.ts";
+import { type Command, commandFlags, type CommandRun } from "../flags.ts";
 
 const help = {
   name: "logout",
@@ -23,11 +22,13 @@ const help = {
 } satisfies Command["help"];
 
 /** Run `logout`. Returns the exit code; `undefined` asks the caller to print the usage. */
-async function run(args: string[], io: CliIo): Promise<number | undefined> {
-  const flags = commandFlags(help, args);
+async function run(args: readonly string[], run: CommandRun): Promise<number | undefined> {
+  const flags = commandFlags(help, args, run);
   if (!flags) return undefined;
-  const { store, trace } = await flags.setup("write", io.log);
-  const client = flags.issuerClient(5_000, trace);
+  const { io } = run;
+  const setup = await flags.setup("write");
+  const store = setup.store;
+  const client = setup.issuer(5_000);
   const outcome = await logout({ store, client, revoke: !flags.values["no-revoke"] });
   if (!outcome.removed) {
     if (!flags.quiet) io.log("Not logged in; nothing to do.");

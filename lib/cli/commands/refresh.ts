@@ -5,10 +5,9 @@
  */
 
 import { refreshAuth } from "../../signin/token_refresh.ts";
-import type { CliIo } from "../io.ts";
 import { ExitCode } from "../../base/errors.ts";
 import { accountClaims } from "../../issuer/jwt.ts";
-import { type Command, commandFlags } from "../flags.ts";
+import { type Command, commandFlags, type CommandRun } from "../flags.ts";
 
 const help = {
   name: "refresh",
@@ -22,11 +21,13 @@ const help = {
 } satisfies Command["help"];
 
 /** Run `refresh`. Returns the exit code; `undefined` asks the caller to print the usage. */
-async function run(args: string[], io: CliIo): Promise<number | undefined> {
-  const flags = commandFlags(help, args);
+async function run(args: readonly string[], run: CommandRun): Promise<number | undefined> {
+  const flags = commandFlags(help, args, run);
   if (!flags) return undefined;
-  const { store, trace } = await flags.setup("write", io.log);
-  const client = flags.issuerClient(15_000, trace);
+  const { io } = run;
+  const setup = await flags.setup("write");
+  const store = setup.store;
+  const client = setup.issuer(15_000);
   const auth = await refreshAuth({ store, client, now: () => new Date() });
   const expires = accountClaims(auth.tokens.id_token).expiresAt?.toISOString();
   if (flags.quiet) return ExitCode.Ok;

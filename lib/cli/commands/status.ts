@@ -6,10 +6,9 @@
  */
 
 import { formatStatus, getStatus } from "../../signin/status_report.ts";
-import type { CliIo } from "../io.ts";
 import { safeJson } from "../../base/terminal_safe.ts";
 import { ExitCode } from "../../base/errors.ts";
-import { type Command, commandFlags } from "../flags.ts";
+import { type Command, commandFlags, type CommandRun } from "../flags.ts";
 
 const help = {
   name: "status",
@@ -25,10 +24,11 @@ const help = {
 } satisfies Command["help"];
 
 /** Run `status`. Returns the exit code; `undefined` asks the caller to print the usage. */
-async function run(args: string[], io: CliIo): Promise<number | undefined> {
-  const flags = commandFlags(help, args);
+async function run(args: readonly string[], run: CommandRun): Promise<number | undefined> {
+  const flags = commandFlags(help, args, run);
   if (!flags) return undefined;
-  const { store, settings } = await flags.setup("read", io.log);
+  const { io } = run;
+  const { store, settings } = await flags.setup("read");
   const report = await getStatus(store, settings);
   io.out(flags.values.json ? safeJson(report) : formatStatus(report, new Date()));
   // Credentials that break config.toml's policy are as good as gone: Codex logs them out.

@@ -5,12 +5,12 @@
  * @module
  */
 
-import type { CliIo } from "../io.ts";
 import { safeJson } from "../../base/terminal_safe.ts";
 import { ExitCode } from "../../base/errors.ts";
 import { accountClaims } from "../../issuer/jwt.ts";
 import { currentToken } from "../../signin/token_refresh.ts";
-import { type Command, commandFlags } from "../flags.ts";
+import { chatGptOf } from "../../store/auth_data.ts";
+import { type Command, commandFlags, type CommandRun } from "../flags.ts";
 
 const help = {
   name: "token",
@@ -33,13 +33,14 @@ const help = {
 } satisfies Command["help"];
 
 /** Run `token`. Returns the exit code; `undefined` asks the caller to print the usage. */
-async function run(args: string[], io: CliIo): Promise<number | undefined> {
-  const flags = commandFlags(help, args);
+async function run(args: readonly string[], run: CommandRun): Promise<number | undefined> {
+  const flags = commandFlags(help, args, run);
   if (!flags) return undefined;
-  const { store, trace } = await flags.setup("write", io.log);
+  const { io } = run;
+  const setup = await flags.setup("write");
   const got = await currentToken({
-    store,
-    client: flags.issuerClient(15_000, trace),
+    store: setup.store,
+    client: setup.issuer(15_000),
     now: () => new Date(),
   });
   if (!flags.values.json) {
@@ -52,8 +53,7 @@ async function run(args: string[], io: CliIo): Promise<number | undefined> {
     kind: got.kind,
     auth_mode: got.auth.auth_mode,
     expires_at: claims?.expiresAt?.toISOString() ?? null,
-    account_id: claims?.accountId ??
-      (got.auth.tokens as { account_id?: string | null } | undefined)?.account_id ?? null,
+    account_id: claims?.accountId ?? chatGptOf(got.auth)?.tokens.account_id ?? null,
     refreshed: got.refreshed,
   }));
   return ExitCode.Ok;

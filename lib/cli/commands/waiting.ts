@@ -1,22 +1,15 @@
 /**
- * What the terminal shows and reads while a sign-in waits: the browser's final address pasted
- * on stdin (lines capped while read), the device flow's countdown, and the browser flow's
- * waiting line. Lines off a terminal stay plain and few.
+ * What the terminal shows and reads while a browser sign-in waits: the browser's final address
+ * pasted on stdin (lines capped while read), and the waiting line (a countdown redrawn in
+ * place on a terminal; nothing off one).
  *
  * @module
  */
 
 import type { LoginSession } from "../../signin/login_server.ts";
+import { MAX_PASTE_CHARS } from "../../signin/paste.ts";
 import type { CliIo } from "../io.ts";
-
-/** The spinner's frames. */
-const FRAMES = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏";
-
-function timeLeft(msLeft: number): string {
-  if (!Number.isFinite(msLeft)) return "no time limit";
-  const seconds = Math.max(0, Math.round(msLeft / 1000));
-  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")} left`;
-}
+import { spinner, timeLeft } from "../render.ts";
 
 /**
  * On a terminal, one line redrawn every second while the browser sign-in waits: the time left,
@@ -30,7 +23,7 @@ export function waitingLine(io: CliIo, timeoutMs: number, pasting: boolean): () 
   let tick = 0;
   const draw = () =>
     status(
-      `${FRAMES[tick++ % FRAMES.length]} Waiting for you to sign in in the browser… ${
+      `${spinner(tick++)} Waiting for you to sign in in the browser… ${
         timeLeft(deadline - Date.now())
       }${pasting ? " · or paste the address the browser ends on here" : ""}`,
     );
@@ -43,7 +36,7 @@ export function waitingLine(io: CliIo, timeoutMs: number, pasting: boolean): () 
 }
 
 /** The longest pasted line read; the rest of a longer one is discarded as it arrives. */
-export const MAX_PASTE_LINE = 16 * 1024;
+export const MAX_PASTE_LINE = MAX_PASTE_CHARS;
 
 /**
  * Split a stream of text into lines of at most `max` characters: an overlong line is
@@ -109,22 +102,4 @@ export async function readPastedAddresses(session: LoginSession, io: CliIo): Pro
   } finally {
     reader.releaseLock();
   }
-}
-
-export function deviceProgress(io: CliIo): (msLeft: number) => void {
-  let tick = 0;
-  let lastMinute = -1;
-  return (msLeft) => {
-    const seconds = Math.max(0, Math.round(msLeft / 1000));
-    const left = timeLeft(msLeft);
-    if (io.status) {
-      io.status(`${FRAMES[tick++ % FRAMES.length]} Waiting for the code to be entered… ${left}`);
-      return;
-    }
-    const minute = Math.floor(seconds / 60);
-    if (minute !== lastMinute) {
-      lastMinute = minute;
-      io.log(`Waiting for the code to be entered (${left}).`);
-    }
-  };
 }
