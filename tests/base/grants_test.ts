@@ -1,0 +1,299 @@
+/**
+ * The one permission source (lib/base/grants.ts): every way of running codex-login gets the
+ * same grants for the same flags and environment. Each row runs through the TypeScript rules
+ * (the npm launcher, `make compile`, the tests) and through the POSIX launcher that
+ * `make install` and `make login` write (tools/launcher.ts), under dash and bash, and the two
+ * must agree exactly; refusals name the variable or flag and never show its value.
+ */
+
+import assert from "node:assert/strict";
+import { denoFlags, GRANT_RULES, GrantRefusal, grantsFor, hostOf } from "../../lib/base/grants.ts";
+import { posixLauncher } from "../../tools/launcher.ts";
+import { COMMON_OPTIONS, type FlagSpec } from "../../lib/cli/flags.ts";
+import { loginCommand } from "../../lib/cli/commands/login.ts";
+import { statusCommand } from "../../lib/cli/commands/status.ts";
+import { logoutCommand } from "../../lib/cli/commands/logout.ts";
+import { refreshCommand } from "../../lib/cli/commands/refresh.ts";
+import { tokenCommand } from "../../lib/cli/commands/token.ts";
+
+interface Row {
+  name: string;
+  args?: string[];
+  env?: Record<string, string>;
+  /** The programs present on PATH. */
+  programs?: string[];
+  /** Expected `--allow-net` (checked on the TypeScript side; the launcher must then agree). */
+  net?: string;
+  /** Expected `--allow-read`. */
+  read?: string;
+  /** Expected refusal: the variable or flag named. */
+  refused?: string;
+  /** A secret that must not appear in any message. */
+  secret?: string;
+}
+
+const HOME = { HOME: "/home/me" };
+const ROWS: Row[] = [
+  {
+    name: "plain sign-in",
+    env: HOME,
+    net: "127.0.0.1:1455,127.0.0.1:1457,auth.openai.com,api.openai.com",
+    read: "/home/me/.codex",
+  },
+  {
+    name: "issuer, API base and platform URL flags, port 0",
+    args: [
+      "login",
+      "--issuer",
+      "http://127.0.0.1:9/x",
+      "--api-base=https://API.example.com:8443/v1",
+      "--platform-url",
+      "https://platform.example",
+      "--port",
+      "0",
+    ],
+    env: HOME,
+    net:
+      "127.0.0.1,auth.openai.com,api.openai.com,127.0.0.1:9,API.example.com:8443,platform.example",
+  },
+  {
+    name: "an explicit port, leading zeros",
+    args: ["--port=01455"],
+    env: HOME,
+    net: "127.0.0.1:1455,auth.openai.com,api.openai.com",
+  },
+  {
+    name: "a port out of range gets no loopback grant (the program refuses it)",
+    args: ["--port", "99999"],
+    env: HOME,
+    net: "auth.openai.com,api.openai.com",
+  },
+  {
+    name: "the last --codex-home wins",
+    args: ["status", "--codex-home", "/a", "--codex-home=/b"],
+    env: { ...HOME, CODEX_HOME: "/env" },
+    read: "/b",
+  },
+  {
+    name: "a value of -c is not a flag",
+    args: ["-c", "--codex-home=/evil", "-c--issuer=http://evil.example"],
+    env: HOME,
+    read: "/home/me/.codex",
+    net: "127.0.0.1:1455,127.0.0.1:1457,auth.openai.com,api.openai.com",
+  },
+  {
+    name: "nothing after -- is a flag",
+    args: ["--", "--codex-home", "/evil"],
+    env: HOME,
+    read: "/home/me/.codex",
+  },
+  {
+    name: "a comma in CODEX_HOME is escaped, never a second grant",
+    env: { ...HOME, CODEX_HOME: "/tmp/home,/" },
+    read: "/tmp/home,,/",
+  },
+  {
+    name: "a comma in HOME",
+    env: { HOME: "/home/a,b/" },
+    read: "/home/a,,b/.codex",
+  },
+  {
+    name: "an empty --codex-home falls back to the environment",
+    args: ["--codex-home="],
+    env: { ...HOME, CODEX_HOME: "/env" },
+    read: "/env",
+  },
+  {
+    name: "no home at all",
+    env: {},
+    read: "",
+  },
+  {
+    name: "proxies: password with @, no scheme, lower case, socks, IPv6",
+    env: {
+      ...HOME,
+      HTTPS_PROXY: "http://me:p@ssW0rdTail@proxy.corp:3128",
+      http_proxy: "alice:Secr3t@plain.corp:8080",
+      ALL_PROXY: "socks5://socks_1.corp:1080",
+      all_proxy: "http://[::1]:3128/",
+    },
+    net:
+      "127.0.0.1:1455,127.0.0.1:1457,auth.openai.com,api.openai.com,proxy.corp:3128,plain.corp:8080,socks_1.corp:1080,[::1]:3128",
+    secret: "ssW0rdTail",
+  },
+  {
+    name: "the first CA variable set is read, commas escaped",
+    env: { ...HOME, CODEX_CA_CERTIFICATE: "/etc/ca,x.pem", SSL_CERT_FILE: "/etc/other.pem" },
+    read: "/home/me/.codex,/etc/ca,,x.pem",
+  },
+  {
+    name: "SSL_CERT_FILE when CODEX_CA_CERTIFICATE is empty",
+    env: { ...HOME, CODEX_CA_CERTIFICATE: "", SSL_CERT_FILE: "/etc/other.pem" },
+    read: "/home/me/.codex,/etc/other.pem",
+  },
+  {
+    name: "programs present are granted, absent ones not",
+    env: HOME,
+    programs: ["ss"],
+  },
+  {
+    name: "a proxy with a comma is refused, naming the variable",
+    env: { ...HOME, HTTPS_PROXY: "http://p:3128,evil.example" },
+    refused: "HTTPS_PROXY",
+    secret: "evil.example",
+  },
+  {
+    name: "a scheme-less proxy with a password and a bad host",
+    env: { ...HOME, https_proxy: "bob:Hunter2Secret@bad host:1" },
+    refused: "https_proxy",
+    secret: "Hunter2Secret",
+  },
+  {
+    name: "an issuer with a comma is refused, naming the flag",
+    args: ["--issuer", "https://a.example,evil.example"],
+    env: HOME,
+    refused: "--issuer",
+    secret: "evil.example",
+  },
+  {
+    name: "a codex home on two lines is refused",
+    env: { ...HOME, CODEX_HOME: "/tmp/a\n/etc" },
+    refused: "CODEX_HOME",
+  },
+  {
+    name: "an issuer without a scheme gets no grant (the program refuses it)",
+    args: ["--issuer", "auth.example.com"],
+    env: HOME,
+    net: "127.0.0.1:1455,127.0.0.1:1457,auth.openai.com,api.openai.com",
+  },
+];
+
+const BINDING = "/opt/codex-login/node_modules/@napi-rs";
+
+function tsFlags(row: Row): string[] | { refused: string; message: string } {
+  try {
+    return denoFlags(grantsFor({
+      args: row.args ?? [],
+      env: row.env ?? {},
+      os: "linux",
+      programs: row.programs ?? [],
+      binding: BINDING,
+    }));
+  } catch (err) {
+    if (err instanceof GrantRefusal) return { refused: err.source, message: err.message };
+    throw err;
+  }
+}
+
+/** dash (Debian's /bin/sh) and bash (macOS's /bin/sh), by absolute path, where installed. */
+const shells = ["dash", "bash"].flatMap((shell) => {
+  const found = new Deno.Command("sh", { args: ["-c", `command -v ${shell}`], stdout: "piped" })
+    .outputSync();
+  return found.success ? [new TextDecoder().decode(found.stdout).trim()] : [];
+});
+
+let fixture: { dir: string; launcher: string; bin: string } | undefined;
+async function launcherFixture(): Promise<{ dir: string; launcher: string; bin: string }> {
+  if (fixture) return fixture;
+  const dir = await Deno.makeTempDir({ prefix: "grants-" });
+  const fakeDeno = `${dir}/deno`;
+  await Deno.writeTextFile(fakeDeno, '#!/bin/sh\nfor a in "$@"; do printf "%s\\n" "$a"; done\n');
+  await Deno.chmod(fakeDeno, 0o755);
+  const bin = `${dir}/bin`;
+  await Deno.mkdir(bin);
+  const launcher = `${dir}/codex-login`;
+  await Deno.writeTextFile(
+    launcher,
+    posixLauncher(
+      { deno: fakeDeno, entry: "ENTRY", binding: BINDING, invocation: "installed" },
+      "linux",
+    ),
+  );
+  fixture = { dir, launcher, bin };
+  return fixture;
+}
+
+async function shFlags(
+  shell: string,
+  row: Row,
+): Promise<string[] | { refused: string; message: string }> {
+  const { launcher, bin, dir } = await launcherFixture();
+  const path = `${dir}/path-${crypto.randomUUID()}`;
+  await Deno.mkdir(path);
+  for (const program of row.programs ?? []) {
+    await Deno.writeTextFile(`${path}/${program}`, "#!/bin/sh\n");
+    await Deno.chmod(`${path}/${program}`, 0o755);
+  }
+  const out = await new Deno.Command(shell, {
+    args: [launcher, ...(row.args ?? [])],
+    env: { ...row.env, PATH: `${path}:${bin}` },
+    clearEnv: true,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(out.stderr);
+  if (out.code !== 0) {
+    assert.equal(out.code, 2, stderr);
+    const source = /^codex-login: (\S+) is not /.exec(stderr)?.[1] ?? `(none: ${stderr})`;
+    return { refused: source, message: stderr };
+  }
+  const lines = new TextDecoder().decode(out.stdout).split("\n");
+  return lines.filter((line) => line.startsWith("--allow-"));
+}
+
+for (const row of ROWS) {
+  Deno.test(`grants: ${row.name}`, async () => {
+    const expected = tsFlags(row);
+    if (row.refused) {
+      assert.ok(!Array.isArray(expected), `expected a refusal, got ${expected}`);
+      assert.equal(expected.refused, row.refused);
+      if (row.secret) assert.ok(!expected.message.includes(row.secret), expected.message);
+    } else {
+      assert.ok(Array.isArray(expected), JSON.stringify(expected));
+      const net = expected.find((f) => f.startsWith("--allow-net="));
+      if (row.net !== undefined) assert.equal(net, `--allow-net=${row.net}`);
+      const read = expected.find((f) => f.startsWith("--allow-read="));
+      if (row.read !== undefined) {
+        assert.equal(read, row.read === "" ? undefined : `--allow-read=${row.read}`);
+      }
+      const run = expected.find((f) => f.startsWith("--allow-run="));
+      assert.equal(run, row.programs?.length ? `--allow-run=${row.programs.join(",")}` : undefined);
+    }
+    for (const shell of shells) {
+      const got = await shFlags(shell, row);
+      if (Array.isArray(expected)) {
+        assert.deepEqual(got, expected, `${shell} launcher`);
+      } else {
+        assert.ok(!Array.isArray(got), `${shell}: expected a refusal, got ${got}`);
+        assert.equal(got.refused, expected.refused, `${shell} launcher`);
+        if (row.secret) assert.ok(!got.message.includes(row.secret), got.message);
+      }
+    }
+  });
+}
+
+Deno.test("grants: every option that takes a value is known to the rules", () => {
+  const specs: FlagSpec[] = [
+    COMMON_OPTIONS,
+    ...[loginCommand, statusCommand, logoutCommand, refreshCommand, tokenCommand].map((c) =>
+      c.help.options
+    ),
+  ];
+  const taking = new Set<string>();
+  const shorts: Record<string, string> = {};
+  for (const spec of specs) {
+    for (const [name, option] of Object.entries(spec)) {
+      if (option.type !== "string") continue;
+      taking.add(name);
+      if (option.short) shorts[option.short] = name;
+    }
+  }
+  assert.deepEqual([...taking].sort(), [...GRANT_RULES.valueOptions].sort());
+  assert.deepEqual(shorts, GRANT_RULES.valueShorts);
+});
+
+Deno.test("grants: hostOf reads a URL the way the program does", () => {
+  assert.equal(hostOf("https://auth.openai.com", "--issuer"), "auth.openai.com");
+  assert.equal(hostOf("http://u:p@h.example/x?y=@z", "HTTPS_PROXY", true), "h.example");
+  assert.equal(hostOf("", "HTTPS_PROXY", true), undefined);
+});
