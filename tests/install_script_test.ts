@@ -106,6 +106,7 @@ async function assertRefused(r: { code: number; stderr: string; prefix: string }
 }
 
 const skip = !target ? `no release binary for ${Deno.build.os}-${Deno.build.arch}` : undefined;
+if (skip) console.error(`SKIPPED install.sh release tests: ${skip}`);
 
 for (const shell of ["dash", "bash"]) {
   Deno.test({
@@ -346,6 +347,7 @@ async function wgetOnlyPath(): Promise<string> {
 }
 
 const haveWget = await exists("/usr/bin/wget") || await exists("/bin/wget");
+if (!haveWget) console.error("SKIPPED install.sh with wget: wget is not installed");
 
 for (const via of ["curl", "wget"] as const) {
   Deno.test({
