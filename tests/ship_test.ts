@@ -147,3 +147,77 @@ Deno.test({
     }
   },
 });
+
+/** Whether `program` is on this process's PATH. */
+function have(program: string): boolean {
+  return (Deno.env.get("PATH") ?? "").split(":").some((dir) => {
+    try {
+      return Deno.statSync(`${dir}/${program}`).isFile;
+    } catch {
+      return false;
+    }
+  });
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+}
+
+// zsh (macOS's default shell) and dash leave the ~ of `PREFIX=~/.local` unexpanded; only bash
+// expands it after `=`. make then received a literal ~ and installed into ./~ in the checkout.
+for (const shell of ["zsh", "dash"]) {
+  const missing = have(shell) ? undefined : `${shell} is not installed (apt-get install ${shell})`;
+  if (missing) console.error(`SKIPPED make install PREFIX=~ under ${shell}: ${missing}`);
+  Deno.test({
+    name:
+      `make install PREFIX=~/.local under ${shell}: refused with the fix, nothing created; the fix works`,
+    ignore: missing !== undefined || Deno.build.os === "windows",
+    async fn() {
+      const home = await Deno.makeTempDir();
+      const tilde = `${ROOT}~`;
+      const hadTilde = await exists(tilde);
+      // This environment with another HOME; Deno's cache stays where it is (make bundle uses it).
+      const denoDir = Deno.env.get("DENO_DIR") ??
+        `${Deno.env.get("XDG_CACHE_HOME") ?? `${Deno.env.get("HOME")}/.cache`}/deno`;
+      const env = { ...Deno.env.toObject(), HOME: home, DENO_DIR: denoDir, NO_COLOR: "1" };
+      const inShell = (line: string) => runIn(ROOT, shell, ["-c", line], env);
+      try {
+        let fix = "";
+        for (const action of ["install", "uninstall"]) {
+          const r = await inShell(`make ${action} PREFIX=~/.local`);
+          assert.notEqual(r.code, 0, `${action}: ${r.stdout}`);
+          const said = r.stderr.split("\n").filter((line) => line.startsWith(`make ${action}:`));
+          const fixLine = `make ${action} PREFIX="$HOME/.local"`;
+          assert.deepEqual(
+            said,
+            [`make ${action}: PREFIX=~/.local starts with a ~ your shell did not expand: run ${fixLine}`],
+            r.stderr,
+          );
+          if (action === "install") fix = said[0].slice(said[0].indexOf(": run ") + 6);
+          assert.doesNotMatch(r.stdout, /Installed|Removed|Nothing to remove/);
+          if (!hadTilde) assert.ok(!(await exists(tilde)), `${action} created ${tilde}`);
+          assert.ok(!(await exists(`${home}/.local`)), `${action} created ${home}/.local`);
+        }
+        // The line it gives, run as it is in the same shell, installs into the home directory.
+        const fixed = await inShell(fix);
+        assert.equal(fixed.code, 0, fixed.stderr);
+        const version = await runIn(home, `${home}/.local/bin/codex-login`, ["--version"], {
+          PATH: "/usr/bin:/bin",
+          HOME: home,
+        });
+        assert.equal(version.code, 0, version.stderr);
+        assert.match(version.stdout, new RegExp(`^codex-login ${config.version}\n`));
+      } finally {
+        // Only on a failure: the old code made ./~ in the checkout (removed by its exact name).
+        if (!hadTilde) await Deno.remove(tilde, { recursive: true }).catch(() => {});
+        await Deno.remove(home, { recursive: true }).catch(() => {});
+      }
+    },
+  });
+}

@@ -9,8 +9,33 @@
 # Usage: tools/make_install.sh install|uninstall PREFIX
 set -eu
 
+[ $# -eq 2 ] || { echo "usage: tools/make_install.sh install|uninstall PREFIX" >&2; exit 2; }
 action="$1"
 prefix="$2"
+case "$action" in
+  install | uninstall) ;;
+  *) echo "usage: tools/make_install.sh install|uninstall PREFIX" >&2; exit 2 ;;
+esac
+
+# PREFIX is checked before anything is created or removed. zsh and dash leave the ~ of
+# `make install PREFIX=~/.local` as it is (only bash expands it after =), which would install
+# into a directory named ~ inside this checkout. A relative PREFIX is refused too: the launcher
+# records where its files are, so it would only run from the directory make ran in.
+refuse() {
+  echo "make $action: $1" >&2
+  exit 1
+}
+case "$prefix" in
+  \~ | \~/*) refuse "PREFIX=$prefix starts with a ~ your shell did not expand: run make $action PREFIX=\"\$HOME${prefix#\~}\"" ;;
+  \~*) refuse "PREFIX=$prefix starts with a ~ your shell did not expand: give the home directory's path, e.g. make $action PREFIX=\"\$HOME/.local\"" ;;
+  "") refuse "PREFIX is empty: give a directory, e.g. make $action PREFIX=\"\$HOME/.local\"" ;;
+  /*) ;;
+  *) refuse "PREFIX=$prefix is a relative path: give an absolute one, e.g. make $action PREFIX=\"\$HOME/.local\"" ;;
+esac
+case "$prefix" in
+  *"'"* | *,* | *"
+"*) refuse "PREFIX may not hold a quote ('), a comma or a line break (the launcher names its directory in a permission list): choose another directory" ;;
+esac
 lib="$prefix/lib/codex-login"
 bin="$prefix/bin/codex-login"
 
