@@ -221,3 +221,56 @@ for (const shell of ["zsh", "dash"]) {
     },
   });
 }
+
+/** Every file and directory under `dir` (symlinks skipped), with its permission bits. */
+async function modesUnder(dir: string): Promise<Map<string, number>> {
+  const modes = new Map<string, number>();
+  const walk = async (path: string) => {
+    const info = await Deno.lstat(path);
+    if (info.isSymlink) return;
+    modes.set(path, (info.mode ?? 0) & 0o7777);
+    if (info.isDirectory) {
+      for await (const entry of Deno.readDir(path)) await walk(`${path}/${entry.name}`);
+    }
+  };
+  await walk(dir);
+  return modes;
+}
+
+Deno.test({
+  name:
+    "make install under umask 000: directories and programs 755, other files 644, nothing group- or world-writable",
+  ignore: Deno.build.os === "windows",
+  async fn() {
+    const scratch = await Deno.makeTempDir();
+    const prefix = `${scratch}/prefix`; // created by make install, under the umask
+    try {
+      const r = await run("sh", ["-c", 'umask 000 && exec make install PREFIX="$1"', "sh", prefix]);
+      assert.equal(r.code, 0, r.stderr);
+      const modes = await modesUnder(prefix);
+      const programs = [`${prefix}/bin/codex-login`, `${prefix}/lib/codex-login/deno`];
+      assert.ok(modes.size > programs.length + 5, [...modes.keys()].join("\n"));
+      const wrong = [...modes].filter(([path, mode]) => {
+        const isDir = Deno.statSync(path).isDirectory;
+        const want = isDir || programs.includes(path) ? 0o755 : 0o644;
+        return mode !== want;
+      }).map(([path, mode]) => `${mode.toString(8)} ${path}`);
+      assert.deepEqual(wrong, []);
+      // It still runs, and the keyring binding still loads from 644 files.
+      const home = `${scratch}/home`;
+      await Deno.mkdir(home);
+      const bare = { PATH: "/usr/bin:/bin", HOME: home };
+      const version = await runIn(home, programs[0], ["--version"], bare);
+      assert.equal(version.code, 0, version.stderr);
+      const keyring = await runIn(
+        home,
+        programs[0],
+        ["status", "-c", "cli_auth_credentials_store=keyring"],
+        bare,
+      );
+      assert.doesNotMatch(keyring.stderr, /binding could not be loaded/);
+    } finally {
+      await Deno.remove(scratch, { recursive: true }).catch(() => {});
+    }
+  },
+});

@@ -6,7 +6,8 @@
 #   lib/codex-login/codex-login.js  the bundle (make bundle)
 #   lib/codex-login/node_modules/@napi-rs/  the keyring binding, for this platform
 #   lib/codex-login/deno.json    {"nodeModulesDir": "manual"}: the binding is found beside it
-# Usage: tools/make_install.sh install|uninstall PREFIX
+# Installed directories and the two programs get mode 755, every other file 644, whatever the
+# umask. Usage: tools/make_install.sh install|uninstall PREFIX
 set -eu
 
 [ $# -eq 2 ] || { echo "usage: tools/make_install.sh install|uninstall PREFIX" >&2; exit 2; }
@@ -57,6 +58,8 @@ for program in xdg-open wslview rundll32.exe open ss; do
   if command -v "$program" >/dev/null 2>&1; then runs="${runs:+$runs,}$program"; fi
 done
 
+# Directories this creates get 755 and files start at 644 or less; the modes are fixed below.
+umask 022
 rm -rf "$lib"
 mkdir -p "$lib/node_modules/@napi-rs" "$prefix/bin"
 cp "$deno" "$lib/deno"
@@ -65,6 +68,9 @@ for package in "$here"/node_modules/@napi-rs/keyring*; do
   [ -d "$package" ] && cp -R "$package" "$lib/node_modules/@napi-rs/"
 done
 printf '{ "nodeModulesDir": "manual" }\n' >"$lib/deno.json"
+find "$lib" -type d -exec chmod 755 {} +
+find "$lib" -type f -exec chmod 644 {} +
+chmod 755 "$lib/deno"
 version="$("$lib/deno" --version | head -n 1 | cut -d' ' -f2)"
 
 cat >"$bin" <<LAUNCHER
