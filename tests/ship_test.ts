@@ -139,8 +139,20 @@ Deno.test({
       assert.doesNotMatch(keyring.stderr, /binding could not be loaded/);
       const uninstall = await run("make", ["uninstall", `PREFIX=${prefix}`]);
       assert.equal(uninstall.code, 0, uninstall.stderr);
+      assert.match(
+        uninstall.stdout,
+        new RegExp(`^Removed ${cmd} and ${prefix}/lib/codex-login$`, "m"),
+      );
       await assert.rejects(Deno.stat(cmd), Deno.errors.NotFound);
       await assert.rejects(Deno.stat(`${prefix}/lib/codex-login`), Deno.errors.NotFound);
+      // Again: nothing is there, and it says so instead of "Removed".
+      const again = await run("make", ["uninstall", `PREFIX=${prefix}`]);
+      assert.equal(again.code, 0, again.stderr);
+      assert.doesNotMatch(again.stdout, /Removed/);
+      assert.match(
+        again.stdout,
+        new RegExp(`^Nothing to remove: codex-login is not installed at ${prefix} `, "m"),
+      );
     } finally {
       await Deno.remove(prefix, { recursive: true }).catch(() => {});
       await Deno.remove(home, { recursive: true }).catch(() => {});

@@ -41,9 +41,20 @@ lib="$prefix/lib/codex-login"
 bin="$prefix/bin/codex-login"
 
 if [ "$action" = uninstall ]; then
-  rm -f "$bin"
-  rm -rf "$lib"
-  echo "Removed $bin and $lib"
+  removed=""
+  if [ -e "$bin" ] || [ -L "$bin" ]; then
+    rm -f "$bin"
+    removed="$bin"
+  fi
+  if [ -e "$lib" ] || [ -L "$lib" ]; then
+    rm -rf "$lib"
+    removed="${removed:+$removed and }$lib"
+  fi
+  if [ -n "$removed" ]; then
+    echo "Removed $removed"
+  else
+    echo "Nothing to remove: codex-login is not installed at $prefix (no bin/codex-login or lib/codex-login there)"
+  fi
   exit 0
 fi
 
