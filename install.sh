@@ -11,13 +11,29 @@ set -eu
 LC_ALL=C
 export LC_ALL
 
-RELEASES_URL="https://github.com/codex-login/codex-login/releases"
-default_url="$RELEASES_URL"
+# The release URL, shown without any user:password it carries.
+shown() {
+  case "$1" in
+    *://*@*)
+      rest="${1#*://}"
+      authority="${rest%%/*}"
+      case "$authority" in
+        *@*) printf '%s://***@%s%s' "${1%%://*}" "${authority##*@}" "${rest#"$authority"}" ;;
+        *) printf '%s' "$1" ;;
+      esac ;;
+    *) printf '%s' "$1" ;;
+  esac
+}
+
+# The one place the release address lives (tests/readme_test.ts reads this line).
+RELEASES_URL="${CODEX_LOGIN_RELEASE_URL:-https://github.com/codex-login/codex-login/releases}"
 url_from=""
+like=", like $RELEASES_URL" # an example for messages, unless it came from the environment
 if [ -n "${CODEX_LOGIN_RELEASE_URL:-}" ]; then
-  RELEASES_URL="$CODEX_LOGIN_RELEASE_URL"
   url_from=CODEX_LOGIN_RELEASE_URL
+  like=" (the address under which latest/download/ and download/vX.Y.Z/ are)"
 fi
+default_url="$(shown "$RELEASES_URL")${url_from:+ (from $url_from)}"
 prefix=""
 version=""
 
@@ -70,20 +86,6 @@ case "$version" in
   *) fail "--version wants a version like 0.1.0, not $version" ;;
 esac
 
-# The release URL, shown without any user:password it carries.
-shown() {
-  case "$1" in
-    *://*@*)
-      rest="${1#*://}"
-      authority="${rest%%/*}"
-      case "$authority" in
-        *@*) printf '%s://***@%s%s' "${1%%://*}" "${authority##*@}" "${rest#"$authority"}" ;;
-        *) printf '%s' "$1" ;;
-      esac ;;
-    *) printf '%s' "$1" ;;
-  esac
-}
-
 # The releases root: https://HOST/PATH (or http:// to 127.0.0.0/8, localhost or [::1]), under
 # which download/vX.Y.Z/ and latest/download/ hold the assets. A trailing / is fine.
 root="$RELEASES_URL"
@@ -94,7 +96,7 @@ while :; do
   esac
 done
 from="${url_from:-the release URL}"
-wants="$from wants the releases root, like $default_url"
+wants="$from wants the releases root$like"
 case "$root" in
   *[!]A-Za-z0-9._~:/@%+=,[-]* | *://*://*) fail "$wants (a URL with no spaces, ? or #), not $(shown "$RELEASES_URL")" ;;
   https://* | http://*) ;;
