@@ -139,11 +139,150 @@ Deno.test({
       assert.doesNotMatch(keyring.stderr, /binding could not be loaded/);
       const uninstall = await run("make", ["uninstall", `PREFIX=${prefix}`]);
       assert.equal(uninstall.code, 0, uninstall.stderr);
+      assert.match(
+        uninstall.stdout,
+        new RegExp(`^Removed ${cmd} and ${prefix}/lib/codex-login$`, "m"),
+      );
       await assert.rejects(Deno.stat(cmd), Deno.errors.NotFound);
       await assert.rejects(Deno.stat(`${prefix}/lib/codex-login`), Deno.errors.NotFound);
+      // Again: nothing is there, and it says so instead of "Removed".
+      const again = await run("make", ["uninstall", `PREFIX=${prefix}`]);
+      assert.equal(again.code, 0, again.stderr);
+      assert.doesNotMatch(again.stdout, /Removed/);
+      assert.match(
+        again.stdout,
+        new RegExp(`^Nothing to remove: codex-login is not installed at ${prefix} `, "m"),
+      );
     } finally {
       await Deno.remove(prefix, { recursive: true }).catch(() => {});
       await Deno.remove(home, { recursive: true }).catch(() => {});
+    }
+  },
+});
+
+/** Whether `program` is on this process's PATH. */
+function have(program: string): boolean {
+  return (Deno.env.get("PATH") ?? "").split(":").some((dir) => {
+    try {
+      return Deno.statSync(`${dir}/${program}`).isFile;
+    } catch {
+      return false;
+    }
+  });
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+}
+
+// zsh (macOS's default shell) and dash leave the ~ of `PREFIX=~/.local` unexpanded; only bash
+// expands it after `=`. make then received a literal ~ and installed into ./~ in the checkout.
+for (const shell of ["zsh", "dash"]) {
+  const missing = have(shell) ? undefined : `${shell} is not installed (apt-get install ${shell})`;
+  if (missing) console.error(`SKIPPED make install PREFIX=~ under ${shell}: ${missing}`);
+  Deno.test({
+    name:
+      `make install PREFIX=~/.local under ${shell}: refused with the fix, nothing created; the fix works`,
+    ignore: missing !== undefined || Deno.build.os === "windows",
+    async fn() {
+      const home = await Deno.makeTempDir();
+      const tilde = `${ROOT}~`;
+      const hadTilde = await exists(tilde);
+      // This environment with another HOME; Deno's cache stays where it is (make bundle uses it).
+      const denoDir = Deno.env.get("DENO_DIR") ??
+        `${Deno.env.get("XDG_CACHE_HOME") ?? `${Deno.env.get("HOME")}/.cache`}/deno`;
+      const env = { ...Deno.env.toObject(), HOME: home, DENO_DIR: denoDir, NO_COLOR: "1" };
+      const inShell = (line: string) => runIn(ROOT, shell, ["-c", line], env);
+      try {
+        let fix = "";
+        for (const action of ["install", "uninstall"]) {
+          const r = await inShell(`make ${action} PREFIX=~/.local`);
+          assert.notEqual(r.code, 0, `${action}: ${r.stdout}`);
+          const said = r.stderr.split("\n").filter((line) => line.startsWith(`make ${action}:`));
+          const fixLine = `make ${action} PREFIX="$HOME/.local"`;
+          assert.deepEqual(
+            said,
+            [`make ${action}: PREFIX=~/.local starts with a ~ your shell did not expand: run ${fixLine}`],
+            r.stderr,
+          );
+          if (action === "install") fix = said[0].slice(said[0].indexOf(": run ") + 6);
+          assert.doesNotMatch(r.stdout, /Installed|Removed|Nothing to remove/);
+          if (!hadTilde) assert.ok(!(await exists(tilde)), `${action} created ${tilde}`);
+          assert.ok(!(await exists(`${home}/.local`)), `${action} created ${home}/.local`);
+        }
+        // The line it gives, run as it is in the same shell, installs into the home directory.
+        const fixed = await inShell(fix);
+        assert.equal(fixed.code, 0, fixed.stderr);
+        const version = await runIn(home, `${home}/.local/bin/codex-login`, ["--version"], {
+          PATH: "/usr/bin:/bin",
+          HOME: home,
+        });
+        assert.equal(version.code, 0, version.stderr);
+        assert.match(version.stdout, new RegExp(`^codex-login ${config.version}\n`));
+      } finally {
+        // Only on a failure: the old code made ./~ in the checkout (removed by its exact name).
+        if (!hadTilde) await Deno.remove(tilde, { recursive: true }).catch(() => {});
+        await Deno.remove(home, { recursive: true }).catch(() => {});
+      }
+    },
+  });
+}
+
+/** Every file and directory under `dir` (symlinks skipped), with its permission bits. */
+async function modesUnder(dir: string): Promise<Map<string, number>> {
+  const modes = new Map<string, number>();
+  const walk = async (path: string) => {
+    const info = await Deno.lstat(path);
+    if (info.isSymlink) return;
+    modes.set(path, (info.mode ?? 0) & 0o7777);
+    if (info.isDirectory) {
+      for await (const entry of Deno.readDir(path)) await walk(`${path}/${entry.name}`);
+    }
+  };
+  await walk(dir);
+  return modes;
+}
+
+Deno.test({
+  name:
+    "make install under umask 000: directories and programs 755, other files 644, nothing group- or world-writable",
+  ignore: Deno.build.os === "windows",
+  async fn() {
+    const scratch = await Deno.makeTempDir();
+    const prefix = `${scratch}/prefix`; // created by make install, under the umask
+    try {
+      const r = await run("sh", ["-c", 'umask 000 && exec make install PREFIX="$1"', "sh", prefix]);
+      assert.equal(r.code, 0, r.stderr);
+      const modes = await modesUnder(prefix);
+      const programs = [`${prefix}/bin/codex-login`, `${prefix}/lib/codex-login/deno`];
+      assert.ok(modes.size > programs.length + 5, [...modes.keys()].join("\n"));
+      const wrong = [...modes].filter(([path, mode]) => {
+        const isDir = Deno.statSync(path).isDirectory;
+        const want = isDir || programs.includes(path) ? 0o755 : 0o644;
+        return mode !== want;
+      }).map(([path, mode]) => `${mode.toString(8)} ${path}`);
+      assert.deepEqual(wrong, []);
+      // It still runs, and the keyring binding still loads from 644 files.
+      const home = `${scratch}/home`;
+      await Deno.mkdir(home);
+      const bare = { PATH: "/usr/bin:/bin", HOME: home };
+      const version = await runIn(home, programs[0], ["--version"], bare);
+      assert.equal(version.code, 0, version.stderr);
+      const keyring = await runIn(
+        home,
+        programs[0],
+        ["status", "-c", "cli_auth_credentials_store=keyring"],
+        bare,
+      );
+      assert.doesNotMatch(keyring.stderr, /binding could not be loaded/);
+    } finally {
+      await Deno.remove(scratch, { recursive: true }).catch(() => {});
     }
   },
 });

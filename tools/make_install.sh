@@ -6,18 +6,55 @@
 #   lib/codex-login/codex-login.js  the bundle (make bundle)
 #   lib/codex-login/node_modules/@napi-rs/  the keyring binding, for this platform
 #   lib/codex-login/deno.json    {"nodeModulesDir": "manual"}: the binding is found beside it
-# Usage: tools/make_install.sh install|uninstall PREFIX
+# Installed directories and the two programs get mode 755, every other file 644, whatever the
+# umask. Usage: tools/make_install.sh install|uninstall PREFIX
 set -eu
 
+[ $# -eq 2 ] || { echo "usage: tools/make_install.sh install|uninstall PREFIX" >&2; exit 2; }
 action="$1"
 prefix="$2"
+case "$action" in
+  install | uninstall) ;;
+  *) echo "usage: tools/make_install.sh install|uninstall PREFIX" >&2; exit 2 ;;
+esac
+
+# PREFIX is checked before anything is created or removed. zsh and dash leave the ~ of
+# `make install PREFIX=~/.local` as it is (only bash expands it after =), which would install
+# into a directory named ~ inside this checkout. A relative PREFIX is refused too: the launcher
+# records where its files are, so it would only run from the directory make ran in.
+refuse() {
+  echo "make $action: $1" >&2
+  exit 1
+}
+case "$prefix" in
+  \~ | \~/*) refuse "PREFIX=$prefix starts with a ~ your shell did not expand: run make $action PREFIX=\"\$HOME${prefix#\~}\"" ;;
+  \~*) refuse "PREFIX=$prefix starts with a ~ your shell did not expand: give the home directory's path, e.g. make $action PREFIX=\"\$HOME/.local\"" ;;
+  "") refuse "PREFIX is empty: give a directory, e.g. make $action PREFIX=\"\$HOME/.local\"" ;;
+  /*) ;;
+  *) refuse "PREFIX=$prefix is a relative path: give an absolute one, e.g. make $action PREFIX=\"\$HOME/.local\"" ;;
+esac
+case "$prefix" in
+  *"'"* | *,* | *"
+"*) refuse "PREFIX may not hold a quote ('), a comma or a line break (the launcher names its directory in a permission list): choose another directory" ;;
+esac
 lib="$prefix/lib/codex-login"
 bin="$prefix/bin/codex-login"
 
 if [ "$action" = uninstall ]; then
-  rm -f "$bin"
-  rm -rf "$lib"
-  echo "Removed $bin and $lib"
+  removed=""
+  if [ -e "$bin" ] || [ -L "$bin" ]; then
+    rm -f "$bin"
+    removed="$bin"
+  fi
+  if [ -e "$lib" ] || [ -L "$lib" ]; then
+    rm -rf "$lib"
+    removed="${removed:+$removed and }$lib"
+  fi
+  if [ -n "$removed" ]; then
+    echo "Removed $removed"
+  else
+    echo "Nothing to remove: codex-login is not installed at $prefix (no bin/codex-login or lib/codex-login there)"
+  fi
   exit 0
 fi
 
@@ -32,6 +69,8 @@ for program in xdg-open wslview rundll32.exe open ss; do
   if command -v "$program" >/dev/null 2>&1; then runs="${runs:+$runs,}$program"; fi
 done
 
+# Directories this creates get 755 and files start at 644 or less; the modes are fixed below.
+umask 022
 rm -rf "$lib"
 mkdir -p "$lib/node_modules/@napi-rs" "$prefix/bin"
 cp "$deno" "$lib/deno"
@@ -40,6 +79,9 @@ for package in "$here"/node_modules/@napi-rs/keyring*; do
   [ -d "$package" ] && cp -R "$package" "$lib/node_modules/@napi-rs/"
 done
 printf '{ "nodeModulesDir": "manual" }\n' >"$lib/deno.json"
+find "$lib" -type d -exec chmod 755 {} +
+find "$lib" -type f -exec chmod 644 {} +
+chmod 755 "$lib/deno"
 version="$("$lib/deno" --version | head -n 1 | cut -d' ' -f2)"
 
 cat >"$bin" <<LAUNCHER
