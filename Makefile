@@ -4,32 +4,14 @@ DENO := node_modules/.bin/deno
 STAMP := node_modules/.toolchain-installed
 export DENO_NO_UPDATE_CHECK := 1
 
-# Where auth.json goes: $CODEX_HOME, else ~/.codex (the program resolves it the same way).
-CODEX_HOME ?= $(HOME)/.codex
 ARGS ?=
 
-# The programs it runs, when present on this machine (Deno warns about absent ones): the
-# browser openers, and ss (who connects to the loopback server; see docs/security.md).
-comma := ,
-OPENER_CANDIDATES := $(if $(filter Darwin,$(shell uname -s)),open,xdg-open wslview rundll32.exe)
-OPENERS := $(subst $() ,$(comma),$(strip $(foreach c,$(OPENER_CANDIDATES) ss,$(if $(shell command -v $(c) 2>/dev/null),$(c)))))
-
-# A company network: the CA bundle to read and the proxy to reach, when the environment names
-# them (see docs/enterprise-networks.md).
-CA_FILE := $(or $(CODEX_CA_CERTIFICATE),$(SSL_CERT_FILE))
-PROXY_URLS := $(strip $(or $(HTTPS_PROXY),$(https_proxy)) $(or $(HTTP_PROXY),$(http_proxy)) $(or $(ALL_PROXY),$(all_proxy)))
-PROXY_HOSTS := $(foreach u,$(PROXY_URLS),$(shell printf '%s' '$(u)' | sed -E 's#^[a-zA-Z0-9]+://([^@/]*@)?([^/]+).*#\2#'))
-NETWORK_ENV := CODEX_CA_CERTIFICATE,SSL_CERT_FILE,HTTPS_PROXY,https_proxy,HTTP_PROXY,http_proxy,ALL_PROXY,all_proxy,NO_PROXY,no_proxy
-
-# Least privilege for a real sign-in: the loopback ports, the issuer and API hosts (and a
-# proxy), the codex home (and a CA bundle), the env names read, the browser openers, and the
-# keyring binding (used only when config.toml asks for a keyring).
-LOGIN_PERMISSIONS := \
-  --allow-net=127.0.0.1:1455,127.0.0.1:1457,auth.openai.com,api.openai.com$(foreach h,$(PROXY_HOSTS),$(comma)$(h)) \
-  --allow-read=$(CODEX_HOME)$(if $(CA_FILE),$(comma)$(CA_FILE)) --allow-write=$(CODEX_HOME) \
-  --allow-env=CODEX_HOME,HOME,USERPROFILE,BROWSER,WSL_DISTRO_NAME,CODEX_INTERNAL_ORIGINATOR_OVERRIDE,CODEX_LOGIN_INVOCATION,DBUS_SESSION_BUS_ADDRESS,XDG_RUNTIME_DIR,$(NETWORK_ENV) \
-  --allow-ffi=$(CURDIR)/node_modules/@napi-rs --allow-sys=uid \
-  $(if $(OPENERS),--allow-run=$(OPENERS))
+# `make login` runs main.ts through a launcher made from the one permission source
+# (lib/base/grants.ts, written out by tools/launcher.ts, as `make install`'s): each run is granted
+# only the loopback ports, the issuer and API hosts (and those its flags or proxy variables
+# name), its codex home ($CODEX_HOME, else ~/.codex), a CA bundle the environment names, the
+# variables it reads, the programs it runs, and the keyring binding.
+LAUNCHER := dist/codex-login-make
 
 .PHONY: toolchain login test check fmt demo chromium bundle compile install uninstall bench
 
@@ -40,8 +22,14 @@ $(STAMP): package.json package-lock.json
 
 toolchain: $(STAMP)
 
-login: $(STAMP)
-	CODEX_HOME="$(CODEX_HOME)" CODEX_LOGIN_INVOCATION=make $(DENO) run $(LOGIN_PERMISSIONS) main.ts login $(ARGS)
+$(LAUNCHER): $(STAMP) tools/launcher.ts lib/base/grants.ts
+	@mkdir -p dist
+	@$(DENO) run --quiet --no-prompt --allow-read=. --allow-write=dist tools/launcher.ts \
+	  --out $(LAUNCHER) --deno "$(abspath $(DENO))" --entry "$(CURDIR)/main.ts" \
+	  --config "$(CURDIR)/deno.json" --binding "$(CURDIR)/node_modules/@napi-rs" --invocation make
+
+login: $(LAUNCHER)
+	@sh $(LAUNCHER) login $(ARGS)
 
 # Debian's Chromium for the browser suite and the demo (installed when root and missing).
 chromium:

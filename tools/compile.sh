@@ -30,18 +30,14 @@ else
   TARGETS="${TARGETS:-$ALL_TARGETS}"
 fi
 SCOPE="${CODEX_HOME_SCOPE-${CODEX_HOME:-$HOME/.codex}}"
-if [ -n "$SCOPE" ]; then
-  FILES=(--allow-read="$SCOPE" --allow-write="$SCOPE")
-else
-  FILES=(--allow-read --allow-write)
-fi
-# The programs each platform runs: its browser openers (lib/cli/browser_opener.ts) and, on
-# Linux, ss to learn who connects to the loopback server (lib/loopback/peer_owner.ts).
-openers() {
+# The grants of each target, from the one permission source (lib/base/grants.ts): the default
+# loopback ports, the issuer and API hosts, SCOPE as the codex home (empty: any path), the
+# variables it reads, the programs that platform runs.
+target_os() {
   case "$1" in
-    *linux*) echo xdg-open,wslview,rundll32.exe,ss ;;
-    *apple*) echo open ;;
-    *windows*) echo rundll32 ;;
+    *linux*) echo linux ;;
+    *apple*) echo darwin ;;
+    *windows*) echo windows ;;
   esac
 }
 
@@ -50,13 +46,8 @@ outputs=()
 for target in $TARGETS; do
   out="dist/codex-login-${VERSION}-${target}"
   case "$target" in *windows*) out="${out}.exe" ;; esac
-  # shellcheck disable=SC2054 # the commas are inside single flag values
-  PERMISSIONS=(
-    --allow-net=127.0.0.1:1455,127.0.0.1:1457,auth.openai.com,api.openai.com
-    "${FILES[@]}"
-    --allow-env=CODEX_HOME,HOME,USERPROFILE,BROWSER,WSL_DISTRO_NAME,CODEX_INTERNAL_ORIGINATOR_OVERRIDE,CODEX_CA_CERTIFICATE,SSL_CERT_FILE,HTTPS_PROXY,https_proxy,HTTP_PROXY,http_proxy,ALL_PROXY,all_proxy,NO_PROXY,no_proxy
-    --allow-run="$(openers "$target")"
-  )
+  mapfile -t PERMISSIONS < <("$DENO" run --quiet --no-prompt tools/compiled_flags.ts \
+    "$(target_os "$target")" "$SCOPE")
   cmd=("$DENO" compile --quiet --target "$target" --output "$out" "${PERMISSIONS[@]}" main.ts)
   echo "${cmd[*]}"
   [ "${DRY_RUN:-}" = 1 ] && continue

@@ -290,3 +290,31 @@ export function denoFlags(grants: Grants): string[] {
     grants[kind].length > 0 ? [`--allow-${kind}=${joined(grants[kind])}`] : []
   );
 }
+
+/**
+ * The grants baked into a compiled binary (`make compile`), which cannot look at its
+ * arguments or environment first: the default loopback ports and the issuer and API hosts,
+ * `scope` as the codex home (empty: any path, for binaries handed to others), every program
+ * `os` may run, no keyring binding (a compiled binary carries none).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { compiledFlags } from "./grants.ts";
+ * const flags = compiledFlags("darwin", "");
+ * assert.ok(flags.includes("--allow-read") && flags.includes("--allow-write"));
+ * assert.ok(flags.includes("--allow-run=open"));
+ * ```
+ */
+export function compiledFlags(os: string, scope: string): string[] {
+  const candidates: readonly string[] =
+    GRANT_RULES.programs[os as keyof typeof GRANT_RULES.programs] ?? [];
+  const grants = grantsFor({
+    args: [],
+    env: scope ? { CODEX_HOME: scope } : {},
+    os,
+    programs: candidates,
+  });
+  const flags = denoFlags(grants);
+  return scope ? flags : [...flags, "--allow-read", "--allow-write"];
+}
