@@ -4,6 +4,10 @@ import {
   checkLayers,
   importSpecifiers,
   LAYERS,
+  loopbackWording,
+  modulesImportedByTests,
+  moduleState,
+  modulesWithCode,
   readSources,
 } from "./support/import_graph.ts";
 import { ROOT } from "./support/helpers.ts";
@@ -33,6 +37,50 @@ Deno.test("architecture: no module of lib/ is over 400 lines", async () => {
     const lines = text.split("\n").length;
     assert.ok(lines <= 400, `lib/${path} has ${lines} lines: split it by concern`);
   }
+});
+
+Deno.test("architecture: no module-level mutable state in lib/ (no top-level let, var, Map or Set)", async () => {
+  assert.deepEqual(moduleState(await readSources(LIB)), []);
+});
+
+Deno.test("architecture checker: a planted module-level let, Map or Set is caught", () => {
+  const found = moduleState(
+    new Map([
+      [
+        "store/a.ts",
+        "/** let x = 1 in a comment */\nlet cache = 0;\nfunction f() {\n  let ok = 1;\n}",
+      ],
+      ["store/b.ts", "export const seen = new Map<string, number>();\nconst ok = 1;"],
+    ]),
+  );
+  assert.deepEqual(found, [
+    "store/a.ts:2: let cache = 0;",
+    "store/b.ts:1: export const seen = new Map<string, number>();",
+  ]);
+});
+
+Deno.test("architecture: loopback/ uses none of the sign-in's error kinds or wording", async () => {
+  assert.deepEqual(loopbackWording(await readSources(LIB)), []);
+});
+
+Deno.test("architecture checker: loopback/ importing LoginError or invocation.ts is caught", () => {
+  const found = loopbackWording(
+    new Map([
+      ["loopback/a.ts", 'import { errorText, LoginError } from "../base/errors.ts";'],
+      ["loopback/b.ts", 'import { commandLine } from "../base/invocation.ts";'],
+      ["signin/c.ts", 'import { LoginError } from "../base/errors.ts";'],
+    ]),
+  );
+  assert.deepEqual(found, [
+    "loopback/a.ts imports LoginError",
+    "loopback/b.ts imports base/invocation.ts",
+  ]);
+});
+
+Deno.test("architecture: every lib/ module that exports a function or class is imported by a test", async () => {
+  const tested = modulesImportedByTests(await readSources(`${ROOT}tests`));
+  const untested = modulesWithCode(await readSources(LIB)).filter((m) => !tested.has(m));
+  assert.deepEqual(untested, [], `lib/ modules no test file imports: ${untested.join(", ")}`);
 });
 
 Deno.test("architecture checker: a planted circle is caught", () => {

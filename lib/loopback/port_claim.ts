@@ -11,12 +11,9 @@
  * @module
  */
 
-import { LoginError } from "../base/errors.ts";
 import { flowEvent, type Report } from "../base/events.ts";
-import { permissionError } from "../base/permissions.ts";
 import type { Admit, ServerRequest } from "./http_server.ts";
 import { listenerOwner, PeerOwners, type SsRunner, trustedUid } from "./peer_owner.ts";
-import { commandLine } from "../base/invocation.ts";
 import { timingSafeEqual } from "../base/timing_safe_equal.ts";
 import type { CodexHome } from "../store/codex_home.ts";
 
@@ -241,43 +238,36 @@ async function cancelHolder(port: number, options: ClaimOptions): Promise<void> 
   }
 }
 
-function portInUse(port: number): LoginError {
-  return new LoginError("port_in_use", {
-    what: `Port ${port} on ${LOOPBACK_HOST} is already in use by another program.`,
-    next:
-      `Stop it (find it with \`lsof -nP -iTCP:${port} -sTCP:LISTEN\` or \`ss -ltnp 'sport = :${port}'\`) and try again.`,
-  });
-}
-
 /**
- * Every port was refused by the operating system itself (not taken by a program): on
- * Windows, Hyper-V and WinNAT reserve ranges such as 1447-1546 in which nothing may listen.
+ * Why no port could be claimed, as data (the sign-in says it in its own words):
+ * - `in_use`: held by another program (`ports[0]`, the last one tried);
+ * - `refused`: the operating system itself refuses every candidate (Windows' excluded
+ *   ranges), `ports` lists them, `os` says whose words to use;
+ * - `not_granted`: Deno was not granted to listen on `ports[0]`.
  */
-function portsRefused(ports: number[], os: string): LoginError {
-  const list = ports.join(" and ");
-  const what = os === "windows"
-    ? `Windows refuses to listen on port ${list}: they lie in a range it reserves (Hyper-V or WinNAT excluded port ranges). See the ranges with \`netsh interface ipv4 show excludedportrange protocol=tcp\`; an administrator can free them (\`net stop winnat\`, then \`net start winnat\`).`
-    : `The system refuses to listen on port ${list} (permission denied).`;
-  return new LoginError("port_in_use", {
-    what,
-    next: `Meanwhile, sign in with a one-time code instead: ${
-      commandLine(["login", "--device-auth"])
-    }.`,
-  });
-}
+export class PortUnavailable extends Error {
+  /** Why. */
+  readonly reason: "in_use" | "refused" | "not_granted";
+  /** The ports concerned. */
+  readonly ports: readonly number[];
+  /** The operating system (for `refused`). */
+  readonly os: string;
 
-function listenPermission(port: number): LoginError {
-  return permissionError(
-    { name: "net", host: `${LOOPBACK_HOST}:${port}` },
-    "to listen for the browser",
-  );
+  /** Make one. */
+  constructor(reason: PortUnavailable["reason"], ports: readonly number[], os: string) {
+    super(`port ${ports.join(", ")} unavailable (${reason})`);
+    this.name = "PortUnavailable";
+    this.reason = reason;
+    this.ports = ports;
+    this.os = os;
+  }
 }
 
 /**
  * Bind for a sign-in. `port` undefined means the default with fallback: 1455, then 1457.
  * For each candidate: bind; if taken, cancel an earlier codex-login there (authenticated)
- * and retry for `retryMs`; then move on. Resolves to the bound listener; throws a
- * LoginError (exit 13) naming the port.
+ * and retry for `retryMs`; then move on. Resolves to the bound listener; throws
+ * {@linkcode PortUnavailable} saying why none could be had.
  */
 export async function claimLoopback(
   options: ClaimOptions,
@@ -285,6 +275,7 @@ export async function claimLoopback(
 ): Promise<Deno.TcpListener> {
   const candidates = options.port === undefined ? [...REGISTERED_PORTS] : [options.port];
   const bind = deps.bind ?? bindLoopback;
+  const os = deps.os ?? Deno.build.os;
   const refused: number[] = [];
   for (const [index, port] of candidates.entries()) {
     const attempt = (): Deno.TcpListener | "refused" | undefined => {
@@ -292,7 +283,9 @@ export async function claimLoopback(
         return bind(port);
       } catch (err) {
         if (err instanceof Deno.errors.AddrInUse) return undefined;
-        if (err instanceof Deno.errors.NotCapable) throw listenPermission(port);
+        if (err instanceof Deno.errors.NotCapable) {
+          throw new PortUnavailable("not_granted", [port], os);
+        }
         // The OS itself refuses the port (Windows' excluded ranges): taken, for good.
         if (err instanceof Deno.errors.PermissionDenied) return "refused";
         throw err;
@@ -302,7 +295,7 @@ export async function claimLoopback(
     const first = attempt();
     if (first === "refused") {
       refused.push(port);
-      if (next === undefined) throw portsRefused(refused, deps.os ?? Deno.build.os);
+      if (next === undefined) throw new PortUnavailable("refused", refused, os);
       options.report(flowEvent(
         "note",
         "port.refused",
@@ -321,7 +314,7 @@ export async function claimLoopback(
       listener = again === "refused" ? undefined : again;
     }
     if (listener) return listener;
-    if (next === undefined) throw portInUse(port);
+    if (next === undefined) throw new PortUnavailable("in_use", [port], os);
     options.report(flowEvent(
       "note",
       "port.fallback",
@@ -329,5 +322,5 @@ export async function claimLoopback(
       { port, next },
     ));
   }
-  throw portInUse(candidates[0]);
+  throw new PortUnavailable("in_use", [candidates[0]], os);
 }

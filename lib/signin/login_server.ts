@@ -8,13 +8,17 @@
  */
 
 import { CallbackMachine } from "./callback.ts";
-import { MAX_TIMER_MS, timedOut } from "../base/errors.ts";
+import { LoginError, MAX_TIMER_MS, timedOut } from "../base/errors.ts";
+import { commandLine } from "../base/invocation.ts";
+import { permissionError } from "../base/permissions.ts";
 import { flowEvent } from "../base/events.ts";
 import { generatePkce, generateState } from "../base/pkce.ts";
 import {
   claimLoopback,
   DEFAULT_PORT,
+  LOOPBACK_HOST,
   loopbackOrigin,
+  PortUnavailable,
   writeCancelSecret,
 } from "../loopback/port_claim.ts";
 import { LoginRun } from "./login_run.ts";
@@ -30,6 +34,34 @@ import { type LoginResult, resolveSignInContext } from "./sign_in.ts";
 
 export type { LoginDeps, LoginRequest, LoginResult, LoginSession };
 export { DEFAULT_LOGIN_TIMEOUT_MS, DEFAULT_PORT };
+
+/** Why no loopback port could be had, in words that say what to do next. */
+function portError(err: unknown): unknown {
+  if (!(err instanceof PortUnavailable)) return err;
+  const port = err.ports[0];
+  const device = `sign in with a one-time code instead: ${commandLine(["login", "--device-auth"])}`;
+  if (err.reason === "not_granted") {
+    return permissionError(
+      { name: "net", host: `${LOOPBACK_HOST}:${port}` },
+      "to listen for the browser",
+    );
+  }
+  if (err.reason === "refused") {
+    const list = err.ports.join(" and ");
+    return new LoginError("port_in_use", {
+      what: err.os === "windows"
+        ? `Windows refuses to listen on port ${list}: they lie in a range it reserves (Hyper-V or WinNAT excluded port ranges). See the ranges with \`netsh interface ipv4 show excludedportrange protocol=tcp\`; an administrator can free them (\`net stop winnat\`, then \`net start winnat\`).`
+        : `The system refuses to listen on port ${list} (permission denied).`,
+      next: `Meanwhile, ${device}.`,
+      code: "port_in_use.refused",
+    });
+  }
+  return new LoginError("port_in_use", {
+    what: `Port ${port} on ${LOOPBACK_HOST} is already in use by another program.`,
+    next:
+      `Stop it (find it with \`lsof -nP -iTCP:${port} -sTCP:LISTEN\` or \`ss -ltnp 'sport = :${port}'\`) and try again.`,
+  });
+}
 
 /** Print the authorize URL; hand the opener the one-time start link instead. */
 async function announce(run: LoginRun, startUrl: string): Promise<void> {
@@ -122,7 +154,9 @@ export async function startLogin(
     home: ctx.home,
     report: ctx.report,
     peers: { ownUid, ss: deps.ss },
-  }, deps.claim);
+  }, deps.claim).catch((err) => {
+    throw portError(err);
+  });
   const origin = loopbackOrigin(listener.addr.port);
   const redirectUri = `${origin}${CALLBACK_PATH}`;
   const pkce = await pkcePromise;

@@ -82,12 +82,13 @@ export function workspaceRefusal(settings: Settings, accountId: string | undefin
   });
 }
 
-const CHATGPT_FAMILY = new Set([
+/** The modes that sign in with a ChatGPT account (what `forced_login_method` calls chatgpt). */
+const CHATGPT_FAMILY: readonly string[] = [
   "chatgpt",
   "chatgptAuthTokens",
   "agentIdentity",
   "personalAccessToken",
-]);
+];
 
 /**
  * What in stored credentials breaks the current policy (Codex logs such credentials out when
@@ -105,7 +106,7 @@ const CHATGPT_FAMILY = new Set([
  */
 export function policyViolations(settings: Settings, auth: AuthData): string[] {
   const out: string[] = [];
-  const chatgpt = CHATGPT_FAMILY.has(auth.auth_mode);
+  const chatgpt = CHATGPT_FAMILY.includes(auth.auth_mode);
   if (settings.forcedLoginMethod === "api" && chatgpt) {
     out.push("API key login is required, but ChatGPT is currently being used.");
   }

@@ -132,3 +132,74 @@ export function checkLayers(graph: ImportGraph): Violation[] {
   for (const circle of circles(graph)) violations.push({ kind: "circle", modules: circle });
   return violations;
 }
+
+/**
+ * Module-level mutable state in `sources` (paths → text): a top-level `let` or `var`, or a
+ * top-level `const` holding a new Map, Set or array. Each entry: `path:line: text`.
+ */
+export function moduleState(sources: Map<string, string>): string[] {
+  const found: string[] = [];
+  const pattern =
+    /^(?:export\s+)?(?:(?:let|var)\s|const\s+\w+\s*(?::[^=]+)?=\s*(?:new\s+(?:Map|Set|WeakMap|WeakSet|Array)\b|\[\s*\]))/;
+  for (const [path, text] of sources) {
+    // Comments blanked, not removed, so that line numbers stay right.
+    const code = text.replace(/\/\*[\s\S]*?\*\//g, (c) => c.replace(/[^\n]/g, " "));
+    code.split("\n").forEach((line, i) => {
+      if (pattern.test(line)) found.push(`${path}:${i + 1}: ${line.trim()}`);
+    });
+  }
+  return found;
+}
+
+/** What `loopback/` may not use: the sign-in's error kinds and its wording. */
+const SIGN_IN_WORDING = {
+  files: ["base/invocation.ts", "base/permissions.ts"],
+  names: ["LoginError", "LoginErrorKind", "ERROR_KINDS", "usageError", "timedOut", "interrupted"],
+};
+
+/** Each import of the sign-in's error kinds or wording by a `loopback/` module. */
+export function loopbackWording(sources: Map<string, string>): string[] {
+  const found: string[] = [];
+  for (const [path, text] of sources) {
+    if (!path.startsWith("loopback/")) continue;
+    const code = stripComments(text);
+    for (const spec of importSpecifiers(text)) {
+      const target = resolve(path, spec);
+      if (SIGN_IN_WORDING.files.includes(target)) found.push(`${path} imports ${target}`);
+    }
+    for (
+      const match of code.matchAll(/import\s+(?:type\s+)?\{([^}]*)\}\s*from\s*["']([^"']+)["']/g)
+    ) {
+      const names = match[1].split(",").map((n) =>
+        n.replace(/^\s*type\s+/, "").trim().split(/\s/)[0]
+      );
+      for (const name of names) {
+        if (SIGN_IN_WORDING.names.includes(name)) found.push(`${path} imports ${name}`);
+      }
+    }
+  }
+  return found;
+}
+
+/** The `lib/` modules that export a function or a class. */
+export function modulesWithCode(sources: Map<string, string>): string[] {
+  return [...sources].filter(([, text]) =>
+    /^export\s+(?:async\s+)?(?:function|class)\s/m.test(stripComments(text))
+  ).map(([path]) => path).sort();
+}
+
+/**
+ * The `lib/` modules (paths relative to lib/) that test files import, from `tests` (paths
+ * relative to the tests folder → their text); `libFromTests` is lib/'s path seen from there.
+ */
+export function modulesImportedByTests(tests: Map<string, string>): Set<string> {
+  const imported = new Set<string>();
+  for (const [path, text] of tests) {
+    if (!path.endsWith("_test.ts")) continue;
+    for (const spec of importSpecifiers(text)) {
+      const target = resolve(`tests/${path}`, spec);
+      if (target.startsWith("lib/")) imported.add(target.slice(4));
+    }
+  }
+  return imported;
+}
