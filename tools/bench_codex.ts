@@ -281,6 +281,38 @@ await wanComparison();
 await Deno.remove(dir, { recursive: true });
 
 /**
+ * Spawn a sign-in, wait for its URL and a second "on the sign-in page", then time the
+ * browser's callback from request to answer, ms.
+ */
+async function timeCallback(
+  browser: Deno.HttpClient,
+  cmd: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<number> {
+  const { child, output } = spawnCollecting(cmd, args, env);
+  try {
+    let url: string | undefined;
+    const started = performance.now();
+    while (!(url = /(https:\/\/auth\.openai\.com\/oauth\/authorize\?\S+)/.exec(output())?.[1])) {
+      if (performance.now() - started > 15_000) throw new Error(`${cmd}: no URL\n${output()}`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await new Promise((r) => setTimeout(r, 1000)); // the person on the sign-in page
+    const authorize = await fetch(url, { redirect: "manual", client: browser });
+    await authorize.body?.cancel();
+    const callback = authorize.headers.get("location")!;
+    const t = performance.now();
+    const answer = await fetch(callback, { redirect: "manual" });
+    await answer.body?.cancel();
+    return performance.now() - t;
+  } finally {
+    child.kill("SIGKILL");
+    await child.status;
+  }
+}
+
+/**
  * The browser's callback on a simulated WAN (150 ms connection set-up, 50 ms a request), Codex
  * against codex-login, both signing in at "auth.openai.com" (mapped to a fake issuer over TLS
  * on this namespace's loopback, trusted through CODEX_CA_CERTIFICATE): spawn, wait for the
@@ -313,28 +345,8 @@ async function wanComparison(): Promise<void> {
     { tls: ca, urlHost: "auth.openai.com", port: 443 },
   );
   const browser = Deno.createHttpClient({ caCerts: [await Deno.readTextFile(ca.caFile)] });
-  const time = async (cmd: string, args: string[], env: Record<string, string>) => {
-    const { child, output } = spawnCollecting(cmd, args, env);
-    try {
-      let url: string | undefined;
-      const started = performance.now();
-      while (!(url = /(https:\/\/auth\.openai\.com\/oauth\/authorize\?\S+)/.exec(output())?.[1])) {
-        if (performance.now() - started > 15_000) throw new Error(`${cmd}: no URL\n${output()}`);
-        await new Promise((r) => setTimeout(r, 5));
-      }
-      await new Promise((r) => setTimeout(r, 1000)); // the person on the sign-in page
-      const authorize = await fetch(url, { redirect: "manual", client: browser });
-      await authorize.body?.cancel();
-      const callback = authorize.headers.get("location")!;
-      const t = performance.now();
-      const answer = await fetch(callback, { redirect: "manual" });
-      await answer.body?.cancel();
-      return performance.now() - t;
-    } finally {
-      child.kill("SIGKILL");
-      await child.status;
-    }
-  };
+  const time = (cmd: string, args: string[], env: Record<string, string>) =>
+    timeCallback(browser, cmd, args, env);
   const codexMs: number[] = [];
   const oursMs: number[] = [];
   const runs = Math.min(RUNS, 7);

@@ -174,18 +174,9 @@ export async function startLogin(
     codeVerifier: pkce.verifier,
     signal: abort.signal,
   });
-  const run = new LoginRun({
-    ctx,
-    request,
-    deps,
-    listener,
-    ownUid,
-    origin,
-    authUrl,
-    machine,
-    abort,
-    routes: (r) => ({ handler: loginHandler(r), preview: loginPreview(r) }),
-  });
+  const routes = (r: LoginRun) => ({ handler: loginHandler(r), preview: loginPreview(r) });
+  const parts = { ctx, request, deps, listener, ownUid, origin, authUrl, machine, abort, routes };
+  const run = new LoginRun(parts);
   // Off the critical path; without the file a newer login cannot take over, nothing else.
   const secretWritten = writeCancelSecret(ctx.home, run.port, run.cancelSecret).catch(() => {});
   run.track(secretWritten);
