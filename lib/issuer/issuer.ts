@@ -1,9 +1,10 @@
 /**
- * The issuer client: every issuer endpoint a sign-in uses. The authorize URL, the code
- * exchange, the API-key token exchange (RFC 8693), refresh, revoke, and the device-code
- * endpoints. Requests go through the run's one {@linkcode HttpClient}; every failure is an
- * {@linkcode IssuerError} whose message names the step and the issuer's own error code,
- * never a token.
+ * The issuer client: the authorize URL, the code exchange, the API-key token exchange
+ * (RFC 8693), refresh and revoke; `send` carries the steps kept in their own modules (the
+ * device code in `device_code.ts`, a personal access token's check in `access_token.ts`).
+ * Requests go through the run's one {@linkcode HttpClient}; every failure is an
+ * {@linkcode IssuerError} in parts (the step, the reason, the status and the issuer's own
+ * error code), never carrying a token.
  *
  * @module
  */

@@ -2,7 +2,7 @@
  * Device-code sign-in (`login --device-auth`), the flow the Codex CLI uses where no browser
  * can reach this machine: get a one-time code, show where to enter it, poll until the person
  * has entered it, then exchange the code and save the credentials as the browser flow does
- * (the API-key exchange is best effort here).
+ * (without an API key, as Codex 0.169). The countdown is reported as progress events.
  *
  * @module
  */
