@@ -212,6 +212,13 @@ done
 
 `;
 
+/** The reads the keyring binding needs on `os`, granted when the launcher names a binding. */
+function bindingReads(os: string): string {
+  const reads: readonly string[] =
+    GRANT_RULES.binding.read[os as keyof typeof GRANT_RULES.binding.read] ?? [];
+  return reads.map((path) => `[ -z "$binding" ] || add read ${shQuote(path)}\n`).join("");
+}
+
 /** The launcher's text; `os` picks the candidate programs (default: this machine's). */
 export function posixLauncher(options: LauncherOptions, os: string = Deno.build.os): string {
   const programs = GRANT_RULES.programs;
@@ -232,7 +239,7 @@ ${RULES_SH}for program in ${words(candidates)}; do
   if command -v "$program" >/dev/null 2>&1; then add run "$program"; fi
 done
 add ffi "$binding"
-
+${bindingReads(os)}
 export DENO_NO_UPDATE_CHECK=1 CODEX_LOGIN_INVOCATION=${options.invocation}
 ${options.install ? `export CODEX_LOGIN_INSTALL=${shQuote(options.install)}\n` : ""}join_list net
 net=$joined

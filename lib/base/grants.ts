@@ -57,7 +57,23 @@ export const GRANT_RULES = {
     "CODEX_LOGIN_INSTALL",
     "DBUS_SESSION_BUS_ADDRESS",
     "XDG_RUNTIME_DIR",
+    ...["NAPI_RS_NATIVE_LIBRARY_PATH", "NAPI_RS_ENFORCE_VERSION_CHECK"],
+    ...["NAPI_RS_WASI_FLAVOR", "NAPI_RS_FORCE_WASI"],
   ],
+  /**
+   * What the keyring binding (`@napi-rs/keyring`) reads besides its own directory: the variables
+   * its loader looks at (in `envNames` too), and on Linux `/usr/bin/ldd` (to tell glibc from
+   * musl). Granted only where the binding is.
+   */
+  binding: {
+    env: [
+      "NAPI_RS_NATIVE_LIBRARY_PATH",
+      "NAPI_RS_ENFORCE_VERSION_CHECK",
+      "NAPI_RS_WASI_FLAVOR",
+      "NAPI_RS_FORCE_WASI",
+    ],
+    read: { linux: ["/usr/bin/ldd"] },
+  },
   /**
    * The programs it may run, per operating system, granted when present: the browser openers,
    * and `ss` (who connects to the loopback server).
@@ -253,9 +269,12 @@ export function grantsFor(input: GrantInput): Grants {
   const ca = caVar ? pathOf(input.env[caVar], caVar) : undefined;
   const candidates: readonly string[] =
     GRANT_RULES.programs[input.os as keyof typeof GRANT_RULES.programs] ?? [];
+  const bindingReads: readonly string[] = input.binding
+    ? GRANT_RULES.binding.read[input.os as keyof typeof GRANT_RULES.binding.read] ?? []
+    : [];
   return {
     net: unique([...loopback(input), ...GRANT_RULES.fixedHosts, ...hostFlags, ...proxies]),
-    read: unique([home, ca]),
+    read: unique([home, ca, ...bindingReads]),
     write: unique([home]),
     env: [...GRANT_RULES.envNames],
     run: candidates.filter((program) => input.programs.includes(program)),

@@ -40,11 +40,24 @@ export function commandLine(args: string[], how: Invocation = invocation()): str
     const rest = args.slice(1).join(" ");
     return rest ? `make login ARGS='${rest}'` : "make login";
   }
-  if (how === "deno-run") {
-    const script = Deno.mainModule.replace(/^.*\//, "") || "main.ts"; // main.ts, or the bundle
-    return [`deno run --allow-net --allow-write ${script}`, ...args].join(" ");
-  }
+  if (how === "deno-run") return [denoRunCommand(), ...args].join(" ");
   return ["codex-login", ...args].join(" ");
+}
+
+/**
+ * `deno run` with the README's two grants and `flags` before the script (main.ts, or the bundle):
+ * what runs this checkout again with more permissions.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { denoRunCommand } from "./invocation.ts";
+ * assert.match(denoRunCommand(["--allow-ffi=/x"]), /^deno run --allow-ffi=\/x --allow-net --allow-write \S+$/);
+ * ```
+ */
+export function denoRunCommand(flags: readonly string[] = []): string {
+  const script = Deno.mainModule.replace(/^.*\//, "") || "main.ts";
+  return ["deno run", ...flags, "--allow-net --allow-write", script].join(" ");
 }
 
 /**

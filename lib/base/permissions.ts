@@ -6,7 +6,7 @@
  */
 
 import { LoginError } from "./errors.ts";
-import { commandLine, type Invocation, invocation } from "./invocation.ts";
+import { denoRunCommand, type Invocation, invocation } from "./invocation.ts";
 
 /**
  * Make sure a permission is granted: granted already, or granted at Deno's prompt. Throws a
@@ -29,6 +29,42 @@ export async function ensurePermission(
   if (state === "prompt") state = (await Deno.permissions.request(descriptor)).state;
   if (state === "granted") return;
   throw permissionError(descriptor, why, alternative);
+}
+
+/**
+ * Make sure every permission of `descriptors` is granted (asking at Deno's prompt for those that
+ * can be asked); throws one {@linkcode LoginError} (exit 2) naming every flag still missing.
+ *
+ * @example
+ * ```ts
+ * import { ensureAllPermissions } from "./permissions.ts";
+ * const home = await Deno.makeTempDir();
+ * await ensureAllPermissions([{ name: "read", path: home }], "to read auth.json");
+ * ```
+ */
+export async function ensureAllPermissions(
+  descriptors: readonly Deno.PermissionDescriptor[],
+  why: string,
+  alternative?: string,
+): Promise<void> {
+  const missing: Deno.PermissionDescriptor[] = [];
+  for (const descriptor of descriptors) {
+    let state = (await Deno.permissions.query(descriptor)).state;
+    if (state === "prompt") state = (await Deno.permissions.request(descriptor)).state;
+    if (state !== "granted") missing.push(descriptor);
+  }
+  if (missing.length === 0) return;
+  if (missing.length === 1) throw permissionError(missing[0], why, alternative);
+  const how = invocation();
+  const advice = how === "deno-run"
+    ? `run it again with ${missing.map(grantFlag).join(" ")}`
+    : grantAdvice(missing[0], how);
+  throw new LoginError("permission", {
+    what: `codex-login needs ${missing.map(describe).join(", ")} ${why}.`,
+    next: `${advice[0].toUpperCase()}${advice.slice(1)}${
+      alternative ? `, or ${alternative}` : ""
+    }.`,
+  });
 }
 
 /**
@@ -81,17 +117,15 @@ export function grantAdvice(d: Deno.PermissionDescriptor, how: Invocation = invo
     case "make":
       return file
         ? `run make login CODEX_HOME=${path}`
-        : `run it with ${commandLine([], "deno-run")} ${grantFlag(d)}`;
+        : `run it with ${denoRunCommand([grantFlag(d)])}`;
     case "installed":
       return file
         ? `the installed codex-login grants files only inside the codex home: pass --codex-home ${path} (or set CODEX_HOME)`
-        : `the installed codex-login was not granted it; reinstall with make install, or run ${
-          commandLine([], "deno-run")
-        } ${grantFlag(d)}`;
+        : `the installed codex-login was not granted it: reinstall it (make install, or npm install -g codex-login)`;
     case "compiled":
       return `this binary was built without it; rebuild with make compile (CODEX_HOME_SCOPE= for any directory), or run ${
-        commandLine([], "deno-run")
-      } ${grantFlag(d)}`;
+        denoRunCommand([grantFlag(d)])
+      }`;
     default:
       return `run it again with ${grantFlag(d)}`;
   }
@@ -122,6 +156,8 @@ function describe(d: Deno.PermissionDescriptor): string {
       return `to run ${d.command ?? "programs"}`;
     case "net":
       return `network access to ${d.host ?? "the network"}`;
+    case "ffi":
+      return d.path ? `to load the native library in ${d.path}` : "the ffi permission";
     default:
       return `the ${d.name} permission`;
   }
@@ -149,6 +185,8 @@ export function grantFlag(d: Deno.PermissionDescriptor): string {
       return d.command ? `--allow-run=${d.command}` : "--allow-run";
     case "net":
       return d.host ? `--allow-net=${d.host}` : "--allow-net";
+    case "ffi":
+      return d.path ? `--allow-ffi=${d.path}` : "--allow-ffi";
     default:
       return `--allow-${d.name}`;
   }

@@ -10,8 +10,9 @@ import { CodexHome } from "../store/codex_home.ts";
 import { loadSettings, type Settings } from "../store/config.ts";
 import type { CredentialStore } from "../store/credential_store.ts";
 import { openCredentialStore } from "../store/open_store.ts";
+import { ensureBinding } from "../store/keyring_binding.ts";
 import { usageError } from "../base/errors.ts";
-import { flowEvent, type Report } from "../base/events.ts";
+import type { Report } from "../base/events.ts";
 import { commandLine } from "../base/invocation.ts";
 import { checkHomeSafe, checkLogDirSafe, prepareHome } from "../store/home_guard.ts";
 import { Network } from "../issuer/network.ts";
@@ -188,7 +189,6 @@ async function setupFor(
   endpoints: IssuerEndpoints,
   access: Access,
   run: CommandRun,
-  report: Report,
 ): Promise<CommandSetup> {
   const home = CodexHome.resolve({
     flag: values["codex-home"],
@@ -204,13 +204,7 @@ async function setupFor(
     await checkLogDirSafe(home);
   }
   const settings = await loadSettings(home, values.config ?? []);
-  if (settings.credentialsStore === "keyring") {
-    await ensurePermission(
-      { name: "ffi" },
-      'to reach the keyring (cli_auth_credentials_store = "keyring")',
-      'set cli_auth_credentials_store = "file"',
-    );
-  }
+  if (settings.credentialsStore === "keyring") await ensureBinding();
   const network = Network.fromEnv();
   // A bad CA bundle is said before a sign-in's browser step; other commands read it at
   // their first request (`token` with a valid token makes none).
@@ -223,8 +217,8 @@ async function setupFor(
   );
   run.trace = trace;
   trace.event("command", { name: help.name, codex_home: home.path });
-  const { store, note } = await openCredentialStore(home, settings);
-  if (note) report(flowEvent("note", "store.auto", note));
+  const { store, fallback } = await openCredentialStore(home, settings);
+  trace.event("store", { kind: store.kind, fallback });
   const http = new HttpClient({ network, trace });
   return {
     home,
@@ -273,7 +267,7 @@ export function commandFlags<S extends FlagSpec>(
     quiet,
     verbose: values.verbose === true,
     report,
-    setup: (access) => setupFor(help, values, endpoints, access, run, report),
+    setup: (access) => setupFor(help, values, endpoints, access, run),
   };
 }
 

@@ -18,6 +18,7 @@ import type { CodexHome } from "./codex_home.ts";
 import type { CredentialStore, LockedStore } from "./credential_store.ts";
 import { errorText, LoginError } from "../base/errors.ts";
 import { withAuthLock } from "./auth_lock.ts";
+import { bindingDirectory, bindingPermissions, bindingReady } from "./keyring_binding.ts";
 import { permissionError } from "../base/permissions.ts";
 
 /** The keyring service Codex files its credentials under. */
@@ -74,18 +75,29 @@ function reasonOf(err: unknown): string {
 }
 
 /**
- * The OS keyring through `@napi-rs/keyring` (loaded on first use; it needs `--allow-ffi`).
- * Throws a {@linkcode LoginError} when the binding cannot be loaded here.
+ * The OS keyring through `@napi-rs/keyring` (loaded on first use, only when everything it needs
+ * is granted: see `keyring_binding.ts`). Throws a {@linkcode LoginError} when the binding is
+ * missing, not granted, or cannot be loaded here.
  */
 export async function osKeyring(): Promise<KeyringBackend> {
   const name = keyringName(Deno.build.os);
+  const dir = bindingDirectory();
+  if (!dir || !bindingReady()) {
+    throw new LoginError("keyring_unavailable", {
+      what: `${name} cannot be reached: ${
+        dir ? "the keyring binding is not granted here" : "there is no keyring binding here"
+      }.`,
+      next: 'Set cli_auth_credentials_store = "file", or run codex-login as installed.',
+      code: dir ? "keyring_unavailable.not_granted" : "keyring_unavailable.no_binding",
+    });
+  }
   let Entry: typeof import("@napi-rs/keyring").AsyncEntry;
   try {
     ({ AsyncEntry: Entry } = await import("@napi-rs/keyring"));
   } catch (err) {
     if (err instanceof Deno.errors.NotCapable) {
       throw permissionError(
-        { name: "ffi" },
+        bindingPermissions(dir, Deno.build.os)[0],
         "to load the keyring binding",
         'set cli_auth_credentials_store = "file"',
       );

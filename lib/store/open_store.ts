@@ -14,16 +14,15 @@ import {
   keyringAccount,
   type KeyringBackend,
   KeyringCredentialStore,
-  keyringName,
   osKeyring,
 } from "./keyring_store.ts";
 
-/** How a store was chosen, for the one line `auto` prints. */
+/** The store chosen, and (with `auto` falling back to the file) why no keyring was used. */
 export interface StoreChoice {
   /** The store. */
   store: CredentialStore;
-  /** With `auto`: which store it picked and why, as a line for the person. */
-  note?: string;
+  /** With `auto` and no keyring: the code of why not (for the login log; Codex says nothing). */
+  fallback?: string;
 }
 
 /**
@@ -44,7 +43,8 @@ async function reachableKeyring(
 /**
  * The store `cli_auth_credentials_store` asks for: `file` (default), `keyring` (an error when
  * no keyring can be reached, never a silent file), `auto` (the keyring when one answers, else
- * the file, saying which), `ephemeral` (refused: it only means something inside one process).
+ * the file, quietly as Codex: the login log records why), `ephemeral` (refused: it only means
+ * something inside one process).
  * `keyring` picks the OS keyring by default; tests pass their own.
  *
  * @example
@@ -73,17 +73,11 @@ export async function openCredentialStore(
     });
   }
   if (mode === "keyring") return { store: await reachableKeyring(home, keyring) };
-  // auto: the keyring when it answers, else the file.
+  // auto: the keyring when it answers, else the file, quietly (as Codex).
   try {
-    const store = await reachableKeyring(home, keyring);
-    return { store, note: `Using ${store.describe()} (cli_auth_credentials_store = "auto").` };
+    return { store: await reachableKeyring(home, keyring) };
   } catch (err) {
     if (!(err instanceof LoginError)) throw err;
-    const store = new FileCredentialStore(home);
-    return {
-      store,
-      note:
-        `No keyring answered (${keyringName()}: ${err.code}), so credentials go to ${store.describe()} (cli_auth_credentials_store = "auto").`,
-    };
+    return { store: new FileCredentialStore(home), fallback: err.code };
   }
 }
