@@ -28,8 +28,10 @@ $(LAUNCHER): $(STAMP) tools/launcher.ts lib/base/grants.ts
 	  --out $(LAUNCHER) --deno "$(abspath $(DENO))" --entry "$(CURDIR)/main.ts" \
 	  --config "$(CURDIR)/deno.json" --binding "$(CURDIR)/node_modules/@napi-rs" --invocation make
 
+# Quiet: the command is not echoed, and an interrupted sign-in (Ctrl-C, exit 130: codex-login
+# has said so) ends make without make's own error line.
 login: $(LAUNCHER)
-	@sh $(LAUNCHER) login $(ARGS)
+	@sh $(LAUNCHER) login $(ARGS) || [ $$? -eq 130 ]
 
 # Debian's Chromium for the browser suite and the demo (installed when root and missing).
 chromium:

@@ -147,21 +147,28 @@ export async function runCli(
   try {
     const code = await dispatch(args, run);
     run.trace?.event("exit", { code });
+    await run.trace?.flush();
     return code;
   } catch (err) {
     const log = run.trace;
-    if (err instanceof LoginError) {
-      io.log(`Error: ${err.message}`);
-      log?.event("exit", { code: err.exitCode, error: err.code, message: err.what });
-      if (log?.path) io.log(`Details: ${log.path}`);
-      return err.exitCode;
+    const known = err instanceof LoginError;
+    const message = known
+      ? err.message
+      : `unexpected failure (${
+        err instanceof Error ? `${err.name}: ${errorText(err)}` : errorText(err)
+      }). Please report it with the command you ran.`;
+    io.log(`Error: ${message}`);
+    log?.event("exit", {
+      code: known ? err.exitCode : ExitCode.Failed,
+      error: known ? err.code : "unexpected",
+      message: known ? err.what : message,
+    });
+    await log?.flush();
+    // Only a log that exists is named (a command that failed before the codex home existed
+    // wrote none).
+    if (log?.path && await Deno.lstat(log.path).then(() => true, () => false)) {
+      io.log(`Details: ${log.path}`);
     }
-    const message = err instanceof Error ? `${err.name}: ${errorText(err)}` : errorText(err);
-    io.log(`Error: unexpected failure (${message}). Please report it with the command you ran.`);
-    log?.event("exit", { code: ExitCode.Failed, error: "unexpected", message });
-    if (log?.path) io.log(`Details: ${log.path}`);
-    return ExitCode.Failed;
-  } finally {
-    await run.trace?.flush();
+    return known ? err.exitCode : ExitCode.Failed;
   }
 }

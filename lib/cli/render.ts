@@ -8,7 +8,19 @@
  */
 
 import { type FlowEvent, type Report, shownWhenQuiet } from "../base/events.ts";
+import { commandLine } from "../base/invocation.ts";
 import type { CliIo } from "./io.ts";
+
+/**
+ * Events whose line the command line composes itself, from their facts, because it names a
+ * command the person can type (which only the command line knows how to spell).
+ */
+const COMPOSED: Record<string, (data: FlowEvent["data"]) => string> = {
+  "port.busy": (data) =>
+    `Port ${data?.port} is in use; waiting up to ${
+      Math.round(Number(data?.wait_ms ?? 2000) / 1000)
+    } s for it (or sign in with a code instead: ${commandLine(["login", "--device-auth"])}).`,
+};
 
 /** The spinner's frames. */
 const FRAMES = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏";
@@ -80,6 +92,6 @@ export function terminalReport(io: CliIo, options: RenderOptions): Report {
       io.log("");
       return;
     }
-    io.log(event.text);
+    io.log(COMPOSED[event.code]?.(event.data) ?? event.text);
   };
 }

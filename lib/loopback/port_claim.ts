@@ -306,8 +306,17 @@ export async function claimLoopback(
     }
     let listener: Deno.TcpListener | undefined = first;
     if (listener) return listener;
+    const waitMs = deps.retryMs ?? 2000;
+    options.report(flowEvent(
+      "note",
+      "port.busy",
+      `Port ${port} on ${LOOPBACK_HOST} is in use; waiting up to ${
+        Math.round(waitMs / 1000)
+      } s for it to be freed.`,
+      { port, wait_ms: waitMs },
+    ));
     await cancelHolder(port, options);
-    const deadline = Date.now() + (deps.retryMs ?? 2000);
+    const deadline = Date.now() + waitMs;
     while (!listener && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100));
       const again = attempt();

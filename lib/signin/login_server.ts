@@ -59,7 +59,7 @@ function portError(err: unknown): unknown {
   return new LoginError("port_in_use", {
     what: `Port ${port} on ${LOOPBACK_HOST} is already in use by another program.`,
     next:
-      `Stop it (find it with \`lsof -nP -iTCP:${port} -sTCP:LISTEN\` or \`ss -ltnp 'sport = :${port}'\`) and try again.`,
+      `Stop it (find it with \`lsof -nP -iTCP:${port} -sTCP:LISTEN\` or \`ss -ltnp 'sport = :${port}'\`) and try again, or ${device}.`,
   });
 }
 
@@ -73,14 +73,16 @@ async function announce(run: LoginRun, startUrl: string): Promise<void> {
     `Starting local login server on ${run.origin}`,
     { origin: run.origin },
   ));
+  const where = { redirect_uri: `${run.origin}${CALLBACK_PATH}`, port: run.port };
   report(flowEvent(
     "note",
     "login.url_intro",
     open
       ? "If your browser did not open, navigate to this URL to authenticate:"
       : "Open this URL in a browser to sign in:",
+    where,
   ));
-  report(flowEvent("action", "login.url", run.authUrl, { url: run.authUrl }));
+  report(flowEvent("action", "login.url", run.authUrl, { url: run.authUrl, ...where }));
   if (!open) return;
   const opened = await Promise.resolve().then(() => open(startUrl)).catch(() => false);
   if (!opened) {

@@ -11,16 +11,17 @@ import { commandLine } from "../../base/invocation.ts";
 import { openBrowser } from "../browser_opener.ts";
 import type { CliIo } from "../io.ts";
 import { EXIT_CODE_SUMMARY, ExitCode, usageError } from "../../base/errors.ts";
+import type { FlowEvent, Report } from "../../base/events.ts";
 import { methodRefusal } from "../../signin/policy.ts";
 import { safeLine } from "../../base/terminal_safe.ts";
-import { type LoginResult, type LoginSession, startLogin } from "../../signin/login_server.ts";
+import { type LoginResult, startLogin } from "../../signin/login_server.ts";
 import {
   DEFAULT_LOGIN_TIMEOUT_MS,
   DEVICE_TIMEOUT_MS,
   type LoginRequest,
 } from "../../signin/login_types.ts";
 import { DEFAULT_PORT } from "../../loopback/port_claim.ts";
-import { readPastedAddresses, waitingLine } from "./waiting.ts";
+import { startWaiting } from "./waiting.ts";
 import {
   type Command,
   commandFlags,
@@ -91,24 +92,34 @@ const help = {
   notes: [`Exit codes: ${EXIT_CODE_SUMMARY}.`],
 } satisfies Command["help"];
 
-function remoteHelp(io: CliIo, session: LoginSession, pasting: boolean): void {
-  const port = session.port;
-  io.log("On a remote machine (SSH, WSL, a container) whose browser cannot reach this one:");
-  if (pasting) {
-    io.log(
-      `  - after signing in, paste here the address your browser ended on (${session.redirectUri}?code=...), or`,
-    );
-  } else {
-    io.log(
-      `  - run again with --paste (${
-        commandLine(["login", "--paste"])
-      }) and paste the address your browser ends on, or`,
-    );
-  }
+/**
+ * Where the browser cannot reach this machine, the ways out; printed just before the URL, so
+ * that the URL is the last thing on screen while the sign-in waits, whatever the width.
+ */
+function remoteHelp(io: CliIo, event: FlowEvent, pasting: boolean): void {
+  const port = Number(event.data?.port ?? 1455);
+  const callback = String(event.data?.redirect_uri ?? "");
+  io.log("If this machine's browser cannot be used (SSH, WSL, a container):");
   io.log(
-    `  - forward the port first: ssh -L ${port}:127.0.0.1:${port} <this host>, then open the URL, or`,
+    pasting
+      ? `  - paste here the address the browser ends on (${callback}?code=…),`
+      : `  - run ${commandLine(["login", "--paste"])} and paste the address the browser ends on,`,
   );
-  io.log(`  - use a one-time code instead: ${commandLine(["login", "--device-auth"])}`);
+  io.log(`  - or forward the port first: ssh -L ${port}:127.0.0.1:${port} <this host>,`);
+  io.log(`  - or sign in with a code: ${commandLine(["login", "--device-auth"])}`);
+}
+
+/**
+ * The sign-in's report as `login` shows it: before the URL, the ways out for a remote machine;
+ * with `--quiet`, the URL alone on stdout (so `url=$(codex-login -q …)` works) and nothing else
+ * there.
+ */
+function loginReport(base: Report, io: CliIo, quiet: boolean, pasting: boolean): Report {
+  return (event) => {
+    if (event.code === "login.url" && quiet) return io.out(event.text);
+    if (event.code === "login.url_intro" && !quiet) remoteHelp(io, event, pasting);
+    base(event);
+  };
 }
 
 /** The longest `--timeout`: 24 hours (a longer wait is a mistake, and overflows timers). */
@@ -197,16 +208,19 @@ async function browserLogin(
   io: CliIo,
 ): Promise<LoginResult> {
   askForPeerCheck();
+  const pasting = choice.paste || Deno.stdin.isTerminal();
   const session = await startLogin({
     ...request,
+    report: request.report && loginReport(request.report, io, choice.quiet, pasting),
     port: choice.port,
     openBrowser: choice.openBrowser ? (url) => openBrowser(url) : undefined,
     verbose: choice.verbose,
   }, deps);
-  const pasting = choice.paste || Deno.stdin.isTerminal();
-  if (!choice.quiet) remoteHelp(io, session, pasting);
-  if (pasting) void readPastedAddresses(session, io);
-  const stop = choice.quiet ? () => {} : waitingLine(io, choice.timeoutMs, pasting);
+  const stop = startWaiting(session, io, {
+    timeoutMs: choice.timeoutMs,
+    pasting,
+    quiet: choice.quiet,
+  });
   try {
     return await session.result;
   } finally {

@@ -5,9 +5,11 @@
  * @module
  */
 
-import { formatStatus, getStatus } from "../../signin/status_report.ts";
+import { formatStatus, getStatus, type StatusReport } from "../../signin/status_report.ts";
+import { AuthFileError } from "../../store/auth_data.ts";
+import type { CliIo } from "../io.ts";
 import { safeJson } from "../../base/terminal_safe.ts";
-import { ExitCode } from "../../base/errors.ts";
+import { ExitCode, LoginError } from "../../base/errors.ts";
 import { type Command, commandFlags, type CommandRun } from "../flags.ts";
 
 const help = {
@@ -23,17 +25,47 @@ const help = {
   notes: ["Exit codes: 0 logged in, 1 not logged in (or against config.toml's policy)."],
 } satisfies Command["help"];
 
+/**
+ * `status --json`: always one JSON object on stdout, for the script that pipes it into `jq`;
+ * when the credentials (or the settings) cannot be read, `logged_in: false` and an `error`
+ * with its code and message, and the error on stderr too.
+ */
+async function jsonStatus(
+  flags: NonNullable<ReturnType<typeof commandFlags<typeof help.options>>>,
+  io: CliIo,
+): Promise<number> {
+  try {
+    const { store, settings } = await flags.setup("read");
+    const report = await getStatus(store, settings);
+    io.out(safeJson(report));
+    return usable(report) ? ExitCode.Ok : ExitCode.Failed;
+  } catch (err) {
+    if (!(err instanceof LoginError)) throw err;
+    io.out(safeJson({
+      logged_in: false,
+      auth_mode: null,
+      auth_file: err instanceof AuthFileError ? err.path : null,
+      error: { kind: err.kind, code: err.code, message: err.message },
+    }));
+    throw err;
+  }
+}
+
+/** Credentials that break config.toml's policy are as good as gone: Codex logs them out. */
+function usable(report: StatusReport): boolean {
+  return report.logged_in && (report.policy_violations ?? []).length === 0;
+}
+
 /** Run `status`. Returns the exit code; `undefined` asks the caller to print the usage. */
 async function run(args: readonly string[], run: CommandRun): Promise<number | undefined> {
   const flags = commandFlags(help, args, run);
   if (!flags) return undefined;
   const { io } = run;
+  if (flags.values.json) return await jsonStatus(flags, io);
   const { store, settings } = await flags.setup("read");
   const report = await getStatus(store, settings);
-  io.out(flags.values.json ? safeJson(report) : formatStatus(report, new Date()));
-  // Credentials that break config.toml's policy are as good as gone: Codex logs them out.
-  const usable = report.logged_in && (report.policy_violations ?? []).length === 0;
-  return usable ? ExitCode.Ok : ExitCode.Failed;
+  io.out(formatStatus(report, new Date()));
+  return usable(report) ? ExitCode.Ok : ExitCode.Failed;
 }
 
 /** `codex-login status`. */

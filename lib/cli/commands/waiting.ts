@@ -11,27 +11,51 @@ import { MAX_PASTE_CHARS } from "../../signin/paste.ts";
 import type { CliIo } from "../io.ts";
 import { spinner, timeLeft } from "../render.ts";
 
+/** How the wait is shown and what it reads. */
+export interface WaitOptions {
+  /** How long the sign-in waits, ms (0: no limit). */
+  timeoutMs: number;
+  /** Read pasted addresses (from the terminal, or from a piped stdin). */
+  pasting: boolean;
+  /** `--quiet`: no status line. */
+  quiet: boolean;
+}
+
 /**
- * On a terminal, one line redrawn every second while the browser sign-in waits: the time left,
- * and that the browser's final address can be pasted here. Nothing off a terminal. Returns the
- * function that stops (and clears) it.
+ * While a browser sign-in waits: on a terminal, one status line redrawn every second (the
+ * time left, and that the final address can be pasted), cut to the terminal's width, with
+ * what the person types below it; off a terminal, pasted lines read from stdin. Returns the
+ * function that stops (and clears) it all.
  */
-export function waitingLine(io: CliIo, timeoutMs: number, pasting: boolean): () => void {
-  const status = io.status;
-  if (!status) return () => {};
-  const deadline = timeoutMs > 0 ? Date.now() + timeoutMs : Infinity;
+export function startWaiting(session: LoginSession, io: CliIo, options: WaitOptions): () => void {
+  const deadline = options.timeoutMs > 0 ? Date.now() + options.timeoutMs : Infinity;
   let tick = 0;
-  const draw = () =>
-    status(
-      `${spinner(tick++)} Waiting for you to sign in in the browser… ${
-        timeLeft(deadline - Date.now())
-      }${pasting ? " · or paste the address the browser ends on here" : ""}`,
-    );
-  draw();
+  const text = () =>
+    `${spinner(tick++)} Waiting for the browser… ${timeLeft(deadline - Date.now())}${
+      options.pasting ? " · or paste the address it ends on here" : ""
+    }`;
+  const onLine = async (line: string) => {
+    if (!line.trim()) return false;
+    const reply = await session.submitRedirect(line);
+    io.log(reply.message);
+    return reply.accepted;
+  };
+  const reader = options.pasting && !options.quiet && io.typeLines
+    ? io.typeLines(onLine, text())
+    : undefined;
+  if (options.pasting && !reader) void readPastedAddresses(session, io);
+  const draw = reader
+    ? () => reader.status(text())
+    : io.status && !options.quiet
+    ? () => io.status?.(text())
+    : undefined;
+  if (!draw) return () => reader?.stop();
+  if (!reader) draw();
   const id = setInterval(draw, 1000);
   return () => {
     clearInterval(id);
-    status("");
+    if (reader) reader.stop();
+    else io.status?.("");
   };
 }
 
