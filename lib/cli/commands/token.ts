@@ -27,8 +27,8 @@ const help = {
     ["codex-login token --json", "the token with its expiry, for a script"],
   ],
   notes: [
-    "The token is refreshed first when it expires within 5 minutes (or was last refreshed",
-    "8 days ago). With an API key signed in, prints the key.",
+    "The token is refreshed first when it expires within 5 minutes (when its expiry cannot",
+    "be read: when it was last refreshed over 8 days ago). With an API key, prints the key.",
   ],
 } satisfies Command["help"];
 
