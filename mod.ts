@@ -174,10 +174,20 @@ export {
   proxyFor,
 } from "./lib/issuer/network.ts";
 export {
-  listenerOwner,
+  type Endpoint,
+  findPeer,
+  parseLsof,
   parseSs,
-  PeerOwners,
-  runSs,
-  type SsRunner,
-  type SsSocket,
+  type PeerTool,
+  runTool,
+  type SocketRecord,
+  type ToolOutput,
+  type ToolRunner,
 } from "./lib/loopback/peer_owner.ts";
+export {
+  type Admission,
+  admitPeers,
+  type LookupOptions,
+  type PeerAnswer,
+  PeerLookup,
+} from "./lib/loopback/peer_lookup.ts";

@@ -76,11 +76,11 @@ export const GRANT_RULES = {
   },
   /**
    * The programs it may run, per operating system, granted when present: the browser openers,
-   * and `ss` (who connects to the loopback server).
+   * and `ss` or `lsof` (who connects to the loopback server).
    */
   programs: {
-    linux: ["xdg-open", "wslview", "rundll32.exe", "ss"],
-    darwin: ["open"],
+    linux: ["xdg-open", "wslview", "rundll32.exe", "ss", "lsof"],
+    darwin: ["open", "lsof"],
     windows: ["rundll32"],
   },
   /**

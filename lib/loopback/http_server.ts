@@ -33,10 +33,10 @@ import { textResponse } from "./responses.ts";
 export { DEFAULT_LIMITS, type ServerLimits };
 
 /**
- * Whether to serve a connection from `remote` (checked once, at accept). `false` closes it
- * before it counts toward the cap or reaches a route.
+ * Whether to serve a connection between `local` (the server's end) and `remote` (checked once,
+ * at accept). `false` closes it before it counts toward the cap or reaches a route.
  */
-export type Admit = (remote: Deno.NetAddr) => boolean | Promise<boolean>;
+export type Admit = (local: Deno.NetAddr, remote: Deno.NetAddr) => boolean | Promise<boolean>;
 
 /**
  * Sees a request whose connection is still being admitted. It must not answer, save or
@@ -188,7 +188,7 @@ class LoopbackHttpServer implements HttpServer, ConnectionOwner {
   #admitThenServe(conn: Deno.TcpConn): void {
     let verdict: boolean | Promise<boolean>;
     try {
-      verdict = this.#admit ? this.#admit(conn.remoteAddr) : true;
+      verdict = this.#admit ? this.#admit(conn.localAddr, conn.remoteAddr) : true;
     } catch {
       verdict = false;
     }

@@ -12,8 +12,9 @@
  */
 
 import { flowEvent, type Report } from "../base/events.ts";
-import type { Admit, ServerRequest } from "./http_server.ts";
-import { listenerOwner, PeerOwners, type SsRunner, trustedUid } from "./peer_owner.ts";
+import type { ServerRequest } from "./http_server.ts";
+import { type LookupOptions, PeerLookup } from "./peer_lookup.ts";
+import { trustedUid } from "./peer_owner.ts";
 import { timingSafeEqual } from "../base/timing_safe_equal.ts";
 import type { CodexHome } from "../store/codex_home.ts";
 
@@ -36,61 +37,6 @@ export const LOOPBACK_HOST = "127.0.0.1";
  */
 export function loopbackOrigin(port: number): string {
   return `http://${LOOPBACK_HOST}:${port}`;
-}
-
-/**
- * Who may reach the server: connections from another (non-root) user of this machine are
- * closed at accept. `ownUid` null: our uid is unknown, nobody is checked.
- */
-export interface PeerCheck {
-  /** Our uid (the owner of files we create). */
-  ownUid: number | null;
-  /** Where a refused peer, or an unavailable check, is reported (once each). */
-  report: Report;
-  /** How `ss` is run (default: `ss` itself). */
-  ss?: SsRunner;
-}
-
-/**
- * The `admit` check of a server on `port`, per {@linkcode PeerCheck}; `undefined` when our uid
- * is unknown (nothing can be compared).
- */
-export function admitOwnUser(port: number, check: PeerCheck): Admit | undefined {
-  const ownUid = check.ownUid;
-  if (ownUid === null) return undefined;
-  const owners = new PeerOwners(port, check.ss);
-  const said = new Set<string>();
-  const once = (key: string, event: Parameters<Report>[0]) => {
-    if (!said.has(key)) check.report(event);
-    said.add(key);
-  };
-  return async (remote) => {
-    const uid = await owners.ownerOf(remote.port);
-    if (uid === null) {
-      if (owners.unavailable) {
-        once(
-          "unavailable",
-          flowEvent(
-            "note",
-            "peer.unchecked",
-            "Note: cannot tell which user connects to the sign-in server here (`ss` is missing or not granted: --allow-run=ss); other users on this machine are not turned away.",
-          ),
-        );
-      }
-      return true;
-    }
-    if (trustedUid(uid, ownUid)) return true;
-    once(
-      `uid ${uid}`,
-      flowEvent(
-        "warning",
-        "peer.refused",
-        `Warning: another user on this machine (uid ${uid}) connected to the sign-in server; the connection was closed.`,
-        { uid },
-      ),
-    );
-    return false;
-  };
 }
 
 /**
@@ -190,8 +136,8 @@ export interface ClaimOptions {
   home: CodexHome;
   /** Where the fallbacks and take-overs are reported. */
   report: Report;
-  /** Our uid and the peer lookup: another user's listener gets no cancel. */
-  peers?: Pick<PeerCheck, "ownUid" | "ss">;
+  /** Our uid and how peers are looked up: another user's listener gets no cancel. */
+  peers?: { ownUid: number | null; lookup?: LookupOptions };
 }
 
 /** How a claim binds and waits (tests simulate the operating system's refusals). */
@@ -210,13 +156,19 @@ async function cancelHolder(port: number, options: ClaimOptions): Promise<void> 
   // Another user's program gets no cancel (neither our secret nor Codex's GET /cancel).
   const ownUid = options.peers?.ownUid ?? null;
   if (ownUid !== null) {
-    const holder = await listenerOwner(port, options.peers?.ss);
-    if (holder !== null && !trustedUid(holder, ownUid)) {
+    const holder = await new PeerLookup(port, options.peers?.lookup).listenerOf();
+    const foreign = holder.kind === "found"
+      ? !trustedUid(holder.uid, ownUid)
+      : holder.kind === "not_found" && holder.tool === "lsof"; // not among ours
+    if (foreign) {
+      const who = holder.kind === "found"
+        ? `another user on this machine (uid ${holder.uid})`
+        : "a program that is not yours (another user's, or one run as root)";
       report(flowEvent(
         "warning",
         "port.other_user",
-        `Port ${port} is held by another user on this machine (uid ${holder}); leaving it alone.`,
-        { port, uid: holder },
+        `Port ${port} is held by ${who}; leaving it alone.`,
+        { port },
       ));
       return;
     }

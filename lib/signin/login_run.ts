@@ -10,7 +10,8 @@
 import { type CallbackMachine, type CallbackOutcome, pasteReply } from "./callback.ts";
 import { interrupted, LoginError } from "../base/errors.ts";
 import { type Handler, type HttpServer, type Preview, serveHttp } from "../loopback/http_server.ts";
-import { admitOwnUser, removeCancelSecret } from "../loopback/port_claim.ts";
+import { removeCancelSecret } from "../loopback/port_claim.ts";
+import { admitPeers, PeerLookup } from "../loopback/peer_lookup.ts";
 import { parsePastedRedirect } from "./paste.ts";
 import { OneTimeLink } from "./one_time_link.ts";
 import { afterSignIn } from "./after_sign_in.ts";
@@ -117,13 +118,10 @@ export class LoginRun {
     // types it or forwards the port under that name.
     this.allowedHosts = new Set([`127.0.0.1:${this.port}`, `localhost:${this.port}`]);
     this.#result.promise.catch(() => {});
-    const admit = admitOwnUser(this.port, {
+    const admit = admitPeers(new PeerLookup(this.port, parts.deps.peers), {
       ownUid: parts.ownUid,
-      ss: parts.deps.ss,
-      report: (event) => {
-        this.ctx.report(event);
-        this.ctx.trace.event("peer", { code: event.code, ...event.data });
-      },
+      report: this.ctx.report,
+      record: (facts) => this.ctx.trace.event("peer", facts),
     });
     const { handler, preview } = parts.routes(this);
     this.server = serveHttp(parts.listener, handler, {

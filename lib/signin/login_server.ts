@@ -155,7 +155,7 @@ export async function startLogin(
     port: request.port,
     home: ctx.home,
     report: ctx.report,
-    peers: { ownUid, ss: deps.ss },
+    peers: { ownUid, lookup: deps.peers },
   }, deps.claim).catch((err) => {
     throw portError(err);
   });

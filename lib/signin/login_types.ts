@@ -7,7 +7,7 @@
 
 import type { LoginError } from "../base/errors.ts";
 import type { ClaimDeps } from "../loopback/port_claim.ts";
-import type { SsRunner } from "../loopback/peer_owner.ts";
+import type { LookupOptions } from "../loopback/peer_lookup.ts";
 import type { LoginResult, SignInDeps, SignInRequest } from "./sign_in.ts";
 
 /** Default time to wait for the browser: 10 minutes. */
@@ -38,8 +38,8 @@ export interface LoginRequest extends SignInRequest {
 
 /** What a browser sign-in depends on besides {@linkcode SignInDeps}. */
 export interface LoginDeps extends SignInDeps {
-  /** The peer lookup: how `ss` is run (default: `ss` itself, where granted). */
-  ss?: SsRunner;
+  /** How the owner of a connection is looked up (`ss`, else `lsof`; tests pass a runner). */
+  peers?: LookupOptions;
   /** How the port is bound and a taken one retried. */
   claim?: ClaimDeps;
   /** How long to wait for the browser to load `/success` after the redirect, ms. Default 3 s. */

@@ -189,13 +189,14 @@ interface LoginChoice {
 }
 
 /**
- * On Linux, `ss` tells who connects to the loopback server (other users are turned away). Not
- * granted yet: ask at Deno's prompt when there is a terminal; otherwise the sign-in goes on
- * and says once that it cannot check.
+ * `ss` (Linux) or `lsof` (macOS) tells who connects to the loopback server (other users are
+ * turned away). Not granted yet: ask at Deno's prompt when there is a terminal; otherwise the
+ * sign-in goes on and says once that it cannot check.
  */
 function askForPeerCheck(): void {
-  if (Deno.build.os !== "linux" || !Deno.stdin.isTerminal()) return;
-  const descriptor = { name: "run", command: "ss" } as const;
+  const tool = Deno.build.os === "linux" ? "ss" : Deno.build.os === "darwin" ? "lsof" : undefined;
+  if (!tool || !Deno.stdin.isTerminal()) return;
+  const descriptor = { name: "run", command: tool } as const;
   if (Deno.permissions.querySync(descriptor).state === "prompt") {
     Deno.permissions.requestSync(descriptor);
   }
