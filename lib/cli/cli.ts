@@ -38,6 +38,11 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "print a valid access token for scripts",
     load: async () => (await import("./commands/token.ts")).tokenCommand,
   },
+  completion: {
+    summary: "a shell completion script: codex-login completion bash|zsh|fish",
+    load: async () =>
+      (await import("./commands/completion.ts")).completionCommandFor(COMMANDS, "login"),
+  },
 };
 
 /** The global help page: the commands, and where each command's own help is. */
@@ -48,7 +53,6 @@ Usage:
 
 Commands:
 ${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(11)}${c.summary}`).join("\n")}
-  completion a shell completion script: codex-login completion bash|zsh|fish
 
 Run \`codex-login <command> --help\` for a command's options and examples.
 Every command takes --codex-home DIR, -c key=value, --issuer URL, --client-id ID,
@@ -61,34 +65,6 @@ Examples:
 
 Exit codes: 0 signed in, 1 sign-in failed, 2 usage error, 13 port in use,
 124 timed out, 130 interrupted.`;
-
-/** `codex-login completion SHELL`: every command's options, from their own tables. */
-async function completion(args: string[], io: CliIo): Promise<number> {
-  const { completionScript, SHELLS } = await import("./commands/completion.ts");
-  const { COMMON_OPTIONS } = await import("./flags.ts");
-  const shell = SHELLS.find((s) => s === args[0]);
-  if (!shell || args.length !== 1) {
-    throw usageError(
-      `Say which shell: ${commandLine(["completion", "bash|zsh|fish"])} (e.g. eval "$(${
-        commandLine(["completion", "bash"])
-      })" in ~/.bashrc).`,
-    );
-  }
-  const commands = await Promise.all(
-    Object.entries(COMMANDS).map(async ([name, entry]) => ({
-      name,
-      summary: entry.summary,
-      options: { ...COMMON_OPTIONS, ...(await entry.load()).help.options },
-    })),
-  );
-  io.out(
-    completionScript(shell, [
-      ...commands,
-      { name: "completion", summary: "a shell completion script (bash, zsh, fish)", options: {} },
-    ]).trimEnd(),
-  );
-  return ExitCode.Ok;
-}
 
 /** A command's help page (the flag module is loaded only when a page is asked for). */
 async function helpOf(command: Command): Promise<string> {
@@ -109,7 +85,6 @@ async function dispatch(args: string[], io: CliIo): Promise<number> {
     io.out(USAGE);
     return ExitCode.Ok;
   }
-  if (first === "completion") return await completion(args.slice(1), io);
   const named = first !== undefined && !first.startsWith("-");
   const name = named ? first : "login";
   const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
