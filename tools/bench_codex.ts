@@ -17,7 +17,7 @@
  */
 
 import { memoryOf } from "../tests/support/load_client.ts";
-import { CODEX_BIN, CODEX_MISSING } from "../tests/support/codex_cli.ts";
+import { CODEX_BIN, CODEX_MISSING, CODEX_VERSION } from "../tests/support/codex_cli.ts";
 import { makeJwt, startFakeIssuer } from "../tests/support/fake_issuer.ts";
 import { makeTestCa, opensslMissing } from "../tests/support/tls.ts";
 import { portAccepts } from "../tests/support/helpers.ts";
@@ -220,7 +220,7 @@ for (let i = 0; i < RUNS; i++) {
 }
 console.log();
 if (codexReady.ms.length) {
-  line("ready: Codex 0.169 (native)", codexReady.ms, "ms");
+  line(`ready: Codex ${CODEX_VERSION} (native)`, codexReady.ms, "ms");
   line("RSS while waiting: Codex", codexReady.rss, "MB");
 } else {
   console.log(
@@ -364,7 +364,7 @@ async function wanComparison(): Promise<void> {
   }
   browser.close();
   console.log();
-  line("callback on a WAN: Codex 0.169", codexMs, "ms");
+  line(`callback on a WAN: Codex ${CODEX_VERSION}`, codexMs, "ms");
   line(`callback on a WAN: ${ours.at(-1)!.name}`, oursMs, "ms");
   ratio("  / Codex", oursMs, codexMs, 0.3);
 }
