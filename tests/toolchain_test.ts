@@ -76,8 +76,7 @@ Deno.test("toolchain: make login and make install never install the test tools; 
 });
 
 Deno.test({
-  name:
-    "toolchain: with no registry reachable, make login says so in one line and stops",
+  name: "toolchain: with no registry reachable, make login says so in one line and stops",
   ignore: npmMissing !== undefined,
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "codex-login-toolchain-" });
@@ -107,9 +106,7 @@ Deno.test({
         },
       });
       assert.notEqual(r.code, 0);
-      const ours = r.stderr.split("\n").filter((l) =>
-        l && !l.startsWith("make: ***")
-      );
+      const ours = r.stderr.split("\n").filter((l) => l && !l.startsWith("make: ***"));
       assert.equal(ours.length, 2, r.stderr);
       assert.match(
         ours[0],
