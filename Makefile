@@ -32,7 +32,7 @@ LOGIN_PERMISSIONS := \
   --allow-ffi=$(CURDIR)/node_modules/@napi-rs --allow-sys=uid \
   $(if $(OPENERS),--allow-run=$(OPENERS))
 
-.PHONY: toolchain test-tools login test check fmt demo chromium bundle compile install uninstall bench
+.PHONY: toolchain test-tools login test check fmt demo chromium bundle compile install uninstall bench drift
 
 # What signing in needs (package-lock.json: the pinned Deno, smol-toml, the keyring binding),
 # installed when missing; make login and make install never install more. The test-only tools
@@ -83,6 +83,14 @@ test: check bundle
 bench: test-tools bundle
 	$(DENO) run --allow-net=127.0.0.1,localhost --allow-read --allow-write --allow-env --allow-run tools/bench.ts
 	$(DENO) run --allow-all tools/bench_codex.ts
+
+# Does a Codex release change sign-in? The sign-in surface of the Codex binary at CODEX=PATH
+# (without CODEX=, of @openai/codex@latest, installed into a temporary directory) against the
+# pinned one, tests/fixtures/codex-surface/. Needs root (a private network namespace).
+# tools/codex_surface.ts exits 0 (the same), 1 (a report of each difference) or 2 (cannot run
+# here); make ends either failure with its own "Error 1" or "Error 2" line and status 2.
+drift: $(STAMP)
+	@$(DENO) run --allow-all tools/codex_surface.ts compare $(if $(CODEX),"$(CODEX)")
 
 # One self-contained JavaScript file (pages inlined by the text imports). Runs with
 # `deno run --allow-net --allow-write dist/codex-login.js`.

@@ -12,7 +12,11 @@ import { makeTestCa } from "./tls.ts";
 import { type FakeIssuer, type Scenario, startFakeIssuer } from "./fake_issuer.ts";
 
 /** The names Codex signs in at, mapped to the namespace's loopback. */
-export const MAPPED_HOSTS: readonly string[] = ["auth.openai.com", "api.openai.com", "chatgpt.com"];
+export const MAPPED_HOSTS: readonly string[] = [
+  "auth.openai.com",
+  "api.openai.com",
+  "chatgpt.com",
+];
 
 /** Set (to "hosts" or "net") in the process that runs inside the namespace. */
 const MARK = "CODEX_LOGIN_PRIVATE_NETWORK";
@@ -27,7 +31,11 @@ export function privateNetwork(): "hosts" | "net" | undefined {
 }
 
 async function succeeds(args: string[]): Promise<boolean> {
-  return await new Deno.Command("unshare", { args, stdout: "null", stderr: "null" }).output()
+  return await new Deno.Command("unshare", {
+    args,
+    stdout: "null",
+    stderr: "null",
+  }).output()
     .then((o) => o.success, () => false);
 }
 
@@ -42,19 +50,23 @@ export interface PrivateRun {
   status: Deno.CommandStatus;
   /** Whether the names were mapped (false: a network namespace only). */
   mapped: boolean;
+  /** What it printed on stdout, when captured (its stderr always passes through). */
   stdout?: Uint8Array;
-  stderr?: Uint8Array;
 }
 
 /**
  * Run `deno run -A script ...args` inside a private network (and, when it can, mount)
- * namespace. `capture`: collect stdout and stderr instead of passing them through. Undefined
+ * namespace. `capture`: collect its stdout instead of passing it through. Undefined
  * when no namespace can be had (not root). `requireHosts`: without the mapping, undefined too.
  */
 export async function enterPrivateNetwork(
   script: string,
   args: string[],
-  options: { env?: Record<string, string>; capture?: boolean; requireHosts?: boolean } = {},
+  options: {
+    env?: Record<string, string>;
+    capture?: boolean;
+    requireHosts?: boolean;
+  } = {},
 ): Promise<PrivateRun | undefined> {
   const hosts = await Deno.makeTempFile({ prefix: "codex-login-hosts-" });
   try {
@@ -71,7 +83,9 @@ export async function enterPrivateNetwork(
       'mount --bind "$0" /etc/hosts',
       hosts,
     ]);
-    if (!withHosts && (options.requireHosts || !(await succeeds(["-n", "true"])))) return undefined;
+    if (
+      !withHosts && (options.requireHosts || !(await succeeds(["-n", "true"])))
+    ) return undefined;
     const start = 'ip link set lo up && exec "$0" run -A "$@"';
     const shell = withHosts ? `mount --bind "$HOSTS_FILE" /etc/hosts && ${start}` : start;
     const child = new Deno.Command("unshare", {
@@ -84,10 +98,14 @@ export async function enterPrivateNetwork(
         script,
         ...args,
       ],
-      env: { ...options.env, [MARK]: withHosts ? "hosts" : "net", HOSTS_FILE: hosts },
+      env: {
+        ...options.env,
+        [MARK]: withHosts ? "hosts" : "net",
+        HOSTS_FILE: hosts,
+      },
       stdin: "null",
       stdout: options.capture ? "piped" : "inherit",
-      stderr: options.capture ? "piped" : "inherit",
+      stderr: "inherit",
     });
     if (options.capture) {
       const out = await child.output();
@@ -95,7 +113,6 @@ export async function enterPrivateNetwork(
         status: { success: out.success, code: out.code, signal: out.signal },
         mapped: withHosts,
         stdout: out.stdout,
-        stderr: out.stderr,
       };
     }
     return { status: await child.spawn().status, mapped: withHosts };
@@ -117,14 +134,18 @@ export interface MappedIssuer extends AsyncDisposable {
  * Inside the namespace with the names mapped: the fake issuer on 127.0.0.1:443 under a
  * throwaway CA, naming itself `https://auth.openai.com`.
  */
-export async function startMappedIssuer(scenario: Partial<Scenario> = {}): Promise<MappedIssuer> {
+export async function startMappedIssuer(
+  scenario: Partial<Scenario> = {},
+): Promise<MappedIssuer> {
   const ca = await makeTestCa([...MAPPED_HOSTS]);
   const issuer = startFakeIssuer(scenario, undefined, {
     tls: ca,
     urlHost: "auth.openai.com",
     port: 443,
   });
-  const client = Deno.createHttpClient({ caCerts: [await Deno.readTextFile(ca.caFile)] });
+  const client = Deno.createHttpClient({
+    caCerts: [await Deno.readTextFile(ca.caFile)],
+  });
   return {
     issuer,
     caFile: ca.caFile,
