@@ -43,13 +43,23 @@ function env(
   };
 }
 
+/** A running Codex: what it printed so far, and its end. */
+export interface CodexChild {
+  child: Deno.ChildProcess;
+  printed: { stdout: string; stderr: string };
+  /** stdout and stderr so far, one after the other. */
+  output(): string;
+  /** Its status, once it has ended and its output is read. */
+  finished(): Promise<Deno.CommandStatus>;
+}
+
 /** Codex as a child, under umask 022 (the modes it leaves then do not depend on the caller's). */
 export function spawn(
   ctx: Context,
   args: string[],
   home: string,
   extra: Record<string, string> = {},
-) {
+): CodexChild {
   const child = new Deno.Command("sh", {
     args: ["-c", 'umask 022 && exec "$0" "$@"', ctx.bin, ...args],
     env: env(ctx, home, extra),
@@ -106,16 +116,18 @@ export async function run(
   };
 }
 
+/** A fresh codex home for one run, named `name` in the snapshot. */
 export async function newHome(ctx: Context, name: string): Promise<string> {
   const home = await Deno.makeTempDir({ dir: ctx.dir, prefix: "home-" });
   ctx.paths[home] = `<codex home: ${name}>`;
   return home;
 }
 
+/** Poll `get` until it gives a value (at most a minute). */
 export async function until<T>(
   what: string,
   get: () => Promise<T | undefined> | T | undefined,
-) {
+): Promise<T> {
   const deadline = Date.now() + TIMEOUT_MS;
   while (Date.now() < deadline) {
     const value = await get();
@@ -149,12 +161,20 @@ export async function storedShape(
   };
 }
 
+/** A request as the snapshot records it. */
+export type RecordedCall = {
+  method: string;
+  path: string;
+  "content type": string;
+  parameters: string[];
+};
+
 /** The issuer's requests from index `from` on, as the snapshot records each. */
 export function requestsSince(
   ctx: Context,
   from: number,
   keep: (path: string) => boolean = () => true,
-) {
+): RecordedCall[] {
   return ctx.mapped.issuer.requests.slice(from).filter((r) => keep(r.path)).map(
     (r) => ({
       method: r.method,
@@ -165,14 +185,16 @@ export function requestsSince(
   );
 }
 
+/** The first request of one grant type, or "(not sent)". */
 export function grant(
-  requests: ReturnType<typeof requestsSince>,
+  requests: RecordedCall[],
   type: string,
 ): Json {
   return requests.find((r) => r.parameters.includes(`grant_type=${type}`)) ??
     "(not sent)";
 }
 
+/** The authorize URL: endpoint, parameters in order (masked), redirect_uri. */
 export function authorizeUrl(ctx: Context, url: string): JsonObject {
   const u = new URL(url);
   return {
@@ -182,4 +204,5 @@ export function authorizeUrl(ctx: Context, url: string): JsonObject {
   };
 }
 
-export const URL_PATTERN = /(https:\/\/auth\.openai\.com\/oauth\/authorize\?\S+)/;
+/** The authorize URL in Codex's output. */
+export const URL_PATTERN: RegExp = /(https:\/\/auth\.openai\.com\/oauth\/authorize\?\S+)/;
