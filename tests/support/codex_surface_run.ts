@@ -39,6 +39,9 @@ function env(
     NO_COLOR: "1",
     BROWSER: "true",
     CODEX_CA_CERTIFICATE: ctx.mapped.caFile,
+    // Codex's temporary directory is the one the homes are in, whatever the caller's TMPDIR
+    // (under it Codex makes no helper binaries, so the homes hold the same files everywhere).
+    TMPDIR: ctx.dir.slice(0, ctx.dir.lastIndexOf("/")) || "/",
     ...extra,
   };
 }
