@@ -122,6 +122,11 @@ export function sweepRows(v: SweepValues): [string, Record<string, string>][] {
       ...rule,
       ...one("OPENAI_SPIFFE_AUDIENCE"),
     }],
+    ["workload identity (SPIFFE): SOURCE=spiffe + RULE_ID + SOCKET", {
+      ...source("spiffe"),
+      ...rule,
+      ...one("SPIFFE_ENDPOINT_SOCKET"),
+    }],
     [
       "workload identity (SPIFFE): SOURCE=spiffe + RULE_ID + AUDIENCE + SOCKET",
       spiffe,
