@@ -1,28 +1,62 @@
 /**
- * Shared test helpers: a temporary codex home, a log collector, and a minimal "browser"
- * that follows the sign-in's redirects over plain HTTP (loopback only).
+ * Shared test helpers: a temporary codex home, a collector of a flow's events, an issuer
+ * client for a test issuer, and a minimal "browser" that follows the sign-in's redirects over
+ * plain HTTP (loopback only).
  *
  * @module
  */
 
-/** A fresh temporary directory used as the codex home (not created inside: tests decide). */
-export async function tempHome(): Promise<{ dir: string; home: string } & AsyncDisposable> {
+import type { FlowEvent } from "../../lib/base/events.ts";
+import { HttpClient, type HttpOptions } from "../../lib/issuer/http_client.ts";
+import { IssuerClient } from "../../lib/issuer/issuer.ts";
+import { type IssuerInput, resolveIssuer } from "../../lib/issuer/issuer_config.ts";
+import { CodexHome } from "../../lib/store/codex_home.ts";
+
+/**
+ * A fresh temporary directory `dir`, and the codex home `dir/codex` in it (not created:
+ * tests decide).
+ */
+export async function tempHome(): Promise<{ dir: string; home: CodexHome } & AsyncDisposable> {
   const dir = await Deno.makeTempDir({ prefix: "codex-login-test-" });
   return {
     dir,
-    home: `${dir}/codex`,
+    home: new CodexHome(`${dir}/codex`),
     [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }),
   };
 }
 
-/** Collects log lines. */
+/** Collects what a flow reports: every event, and its text as the lines a person would see. */
 export function logCollector(): {
   lines: string[];
+  events: FlowEvent[];
   log: (line: string) => void;
+  report: (event: FlowEvent) => void;
   text: () => string;
 } {
   const lines: string[] = [];
-  return { lines, log: (line) => lines.push(line), text: () => lines.join("\n") };
+  const events: FlowEvent[] = [];
+  return {
+    lines,
+    events,
+    log: (line) => lines.push(line),
+    report: (event) => {
+      events.push(event);
+      lines.push(event.text);
+    },
+    text: () => lines.join("\n"),
+  };
+}
+
+/** An issuer client for a test issuer at `url` (its own outbound client with `http`). */
+export function issuerClient(
+  url: string,
+  http: HttpOptions = {},
+  input: Omit<IssuerInput, "issuer"> = {},
+): IssuerClient {
+  return new IssuerClient({
+    endpoints: resolveIssuer({ issuer: url, ...input }),
+    http: new HttpClient(http),
+  });
 }
 
 /** One page load of the fake browser. */
