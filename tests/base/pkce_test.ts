@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { generatePkce, generateState, s256Challenge } from "../lib/base/pkce.ts";
-import { timingSafeEqual } from "../lib/base/timing_safe_equal.ts";
+import { generatePkce, generateState, s256Challenge } from "../../lib/base/pkce.ts";
 
 Deno.test("S256 challenge matches RFC 7636 Appendix B", async () => {
   assert.equal(
@@ -26,12 +25,4 @@ Deno.test("state is 256 random bits, URL-safe, and never repeats", () => {
   const states = new Set(Array.from({ length: 200 }, generateState));
   assert.equal(states.size, 200);
   for (const s of states) assert.match(s, /^[A-Za-z0-9_-]{43}$/);
-});
-
-Deno.test("timingSafeEqual compares whole strings", () => {
-  assert.ok(timingSafeEqual("abc", "abc"));
-  assert.ok(!timingSafeEqual("abc", "abd"));
-  assert.ok(!timingSafeEqual("abc", "abcd"));
-  assert.ok(!timingSafeEqual("", "a"));
-  assert.ok(timingSafeEqual("", ""));
 });
