@@ -80,10 +80,11 @@ export async function openCredentialStore(
   } catch (err) {
     if (!(err instanceof LoginError)) throw err;
     const store = new FileCredentialStore(home);
+    const why = err.kind === "keyring_unavailable" ? "cannot be reached" : "cannot be used here";
     return {
       store,
       note:
-        `No keyring answered (${keyringName()}: ${err.code}), so credentials go to ${store.describe()} (cli_auth_credentials_store = "auto").`,
+        `No keyring answered (${keyringName()} ${why}), so credentials go to ${store.describe()} (cli_auth_credentials_store = "auto").`,
     };
   }
 }
