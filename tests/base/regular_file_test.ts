@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
 import { readRegularText, UnreadableFile } from "../../lib/base/regular_file.ts";
+import { loadCaCerts } from "../../lib/issuer/network.ts";
+import { loadSettings } from "../../lib/store/config.ts";
+import { readAuthFile } from "../../lib/store/file_store.ts";
+import { tempHome } from "../support/helpers.ts";
 
 const mkfifo = await new Deno.Command("mkfifo", { args: ["--version"], stdout: "null" }).output()
   .then((o) => o.success, () => false);
@@ -35,5 +39,27 @@ Deno.test({
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
+  },
+});
+
+Deno.test({
+  name: "a FIFO as config.toml, auth.json or CA bundle is refused, never read (no hang)",
+  ignore: !mkfifo,
+  async fn() {
+    await using h = await tempHome();
+    await Deno.mkdir(h.home.path, { mode: 0o700 });
+    for (const path of [h.home.config, h.home.authFile, `${h.dir}/ca.pem`]) {
+      const made = await new Deno.Command("mkfifo", { args: [path] }).output();
+      assert.ok(made.success);
+    }
+    await assert.rejects(loadSettings(h.home), /config\.toml is not a regular file/);
+    await assert.rejects(readAuthFile(h.home), /auth\.json is a directory or not a regular file/);
+    await assert.rejects(
+      loadCaCerts({
+        ca: { variable: "CODEX_CA_CERTIFICATE", path: `${h.dir}/ca.pem` },
+        noProxy: [],
+      }),
+      /CODEX_CA_CERTIFICATE.*ca\.pem.*not a regular file/,
+    );
   },
 });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { loadSettings, parseSettings } from "../lib/store/config.ts";
-import { LoginError } from "../lib/base/errors.ts";
-import { tempHome } from "./support/helpers.ts";
+import { loadSettings, parseSettings } from "../../lib/store/config.ts";
+import { LoginError } from "../../lib/base/errors.ts";
+import { tempHome } from "../support/helpers.ts";
 
 Deno.test("config.toml: the keys Codex uses for sign-in policy; unknown keys ignored", () => {
   const s = parseSettings(
@@ -67,7 +67,24 @@ Deno.test("-c overrides: TOML values or bare strings, dotted keys, applied over 
 
 Deno.test("loadSettings: a missing file is the defaults; the file is read from the codex home", async () => {
   await using h = await tempHome();
-  assert.deepEqual((await loadSettings(h.dir)).forcedLoginMethod, undefined);
-  await Deno.writeTextFile(`${h.dir}/config.toml`, 'forced_login_method = "chatgpt"\n');
-  assert.equal((await loadSettings(h.dir)).forcedLoginMethod, "chatgpt");
+  assert.deepEqual((await loadSettings(h.home)).forcedLoginMethod, undefined);
+  await Deno.mkdir(h.home.path);
+  await Deno.writeTextFile(h.home.config, 'forced_login_method = "chatgpt"\n');
+  const settings = await loadSettings(h.home);
+  assert.equal(settings.forcedLoginMethod, "chatgpt");
+  assert.equal(settings.configFile, h.home.config);
+});
+
+Deno.test({
+  name: "config.toml pointing at /dev/zero, or over 1 MiB, is refused with a clear error",
+  ignore: Deno.build.os === "windows",
+  async fn() {
+    await using h = await tempHome();
+    await Deno.mkdir(h.home.path, { mode: 0o700 });
+    await Deno.symlink("/dev/zero", h.home.config);
+    await assert.rejects(loadSettings(h.home), /not a regular file/);
+    await Deno.remove(h.home.config);
+    await Deno.writeTextFile(h.home.config, `# ${"x".repeat(1024 * 1024)}\n`);
+    await assert.rejects(loadSettings(h.home), /larger than 1048576 bytes/);
+  },
 });

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { LOG_ROTATE_BYTES, logFilePath, LoginLog } from "../lib/store/login_log.ts";
-import { tempHome } from "./support/helpers.ts";
+import { LOG_ROTATE_BYTES, LoginLog } from "../../lib/store/login_log.ts";
+import { tempHome } from "../support/helpers.ts";
 
 Deno.test("login log: 0600 file in 0700 directories, appended, one line per step", async () => {
   await using h = await tempHome();
-  const path = logFilePath(h.home);
+  const path = h.home.logFile;
   const first = new LoginLog(path);
   first.event("step_one", { endpoint: "https://auth.example/oauth/token", status: 200, ms: 12 });
   await first.flush();
@@ -20,13 +20,13 @@ Deno.test("login log: 0600 file in 0700 directories, appended, one line per step
   );
   assert.match(lines[1], /step_two error="two words"$/);
   assert.equal((await Deno.stat(path)).mode! & 0o777, 0o600);
-  assert.equal((await Deno.stat(`${h.home}/log`)).mode! & 0o777, 0o700);
+  assert.equal((await Deno.stat(h.home.logDir)).mode! & 0o777, 0o700);
 });
 
 Deno.test("login log: rotated at 1 MiB, keeping one old file", async () => {
   await using h = await tempHome();
-  const path = logFilePath(h.home);
-  await Deno.mkdir(`${h.home}/log`, { recursive: true, mode: 0o700 });
+  const path = h.home.logFile;
+  await Deno.mkdir(h.home.logDir, { recursive: true, mode: 0o700 });
   await Deno.writeTextFile(`${path}.1`, "oldest\n");
   await Deno.writeTextFile(path, "x".repeat(LOG_ROTATE_BYTES));
   const log = new LoginLog(path);
@@ -38,15 +38,15 @@ Deno.test("login log: rotated at 1 MiB, keeping one old file", async () => {
 
 Deno.test("login log: without createHome, a missing codex home stays missing", async () => {
   await using h = await tempHome();
-  const log = new LoginLog(logFilePath(h.home), undefined, false);
+  const log = new LoginLog(h.home.logFile, undefined, false);
   log.event("nothing_to_do");
   await log.flush();
-  await assert.rejects(Deno.stat(h.home), Deno.errors.NotFound);
+  await assert.rejects(Deno.stat(h.home.path), Deno.errors.NotFound);
 });
 
 Deno.test("login log (property): no registered secret, JWT or API key ever reaches the file", async () => {
   await using h = await tempHome();
-  const path = logFilePath(h.home);
+  const path = h.home.logFile;
   const secretArb = fc.string({ minLength: 8, maxLength: 40 }).filter((s) => s.trim().length >= 8);
   await fc.assert(
     fc.asyncProperty(
@@ -96,4 +96,31 @@ Deno.test("login log: a run that only started and ended well writes nothing; any
   failed.event("exit", { code: 1, error: "not_logged_in" });
   await failed.flush();
   assert.equal((await Deno.readTextFile(`${dir}/failed.log`)).trim().split("\n").length, 2);
+});
+
+Deno.test("login log: never written through a symlink or into a hard-linked file", async () => {
+  await using h = await tempHome();
+  await Deno.mkdir(h.home.logDir, { recursive: true, mode: 0o700 });
+  const victim = `${h.dir}/victim.txt`;
+  await Deno.writeTextFile(victim, "precious\n");
+  for (const link of ["symlink", "hardlink"] as const) {
+    await Deno.remove(h.home.logFile).catch(() => {});
+    if (link === "symlink") await Deno.symlink(victim, h.home.logFile);
+    else await Deno.link(victim, h.home.logFile);
+    const log = new LoginLog(h.home.logFile);
+    log.event("login_start", { port: 1455 });
+    await log.flush();
+    assert.equal(await Deno.readTextFile(victim), "precious\n", link);
+  }
+});
+
+Deno.test("login log: --verbose mirrors every line; a log without a file only mirrors", async () => {
+  const mirrored: string[] = [];
+  const log = new LoginLog(undefined, (line) => mirrored.push(line));
+  log.secret("secret-code-123");
+  log.event("callback", { code: "secret-code-123", outcome: "signed_in" });
+  await log.flush();
+  assert.equal(log.path, undefined);
+  assert.equal(mirrored.length, 1);
+  assert.match(mirrored[0], /^\[log\] \S+ callback code=\[redacted\] outcome=signed_in$/);
 });

@@ -4,9 +4,9 @@ import {
   parseAuthData,
   resolveAuthMode,
   serializeAuth,
-} from "../lib/store/auth_data.ts";
+} from "../../lib/store/auth_data.ts";
 
-const FIXTURES = new URL("./fixtures/auth/", import.meta.url);
+const FIXTURES = new URL("../fixtures/auth/", import.meta.url);
 
 /** Each fixture and the mode Codex resolves for it (see tests/fixtures/auth/README.md). */
 const EXPECTED: Record<string, string> = {
