@@ -1,10 +1,19 @@
 import assert from "node:assert/strict";
-import { apiKeyName, IssuerClient, IssuerError } from "../lib/issuer/issuer.ts";
-import { DEFAULT_CLIENT_ID, defaultApiBase } from "../lib/issuer/issuer_config.ts";
-import { startFakeIssuer } from "./support/fake_issuer.ts";
+import { HttpClient } from "../../lib/issuer/http_client.ts";
+import { apiKeyName, IssuerClient, IssuerError } from "../../lib/issuer/issuer.ts";
+import {
+  DEFAULT_CLIENT_ID,
+  defaultApiBase,
+  resolveIssuer,
+} from "../../lib/issuer/issuer_config.ts";
+import { startFakeIssuer } from "../support/fake_issuer.ts";
+import { issuerClient } from "../support/helpers.ts";
 
 Deno.test("authorize URL has exactly Codex 0.169's parameters, in its order", () => {
-  const client = new IssuerClient({ issuer: "https://auth.openai.com/" });
+  const client = new IssuerClient({
+    endpoints: resolveIssuer({ issuer: "https://auth.openai.com/" }),
+    http: new HttpClient(),
+  });
   const url = new URL(client.authorizeUrl({
     redirectUri: "http://127.0.0.1:1455/auth/callback",
     codeChallenge: "CHALLENGE",
@@ -26,7 +35,10 @@ Deno.test("authorize URL has exactly Codex 0.169's parameters, in its order", ()
 });
 
 Deno.test("authorize URL: allowed_workspace_id joins the allowed workspaces; originator override", () => {
-  const client = new IssuerClient({ issuer: "https://auth.openai.com", originator: "my_ide" });
+  const client = new IssuerClient({
+    endpoints: resolveIssuer(),
+    http: new HttpClient({ originator: "my_ide" }),
+  });
   const url = new URL(client.authorizeUrl({
     redirectUri: "http://localhost:1455/auth/callback",
     codeChallenge: "CHALLENGE",
@@ -49,7 +61,7 @@ Deno.test("API base and key name follow the seed", () => {
 
 Deno.test("issuer errors name the OAuth error and never carry the code or verifier", async () => {
   await using issuer = startFakeIssuer({ codeExchange: "invalid_grant" });
-  const client = new IssuerClient({ issuer: issuer.url });
+  const client = issuerClient(issuer.url);
   const code = issuer.mintCode("http://localhost:1/cb", "x".repeat(43));
   const err = await client.exchangeCode({
     code,
@@ -63,37 +75,38 @@ Deno.test("issuer errors name the OAuth error and never carry the code or verifi
   assert.ok(!err.message.includes("wrong-verifier"));
 });
 
-Deno.test("a slow issuer times out with a clear message", async () => {
-  await using issuer = startFakeIssuer({ tokenDelayMs: 800 });
-  const client = new IssuerClient({ issuer: issuer.url, timeoutMs: 200 });
-  const err = await client.refresh("rt_x").catch((e) => e);
-  assert.ok(err instanceof IssuerError);
-  assert.equal(err.failure, "timeout");
-  assert.match(err.message, /did not answer within 0.2 s/);
-});
-
-Deno.test("a response over the size cap is refused", async () => {
-  const big = "x".repeat(2 * 1024 * 1024);
-  const client = new IssuerClient({
-    issuer: "http://127.0.0.1:9",
-    fetch: () => Promise.resolve(new Response(big, { status: 200 })),
-  });
-  const err = await client.refresh("rt").catch((e) => e);
-  assert.ok(err instanceof IssuerError);
-  assert.equal(err.failure, "too_large");
-});
-
-Deno.test("a refused connection is a network error naming the host", async () => {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  const client = new IssuerClient({ issuer: `http://127.0.0.1:${port}` });
-  const err = await client.refresh("rt_secret_value").catch((e) => e);
-  assert.ok(err instanceof IssuerError);
-  assert.equal(err.failure, "network");
-  assert.match(
-    err.message,
-    new RegExp(`127\\.0\\.0\\.1:${port} refused the connection \\(nothing listens there`),
+Deno.test("a session from another issuer is refreshed there, with this client's settings", () => {
+  const client = issuerClient("http://127.0.0.1:9");
+  assert.equal(client.at(undefined), client);
+  assert.equal(client.at({ issuer: "http://127.0.0.1:9/", client_id: client.clientId }), client);
+  const other = client.at({ issuer: "http://127.0.0.1:8/", client_id: "app_other" });
+  assert.equal(other.issuer, "http://127.0.0.1:8");
+  assert.equal(other.clientId, "app_other");
+  assert.equal(other.http, client.http, "the same outbound client");
+  assert.throws(
+    () => client.at({ issuer: "http://auth.example.com", client_id: "app_x" }),
+    /plain http on the network/,
+    "the same URL rules: no plain http off this machine",
   );
-  assert.ok(!err.message.includes("rt_secret_value"));
+});
+
+Deno.test("revoke: JSON with the hint (and the client id for a refresh token); an empty 200 is a success", async () => {
+  await using issuer = startFakeIssuer();
+  const client = issuerClient(issuer.url);
+  const t = issuer.issueTokens();
+  await client.revoke(t.refresh_token);
+  await client.revoke(t.access_token, undefined, "access_token");
+  assert.deepEqual(issuer.revoked, [
+    { token: t.refresh_token, hint: "refresh_token", clientId: issuer.clientId },
+    { token: t.access_token, hint: "access_token", clientId: undefined },
+  ]);
+  const empty = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    () => new Response(null, { status: 200 }),
+  );
+  try {
+    await issuerClient(`http://127.0.0.1:${empty.addr.port}`).revoke("rt-x");
+  } finally {
+    await empty.shutdown();
+  }
 });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { accountClaims, decodeJwtClaims, isExpired } from "../lib/issuer/jwt.ts";
-import { makeJwt } from "./support/fake_issuer.ts";
+import { accountClaims, decodeJwtClaims, isExpired } from "../../lib/issuer/jwt.ts";
+import { makeJwt } from "../support/fake_issuer.ts";
 
 function seg(value: string): string {
   return new TextEncoder().encode(value).toBase64({ alphabet: "base64url", omitPadding: true });
