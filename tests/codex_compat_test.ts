@@ -298,24 +298,3 @@ Deno.test("token: an unreadable expiry refreshes after 8 days, as Codex", async 
   assert.notEqual(got.token, "opaque-access-token");
 });
 
-Deno.test("port takeover: a waiting `codex login` gets its GET /cancel once, then we bind", async () => {
-  await using h = await tempHome();
-  const cancels: string[] = [];
-  const codex = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (req) => {
-    cancels.push(`${req.method} ${new URL(req.url).pathname}`);
-    setTimeout(() => codex.shutdown(), 10);
-    return new Response("Login cancelled");
-  });
-  const port = codex.addr.port;
-  const logs = logCollector();
-  const session = await startLogin({ codexHome: h.home, port, log: logs.log, bindRetryMs: 2000 });
-  try {
-    assert.equal(session.port, port);
-    assert.deepEqual(cancels, ["GET /cancel"]);
-    assert.match(logs.text(), new RegExp(`Stopped a waiting \`codex login\` on port ${port}`));
-  } finally {
-    session.cancel();
-    await session.result.catch(() => {});
-    await codex.finished;
-  }
-});

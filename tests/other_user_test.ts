@@ -55,57 +55,6 @@ Deno.test({
   },
 });
 
-Deno.test({
-  name: "another user's program on the port gets no cancel (neither our secret nor GET /cancel)",
-  ignore: missing !== undefined,
-  async fn() {
-    await using h = await tempHome();
-    const log = await Deno.makeTempFile();
-    await Deno.chmod(log, 0o666);
-    const server = new Deno.Command("setpriv", {
-      args: [
-        ...NOBODY,
-        "/usr/bin/python3",
-        "-c",
-        [
-          "import socket, sys",
-          "s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen()",
-          "print(s.getsockname()[1], flush=True)",
-          "while True:",
-          "    c, _ = s.accept(); d = c.recv(4096)",
-          "    open(sys.argv[1], 'ab').write(d); c.close()",
-        ].join("\n"),
-        log,
-      ],
-      stdout: "piped",
-    }).spawn();
-    try {
-      const reader = server.stdout.pipeThrough(new TextDecoderStream()).getReader();
-      const port = Number((await reader.read()).value);
-      const logs = logCollector();
-      const err = await startLogin({ codexHome: h.home, port, log: logs.log, bindRetryMs: 100 })
-        .then(() => undefined, (e) => e);
-      assert.ok(err instanceof LoginError && err.exitCode === 13, String(err));
-      assert.match(logs.text(), new RegExp(`Port ${port} is held by another user.*uid 65534`));
-      assert.equal(await Deno.readTextFile(log), "", "no request was sent to it");
-      await reader.cancel();
-    } finally {
-      server.kill("SIGKILL");
-      await server.status;
-    }
-  },
-});
-
-Deno.test("without ss the server still serves, and says once that peers are not checked", async () => {
-  await using f = await fixture({}, { ssRunner: () => Promise.resolve(undefined) });
-  for (let i = 0; i < 3; i++) {
-    const r = await fetch(`http://127.0.0.1:${f.session.port}/nothing`);
-    await r.body?.cancel();
-    assert.equal(r.status, 404);
-  }
-  assert.equal(f.logs.text().match(/other users on this machine are not turned away/g)?.length, 1);
-});
-
 /**
  * A callback sent on a raw connection whose peer `ss` reports as `peerUid(ownUid)`; `ss`
  * answers only once the fake issuer has seen the code exchange, so the exchange provably ran

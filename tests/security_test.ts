@@ -37,60 +37,6 @@ const NEEDS_SETUP = {
 // deno-lint-ignore no-control-regex
 const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
 
-Deno.test({
-  name: "1. a squatter on [::1]:PORT gets nothing: the redirect names 127.0.0.1, the only address",
-  ignore: !HAVE_IPV6,
-  async fn() {
-    await using h = await tempHome();
-    const squatter = Deno.listen({ hostname: "::1", port: 0 });
-    const port = (squatter.addr as Deno.NetAddr).port;
-    const session = await startLogin({ codexHome: h.home, port, log: () => {} });
-    try {
-      assert.equal(session.redirectUri, `http://127.0.0.1:${port}/auth/callback`);
-      assert.equal(new URL(session.authUrl).searchParams.get("redirect_uri"), session.redirectUri);
-      assert.match(session.startUrl, new RegExp(`^http://127\\.0\\.0\\.1:${port}/start/`));
-    } finally {
-      session.cancel();
-      await session.result.catch(() => {});
-      squatter.close();
-    }
-  },
-});
-
-Deno.test("2. idle and half-sent requests are dropped within seconds; the callback still works", async () => {
-  await using f = await fixture();
-  const port = f.session.port;
-  const idle = await Deno.connect({ hostname: "127.0.0.1", port });
-  const half = await Deno.connect({ hostname: "127.0.0.1", port });
-  await half.write(
-    new TextEncoder().encode(`GET /auth/callback HTTP/1.1\r\nHost: localhost:${port}\r\n`),
-  );
-  // The server closes both (the header timeout): a read that returns at all is the test.
-  for (const conn of [idle, half]) {
-    assert.equal(
-      await conn.read(new Uint8Array(64)).catch(() => null),
-      null,
-      "closed by the server",
-    );
-    conn.close();
-  }
-  await browse(f.session.authUrl);
-  await f.session.result;
-});
-
-Deno.test("2. past the connection cap the oldest idle connection is closed, a new request is answered", async () => {
-  await using f = await fixture();
-  const port = f.session.port;
-  const held: Deno.Conn[] = [];
-  for (let i = 0; i < 140; i++) held.push(await Deno.connect({ hostname: "127.0.0.1", port }));
-  const first = held[0];
-  assert.equal(await first.read(new Uint8Array(8)).catch(() => null), null, "oldest idle closed");
-  assert.equal((await rawGet(port, "/nope")).status, 404);
-  for (const c of held) c.close();
-  await browse(f.session.authUrl);
-  await f.session.result;
-});
-
 Deno.test("3. --verbose with a malformed Host: answered 421, logged safely, the sign-in goes on", async () => {
   await using f = await fixture({}, { verbose: true });
   const port = f.session.port;

@@ -5,99 +5,28 @@
  * against the connection cap; the admission check.
  */
 import assert from "node:assert/strict";
+import { raw, status } from "../support/raw_http.ts";
+import { browse, rawGet } from "../support/helpers.ts";
+import { fixture } from "../support/login_fixture.ts";
 import {
   type Admit,
   type Handler,
   type HttpServer,
   serveHttp,
-} from "../lib/loopback/http_server.ts";
+  type ServerLimits,
+} from "../../lib/loopback/http_server.ts";
 
 const ok: Handler = () => new Response("hello");
 
 function serve(
-  limits: Parameters<typeof serveHttp>[0]["limits"] = {},
+  limits: Partial<ServerLimits> = {},
   handler: Handler = ok,
   admit?: Admit,
 ): HttpServer & AsyncDisposable {
-  const server = serveHttp({ hostname: "127.0.0.1", port: 0, limits, admit }, handler);
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const server = serveHttp(listener, handler, { limits, admit });
   return Object.assign(server, { [Symbol.asyncDispose]: () => server.shutdown() });
 }
-
-/** Send raw bytes on a new connection and read until the server closes it (or `ms`). */
-async function raw(port: number, request: string, ms = 3000): Promise<string> {
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-  await conn.write(new TextEncoder().encode(request));
-  const chunks: Uint8Array[] = [];
-  const buffer = new Uint8Array(65536);
-  const timer = setTimeout(() => conn.close(), ms);
-  try {
-    while (true) {
-      const n = await conn.read(buffer);
-      if (n === null) break;
-      chunks.push(buffer.slice(0, n));
-    }
-  } catch {
-    // closed by the timer
-  } finally {
-    clearTimeout(timer);
-    try {
-      conn.close();
-    } catch {
-      // closed
-    }
-  }
-  return new TextDecoder().decode(new Uint8Array(chunks.flatMap((c) => [...c])));
-}
-
-const status = (text: string) => Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1]);
-
-Deno.test("http server: 400 for a malformed request line or header", async () => {
-  await using s = serve();
-  assert.equal(status(await raw(s.addr.port, "NONSENSE\r\n\r\n")), 400);
-  assert.equal(status(await raw(s.addr.port, "GET / HTTP/1.1\r\nbad header\r\n\r\n")), 400);
-});
-
-Deno.test("http server: a body is refused at once (413), whether it arrives or not", async () => {
-  await using s = serve();
-  const promised = await raw(
-    s.addr.port,
-    "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\n",
-  );
-  assert.equal(status(promised), 413);
-  assert.equal(s.connections, 0, "and the connection is closed");
-  const sent = await raw(
-    s.addr.port,
-    "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc",
-  );
-  assert.equal(status(sent), 413);
-  const empty = await raw(
-    s.addr.port,
-    "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-  );
-  assert.equal(status(empty), 200, "an empty body is no body");
-});
-
-Deno.test("http server: Content-Length is digits only (0x10, 1e1, -1, two values: 400)", async () => {
-  await using s = serve();
-  for (const value of ["0x10", "1e1", "-1", "+5", "1.0", "5, 5"]) {
-    const text = await raw(
-      s.addr.port,
-      `POST / HTTP/1.1\r\nHost: a\r\nContent-Length: ${value}\r\n\r\n`,
-    );
-    assert.equal(status(text), 400, value);
-  }
-});
-
-Deno.test("http server: 431 past maxHeadBytes; 501 for Transfer-Encoding", async () => {
-  await using s = serve({ maxHeadBytes: 256 });
-  const big = await raw(s.addr.port, `GET / HTTP/1.1\r\nHost: a\r\nX: ${"y".repeat(300)}\r\n\r\n`);
-  assert.equal(status(big), 431);
-  const chunked = await raw(
-    s.addr.port,
-    "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n",
-  );
-  assert.equal(status(chunked), 501);
-});
 
 Deno.test("http server: 500 when the handler throws; the server goes on", async () => {
   await using s = serve({}, () => {
@@ -110,34 +39,6 @@ Deno.test("http server: 500 when the handler throws; the server goes on", async 
     status(await raw(s.addr.port, "GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")),
     500,
   );
-});
-
-Deno.test("http server: HEAD gets the head only; the next pipelined answer is intact", async () => {
-  await using s = serve();
-  const text = await raw(
-    s.addr.port,
-    "HEAD / HTTP/1.1\r\nHost: a\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
-  );
-  const answers = text.split(/(?=HTTP\/1\.1 )/);
-  assert.equal(answers.length, 2, text);
-  assert.match(answers[0], /content-length: 5\r\n/);
-  assert.ok(answers[0].endsWith("\r\n\r\n"), "no body after the HEAD answer");
-  assert.ok(answers[1].endsWith("\r\n\r\nhello"), answers[1]);
-});
-
-Deno.test("http server: the response head is sized in bytes (non-ASCII header values)", async () => {
-  await using s = serve({}, () => new Response("ok", { headers: { "x-note": "caf\u00e9" } }));
-  const text = await raw(s.addr.port, "GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
-  assert.ok(text.endsWith("\r\n\r\nok"), JSON.stringify(text.slice(-20)));
-});
-
-Deno.test("http server: pipelined requests are answered in order", async () => {
-  await using s = serve({}, (req) => new Response(new URL(req.url).pathname));
-  const text = await raw(
-    s.addr.port,
-    "GET /a HTTP/1.1\r\nHost: a\r\n\r\nGET /b HTTP/1.1\r\nHost: a\r\n\r\nGET /c HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
-  );
-  assert.deepEqual([...text.matchAll(/\r\n\r\n(\/[abc])/g)].map((m) => m[1]), ["/a", "/b", "/c"]);
 });
 
 /** Open `count` connections that each hold a slot in some way. */
@@ -234,14 +135,12 @@ Deno.test("http server: preview sees a request during admission; only an admitte
   let handled = 0;
   const gate = Promise.withResolvers<boolean>();
   const admit: Admit = () => gate.promise;
-  const listener = serveHttp({
-    hostname: "127.0.0.1",
-    port: 0,
-    admit,
-    preview: (req) => previewed.push(`${req.method} ${new URL(req.url).pathname}`),
-  }, () => {
+  const listener = serveHttp(Deno.listen({ hostname: "127.0.0.1", port: 0 }), () => {
     handled++;
     return new Response("yes");
+  }, {
+    admit,
+    preview: (req) => previewed.push(`${req.method} ${new URL(req.url).pathname}`),
   });
   try {
     const refused = raw(listener.addr.port, "GET /first HTTP/1.1\r\nHost: a\r\n\r\n", 2000);
@@ -268,12 +167,10 @@ Deno.test("http server: preview sees a request during admission; only an admitte
 Deno.test("http server: a previewed request is routed once its connection is admitted", async () => {
   const previewed: string[] = [];
   const gate = Promise.withResolvers<boolean>();
-  const server = serveHttp({
-    hostname: "127.0.0.1",
-    port: 0,
+  const server = serveHttp(Deno.listen({ hostname: "127.0.0.1", port: 0 }), ok, {
     admit: () => gate.promise,
     preview: (req) => previewed.push(new URL(req.url).pathname),
-  }, ok);
+  });
   try {
     const answer = raw(server.addr.port, "GET /x HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
     for (let i = 0; i < 2000 && previewed.length === 0; i++) {
@@ -287,4 +184,38 @@ Deno.test("http server: a previewed request is routed once its connection is adm
   } finally {
     await server.shutdown();
   }
+});
+
+Deno.test("http server, signing in: idle and half-sent requests are dropped within seconds; the callback still works", async () => {
+  await using f = await fixture();
+  const port = f.session.port;
+  const idle = await Deno.connect({ hostname: "127.0.0.1", port });
+  const half = await Deno.connect({ hostname: "127.0.0.1", port });
+  await half.write(
+    new TextEncoder().encode(`GET /auth/callback HTTP/1.1\r\nHost: localhost:${port}\r\n`),
+  );
+  // The server closes both (the header timeout): a read that returns at all is the test.
+  for (const conn of [idle, half]) {
+    assert.equal(
+      await conn.read(new Uint8Array(64)).catch(() => null),
+      null,
+      "closed by the server",
+    );
+    conn.close();
+  }
+  await browse(f.session.authUrl);
+  await f.session.result;
+});
+
+Deno.test("http server, signing in: past the connection cap the oldest idle connection is closed, a new request is answered", async () => {
+  await using f = await fixture();
+  const port = f.session.port;
+  const held: Deno.Conn[] = [];
+  for (let i = 0; i < 140; i++) held.push(await Deno.connect({ hostname: "127.0.0.1", port }));
+  const first = held[0];
+  assert.equal(await first.read(new Uint8Array(8)).catch(() => null), null, "oldest idle closed");
+  assert.equal((await rawGet(port, "/nope")).status, 404);
+  for (const c of held) c.close();
+  await browse(f.session.authUrl);
+  await f.session.result;
 });
