@@ -17,28 +17,6 @@ import { startFakeIssuer } from "./support/fake_issuer.ts";
 import { browse, tempHome } from "./support/helpers.ts";
 import { loginArgs, spawnCli } from "./support/cli_process.ts";
 
-Deno.test("a save that fails after the code exchange revokes the tokens it was issued", async () => {
-  await using issuer = startFakeIssuer();
-  await using h = await tempHome();
-  await Deno.mkdir(authFilePath(h.home), { recursive: true }); // auth.json is a directory
-  const session = await startLogin({
-    codexHome: h.home,
-    issuer: issuer.url,
-    port: 0,
-    log: () => {},
-    successGraceMs: 50,
-  });
-  await browse(session.authUrl);
-  const err = await session.result.then(() => undefined, (e) => e);
-  assert.ok(err instanceof LoginError && err.kind === "save_failed", String(err));
-  const [exchange] = issuer.tokenRequests("authorization_code");
-  assert.ok(exchange, "the code was exchanged");
-  const issued = [...issuer.refreshTokens.keys()];
-  assert.equal(issued.length, 1);
-  assert.deepEqual(issuer.revoked.map((r) => r.token), issued, "the issued session was revoked");
-  assert.equal(issuer.refreshTokens.get(issued[0]), false);
-});
-
 Deno.test("the codex home is checked before anything opens: not a directory, not writable", async () => {
   await using issuer = startFakeIssuer();
   await using h = await tempHome();

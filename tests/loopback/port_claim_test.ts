@@ -20,7 +20,7 @@ import { CodexHome } from "../../lib/store/codex_home.ts";
 import { startFakeIssuer } from "../support/fake_issuer.ts";
 import { browse, HAVE_IPV6, logCollector, rawGet, ROOT, tempHome } from "../support/helpers.ts";
 import { fixture } from "../support/login_fixture.ts";
-import { NOBODY, OTHER_USER_MISSING } from "../support/other_user.ts";
+import { asNobody, NOBODY, OTHER_USER_MISSING } from "../support/other_user.ts";
 
 if (OTHER_USER_MISSING) console.error(`SKIPPED other-user tests: ${OTHER_USER_MISSING}`);
 
@@ -282,4 +282,24 @@ Deno.test("the cancel secret: written 0600 in the home, checked in constant time
   await removeCancelSecret(h.home, 1455, "the-secret-0123456789");
   await assert.rejects(Deno.stat(path), Deno.errors.NotFound);
   assert.equal(loopbackOrigin(1457), "http://127.0.0.1:1457");
+});
+
+Deno.test({
+  name: "another user cannot load the opener's link first: closed at accept, ours still works",
+  ignore: OTHER_USER_MISSING !== undefined,
+  async fn() {
+    await using f = await fixture();
+    const { session, logs } = f;
+    const path = new URL(session.startUrl).pathname;
+    const theirs = await asNobody(
+      session.port,
+      `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${session.port}\r\nConnection: close\r\n\r\n`,
+    );
+    assert.equal(theirs, "", "nothing answered to another user");
+    assert.match(logs.text(), /another user on this machine \(uid 65534\) connected/);
+    const ours = await fetch(session.startUrl, { redirect: "manual" });
+    await ours.body?.cancel();
+    assert.equal(ours.status, 302, "the one-time link is still unused, and it is ours");
+    assert.ok(ours.headers.get("location")?.startsWith(`${f.issuer.url}/oauth/authorize?`));
+  },
 });

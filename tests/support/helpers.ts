@@ -10,7 +10,10 @@ import type { FlowEvent } from "../../lib/base/events.ts";
 import { HttpClient, type HttpOptions } from "../../lib/issuer/http_client.ts";
 import { IssuerClient } from "../../lib/issuer/issuer.ts";
 import { type IssuerInput, resolveIssuer } from "../../lib/issuer/issuer_config.ts";
+import type { ChatGptAuth } from "../../lib/store/auth_data.ts";
 import { CodexHome } from "../../lib/store/codex_home.ts";
+import { saveAuthFile } from "../../lib/store/file_store.ts";
+import type { FakeIssuer } from "./fake_issuer.ts";
 
 /**
  * A fresh temporary directory `dir`, and the codex home `dir/codex` in it (not created:
@@ -45,6 +48,38 @@ export function logCollector(): {
     },
     text: () => lines.join("\n"),
   };
+}
+
+/**
+ * Save a ChatGPT sign-in at `issuer` (live tokens, an API key, account `acct_123`) in `home`,
+ * as a test's starting point.
+ */
+export async function saveSignedIn(issuer: FakeIssuer, home: CodexHome): Promise<ChatGptAuth> {
+  const t = issuer.issueTokens();
+  const auth: ChatGptAuth = {
+    auth_mode: "chatgpt",
+    OPENAI_API_KEY: "sk-proj-abcdefghijklmnop1234",
+    tokens: {
+      id_token: t.id_token,
+      access_token: t.access_token,
+      refresh_token: t.refresh_token,
+      account_id: "acct_123",
+    },
+    last_refresh: "2026-11-01T00:00:00.000Z",
+  };
+  await saveAuthFile(home, auth);
+  return auth;
+}
+
+/** A signed-in auth.json whose tokens came from `from` (its provenance, a sign-in id), as 0.169 writes it. */
+export function signedInFrom(from: FakeIssuer, owner = "owner-of-this-sign-in"): ChatGptAuth {
+  const auth: ChatGptAuth = from.signedInAuth();
+  auth.tokens = {
+    ...auth.tokens,
+    oauth_provenance: { issuer: from.url, client_id: from.clientId },
+    login_owner_id: owner,
+  };
+  return auth;
 }
 
 /** An issuer client for a test issuer at `url` (its own outbound client with `http`). */
@@ -191,3 +226,22 @@ export const HAVE_IPV6: boolean = (() => {
     return false;
   }
 })();
+
+/** The names of the entries of a directory (none when it does not exist). */
+export function filesIn(dir: string | CodexHome): string[] {
+  try {
+    return [...Deno.readDirSync(typeof dir === "string" ? dir : dir.path)].map((e) => e.name);
+  } catch {
+    return [];
+  }
+}
+
+/** Whether 127.0.0.1:`port` can be bound now (nothing holds it). */
+export function portIsFree(port: number): boolean {
+  try {
+    Deno.listen({ hostname: "127.0.0.1", port }).close();
+    return true;
+  } catch {
+    return false;
+  }
+}
