@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { runCli } from "../lib/cli/cli.ts";
-import { parseFlags } from "../lib/cli/args.ts";
-import { type Command, COMMON_OPTIONS, type FlagSpec } from "../lib/cli/flags.ts";
+import { runCli } from "../../lib/cli/cli.ts";
+import { parseFlags } from "../../lib/cli/args.ts";
+import { type Command, COMMON_OPTIONS, type FlagSpec } from "../../lib/cli/flags.ts";
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
@@ -38,7 +38,7 @@ Deno.test("help: every option a command's page lists is one its parser accepts",
     const { out } = await cli([name, "--help"]);
     const listed = [...out.matchAll(/^ {2}(?:-\w, )? *--([a-z-]+)/gm)].map((m) => m[1]);
     assert.ok(listed.length >= Object.keys(COMMON_OPTIONS).length, name);
-    const mod = await import(`../lib/cli/commands/${name}.ts`);
+    const mod = await import(`../../lib/cli/commands/${name}.ts`);
     const command = mod[`${name}Command`] as Command;
     const spec: FlagSpec = { ...COMMON_OPTIONS, ...command.help.options };
     for (const flag of listed) {
@@ -64,46 +64,4 @@ Deno.test("did you mean: a mistyped option or command gets the closest one", asy
   assert.match(command.err, /Unknown command "stauts"\. Did you mean status\?/);
   const nothing = await cli(["status", "--zzzzzz"]);
   assert.doesNotMatch(nothing.err, /Did you mean/);
-});
-
-Deno.test("hints name the command as it was started (installed, make login, deno run)", async () => {
-  const { commandLine } = await import("../lib/base/invocation.ts");
-  assert.equal(
-    commandLine(["login", "--device-auth"], "installed"),
-    "codex-login login --device-auth",
-  );
-  assert.equal(commandLine(["login", "--device-auth"], "make"), "make login ARGS='--device-auth'");
-  assert.match(
-    commandLine(["login", "--device-auth"], "deno-run"),
-    /^deno run --allow-net --allow-write \S+ login --device-auth$/,
-  );
-});
-
-Deno.test("completion: bash completes commands and each command's own options", async () => {
-  const script = (await cli(["completion", "bash"])).out;
-  const complete = async (...words: string[]) => {
-    const probe = `${script}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(" ")}); ` +
-      `COMP_CWORD=${words.length - 1}; _codex_login; printf '%s\\n' "\${COMPREPLY[@]}"`;
-    const out = await new Deno.Command("bash", { args: ["-c", probe], stdout: "piped" }).output();
-    return new TextDecoder().decode(out.stdout).trim().split("\n");
-  };
-  assert.deepEqual(await complete("codex-login", "sta"), ["status"]);
-  assert.deepEqual(await complete("codex-login", "status", "--j"), ["--json"]);
-  assert.deepEqual(await complete("codex-login", "logout", "--no-r"), ["--no-revoke"]);
-  assert.deepEqual(await complete("codex-login", "--no-br"), ["--no-browser"]);
-});
-
-Deno.test("completion: zsh and fish scripts list every command; an unknown shell is a usage error", async () => {
-  for (const shell of ["zsh", "fish"]) {
-    const { code, out } = await cli(["completion", shell]);
-    assert.equal(code, 0);
-    for (const name of [...COMMANDS, "completion"]) assert.match(out, new RegExp(`\\b${name}\\b`));
-  }
-  assert.match(
-    (await cli(["completion", "fish"])).out,
-    /-n '__fish_seen_subcommand_from status' -l json/,
-  );
-  const bad = await cli(["completion", "powershell"]);
-  assert.equal(bad.code, 2);
-  assert.match(bad.err, /Say which shell: .*completion bash\|zsh\|fish/);
 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type BrowserCommand, browserCommands, openBrowser } from "../lib/cli/browser_opener.ts";
+import { type BrowserCommand, browserCommands, openBrowser } from "../../lib/cli/browser_opener.ts";
 
 const URL_WITH_AMP = "https://auth.example/oauth/authorize?a=1&b=2&state=x";
 
