@@ -119,7 +119,11 @@ Deno.test("a run's network reads its CA bundle once, whoever asks first; loadCaC
 });
 
 Deno.test("routes: one client per route, loopback straight to its socket, the proxy named", () => {
-  const routes = new NetworkRoutes({ httpsProxy: "http://127.0.0.1:3128", noProxy: [] }, undefined, 1000);
+  const routes = new NetworkRoutes(
+    { httpsProxy: "http://127.0.0.1:3128", noProxy: [] },
+    undefined,
+    1000,
+  );
   try {
     assert.equal(routes.proxy("https://auth.openai.com/x"), "http://127.0.0.1:3128");
     assert.equal(routes.proxy("http://127.0.0.1:1455/x"), undefined);
