@@ -9,6 +9,9 @@ import { startFakeIssuer } from "./support/fake_issuer.ts";
 import { browse, ROOT, tempHome } from "./support/helpers.ts";
 import {
   BASE_PERMISSIONS,
+  cliArgv,
+  cliEnv,
+  COMMAND,
   ENTRY,
   HAVE_SCRIPT,
   loginArgs,
@@ -45,18 +48,7 @@ Deno.test(
     await using issuer = startFakeIssuer();
     await using h = await tempHome();
     const quote = (a: string) => `'${a.replaceAll("'", "'\\''")}'`;
-    const command = [
-      Deno.execPath(),
-      "run",
-      "--quiet",
-      "--no-prompt",
-      "--allow-net=127.0.0.1",
-      "--allow-read",
-      "--allow-write",
-      "--allow-env",
-      ENTRY,
-      ...loginArgs(issuer.url, h.home.path),
-    ].map(quote).join(" ");
+    const command = cliArgv(loginArgs(issuer.url, h.home.path)).map(quote).join(" ");
     await using cli = spawnCli([], { shell: `ulimit -n 256; exec ${command}` });
     const listening = await cli.waitFor(
       /^Starting local login server on http:\/\/127\.0\.0\.1:\d+$/,
@@ -173,15 +165,7 @@ for (const [signal, code] of [["TERM", 143], ["HUP", 129]] as const) {
     ignore: !HAVE_SCRIPT,
     async fn() {
       await using h = await tempHome();
-      const cli = [
-        Deno.execPath(),
-        "run",
-        "--quiet",
-        "--allow-read",
-        "--allow-write",
-        "--allow-env",
-      ]
-        .concat([ENTRY, "login", "--with-api-key", "--codex-home", h.home.path])
+      const cli = cliArgv(["login", "--with-api-key", "--codex-home", h.home.path])
         .map((a) => `'${a}'`).join(" ");
       // The terminal's state is read after the CLI is killed at its prompt, in the same pty.
       const pidFile = `${h.dir}/cli.pid`;
@@ -242,7 +226,7 @@ Deno.test({
       "-c",
       '"$0" --version >/dev/null && test -r "$1"',
       Deno.execPath(),
-      ENTRY,
+      COMMAND ?? ENTRY,
     ],
     stdout: "null",
     stderr: "null",
@@ -251,23 +235,11 @@ Deno.test({
     await using h = await tempHome();
     await Deno.chmod(h.dir, 0o755);
     await Deno.mkdir(h.home.path, { mode: 0o755 }); // root's: uid 65534 may look, not write
-    const deno = Deno.execPath();
+    const args = ["login", "--codex-home", h.home.path, "--issuer", "http://127.0.0.1:9"];
+    const env = { DENO_DIR: `${h.dir}/deno`, HOME: h.dir };
     const out = await new Deno.Command("setpriv", {
-      args: [
-        ...NOBODY,
-        deno,
-        "run",
-        "--quiet",
-        "--allow-all",
-        ENTRY,
-        "login",
-        "--codex-home",
-        h.home.path,
-        "--issuer",
-        "http://127.0.0.1:9",
-        "--no-browser",
-      ],
-      env: { DENO_DIR: `${h.dir}/deno`, HOME: h.dir, NO_COLOR: "1" },
+      args: [...NOBODY, ...cliArgv([...args, "--no-browser"], { env })],
+      env: cliEnv(env),
       stdout: "piped",
       stderr: "piped",
     }).output();

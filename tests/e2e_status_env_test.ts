@@ -66,10 +66,12 @@ for (
 ) {
   Deno.test(`${ON}token and refresh say they do not apply when ${variable} takes over`, async () => {
     await using h = await tempHome();
-    await Deno.mkdir(h.home, { mode: 0o700 });
-    await Deno.copyFile(`${ROOT}tests/fixtures/auth/apikey.json`, `${h.home}/auth.json`);
+    await Deno.mkdir(h.home.path, { mode: 0o700 });
+    await Deno.copyFile(`${ROOT}tests/fixtures/auth/apikey.json`, `${h.home.path}/auth.json`);
     for (const command of ["token", "refresh"]) {
-      await using cli = spawnCli([command, "--codex-home", h.home], { env: { [variable]: value } });
+      await using cli = spawnCli([command, "--codex-home", h.home.path], {
+        env: { [variable]: value },
+      });
       const { code, stdout, stderr } = await cli.done();
       assert.equal(code, 1, stderr);
       assert.equal(stdout, "", "no token is handed out");

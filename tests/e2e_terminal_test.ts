@@ -7,17 +7,12 @@
  */
 
 import assert from "node:assert/strict";
-import { BASE_PERMISSIONS, ENTRY, ON, spawnCli } from "./support/cli_process.ts";
+import { cliArgv, ON, spawnCli } from "./support/cli_process.ts";
 import { tempHome } from "./support/helpers.ts";
 import { openPane, tmuxMissing } from "./support/tmux.ts";
 
 const noTmux = await tmuxMissing();
 if (noTmux) console.log(`e2e terminal tests skipped: ${noTmux}`);
-
-/** The CLI as a person starts it in a terminal. */
-function cliArgv(args: string[]): string[] {
-  return [Deno.execPath(), "run", "--quiet", "--no-prompt", ...BASE_PERMISSIONS, ENTRY, ...args];
-}
 
 /** The authorize URL as drawn: the rows from the one starting `https://` to the next blank. */
 function urlOnScreen(rows: string[]): string | undefined {
@@ -55,7 +50,7 @@ for (const columns of [80, 40]) {
     async fn() {
       await using h = await tempHome();
       await using pane = await openPane(
-        cliArgv(["login", "--no-browser", "--port", "0", "--codex-home", h.home]),
+        cliArgv(["login", "--no-browser", "--port", "0", "--codex-home", h.home.path]),
         { columns, rows: 24 },
       );
       const first = await pane.waitFor(/Waiting for the browser/);
@@ -83,7 +78,7 @@ Deno.test({
   ignore: noTmux !== undefined,
   async fn() {
     await using h = await tempHome();
-    const command = cliArgv(["login", "--no-browser", "--port", "0", "--codex-home", h.home])
+    const command = cliArgv(["login", "--no-browser", "--port", "0", "--codex-home", h.home.path])
       .map((w) => `'${w}'`).join(" ");
     await using pane = await openPane(
       ["sh", "-c", `${command}; code=$?; stty -a | tr ' ' '\\n' | grep -x -- '-*echo'; exit $code`],
@@ -123,7 +118,7 @@ Deno.test(`${ON}-q: the URL on stdout, alone`, async () => {
     "--timeout",
     "1",
     "--codex-home",
-    h.home,
+    h.home.path,
   ]);
   const { code, stdout, stderr } = await cli.done();
   assert.equal(code, 124);
@@ -133,9 +128,9 @@ Deno.test(`${ON}-q: the URL on stdout, alone`, async () => {
 
 Deno.test(`${ON}status --json prints one JSON object even for a corrupt auth.json`, async () => {
   await using h = await tempHome();
-  await Deno.mkdir(h.home, { mode: 0o700 });
-  await Deno.writeTextFile(`${h.home}/auth.json`, "{not json");
-  await using cli = spawnCli(["status", "--json", "--codex-home", h.home]);
+  await Deno.mkdir(h.home.path, { mode: 0o700 });
+  await Deno.writeTextFile(`${h.home.path}/auth.json`, "{not json");
+  await using cli = spawnCli(["status", "--json", "--codex-home", h.home.path]);
   const { code, stdout, stderr } = await cli.done();
   assert.equal(code, 1);
   const report = JSON.parse(stdout);
@@ -164,7 +159,7 @@ Deno.test(`${ON}a busy port is said at once, naming --device-auth`, async () => 
     "--port",
     String(port),
     "--codex-home",
-    h.home,
+    h.home.path,
   ]);
   const { code, stderr } = await cli.done();
   assert.equal(code, 13);

@@ -1018,83 +1018,94 @@ function shortly(output: string): Json {
   }
 }
 
+interface DetectContext {
+  root: boolean;
+  asUser: string[];
+  self: string;
+  haveLsof: boolean;
+}
+
+/** Stop a child if it still runs. */
+async function stop(child: Deno.ChildProcess): Promise<void> {
+  try {
+    child.kill("SIGKILL");
+  } catch {
+    // already gone
+  }
+  await child.status;
+}
+
+/** One kind of running Codex, and what each detector sees of it and after it. */
+async function detectKind(bin: string, kind: string, ctx: DetectContext): Promise<Verdict> {
+  const w = await world(3600);
+  const denoDir = await Deno.makeTempDir({ prefix: "probe-deno-dir-" });
+  let child: Deno.ChildProcess | undefined;
+  try {
+    await writeAuth(w.home, signIn(w.issuer, ACCOUNT_A, w.ttlS));
+    if (kind.startsWith("login")) {
+      w.issuer.scenario.deviceApproveAfterPolls = Infinity;
+      w.issuer.scenario.deviceInterval = "1"; // Codex wants whole seconds
+    }
+    if (ctx.root) {
+      for (const path of [w.home, `${w.home}/auth.json`, denoDir]) {
+        await Deno.chown(path, 65534, 65534);
+      }
+    }
+    child = await startKind(bin, kind, w, ctx.asUser);
+    const env = { PATH: "/usr/bin:/bin", HOME: denoDir, DENO_DIR: denoDir, NO_COLOR: "1" };
+    const detector = (extra: string[], grants: string[]) =>
+      asOtherUser([
+        Deno.execPath(),
+        "run",
+        "--quiet",
+        "--no-prompt",
+        ...grants,
+        ctx.self,
+        "--detect",
+        w.home,
+        ...extra,
+      ], env);
+    const lsofGrants = [`--allow-read=${w.home}`, "--allow-run=lsof"];
+    const viaLsof = async () =>
+      ctx.haveLsof ? shortly(await detector(["--lsof"], lsofGrants)) : "lsof missing";
+    const lsof = await viaLsof();
+    const procNarrow = shortly(await detector([], [`--allow-read=/proc,${w.home}`]));
+    const procAll = shortly(await detector([], ["--allow-all"]));
+    // Stop what we started: the pids the detector found in our own throwaway home.
+    const found = Array.isArray(procAll) ? procAll.map((h) => Number(at(h, "pid"))) : [];
+    for (const pid of found) {
+      await new Deno.Command("kill", { args: ["-KILL", String(pid)] }).output();
+    }
+    await stop(child);
+    child = undefined;
+    await sleep(500);
+    return {
+      "lsof (--allow-read=HOME --allow-run=lsof)": lsof,
+      "/proc (--allow-read=/proc,HOME)": procNarrow,
+      "/proc (--allow-all)": procAll,
+      "lsof after Codex was killed": await viaLsof(),
+    };
+  } finally {
+    if (child) await stop(child);
+    await Deno.remove(denoDir, { recursive: true }).catch(() => {});
+    await w.close();
+  }
+}
+
 async function detect(bin: string): Promise<Verdict> {
   const uid = await myUid();
   const root = uid === 0;
-  const asUser = root ? ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] : [];
-  const self = new URL(import.meta.url).pathname;
-  const haveLsof = await have("lsof");
+  const ctx: DetectContext = {
+    root,
+    asUser: root ? ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] : [],
+    self: new URL(import.meta.url).pathname,
+    haveLsof: await have("lsof"),
+  };
   const verdict: Verdict = {
     codex_and_detector_ran_as: root ? "uid 65534 (both; the detector is not root)" : `uid ${uid}`,
   };
   const kinds = Deno.env.get("PROBE_KINDS")?.split(",") ?? KINDS; // PROBE_KINDS: a subset
-  for (const kind of kinds) {
-    const w = await world(3600);
-    const denoDir = await Deno.makeTempDir({ prefix: "probe-deno-dir-" });
-    let child: Deno.ChildProcess | undefined;
-    try {
-      await writeAuth(w.home, signIn(w.issuer, ACCOUNT_A, w.ttlS));
-      if (kind.startsWith("login")) {
-        w.issuer.scenario.deviceApproveAfterPolls = Infinity;
-        w.issuer.scenario.deviceInterval = "1"; // Codex wants whole seconds
-      }
-      if (root) {
-        for (const path of [w.home, `${w.home}/auth.json`, denoDir]) {
-          await Deno.chown(path, 65534, 65534);
-        }
-      }
-      child = await startKind(bin, kind, w, asUser);
-      const env = { PATH: "/usr/bin:/bin", HOME: denoDir, DENO_DIR: denoDir, NO_COLOR: "1" };
-      const detector = (extra: string[], grants: string[]) =>
-        asOtherUser([
-          Deno.execPath(),
-          "run",
-          "--quiet",
-          "--no-prompt",
-          ...grants,
-          self,
-          "--detect",
-          w.home,
-          ...extra,
-        ], env);
-      const lsofGrants = [`--allow-read=${w.home}`, "--allow-run=lsof"];
-      const lsof = haveLsof ? shortly(await detector(["--lsof"], lsofGrants)) : "lsof missing";
-      const procNarrow = shortly(await detector([], [`--allow-read=/proc,${w.home}`]));
-      const procAll = shortly(await detector([], ["--allow-all"]));
-      // Stop what we started: the pids the detector found in our own throwaway home.
-      const found = Array.isArray(procAll) ? procAll.map((h) => Number(at(h, "pid"))) : [];
-      for (const pid of found) {
-        await new Deno.Command("kill", { args: ["-KILL", String(pid)] }).output();
-      }
-      try {
-        child.kill("SIGKILL");
-      } catch {
-        // already gone
-      }
-      await child.status;
-      child = undefined;
-      await sleep(500);
-      verdict[kind] = {
-        "lsof (--allow-read=HOME --allow-run=lsof)": lsof,
-        "/proc (--allow-read=/proc,HOME)": procNarrow,
-        "/proc (--allow-all)": procAll,
-        "lsof after Codex was killed": haveLsof
-          ? shortly(await detector(["--lsof"], lsofGrants))
-          : "lsof missing",
-      };
-    } finally {
-      if (child) {
-        try {
-          child.kill("SIGKILL");
-        } catch {
-          // already gone
-        }
-        await child.status;
-      }
-      await Deno.remove(denoDir, { recursive: true }).catch(() => {});
-      await w.close();
-    }
-  }
+  for (const kind of kinds) verdict[kind] = await detectKind(bin, kind, ctx);
   return verdict;
 }
 
@@ -1109,11 +1120,16 @@ async function have(program: string): Promise<boolean> {
   return out?.success === true;
 }
 
-async function autoStore(bin: string): Promise<Verdict> {
-  for (const program of ["dbus-daemon", "gnome-keyring-daemon", "secret-tool"]) {
-    if (!(await have(program))) return { skipped: `${program} is not installed` };
-  }
-  const dir = await Deno.makeTempDir({ prefix: "probe-keyring-" });
+type SecretTool = (args: string[], input?: string) => Promise<string>;
+
+interface PrivateKeyring {
+  env: Record<string, string>;
+  busPid: number;
+  secretTool: SecretTool;
+}
+
+/** A session bus and an unlocked gnome-keyring in `dir`, reachable only by its address. */
+async function privateKeyring(dir: string): Promise<PrivateKeyring> {
   const base = {
     HOME: dir,
     XDG_RUNTIME_DIR: dir,
@@ -1128,10 +1144,10 @@ async function autoStore(bin: string): Promise<Verdict> {
     stdout: "piped",
   }).output();
   const busPid = Number(new TextDecoder().decode(bus.stdout).trim());
-  const keyringEnv = { ...base, DBUS_SESSION_BUS_ADDRESS: address };
+  const env = { ...base, DBUS_SESSION_BUS_ADDRESS: address };
   const daemon = new Deno.Command("gnome-keyring-daemon", {
     args: ["--unlock", "--components=secrets"],
-    env: keyringEnv,
+    env,
     clearEnv: true,
     stdin: "piped",
     stdout: "null",
@@ -1141,10 +1157,10 @@ async function autoStore(bin: string): Promise<Verdict> {
   await writer.write(new TextEncoder().encode("probe-password"));
   await writer.close();
   await daemon.status;
-  const secretTool = async (args: string[], input?: string) => {
+  const secretTool: SecretTool = async (args, input) => {
     const child = new Deno.Command("secret-tool", {
       args,
-      env: keyringEnv,
+      env,
       clearEnv: true,
       stdin: input === undefined ? "null" : "piped",
       stdout: "piped",
@@ -1157,72 +1173,92 @@ async function autoStore(bin: string): Promise<Verdict> {
     }
     return new TextDecoder().decode((await child.output()).stdout);
   };
+  return { env, busPid, secretTool };
+}
+
+interface AutoCase {
+  inFile: FakeAccount | undefined;
+  inKeyring: FakeAccount | undefined;
+  reachable: boolean;
+}
+
+/** One `auto` case: what Codex holds and where the refreshed tokens land. */
+async function autoCase(bin: string, kr: PrivateKeyring, c: AutoCase): Promise<Verdict> {
+  const w = await world();
+  try {
+    const real = await Deno.realPath(w.home);
+    const digest = new Uint8Array(
+      await crypto.subtle.digest("SHA-256", new TextEncoder().encode(real)),
+    );
+    const username = `cli|${digest.toHex().slice(0, 16)}`;
+    if (c.inFile) await writeAuth(w.home, signIn(w.issuer, c.inFile, w.ttlS));
+    if (c.inKeyring) {
+      await kr.secretTool([
+        "store",
+        "--label",
+        "probe",
+        "service",
+        "Codex Auth",
+        "username",
+        username,
+        "target",
+        "default",
+        "application",
+        "rust-keyring",
+      ], JSON.stringify(signIn(w.issuer, c.inKeyring, w.ttlS)));
+    }
+    const env = codexEnv(w.home, w.issuer, c.reachable ? kr.env : { XDG_RUNTIME_DIR: w.home });
+    const app = new AppServer(bin, w.home, [
+      ...w.backend.config(),
+      "-c",
+      'cli_auth_credentials_store="auto"',
+    ], { ...env, HOME: w.home });
+    await app.start();
+    const held = await app.heldEmail();
+    const mark = w.issuer.refreshAnswers.length;
+    await app.call("account/read", { refreshToken: true });
+    await app.stop();
+    const stored = await kr.secretTool(["lookup", "service", "Codex Auth", "username", username]);
+    const keyring = stored ? text(at(JSON.parse(stored), "tokens", "account_id")) : undefined;
+    const file = await disk(w.issuer, w.home);
+    if (stored) await kr.secretTool(["clear", "service", "Codex Auth", "username", username]);
+    return {
+      keyring_reachable: c.reachable,
+      before: { file: c.inFile?.accountId ?? null, keyring: c.inKeyring?.accountId ?? null },
+      codex_holds: held,
+      refresh: refreshesSince(w.issuer, mark).slice(-1),
+      after: { file: file.present ? file.account_id : "absent", keyring: keyring ?? "absent" },
+    };
+  } finally {
+    await w.close();
+  }
+}
+
+async function autoStore(bin: string): Promise<Verdict> {
+  for (const program of ["dbus-daemon", "gnome-keyring-daemon", "secret-tool"]) {
+    if (!(await have(program))) return { skipped: `${program} is not installed` };
+  }
+  const dir = await Deno.makeTempDir({ prefix: "probe-keyring-" });
+  const kr = await privateKeyring(dir);
   const cases: Verdict = {};
   try {
-    const one = async (
-      name: string,
-      inFile: FakeAccount | undefined,
-      inKeyring: FakeAccount | undefined,
-      reachable: boolean,
-    ) => {
-      const w = await world();
-      try {
-        const real = await Deno.realPath(w.home);
-        const digest = new Uint8Array(
-          await crypto.subtle.digest("SHA-256", new TextEncoder().encode(real)),
-        );
-        const username = `cli|${digest.toHex().slice(0, 16)}`;
-        if (inFile) await writeAuth(w.home, signIn(w.issuer, inFile, w.ttlS));
-        if (inKeyring) {
-          await secretTool([
-            "store",
-            "--label",
-            "probe",
-            "service",
-            "Codex Auth",
-            "username",
-            username,
-            "target",
-            "default",
-            "application",
-            "rust-keyring",
-          ], JSON.stringify(signIn(w.issuer, inKeyring, w.ttlS)));
-        }
-        const env = codexEnv(
-          w.home,
-          w.issuer,
-          reachable ? keyringEnv : { XDG_RUNTIME_DIR: w.home },
-        );
-        const app = new AppServer(bin, w.home, [
-          ...w.backend.config(),
-          "-c",
-          'cli_auth_credentials_store="auto"',
-        ], { ...env, HOME: w.home });
-        await app.start();
-        const held = await app.heldEmail();
-        const mark = w.issuer.refreshAnswers.length;
-        await app.call("account/read", { refreshToken: true });
-        await app.stop();
-        const stored = await secretTool(["lookup", "service", "Codex Auth", "username", username]);
-        const keyring = stored ? text(at(JSON.parse(stored), "tokens", "account_id")) : undefined;
-        const file = await disk(w.issuer, w.home);
-        cases[name] = {
-          keyring_reachable: reachable,
-          before: { file: inFile?.accountId ?? null, keyring: inKeyring?.accountId ?? null },
-          codex_holds: held,
-          refresh: refreshesSince(w.issuer, mark).slice(-1),
-          after: { file: file.present ? file.account_id : "absent", keyring: keyring ?? "absent" },
-        };
-        if (stored) await secretTool(["clear", "service", "Codex Auth", "username", username]);
-      } finally {
-        await w.close();
-      }
-    };
-    await one("A in file, B in keyring", ACCOUNT_A, ACCOUNT_B, true);
-    await one("A in file only", ACCOUNT_A, undefined, true);
-    await one("A in file, B in keyring, keyring unreachable", ACCOUNT_A, ACCOUNT_B, false);
+    cases["A in file, B in keyring"] = await autoCase(bin, kr, {
+      inFile: ACCOUNT_A,
+      inKeyring: ACCOUNT_B,
+      reachable: true,
+    });
+    cases["A in file only"] = await autoCase(bin, kr, {
+      inFile: ACCOUNT_A,
+      inKeyring: undefined,
+      reachable: true,
+    });
+    cases["A in file, B in keyring, keyring unreachable"] = await autoCase(bin, kr, {
+      inFile: ACCOUNT_A,
+      inKeyring: ACCOUNT_B,
+      reachable: false,
+    });
   } finally {
-    if (busPid > 0) Deno.kill(busPid, "SIGTERM"); // gnome-keyring-daemon leaves with its bus
+    if (kr.busPid > 0) Deno.kill(kr.busPid, "SIGTERM"); // gnome-keyring-daemon leaves with its bus
     await sleep(300);
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }

@@ -1,92 +1,119 @@
 import assert from "node:assert/strict";
 import {
-  listenerOwner,
+  findPeer,
+  parseLsof,
   parseSs,
-  PeerOwners,
-  runSs,
-  type SsRunner,
+  runTool,
+  type SocketRecord,
   trustedUid,
 } from "../../lib/loopback/peer_owner.ts";
 
-Deno.test("ss output: local and remote ports and the owner; no uid field means root", () => {
+const US = { local: { addr: "127.0.0.1", port: 1455 }, remote: { addr: "127.0.0.2", port: 50001 } };
+
+Deno.test("ss output: all four ends, the owner (none: root's), the inode (0: an orphan)", () => {
   const text = [
-    "ESTAB 0 0 127.0.0.1:43690 127.0.0.1:1455 uid:65534 ino:66773 sk:2 <->",
+    "ESTAB 0 0 127.0.0.2:50001 127.0.0.1:1455 uid:65534 ino:66773 sk:2 <->",
     "127.0.0.1:43692 127.0.0.1:1455 ino:66774 sk:3 <->",
+    "FIN-WAIT-2 0 0 127.0.0.3:50001 127.0.0.1:1455 ino:0 sk:4 <->",
     "LISTEN 0 128 127.0.0.1:1455 0.0.0.0:* uid:1000 ino:1",
+    "ESTAB 0 0 [::ffff:127.0.0.1]:50009 [::ffff:127.0.0.1]:1455 uid:5 ino:9",
     "",
     "garbage",
   ].join("\n");
   assert.deepEqual(parseSs(text), [
-    { localPort: 43690, remotePort: 1455, uid: 65534 },
-    { localPort: 43692, remotePort: 1455, uid: 0 },
-    { localPort: 1455, remotePort: 0, uid: 1000 },
+    {
+      local: { addr: "127.0.0.2", port: 50001 },
+      remote: { addr: "127.0.0.1", port: 1455 },
+      uid: 65534,
+      inode: 66773,
+    },
+    {
+      local: { addr: "127.0.0.1", port: 43692 },
+      remote: { addr: "127.0.0.1", port: 1455 },
+      uid: null,
+      inode: 66774,
+    },
+    {
+      local: { addr: "127.0.0.3", port: 50001 },
+      remote: { addr: "127.0.0.1", port: 1455 },
+      uid: null,
+      inode: 0,
+    },
+    {
+      local: { addr: "127.0.0.1", port: 1455 },
+      remote: { addr: "0.0.0.0", port: 0 },
+      uid: 1000,
+      inode: 1,
+    },
+    {
+      local: { addr: "127.0.0.1", port: 50009 },
+      remote: { addr: "127.0.0.1", port: 1455 },
+      uid: 5,
+      inode: 9,
+    },
   ]);
 });
 
-Deno.test("peer owners: one ss run answers for every connection open at the time, cached per port", async () => {
-  const runs: string[][] = [];
-  const ss: SsRunner = (args) => {
-    runs.push(args);
-    return Promise.resolve([
-      "ESTAB 0 0 127.0.0.1:50001 127.0.0.1:1455 uid:1000 ino:1",
-      "ESTAB 0 0 127.0.0.1:50002 127.0.0.1:1455 uid:65534 ino:2",
-      "ESTAB 0 0 127.0.0.1:50003 127.0.0.1:9999 uid:7 ino:3",
-    ].join("\n"));
-  };
-  const owners = new PeerOwners(1455, ss);
-  const [a, b, c] = await Promise.all([
-    owners.ownerOf(50001),
-    owners.ownerOf(50002),
-    owners.ownerOf(50003),
+Deno.test("lsof output: each process's owner, each socket's two ends, a listener's one", () => {
+  const text = [
+    "p100",
+    "u1000",
+    "n127.0.0.2:50001->127.0.0.1:1455",
+    "n127.0.0.1:1455",
+    "p200",
+    "u0",
+    "n127.0.0.3:50002->127.0.0.1:1455",
+  ].join("\n");
+  assert.deepEqual(parseLsof(text), [
+    {
+      local: { addr: "127.0.0.2", port: 50001 },
+      remote: { addr: "127.0.0.1", port: 1455 },
+      uid: 1000,
+    },
+    { local: { addr: "127.0.0.1", port: 1455 }, remote: { addr: "", port: 0 }, uid: 1000 },
+    {
+      local: { addr: "127.0.0.3", port: 50002 },
+      remote: { addr: "127.0.0.1", port: 1455 },
+      uid: 0,
+    },
   ]);
-  assert.deepEqual([a, b, c], [1000, 65534, null], "another port's socket is not our peer");
-  assert.deepEqual(runs[0], ["-tnHe", "( dport = :1455 )"]);
-  assert.ok(runs.length <= 2, `${runs.length} runs: one in flight, one queued at most`);
-  const before = runs.length;
-  assert.equal(await owners.ownerOf(50001), 1000);
-  assert.equal(runs.length, before, "cached");
 });
 
-Deno.test("peer owners: without ss every answer is null, and ss is not asked again", async () => {
-  let runs = 0;
-  const owners = new PeerOwners(1455, () => {
-    runs++;
-    return Promise.resolve(undefined);
-  });
-  assert.equal(await owners.ownerOf(50001), null);
-  assert.equal(owners.unavailable, true);
-  assert.equal(await owners.ownerOf(50002), null);
-  assert.equal(runs, 1);
-});
-
-Deno.test("the listener's owner on a port; trusted peers are ourselves and root", async () => {
-  const ss: SsRunner = (args) => {
-    assert.deepEqual(args, ["-tlnHe", "( sport = :1457 )"]);
-    return Promise.resolve("LISTEN 0 128 127.0.0.1:1457 0.0.0.0:* uid:1001 ino:1\n");
-  };
-  assert.equal(await listenerOwner(1457, ss), 1001);
-  assert.equal(await listenerOwner(1457, () => Promise.resolve("")), null, "nothing listens");
-  assert.equal(await listenerOwner(1457, () => Promise.resolve(undefined)), null);
+Deno.test("the peer matches all four ends: same port from another address, our own socket, an orphan are not it", () => {
+  const sockets: SocketRecord[] = [
+    // An attacker's orphan with the person's port numbers (FIN-WAIT-2 after close()).
+    { local: { addr: "127.0.0.2", port: 50001 }, remote: US.local, uid: null, inode: 0 },
+    // The same remote port from another 127.x address.
+    { local: { addr: "127.0.0.3", port: 50001 }, remote: US.local, uid: 0, inode: 5 },
+    // Our own accepted socket (its dport is the client's port, maybe 1455 too).
+    { local: US.local, remote: US.remote, uid: 1000, inode: 6 },
+    // The real peer.
+    { local: US.remote, remote: US.local, uid: 1000, inode: 7 },
+  ];
+  assert.equal(findPeer(sockets, US)?.inode, 7);
+  assert.equal(findPeer(sockets.slice(0, 3), US), undefined, "not found: refused, never root");
   assert.equal(trustedUid(1000, 1000), true);
   assert.equal(trustedUid(0, 1000), true, "root can read our memory anyway");
   assert.equal(trustedUid(65534, 1000), false);
 });
 
 Deno.test({
-  name: "runSs: real ss when granted, listing a listener we own",
-  ignore: Deno.build.os !== "linux" ||
-    !(await new Deno.Command("ss", { args: ["-V"], stdout: "null" }).output().then(
-      (o) => o.success,
-      () => false,
-    )),
+  name: "runTool: real ss and lsof when granted; not granted or missing said as such",
+  ignore: Deno.build.os !== "linux",
   async fn() {
+    const status = await Deno.permissions.query({ name: "run", command: "ss" });
+    if (status.state !== "granted") {
+      assert.equal((await runTool("ss", ["-V"])).kind, "not_granted");
+      return;
+    }
     const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     try {
-      const owner = await listenerOwner(listener.addr.port, runSs);
-      const probe = await Deno.makeTempFile();
-      const uid = (await Deno.stat(probe)).uid;
-      await Deno.remove(probe);
-      assert.equal(owner, uid);
+      const out = await runTool("ss", ["-tlnHe", `( sport = :${listener.addr.port} )`]);
+      if (out.kind === "missing") return; // no iproute2 here
+      assert.equal(out.kind, "output");
+      if (out.kind !== "output") return;
+      const mine = parseSs(out.text).find((s) => s.local.port === listener.addr.port);
+      assert.ok(mine, out.text);
     } finally {
       listener.close();
     }

@@ -253,8 +253,10 @@ Deno.test({
   },
 });
 
-Deno.test("without ss the server still serves, and says once that peers are not checked", async () => {
-  await using f = await fixture({}, { deps: { ss: () => Promise.resolve(undefined) } });
+Deno.test("without ss or lsof the server still serves, and says once that peers are not checked", async () => {
+  await using f = await fixture({}, {
+    deps: { peers: { os: "linux", run: () => Promise.resolve({ kind: "missing" }) } },
+  });
   for (let i = 0; i < 3; i++) {
     const r = await fetch(`http://127.0.0.1:${f.session.port}/nothing`);
     await r.body?.cancel();

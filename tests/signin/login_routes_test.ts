@@ -170,13 +170,17 @@ async function callbackCheckedAs(peerUid: (ownUid: number) => number) {
   const f: Fixture = await fixture({}, {
     deps: {
       successGraceMs: 0,
-      ss: async () => {
-        for (let i = 0; i < 1000 && (clientPort === 0 || !exchanged()); i++) {
-          await new Promise((r) => setTimeout(r, 5));
-        }
-        exchangedDuringCheck ??= exchanged(); // the run that answers for our connection
-        const port = f.session.port;
-        return `ESTAB 0 0 127.0.0.1:${clientPort} 127.0.0.1:${port} uid:${uid} ino:1 sk:1 <->`;
+      peers: {
+        os: "linux",
+        run: async () => {
+          for (let i = 0; i < 1000 && (clientPort === 0 || !exchanged()); i++) {
+            await new Promise((r) => setTimeout(r, 5));
+          }
+          exchangedDuringCheck ??= exchanged(); // the run that answers for our connection
+          const port = f.session.port;
+          const text = `ESTAB 0 0 127.0.0.1:${clientPort} 127.0.0.1:${port} uid:${uid} ino:1 <->`;
+          return { kind: "output", text };
+        },
       },
     },
   });

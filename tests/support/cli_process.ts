@@ -1,17 +1,93 @@
 /**
- * Runs the CLI (`main.ts`, or a bundle) as a subprocess with chosen permissions, reading its
- * stderr line by line so a test can wait for the authorize URL.
+ * Runs the CLI as a subprocess the way people run it, reading its stderr line by line so a
+ * test can wait for the authorize URL. Three targets, chosen by the environment:
+ *
+ * - `main.ts` (default) or `CODEX_LOGIN_ENTRY` (the bundle), under `deno run` with the grants
+ *   `make login` and the installed launcher give the same arguments and environment (from
+ *   `lib/base/grants.ts`), unless a test names other permissions on purpose;
+ * - `CODEX_LOGIN_COMMAND`, an installed command (`make install`'s or npm's launcher), run as
+ *   is with `PATH=/usr/bin:/bin`: its own grants, no permission flag from the test.
  *
  * @module
  */
 
+import { denoFlags, GRANT_RULES, grantsFor } from "../../lib/base/grants.ts";
 import { ROOT } from "./helpers.ts";
 
-/** The entry point under test: main.ts, or `CODEX_LOGIN_ENTRY` (e.g. the bundle). */
+/** The installed command under test, when `CODEX_LOGIN_COMMAND` names one. */
+export const COMMAND: string | undefined = Deno.env.get("CODEX_LOGIN_COMMAND") || undefined;
+
+/** Whether the tests drive an installed command (which takes no permission flags). */
+export const INSTALLED: boolean = COMMAND !== undefined;
+
+/** The entry point under `deno run`: main.ts, or `CODEX_LOGIN_ENTRY` (e.g. the bundle). */
 export const ENTRY = Deno.env.get("CODEX_LOGIN_ENTRY") ?? `${ROOT}main.ts`;
 
-/** A prefix for test names, so runs against the bundle are told apart from main.ts. */
-export const ON = Deno.env.get("CODEX_LOGIN_ENTRY") ? "[bundle] " : "";
+/** A prefix for test names, telling the installed command and the bundle from main.ts. */
+export const ON = COMMAND ? "[installed] " : Deno.env.get("CODEX_LOGIN_ENTRY") ? "[bundle] " : "";
+
+/** The PATH an installed command runs with in these tests. */
+export const INSTALLED_PATH = "/usr/bin:/bin";
+
+const OS = Deno.build.os === "darwin" ? "darwin" : Deno.build.os;
+
+function present(program: string): boolean {
+  return INSTALLED_PATH.split(":").some((dir) => {
+    try {
+      return Deno.statSync(`${dir}/${program}`).isFile;
+    } catch {
+      return false;
+    }
+  });
+}
+
+const PROGRAMS: string[] = (GRANT_RULES.programs[OS as keyof typeof GRANT_RULES.programs] ?? [])
+  .filter(present);
+
+/** Where this checkout's keyring binding is (what `make login` grants ffi on). */
+export const BINDING = `${ROOT}node_modules/@napi-rs`;
+
+/**
+ * The `deno run` flags `make login` and the installed launcher give a run of `args` with
+ * `env` on top of this process's HOME: scoped to its home, hosts, programs and binding.
+ */
+export function launcherPermissions(
+  args: readonly string[],
+  env: Record<string, string> = {},
+): string[] {
+  return denoFlags(grantsFor({
+    args,
+    env: { HOME: Deno.env.get("HOME"), ...env },
+    os: OS,
+    programs: PROGRAMS,
+    binding: BINDING,
+  }));
+}
+
+/** How a test runs the CLI with `args`. */
+export interface CliTarget {
+  /** Permission flags for `deno run` (ignored for an installed command). */
+  permissions?: readonly string[];
+  /** Variables added to the environment. */
+  env?: Record<string, string>;
+}
+
+/** The argument vector that runs the CLI with `args`: the installed command, or `deno run`. */
+export function cliArgv(args: readonly string[], target: CliTarget = {}): string[] {
+  if (COMMAND) return [COMMAND, ...args];
+  const permissions = target.permissions ?? launcherPermissions(args, target.env);
+  return [Deno.execPath(), "run", "--quiet", "--no-prompt", ...permissions, ENTRY, ...args];
+}
+
+/** The environment the CLI runs with: no colour, the installed command's PATH, then `env`. */
+export function cliEnv(env: Record<string, string> = {}): Record<string, string> {
+  return {
+    NO_COLOR: "1",
+    DENO_NO_UPDATE_CHECK: "1",
+    ...(COMMAND ? { PATH: INSTALLED_PATH } : {}),
+    ...env,
+  };
+}
 
 /**
  * `login` arguments against a fake issuer: `--issuer` and `--api-base` at it, the given
@@ -46,7 +122,7 @@ export interface CliProcess extends AsyncDisposable {
   write(text: string): Promise<void>;
 }
 
-/** What the CLI runs with by default in tests: loopback only, files, environment. */
+/** Unscoped read, write and env on loopback: only for tests about permissions themselves. */
 export const BASE_PERMISSIONS: readonly string[] = [
   "--allow-net=127.0.0.1",
   "--allow-read",
@@ -54,52 +130,32 @@ export const BASE_PERMISSIONS: readonly string[] = [
   "--allow-env",
 ];
 
-/** Start `deno run <permissions> ENTRY <args>`. */
-export function spawnCli(
-  args: string[],
-  options: {
-    permissions?: string[];
-    env?: Record<string, string>;
-    stdin?: string;
-    clearEnv?: boolean;
-    /** Called with each stderr line as it arrives. */
-    onLine?: (line: string) => void;
-    /** Keep stdin open for `write()`. */
-    openStdin?: boolean;
-    /** Run this bash command line instead (it must exec the CLI itself). */
-    shell?: string;
-  } = {},
-): CliProcess {
-  const permissions = options.permissions ?? BASE_PERMISSIONS;
-  const child = new Deno.Command(options.shell ? "bash" : Deno.execPath(), {
-    args: options.shell
-      ? ["-c", options.shell]
-      : ["run", "--quiet", "--no-prompt", ...permissions, ENTRY, ...args],
-    cwd: ROOT,
-    stdin: options.stdin === undefined && !options.openStdin ? "null" : "piped",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1", ...options.env },
-    clearEnv: options.clearEnv,
-  }).spawn();
-  const writer = options.stdin !== undefined || options.openStdin
-    ? child.stdin.getWriter()
-    : undefined;
-  if (options.stdin !== undefined) {
-    writer?.write(new TextEncoder().encode(options.stdin)).then(() => writer.close());
-  }
+/** How {@linkcode spawnCli} runs the CLI. */
+export interface SpawnOptions extends CliTarget {
+  stdin?: string;
+  clearEnv?: boolean;
+  /** Called with each stderr line as it arrives. */
+  onLine?: (line: string) => void;
+  /** Keep stdin open for `write()`. */
+  openStdin?: boolean;
+  /** Run this bash command line instead (it must exec the CLI itself). */
+  shell?: string;
+}
+
+/** stderr split into lines as it arrives, with waiters for a line matching a pattern. */
+function lineWatcher(stderr: ReadableStream<Uint8Array>, onLine?: (line: string) => void) {
   const lines: string[] = [];
   const waiters: { re: RegExp; resolve: (l: string) => void }[] = [];
-  const stderrDone = (async () => {
+  const done = (async () => {
     let buffer = "";
-    for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
+    for await (const chunk of stderr.pipeThrough(new TextDecoderStream())) {
       buffer += chunk;
       let i;
       while ((i = buffer.indexOf("\n")) >= 0) {
         const line = buffer.slice(0, i);
         buffer = buffer.slice(i + 1);
         lines.push(line);
-        options.onLine?.(line);
+        onLine?.(line);
         for (const w of [...waiters]) {
           if (w.re.test(line)) {
             waiters.splice(waiters.indexOf(w), 1);
@@ -110,34 +166,57 @@ export function spawnCli(
     }
     if (buffer) lines.push(buffer);
   })();
+  const waitFor = (re: RegExp, ms = 15_000): Promise<string> => {
+    const found = lines.find((l) => re.test(l));
+    if (found !== undefined) return Promise.resolve(found);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`no line matching ${re} in:\n${lines.join("\n")}`)),
+        ms,
+      );
+      waiters.push({
+        re,
+        resolve: (l) => {
+          clearTimeout(timer);
+          resolve(l);
+        },
+      });
+    });
+  };
+  return { lines, done, waitFor };
+}
+
+/** Start the CLI with `args` (see the module doc for which CLI and with what grants). */
+export function spawnCli(args: string[], options: SpawnOptions = {}): CliProcess {
+  const argv = options.shell ? ["bash", "-c", options.shell] : cliArgv(args, options);
+  const child = new Deno.Command(argv[0], {
+    args: argv.slice(1),
+    cwd: ROOT,
+    stdin: options.stdin === undefined && !options.openStdin ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+    env: cliEnv(options.env),
+    clearEnv: options.clearEnv,
+  }).spawn();
+  const writer = options.stdin !== undefined || options.openStdin
+    ? child.stdin.getWriter()
+    : undefined;
+  if (options.stdin !== undefined) {
+    writer?.write(new TextEncoder().encode(options.stdin)).then(() => writer.close());
+  }
+  const watcher = lineWatcher(child.stderr, options.onLine);
   const stdoutText = new Response(child.stdout).text();
   return {
     child,
-    lines,
-    waitFor(re, ms = 15_000) {
-      const found = lines.find((l) => re.test(l));
-      if (found !== undefined) return Promise.resolve(found);
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`no line matching ${re} in:\n${lines.join("\n")}`)),
-          ms,
-        );
-        waiters.push({
-          re,
-          resolve: (l) => {
-            clearTimeout(timer);
-            resolve(l);
-          },
-        });
-      });
-    },
+    lines: watcher.lines,
+    waitFor: watcher.waitFor,
     async write(text: string) {
       await writer?.write(new TextEncoder().encode(text));
     },
     async done() {
       const status = await child.status;
-      await stderrDone;
-      return { code: status.code, stderr: lines.join("\n"), stdout: await stdoutText };
+      await watcher.done;
+      return { code: status.code, stderr: watcher.lines.join("\n"), stdout: await stdoutText };
     },
     async [Symbol.asyncDispose]() {
       try {
@@ -147,7 +226,7 @@ export function spawnCli(
       }
       await writer?.close().catch(() => {});
       await child.status;
-      await stderrDone.catch(() => {});
+      await watcher.done.catch(() => {});
       await stdoutText.catch(() => {});
     },
   };
@@ -165,17 +244,16 @@ export const HAVE_SCRIPT: boolean = await Deno.stat("/usr/bin/script").then(
  */
 export async function runInTerminal(
   args: string[],
-  options: { permissions: string[]; input?: string; typeAfterMs?: number },
+  options: CliTarget & { input?: string; typeAfterMs?: number },
 ): Promise<{ code: number; screen: string }> {
-  const command = [Deno.execPath(), "run", "--quiet", ...options.permissions, ENTRY, ...args]
-    .map((a) => `'${a}'`).join(" ");
+  const command = cliArgv(args, options).map((a) => `'${a}'`).join(" ");
   const child = new Deno.Command("script", {
     args: ["-qec", command, "/dev/null"],
     cwd: ROOT,
     stdin: "piped",
     stdout: "piped",
     stderr: "piped",
-    env: { NO_COLOR: "1" },
+    env: cliEnv(options.env),
   }).spawn();
   const writer = child.stdin.getWriter();
   if (options.input !== undefined) {

@@ -37,8 +37,10 @@ const V = {
 /** The assertion the token file holds (an unsigned JWT; the fake issuer only records it). */
 export const SWEEP_ASSERTION = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJzd2VlcCJ9.c3dlZXA";
 
-/** Each row: its name, and the variables it sets. */
-export function sweepRows(v: SweepValues): [string, Record<string, string>][] {
+type Row = [string, Record<string, string>];
+
+/** The pieces the rows are made of. */
+function parts(v: SweepValues) {
   const file = { OPENAI_IDENTITY_TOKEN_FILE: v.tokenFile };
   const rule = { OPENAI_FEDERATION_RULE_ID: V.OPENAI_FEDERATION_RULE_ID };
   const spiffeNoRule = {
@@ -46,10 +48,27 @@ export function sweepRows(v: SweepValues): [string, Record<string, string>][] {
     OPENAI_SPIFFE_AUDIENCE: V.OPENAI_SPIFFE_AUDIENCE,
     SPIFFE_ENDPOINT_SOCKET: V.SPIFFE_ENDPOINT_SOCKET,
   };
-  const spiffe = { ...spiffeNoRule, ...rule };
-  const pat = { CODEX_ACCESS_TOKEN: KNOWN_ACCESS_TOKEN };
-  const source = (s: string) => ({ OPENAI_IDENTITY_TOKEN_SOURCE: s });
-  const one = (name: keyof typeof V) => ({ [name]: V[name] });
+  return {
+    v,
+    file,
+    rule,
+    spiffeNoRule,
+    spiffe: { ...spiffeNoRule, ...rule },
+    pat: { CODEX_ACCESS_TOKEN: KNOWN_ACCESS_TOKEN },
+    source: (s: string) => ({ OPENAI_IDENTITY_TOKEN_SOURCE: s }),
+    one: (name: keyof typeof V) => ({ [name]: V[name] }),
+  };
+}
+
+/** Each row: its name, and the variables it sets. */
+export function sweepRows(v: SweepValues): Row[] {
+  const p = parts(v);
+  return [...singleRows(p), ...fileRows(p), ...spiffeRows(p), ...precedenceRows(p)];
+}
+
+/** Each variable alone (and the API keys together). */
+function singleRows(p: ReturnType<typeof parts>): Row[] {
+  const { file, rule, pat, source, one } = p;
   return [
     ["no variable", {}],
     ["API key: CODEX_API_KEY", one("CODEX_API_KEY")],
@@ -80,7 +99,13 @@ export function sweepRows(v: SweepValues): [string, Record<string, string>][] {
       "workload identity: SPIFFE_ENDPOINT_SOCKET",
       one("SPIFFE_ENDPOINT_SOCKET"),
     ],
-    // The assertion file: complete, and each part missing or wrong.
+  ];
+}
+
+/** The assertion file: complete, and each part missing or wrong. */
+function fileRows(p: ReturnType<typeof parts>): Row[] {
+  const { v, file, rule, source, one } = p;
+  return [
     ["workload identity (file): RULE_ID + TOKEN_FILE", { ...rule, ...file }],
     ["workload identity (file): SOURCE=file + RULE_ID + TOKEN_FILE", {
       ...source("file"),
@@ -112,7 +137,13 @@ export function sweepRows(v: SweepValues): [string, Record<string, string>][] {
       ...file,
       ...one("OPENAI_SPIFFE_AUDIENCE"),
     }],
-    // SPIFFE: complete (its socket absent), each part missing or wrong, and mixed with a file.
+  ];
+}
+
+/** SPIFFE: complete (its socket absent), each part missing or wrong, and mixed with a file. */
+function spiffeRows(p: ReturnType<typeof parts>): Row[] {
+  const { spiffeNoRule, spiffe, file, rule, source, one } = p;
+  return [
     ["workload identity (SPIFFE): SOURCE=spiffe + RULE_ID", {
       ...source("spiffe"),
       ...rule,
@@ -172,7 +203,13 @@ export function sweepRows(v: SweepValues): [string, Record<string, string>][] {
       ...rule,
       ...file,
     }],
-    // Which credential wins when several are set.
+  ];
+}
+
+/** Which credential wins when several are set. */
+function precedenceRows(p: ReturnType<typeof parts>): Row[] {
+  const { file, rule, pat, source, one } = p;
+  return [
     ["precedence: CODEX_API_KEY + CODEX_ACCESS_TOKEN", {
       ...one("CODEX_API_KEY"),
       ...pat,
