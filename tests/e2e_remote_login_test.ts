@@ -2,14 +2,7 @@ import assert from "node:assert/strict";
 import { readAuthFile } from "../lib/store/file_store.ts";
 import { startFakeIssuer } from "./support/fake_issuer.ts";
 import { browse, tempHome } from "./support/helpers.ts";
-import {
-  BASE_PERMISSIONS,
-  HAVE_SCRIPT,
-  loginArgs,
-  ON,
-  runInTerminal,
-  spawnCli,
-} from "./support/cli_process.ts";
+import { HAVE_SCRIPT, loginArgs, ON, runInTerminal, spawnCli } from "./support/cli_process.ts";
 
 const URL_LINE = /^http:\/\/127\.0\.0\.1:\d+\/oauth\/authorize\?\S+$/;
 
@@ -40,7 +33,7 @@ Deno.test(ON + "cli --paste: the address pasted on stdin completes the sign-in",
   await using h = await tempHome();
   await using cli = spawnCli(loginArgs(issuer.url, h.home.path, ["--paste"]), { openStdin: true });
   const url = await cli.waitFor(URL_LINE);
-  await cli.waitFor(/paste here the address your browser ended on/);
+  await cli.waitFor(/paste here the address the browser ends on/);
   await cli.waitFor(/ssh -L \d+:127\.0\.0\.1:\d+/);
   const authorize = await fetch(url, { redirect: "manual" });
   await authorize.body?.cancel();
@@ -111,9 +104,7 @@ Deno.test({
     await using h = await tempHome();
     const { code, screen: text } = await runInTerminal(
       deviceArgs(issuer.url, h.home.path),
-      {
-        permissions: [...BASE_PERMISSIONS, "--allow-run=ss"],
-      },
+      {},
     );
     assert.equal(code, 0, text);
     const clearLine = "\u001b[2K";
@@ -136,13 +127,11 @@ Deno.test({
     await using h = await tempHome();
     const { code, screen } = await runInTerminal(
       [...loginArgs(issuer.url, h.home.path), "--timeout", "3"],
-      {
-        permissions: [...BASE_PERMISSIONS, "--allow-run=ss"],
-      },
+      {},
     );
     assert.equal(code, 124, screen);
-    assert.match(screen, /Waiting for you to sign in in the browser… 0:0\d left/);
-    assert.match(screen, /or paste the address the browser ends on here/);
+    assert.match(screen, /Waiting for the browser… 0:0\d left/);
+    assert.match(screen, /or paste the address it ends on here/);
   },
 });
 
@@ -158,10 +147,11 @@ Deno.test(ON + "cli off a terminal: no waiting line; --quiet keeps only the URL"
 
   await using h2 = await tempHome();
   await using quiet = spawnCli(loginArgs(issuer.url, h2.home.path, ["--quiet"]));
-  await browse(await quiet.waitFor(/^http:\/\/127\.0\.0\.1:\d+\/oauth\/authorize\?/));
+  await browse(await quiet.out.waitFor(/^http:\/\/127\.0\.0\.1:\d+\/oauth\/authorize\?/));
   const done = await quiet.done();
   assert.equal(done.code, 0, done.stderr);
-  const lines = done.stderr.split("\n").filter((l) => l.trim());
-  assert.equal(lines.length, 1, done.stderr);
+  assert.equal(done.stderr.trim(), "", "--quiet writes nothing to stderr on success");
+  const lines = done.stdout.split("\n").filter((l) => l.trim());
+  assert.equal(lines.length, 1, done.stdout);
   assert.match(lines[0], /^http:\/\/127\.0\.0\.1:\d+\/oauth\/authorize\?/);
 });

@@ -16,10 +16,16 @@ import type { CliIo } from "./io.ts";
  * command the person can type (which only the command line knows how to spell).
  */
 const COMPOSED: Record<string, (data: FlowEvent["data"]) => string> = {
-  "port.busy": (data) =>
-    `Port ${data?.port} is in use; waiting up to ${
+  "port.busy": (data) => {
+    const wait = `Port ${data?.port} is in use; waiting up to ${
       Math.round(Number(data?.wait_ms ?? 2000) / 1000)
-    } s for it (or sign in with a code instead: ${commandLine(["login", "--device-auth"])}).`,
+    } s`;
+    return data?.next === undefined
+      ? `${wait} for it (or sign in with a code instead: ${
+        commandLine(["login", "--device-auth"])
+      }).`
+      : `${wait} before trying port ${data.next}.`;
+  },
 };
 
 /** The spinner's frames. */

@@ -25,9 +25,10 @@ export interface LineReader {
 /** The signals that end the process while the terminal is raw, with a shell's exit codes. */
 const ENDING: [Deno.Signal, number][] = [["SIGHUP", 129], ["SIGQUIT", 131]];
 
+/** The terminal's width; 80 where it cannot say (a pty of size 0, as `script` makes). */
 function columns(): number {
   try {
-    return Deno.consoleSize().columns;
+    return Deno.consoleSize().columns || 80;
   } catch {
     return 80;
   }

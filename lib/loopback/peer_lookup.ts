@@ -182,6 +182,11 @@ export interface Admission {
   record: (facts: Record<string, string | number | boolean>) => void;
 }
 
+/**
+ * What a refusal says on the terminal; empty for one not worth saying: ss sees every live
+ * socket, so a peer it cannot find has already closed its end (a probe, a browser's spare
+ * connection), and nobody is left to answer.
+ */
 function refusalText(answer: PeerAnswer, remote: Endpoint): string {
   const from = `${remote.addr}:${remote.port}`;
   switch (answer.kind) {
@@ -190,7 +195,7 @@ function refusalText(answer: PeerAnswer, remote: Endpoint): string {
     case "not_found":
       return answer.tool === "lsof"
         ? `Warning: a connection to the sign-in server from ${from} came from no program of yours (another user's, or one run as root such as a port forwarder, which lsof cannot see); it was closed.`
-        : `Warning: a connection to the sign-in server from ${from} matched no live program on this machine; it was closed.`;
+        : "";
     case "failed":
       return `Warning: could not check who connected to the sign-in server (${answer.why}); the connection was closed. If it was your browser, load the page again.`;
     case "off":
@@ -239,12 +244,8 @@ export function admitPeers(lookup: PeerLookup, admission: Admission): Admit | un
       tool: answer.tool,
     });
     if (admitted) return true;
-    once(
-      `${answer.kind} ${uid ?? ""}`,
-      "warning",
-      `peer.${answer.kind}`,
-      refusalText(answer, peer),
-    );
+    const text = refusalText(answer, peer);
+    if (text) once(`${answer.kind} ${uid ?? ""}`, "warning", `peer.${answer.kind}`, text);
     return false;
   };
 }

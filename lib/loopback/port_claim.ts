@@ -262,10 +262,10 @@ export async function claimLoopback(
     options.report(flowEvent(
       "note",
       "port.busy",
-      `Port ${port} on ${LOOPBACK_HOST} is in use; waiting up to ${
-        Math.round(waitMs / 1000)
-      } s for it to be freed.`,
-      { port, wait_ms: waitMs },
+      `Port ${port} on ${LOOPBACK_HOST} is in use; waiting up to ${Math.round(waitMs / 1000)} s ${
+        next === undefined ? "for it to be freed" : `before trying port ${next}`
+      }.`,
+      next === undefined ? { port, wait_ms: waitMs } : { port, wait_ms: waitMs, next },
     ));
     await cancelHolder(port, options);
     const deadline = Date.now() + waitMs;

@@ -101,13 +101,15 @@ Deno.test("setup: the codex home, its settings with -c, the store; a log only fo
   const write = commandFlags(HELP, ["--codex-home", h.home.path], collectingRun());
   const written = await write?.setup("write");
   assert.equal(written?.trace.path, h.home.logFile);
+  await written?.trace.flush();
   assert.equal(run.trace, setup.trace, "the run keeps the log for Details: after an error");
 });
 
 Deno.test("setup for a sign-in: the home is made (0700) before anything opens; a file in its way is refused", async () => {
   await using h = await tempHome();
   const flags = commandFlags(HELP, ["--codex-home", h.home.path], collectingRun());
-  await flags?.setup("signin");
+  const setup = await flags?.setup("signin");
+  await setup?.trace.flush();
   assert.ok((await Deno.stat(h.home.path)).isDirectory);
   await Deno.remove(h.home.path, { recursive: true });
   await Deno.writeTextFile(h.home.path, "not a directory");

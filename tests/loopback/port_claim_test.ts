@@ -12,6 +12,7 @@ import {
   claimLoopback,
   isAuthorizedCancel,
   loopbackOrigin,
+  PortUnavailable,
   removeCancelSecret,
   writeCancelSecret,
 } from "../../lib/loopback/port_claim.ts";
@@ -64,8 +65,9 @@ Deno.test("busy port: an explicit --port never falls back (exit 13)", async () =
     await using h = await tempHome();
     const err = await claimLoopback({ port, home: h.home, report: () => {} }, { retryMs: 200 })
       .catch((e) => e);
-    assert.ok(err instanceof LoginError && err.exitCode === 13);
-    assert.match(err.message, /lsof|ss -ltnp/);
+    assert.ok(err instanceof PortUnavailable, String(err));
+    assert.equal(err.reason, "in_use");
+    assert.deepEqual(err.ports, [port]);
   } finally {
     holder.close();
   }
@@ -99,10 +101,10 @@ Deno.test("Windows excluded port ranges: a refused 1455 falls back to 1457; both
 
   refuse.add(1457);
   const err = await claimLoopback(options, { bind, os: "windows" }).catch((e) => e);
-  assert.ok(err instanceof LoginError && err.exitCode === 13, String(err));
-  assert.match(err.message, /Windows refuses to listen on port 1455 and 1457/);
-  assert.match(err.message, /netsh interface ipv4 show excludedportrange protocol=tcp/);
-  assert.match(err.message, /login --device-auth/);
+  assert.ok(err instanceof PortUnavailable, String(err));
+  assert.equal(err.reason, "refused");
+  assert.deepEqual(err.ports, [1455, 1457]);
+  assert.equal(err.os, "windows");
 });
 
 Deno.test("port takeover: a waiting `codex login` gets its GET /cancel once, then we bind", async () => {
@@ -206,7 +208,10 @@ Deno.test({
     assert.equal(out.code, 0, dec.decode(out.stderr));
     const r = JSON.parse(dec.decode(out.stdout).trim().split("\n").at(-1) ?? "{}");
     assert.equal(r.ourPort, 1457);
-    assert.deepEqual(r.said, ["Port 1455 is in use by another program; trying port 1457 instead."]);
+    assert.deepEqual(r.said, [
+      "Port 1455 is in use; waiting up to 2 s before trying port 1457.",
+      "Port 1455 is in use by another program; trying port 1457 instead.",
+    ]);
   },
 });
 
@@ -242,7 +247,7 @@ Deno.test({
       const err = await claimLoopback({ port, home: h.home, report: logs.report, peers }, {
         retryMs: 100,
       }).then((l) => l.close(), (e) => e);
-      assert.ok(err instanceof LoginError && err.exitCode === 13, String(err));
+      assert.ok(err instanceof PortUnavailable, String(err));
       assert.match(logs.text(), new RegExp(`Port ${port} is held by another user.*uid 65534`));
       assert.equal(await Deno.readTextFile(log), "", "no request was sent to it");
       await reader.cancel();

@@ -112,3 +112,35 @@ Deno.test("a connection to the issuer is warmed while waiting: the code exchange
   assert.equal(exchange.newConnection, false, "over the warmed connection, no new set-up");
   await f.session.result;
 });
+
+Deno.test("no port: exit 13 says what holds it and what to do next, per reason and system", async () => {
+  const refusing = (os: string, ports: number[]) => ({
+    bind: (port: number): Deno.TcpListener => {
+      if (ports.includes(port)) {
+        throw new Deno.errors.PermissionDenied("forbidden by its access permissions (10013)");
+      }
+      throw new Deno.errors.AddrInUse("in use");
+    },
+    retryMs: 0,
+    os,
+  });
+  const attempt = async (claim: ReturnType<typeof refusing>, port?: number) => {
+    await using h = await tempHome();
+    const endpoints = resolveIssuer({ issuer: "http://127.0.0.1:9" });
+    const err = await startLogin(
+      { home: h.home, endpoints, port, report: () => {} },
+      { claim },
+    ).then(() => undefined, (e) => e);
+    assert.ok(err instanceof LoginError, String(err));
+    assert.equal(err.exitCode, 13);
+    return err.message;
+  };
+  const windows = await attempt(refusing("windows", [1455, 1457]));
+  assert.match(windows, /Windows refuses to listen on port 1455 and 1457/);
+  assert.match(windows, /netsh interface ipv4 show excludedportrange protocol=tcp/);
+  assert.match(windows, /login --device-auth/);
+  const busy = await attempt(refusing("linux", []), 41234);
+  assert.match(busy, /Port 41234 on 127\.0\.0\.1 is already in use by another program/);
+  assert.match(busy, /lsof -nP -iTCP:41234 -sTCP:LISTEN/);
+  assert.match(busy, /login --device-auth/);
+});

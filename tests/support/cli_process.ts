@@ -49,7 +49,8 @@ export const BINDING = `${ROOT}node_modules/@napi-rs`;
 
 /**
  * The `deno run` flags `make login` and the installed launcher give a run of `args` with
- * `env` on top of this process's HOME: scoped to its home, hosts, programs and binding.
+ * this process's environment and `env` on top: scoped to its home, hosts, CA bundle,
+ * programs and binding.
  */
 export function launcherPermissions(
   args: readonly string[],
@@ -57,7 +58,7 @@ export function launcherPermissions(
 ): string[] {
   return denoFlags(grantsFor({
     args,
-    env: { HOME: Deno.env.get("HOME"), ...env },
+    env: { ...Deno.env.toObject(), ...env },
     os: OS,
     programs: PROGRAMS,
     binding: BINDING,
@@ -120,6 +121,8 @@ export interface CliProcess extends AsyncDisposable {
   done(): Promise<{ code: number; stderr: string; stdout: string }>;
   /** Write to stdin (with `openStdin: true`). */
   write(text: string): Promise<void>;
+  /** stdout, line by line as it arrives. */
+  out: LineWatcher;
 }
 
 /** Unscoped read, write and env on loopback: only for tests about permissions themselves. */
@@ -142,13 +145,22 @@ export interface SpawnOptions extends CliTarget {
   shell?: string;
 }
 
-/** stderr split into lines as it arrives, with waiters for a line matching a pattern. */
-function lineWatcher(stderr: ReadableStream<Uint8Array>, onLine?: (line: string) => void) {
+/** An output stream split into lines as it arrives, with waiters for a matching line. */
+export interface LineWatcher {
+  /** Lines so far. */
+  lines: string[];
+  /** Resolve with the first line matching `re` (rejects after `ms`). */
+  waitFor(re: RegExp, ms?: number): Promise<string>;
+}
+
+function lineWatcher(stream: ReadableStream<Uint8Array>, onLine?: (line: string) => void) {
   const lines: string[] = [];
   const waiters: { re: RegExp; resolve: (l: string) => void }[] = [];
+  let text = "";
   const done = (async () => {
     let buffer = "";
-    for await (const chunk of stderr.pipeThrough(new TextDecoderStream())) {
+    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+      text += chunk;
       buffer += chunk;
       let i;
       while ((i = buffer.indexOf("\n")) >= 0) {
@@ -165,6 +177,7 @@ function lineWatcher(stderr: ReadableStream<Uint8Array>, onLine?: (line: string)
       }
     }
     if (buffer) lines.push(buffer);
+    return text;
   })();
   const waitFor = (re: RegExp, ms = 15_000): Promise<string> => {
     const found = lines.find((l) => re.test(l));
@@ -205,11 +218,13 @@ export function spawnCli(args: string[], options: SpawnOptions = {}): CliProcess
     writer?.write(new TextEncoder().encode(options.stdin)).then(() => writer.close());
   }
   const watcher = lineWatcher(child.stderr, options.onLine);
-  const stdoutText = new Response(child.stdout).text();
+  const out = lineWatcher(child.stdout);
+  const stdoutText = out.done;
   return {
     child,
     lines: watcher.lines,
     waitFor: watcher.waitFor,
+    out: { lines: out.lines, waitFor: out.waitFor },
     async write(text: string) {
       await writer?.write(new TextEncoder().encode(text));
     },

@@ -177,7 +177,7 @@ async function scriptFile(shell: Shell): Promise<string> {
 }
 
 async function optionsOf(name: string): Promise<FlagSpec> {
-  const mod = await import(`../lib/cli/commands/${name}.ts`);
+  const mod = await import(`../../../lib/cli/commands/${name}.ts`);
   return { ...COMMON_OPTIONS, ...mod[`${name}Command`].help.options };
 }
 const longs = (spec: FlagSpec) => Object.keys(spec).map((n) => `--${n}`).sort();

@@ -36,7 +36,7 @@ Deno.test("login: the browser sign-in's lines, the URL alone, then who is signed
   assert.deepEqual([io.lines[at - 1], io.lines[at + 1]], ["", ""], "the URL stands alone");
   assert.match(io.lines[0], /^Starting local login server on http:\/\/127\.0\.0\.1:\d+$/);
   assert.ok(io.lines.includes("Open this URL in a browser to sign in:"));
-  assert.match(io.text(), /On a remote machine .*\n.*--paste/);
+  assert.match(io.text(), /If this machine's browser cannot be used .*\n.*--paste/);
   assert.equal(
     io.lines.at(-1),
     `Successfully logged in as person@example.com. Credentials saved to ${h.home.authFile}.`,
@@ -45,7 +45,7 @@ Deno.test("login: the browser sign-in's lines, the URL alone, then who is signed
   assert.equal((await readAuthFile(h.home))?.auth_mode, "chatgpt");
 });
 
-Deno.test("login --quiet: only the URL to open, nothing else", async () => {
+Deno.test("login --quiet: only the URL to open, on stdout, nothing else", async () => {
   await using issuer = startFakeIssuer();
   await using h = await tempHome();
   const io = collectingIo();
@@ -59,11 +59,11 @@ Deno.test("login --quiet: only the URL to open, nothing else", async () => {
     "--no-browser",
     "--quiet",
   ], { io });
-  await browse(await lineMatching(io.lines, URL_LINE));
+  await browse(await lineMatching(io.outs, URL_LINE));
   assert.equal(await code, 0, io.text());
-  const shown = io.lines.filter((l) => l.trim());
-  assert.equal(shown.length, 1, io.text());
-  assert.match(shown[0], URL_LINE);
+  assert.deepEqual(io.lines.filter((l) => l.trim()), [], "nothing on stderr");
+  assert.equal(io.outs.length, 1, io.outs.join("\n"));
+  assert.match(io.outs[0], URL_LINE);
 });
 
 Deno.test("login --device-auth: the code and a countdown line a minute; --quiet: the code alone", async () => {
