@@ -132,6 +132,7 @@ export {
   openBrowser,
 } from "./lib/cli/browser_opener.ts";
 export { type CliIo, runCli } from "./lib/cli/cli.ts";
+export { type LineReader } from "./lib/cli/typed_lines.ts";
 export {
   logout,
   type LogoutOutcome,
@@ -186,6 +187,7 @@ export {
   type ToolOutput,
   type ToolRunner,
 } from "./lib/loopback/peer_owner.ts";
+export { type Admit } from "./lib/loopback/http_server.ts";
 export {
   type Admission,
   admitPeers,
