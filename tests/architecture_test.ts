@@ -83,6 +83,17 @@ Deno.test("architecture: every lib/ module that exports a function or class is i
   assert.deepEqual(untested, [], `lib/ modules no test file imports: ${untested.join(", ")}`);
 });
 
+Deno.test("architecture checker: a module only a test's script imports counts; one nobody imports does not", () => {
+  const tested = modulesImportedByTests(
+    new Map([
+      ["cli/a_test.ts", "const driver = `${ROOT}tests/support/driver.ts`;"],
+      ["support/driver.ts", 'import { a } from "../../lib/cli/a.ts";'],
+      ["support/unused.ts", 'import { b } from "../../lib/cli/b.ts";'],
+    ]),
+  );
+  assert.deepEqual([...tested], ["cli/a.ts"]);
+});
+
 Deno.test("architecture checker: a planted circle is caught", () => {
   const graph = buildGraph(
     new Map([

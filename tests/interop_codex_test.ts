@@ -181,7 +181,7 @@ interop(
       0,
     );
     const key = await getStatus(store);
-    assert.deepEqual([key.auth_mode, key.api_key], ["apikey", "sk-...6789"]);
+    assert.deepEqual([key.auth_mode, key.api_key], ["apikey", "sk-proj-***56789"]);
 
     issuer.accessTokens.add("at-from-codex-0123456789");
     const pat = await runCodex(["login", "--with-access-token"], env, "at-from-codex-0123456789\n");

@@ -48,13 +48,15 @@ Deno.test("make compile: five targets, versioned names, scoped permissions, page
         "--allow-env=CODEX_HOME,HOME,USERPROFILE,BROWSER,WSL_DISTRO_NAME,CODEX_INTERNAL_ORIGINATOR_OVERRIDE",
       ),
     );
-    const openers = target.includes("linux")
-      ? "xdg-open,wslview,rundll32.exe,ss"
+    const programs = target.includes("linux")
+      ? "xdg-open,wslview,rundll32.exe,ss,lsof"
       : target.includes("apple")
-      ? "open"
+      ? "open,lsof"
       : "rundll32";
-    assert.ok(line.includes(`--allow-run=${openers} `), line);
-    assert.ok(!/--allow-all|-A\b|--allow-sys|--allow-ffi/.test(line), line);
+    assert.ok(line.includes(`--allow-run=${programs} `), line);
+    assert.ok(line.includes("--allow-sys=uid "), "the peer check needs our uid, nothing else");
+    // A compiled binary carries no keyring binding, so no ffi at all.
+    assert.ok(!/--allow-all|-A\b|--allow-ffi|--allow-sys[ =](?!uid )/.test(line), line);
     assert.ok(line.endsWith(" main.ts"));
   }
 });

@@ -328,7 +328,7 @@ export function denoFlags(grants: Grants): string[] {
  * import { compiledFlags } from "./grants.ts";
  * const flags = compiledFlags("darwin", "");
  * assert.ok(flags.includes("--allow-read") && flags.includes("--allow-write"));
- * assert.ok(flags.includes("--allow-run=open"));
+ * assert.ok(flags.includes("--allow-run=open,lsof"));
  * ```
  */
 export function compiledFlags(os: string, scope: string): string[] {

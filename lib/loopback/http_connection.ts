@@ -19,7 +19,7 @@ export interface ServerLimits {
   maxConnections: number;
   /** Largest request head (request line and headers), in bytes. */
   maxHeadBytes: number;
-  /** Connections waiting for the `admit` check at once; past it new ones are closed. */
+  /** Connections being admitted at once; past it new ones wait in the kernel's queue. */
   maxPendingAdmissions: number;
 }
 

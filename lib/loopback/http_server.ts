@@ -125,7 +125,7 @@ class LoopbackHttpServer implements HttpServer, ConnectionOwner {
 
   /** Close a connection (idempotent). */
   drop(tracked: Tracked): void {
-    if (!this.#tracked.delete(tracked) && !this.#pending.delete(tracked)) return;
+    if (!this.#tracked.delete(tracked) && !this.#endAdmission(tracked)) return;
     try {
       tracked.conn.close();
     } catch {
@@ -163,8 +163,31 @@ class LoopbackHttpServer implements HttpServer, ConnectionOwner {
     }
   }
 
+  /** Wakes the accept loop when an admission ends (see {@linkcode #roomToAdmit}). */
+  #admissionEnded?: () => void;
+
+  /**
+   * Wait while `maxPendingAdmissions` connections are being admitted: newer ones wait in the
+   * kernel's queue (not accepted, not closed) until a check ends, so a burst is slowed, never
+   * turned away.
+   */
+  async #roomToAdmit(): Promise<void> {
+    while (this.#pending.size >= this.limits.maxPendingAdmissions && !this.closing) {
+      await new Promise<void>((resolve) => this.#admissionEnded = resolve);
+    }
+  }
+
+  #endAdmission(tracked: Tracked): boolean {
+    const was = this.#pending.delete(tracked);
+    this.#admissionEnded?.();
+    this.#admissionEnded = undefined;
+    return was;
+  }
+
   async #acceptLoop(): Promise<void> {
     while (!this.closing) {
+      if (this.#admit) await this.#roomToAdmit();
+      if (this.closing) return;
       let conn: Deno.TcpConn;
       try {
         conn = await this.#listener.accept();
@@ -183,7 +206,7 @@ class LoopbackHttpServer implements HttpServer, ConnectionOwner {
    * Start serving a connection. With an admission check that needs time, the head is read
    * meanwhile (the check stays off the request's critical path) but the connection neither
    * counts toward the cap nor reaches a route until the check says yes; at most
-   * `maxPendingAdmissions` wait at once.
+   * `maxPendingAdmissions` wait at once (the accept loop waits for room).
    */
   #admitThenServe(conn: Deno.TcpConn): void {
     let verdict: boolean | Promise<boolean>;
@@ -197,9 +220,8 @@ class LoopbackHttpServer implements HttpServer, ConnectionOwner {
       if (!this.#makeRoom()) return closeQuietly(conn);
       return this.#run({ conn, idleSince: performance.now() }, this.#tracked);
     }
-    if (this.#pending.size >= this.limits.maxPendingAdmissions) return closeQuietly(conn);
     const admission = verdict.then((ok) => {
-      if (!this.#pending.delete(tracked)) return false; // dropped meanwhile
+      if (!this.#endAdmission(tracked)) return false; // dropped meanwhile
       if (ok && !this.closing && this.#makeRoom()) {
         this.#tracked.add(tracked);
         tracked.admission = undefined;
@@ -231,6 +253,7 @@ class LoopbackHttpServer implements HttpServer, ConnectionOwner {
   async shutdown(): Promise<void> {
     if (this.closing) return await this.#loop;
     this.closing = true;
+    this.#admissionEnded?.();
     if (this.#sweeper !== undefined) clearInterval(this.#sweeper);
     try {
       this.#listener.close();

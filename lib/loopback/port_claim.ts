@@ -150,8 +150,9 @@ export interface ClaimDeps {
   os?: string;
 }
 
-async function cancelHolder(port: number, options: ClaimOptions): Promise<void> {
-  if (port === 0) return;
+/** Stop an earlier codex-login or a waiting `codex login` on `port`; true when one stopped. */
+async function cancelHolder(port: number, options: ClaimOptions): Promise<boolean> {
+  if (port === 0) return false;
   const { report } = options;
   // Another user's program gets no cancel (neither our secret nor Codex's GET /cancel).
   const ownUid = options.peers?.ownUid ?? null;
@@ -170,7 +171,7 @@ async function cancelHolder(port: number, options: ClaimOptions): Promise<void> 
         `Port ${port} is held by ${who}; leaving it alone.`,
         { port },
       ));
-      return;
+      return false;
     }
   }
   if (await requestCancel(options.home, port)) {
@@ -180,15 +181,22 @@ async function cancelHolder(port: number, options: ClaimOptions): Promise<void> 
       `Stopped an earlier codex-login that was waiting on port ${port}.`,
       { port },
     ));
-  } else if (await requestCodexCancel(port)) {
+    return true;
+  }
+  if (await requestCodexCancel(port)) {
     report(flowEvent(
       "note",
       "port.took_over_codex",
       `Stopped a waiting \`codex login\` on port ${port}.`,
       { port },
     ));
+    return true;
   }
+  return false;
 }
+
+/** How long a take-over may take before the person is told the port is busy. */
+const QUIET_TAKEOVER_MS = 500;
 
 /**
  * Why no port could be claimed, as data (the sign-in says it in its own words):
@@ -259,15 +267,23 @@ export async function claimLoopback(
     let listener: Deno.TcpListener | undefined = first;
     if (listener) return listener;
     const waitMs = deps.retryMs ?? 2000;
-    options.report(flowEvent(
-      "note",
-      "port.busy",
-      `Port ${port} on ${LOOPBACK_HOST} is in use; waiting up to ${Math.round(waitMs / 1000)} s ${
-        next === undefined ? "for it to be freed" : `before trying port ${next}`
-      }.`,
-      next === undefined ? { port, wait_ms: waitMs } : { port, wait_ms: waitMs, next },
-    ));
-    await cancelHolder(port, options);
+    // A take-over that works says so itself; otherwise the wait is said at once.
+    const cancel = cancelHolder(port, options);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const slow = new Promise<"slow">((r) => timer = setTimeout(() => r("slow"), QUIET_TAKEOVER_MS));
+    const quick = await Promise.race([cancel, slow]);
+    clearTimeout(timer);
+    if (quick !== true) {
+      options.report(flowEvent(
+        "note",
+        "port.busy",
+        `Port ${port} on ${LOOPBACK_HOST} is in use; waiting up to ${Math.round(waitMs / 1000)} s ${
+          next === undefined ? "for it to be freed" : `before trying port ${next}`
+        }.`,
+        next === undefined ? { port, wait_ms: waitMs } : { port, wait_ms: waitMs, next },
+      ));
+    }
+    await cancel;
     const deadline = Date.now() + waitMs;
     while (!listener && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100));

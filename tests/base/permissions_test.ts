@@ -43,7 +43,11 @@ Deno.test("grant advice fits how codex-login was started", () => {
   const ffi = { name: "ffi" } as const;
   assert.equal(grantAdvice(read, "deno-run"), "run it again with --allow-read=/srv/codex");
   assert.equal(grantAdvice(read, "make"), "run make login CODEX_HOME=/srv/codex");
-  assert.match(grantAdvice(ffi, "make"), /^run it with deno run .* --allow-ffi$/);
+  // Deno's flags before the script: after it they would be the script's arguments.
+  assert.match(
+    grantAdvice(ffi, "make"),
+    /^run it with deno run --allow-ffi --allow-net --allow-write \S+\.ts$/,
+  );
   assert.match(
     grantAdvice(read, "installed"),
     /pass --codex-home \/srv\/codex \(or set CODEX_HOME\)/,

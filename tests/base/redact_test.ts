@@ -27,9 +27,11 @@ Deno.test("stripUserinfo: every URL's user and password, and nothing else", () =
   assert.equal(stripUserinfo("https://a.example/x?y=b@c"), "https://a.example/x?y=b@c");
 });
 
-Deno.test("masks: a key keeps at most 3 + 4 characters, a token its length and last 4", () => {
-  assert.equal(maskKey("sk-proj-abcdefghijkl1234"), "sk-...1234");
-  assert.equal(maskKey("short"), "*****");
+Deno.test("masks: a key as Codex shows it (8 + *** + 5, *** up to 13), a token its length and last 4", () => {
+  assert.equal(maskKey("sk-proj-abcdefghijkl1234"), "sk-proj-***l1234");
+  assert.equal(maskKey("sk-proj-abcde"), "***", "13 characters: nothing shown");
+  assert.equal(maskKey("sk-proj-abcdef"), "sk-proj-***bcdef");
+  assert.equal(maskKey("short"), "***");
   assert.equal(maskToken("eyJabc.def.ghijklmn"), "…(19 chars)…klmn");
   assert.equal(maskToken("abcd"), "****");
 });

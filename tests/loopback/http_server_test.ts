@@ -113,21 +113,25 @@ Deno.test("http server: admit runs first; a refused peer never reaches the handl
   assert.equal(s.connections, 0);
 });
 
-Deno.test("http server: pending admissions are capped (maxPendingAdmissions)", async () => {
-  const { promise: never } = Promise.withResolvers<boolean>();
-  await using s = serve({ maxPendingAdmissions: 2 }, ok, () => never);
-  const conns = await holders(s.addr.port, 4, "");
-  const closedSoon = (c: Deno.Conn) =>
-    Promise.race([
-      c.read(new Uint8Array(1)).then((n) => n === null, () => true),
-      new Promise<boolean>((r) => setTimeout(() => r(false), 500)),
-    ]);
-  try {
-    const closed = await Promise.all(conns.map(closedSoon));
-    assert.deepEqual(closed, [false, false, true, true], "two wait, the rest are closed");
-  } finally {
-    for (const c of conns) c.close();
-  }
+Deno.test("http server: at most maxPendingAdmissions checks at once; the rest wait, not closed", async () => {
+  const gates: ((ok: boolean) => void)[] = [];
+  const admit: Admit = () => new Promise<boolean>((resolve) => gates.push(resolve));
+  await using s = serve({ maxPendingAdmissions: 2 }, ok, admit);
+  const answers = [0, 1, 2, 3].map(() =>
+    raw(s.addr.port, "GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", 5000)
+  );
+  for (let i = 0; i < 400 && gates.length < 2; i++) await new Promise((r) => setTimeout(r, 5));
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(gates.length, 2, "two checks run; the other two are not even accepted yet");
+  gates[0](true);
+  gates[1](true);
+  for (let i = 0; i < 400 && gates.length < 4; i++) await new Promise((r) => setTimeout(r, 5));
+  assert.equal(gates.length, 4, "each ended check lets one more in");
+  gates[2](true);
+  gates[3](false);
+  const texts = await Promise.all(answers);
+  assert.equal(texts.filter((t) => t.startsWith("HTTP/1.1 200")).length, 3, texts.join("|"));
+  assert.equal(texts.filter((t) => t === "").length, 1, "the refused one got nothing");
 });
 
 Deno.test("http server: preview sees a request during admission; only an admitted one is answered", async () => {

@@ -30,7 +30,7 @@ Deno.test("status: ChatGPT sign-in shows email, plan, account, expiries, last re
   assert.equal(report.email, "person@example.com");
   assert.equal(report.plan, "plus");
   assert.equal(report.account_id, "acct_123");
-  assert.equal(report.api_key, "sk-...1234");
+  assert.equal(report.api_key, "sk-proj-***p1234");
   assert.ok(Date.parse(report.id_token_expires_at!) > Date.now());
   const text = formatStatus(report, new Date());
   assert.match(text, /^Logged in using ChatGPT\n/);
@@ -44,7 +44,7 @@ Deno.test("status: ChatGPT sign-in shows email, plan, account, expiries, last re
   assert.equal(await Deno.readTextFile(h.home.authFile), before, "status never writes");
 });
 
-Deno.test("status: API key is masked to at most 3 + 4 characters; not logged in", async () => {
+Deno.test("status: API key masked as Codex masks it, with Codex's second line; not logged in", async () => {
   await using h = await tempHome();
   assert.equal(
     formatStatus(await getStatus(new FileCredentialStore(h.home)), new Date()),
@@ -53,7 +53,7 @@ Deno.test("status: API key is masked to at most 3 + 4 characters; not logged in"
   await saveApiKey(new FileCredentialStore(h.home), "sk-abcdefghijklmnopqrstuvwxyzabcd");
   assert.equal(
     formatStatus(await getStatus(new FileCredentialStore(h.home)), new Date()),
-    "API key configured - sk-...abcd",
+    "API key configured - sk-abcde***zabcd\nAuthentication is checked when you send a request.",
   );
 });
 
@@ -75,7 +75,7 @@ const MODES: Record<string, { mode: string; title: RegExp; revoke?: string }> = 
     title: /^Logged in using ChatGPT$/m,
     revoke: "refresh_token",
   },
-  "apikey.json": { mode: "apikey", title: /^API key configured - sk-\.\.\.abcd$/m },
+  "apikey.json": { mode: "apikey", title: /^API key configured - sk-proj-\*\*\*9abcd$/m },
   "chatgpt_auth_tokens.json": { mode: "chatgptAuthTokens", title: /another application/ },
   "agent_identity_record.json": {
     mode: "agentIdentity",
@@ -134,7 +134,7 @@ Deno.test("Bedrock AWS access keys: status names them (never the secret), token 
   const text = formatStatus(report, new Date());
   assert.match(
     text,
-    /^Logged in using Amazon Bedrock AWS access keys\n {2}Access key id: +AKI\.\.\.3456\n {2}Region: +eu-west-1/,
+    /^Logged in using Amazon Bedrock AWS access keys\n {2}Access key id: +AKIAEXAM\*\*\*23456\n {2}Region: +eu-west-1/,
   );
   assert.ok(!JSON.stringify(report).includes("bedrock-secret-value"));
   assert.ok(!text.includes("bedrock-secret-value"));
@@ -178,11 +178,11 @@ Deno.test("status: a policy violation is flagged in Codex's words, with what Cod
     logged_in: true,
     auth_mode: "apikey",
     auth_file: "/h/auth.json",
-    api_key: "sk-...abcd",
+    api_key: "sk-abcde***zabcd",
     policy_violations: ["ChatGPT login is required, but an API key is currently being used."],
   }, new Date());
   assert.equal(
     text,
-    "API key configured - sk-...abcd\nWarning: ChatGPT login is required, but an API key is currently being used. Codex will log these credentials out when it starts; sign in again as config.toml requires.",
+    "API key configured - sk-abcde***zabcd\nAuthentication is checked when you send a request.\nWarning: ChatGPT login is required, but an API key is currently being used. Codex will log these credentials out when it starts; sign in again as config.toml requires.",
   );
 });

@@ -190,15 +190,24 @@ export function modulesWithCode(sources: Map<string, string>): string[] {
 
 /**
  * The `lib/` modules (paths relative to lib/) that test files import, from `tests` (paths
- * relative to the tests folder → their text); `libFromTests` is lib/'s path seen from there.
+ * relative to the tests folder → their text), counting the imports of a `tests/support/`
+ * script a test names (one it runs as a program: in a terminal, as another user).
  */
 export function modulesImportedByTests(tests: Map<string, string>): Set<string> {
   const imported = new Set<string>();
-  for (const [path, text] of tests) {
-    if (!path.endsWith("_test.ts")) continue;
+  const add = (path: string, text: string) => {
     for (const spec of importSpecifiers(text)) {
       const target = resolve(`tests/${path}`, spec);
       if (target.startsWith("lib/")) imported.add(target.slice(4));
+    }
+  };
+  for (const [path, text] of tests) {
+    if (!path.endsWith("_test.ts")) continue;
+    add(path, text);
+    // A support script the test runs as a program (in a terminal, as another user) counts.
+    for (const [, script] of text.matchAll(/tests\/(support\/[\w/]+\.ts)/g)) {
+      const source = tests.get(script);
+      if (source !== undefined) add(script, source);
     }
   }
   return imported;

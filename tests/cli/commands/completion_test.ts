@@ -16,6 +16,10 @@ import {
   type Shell,
   SHELLS,
 } from "../../../lib/cli/commands/completion.ts";
+import { bashScript } from "../../../lib/cli/commands/completion_bash.ts";
+import { fishScript } from "../../../lib/cli/commands/completion_fish.ts";
+import { defaultOnly, flagsOf, oneLine } from "../../../lib/cli/commands/completion_shared.ts";
+import { zshScript } from "../../../lib/cli/commands/completion_zsh.ts";
 import { COMMON_OPTIONS, type FlagSpec } from "../../../lib/cli/flags.ts";
 import { parseSettings } from "../../../lib/store/config.ts";
 import { ENTRY } from "../../support/cli_process.ts";
@@ -420,4 +424,25 @@ Deno.test("completion: a name that would need quoting in a script is refused", (
     () => completionScript("bash", [{ name: "lo$gin", summary: "", options: {} }], "lo$gin"),
     /not a plain word/,
   );
+});
+
+Deno.test("completion: each shell's script is built from one table; a name needing quotes is refused", () => {
+  const table: CompletedCommand[] = [
+    {
+      name: "login",
+      summary: "sign in",
+      options: { port: { type: "string", value: "N", help: "the\n port" }, ...COMMON_OPTIONS },
+    },
+    { name: "status", summary: "who", options: { json: { type: "boolean" }, ...COMMON_OPTIONS } },
+  ];
+  assert.deepEqual(defaultOnly(table, "login"), ["--port"], "only login's own option");
+  assert.equal(flagsOf(table[0].options)[0].help, "the port", "help on one line");
+  assert.equal(oneLine("  a\n  b "), "a b");
+  for (const script of [bashScript, zshScript, fishScript]) {
+    const text = script(table, "login");
+    assert.match(text, /status/);
+    assert.match(text, /--port/);
+    const hostile: CompletedCommand[] = [{ name: "x;rm", summary: "", options: {} }];
+    assert.throws(() => script(hostile, "x;rm"), /not a plain word/, script.name);
+  }
 });
