@@ -199,6 +199,42 @@ async function cancelHolder(port: number, options: ClaimOptions): Promise<boolea
 const QUIET_TAKEOVER_MS = 500;
 
 /**
+ * The port is taken: stop its holder when it is an earlier codex-login or a waiting `codex
+ * login`, and retry for `waitMs`. The wait is said at once unless a take-over works quickly.
+ */
+async function takeOver(
+  port: number,
+  next: number | undefined,
+  options: ClaimOptions,
+  waitMs: number,
+  attempt: () => Deno.TcpListener | "refused" | undefined,
+): Promise<Deno.TcpListener | undefined> {
+  const cancel = cancelHolder(port, options);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const slow = new Promise<"slow">((r) => timer = setTimeout(() => r("slow"), QUIET_TAKEOVER_MS));
+  const quick = await Promise.race([cancel, slow]);
+  clearTimeout(timer);
+  if (quick !== true) {
+    options.report(flowEvent(
+      "note",
+      "port.busy",
+      `Port ${port} on ${LOOPBACK_HOST} is in use; waiting up to ${Math.round(waitMs / 1000)} s ${
+        next === undefined ? "for it to be freed" : `before trying port ${next}`
+      }.`,
+      next === undefined ? { port, wait_ms: waitMs } : { port, wait_ms: waitMs, next },
+    ));
+  }
+  await cancel;
+  const deadline = Date.now() + waitMs;
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    const again = attempt();
+    if (again !== undefined && again !== "refused") return again;
+  }
+  return undefined;
+}
+
+/**
  * Why no port could be claimed, as data (the sign-in says it in its own words):
  * - `in_use`: held by another program (`ports[0]`, the last one tried);
  * - `refused`: the operating system itself refuses every candidate (Windows' excluded
@@ -264,32 +300,8 @@ export async function claimLoopback(
       ));
       continue;
     }
-    let listener: Deno.TcpListener | undefined = first;
-    if (listener) return listener;
-    const waitMs = deps.retryMs ?? 2000;
-    // A take-over that works says so itself; otherwise the wait is said at once.
-    const cancel = cancelHolder(port, options);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const slow = new Promise<"slow">((r) => timer = setTimeout(() => r("slow"), QUIET_TAKEOVER_MS));
-    const quick = await Promise.race([cancel, slow]);
-    clearTimeout(timer);
-    if (quick !== true) {
-      options.report(flowEvent(
-        "note",
-        "port.busy",
-        `Port ${port} on ${LOOPBACK_HOST} is in use; waiting up to ${Math.round(waitMs / 1000)} s ${
-          next === undefined ? "for it to be freed" : `before trying port ${next}`
-        }.`,
-        next === undefined ? { port, wait_ms: waitMs } : { port, wait_ms: waitMs, next },
-      ));
-    }
-    await cancel;
-    const deadline = Date.now() + waitMs;
-    while (!listener && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-      const again = attempt();
-      listener = again === "refused" ? undefined : again;
-    }
+    if (first) return first;
+    const listener = await takeOver(port, next, options, deps.retryMs ?? 2000, attempt);
     if (listener) return listener;
     if (next === undefined) throw new PortUnavailable("in_use", [port], os);
     options.report(flowEvent(

@@ -56,6 +56,7 @@ Deno.test("screen: a status redraw keeps the typed text; a line logged meanwhile
   const before = t.written.length;
   screen.setStatus("second status that is long");
   const redraw = t.written.slice(before).join("");
+  // deno-lint-ignore no-control-regex
   assert.match(redraw, /^\x1b7\x1b\[3A\r\x1b\[2Ksecond s…\x1b8$/, "up 3 rows, one row, back");
   screen.log("Note: something");
   assert.match(t.text(), /Note: something\r\nsecond s…\r\nabcdefghijklmnopqrstu$/);
