@@ -54,7 +54,7 @@ Deno.test("grant advice fits how codex-login was started", () => {
   );
   assert.match(
     grantAdvice(ffi, "installed"),
-    /reinstall with make install, or run deno run .* --allow-ffi/,
+    /not granted it: reinstall it \(make install, or npm install -g codex-login\)/,
   );
   assert.match(grantAdvice(read, "compiled"), /rebuild with make compile/);
 });

@@ -139,7 +139,7 @@ Deno.test("personal access token: checked with the issuer, saved exactly as Code
   assert.equal(report.auth_mode, "personalAccessToken");
   assert.equal(report.api_key, undefined, "a personal access token is not an API key");
   assert.equal(report.personal_access_token, "at-valid***56789");
-  assert.match(formatStatus(report, new Date()), /^Logged in using a personal access token$/m);
+  assert.match(formatStatus(report, new Date()), /^Logged in using personal access token$/m);
   const got = await currentToken({ store, client, now: () => new Date() });
   assert.deepEqual([got.token, got.kind], ["at-valid-token-0123456789", "personal_access_token"]);
 });
