@@ -13,7 +13,7 @@ ARGS ?=
 # variables it reads, the programs it runs, and the keyring binding.
 LAUNCHER := dist/codex-login-make
 
-.PHONY: toolchain login test check fmt demo chromium bundle compile install uninstall bench
+.PHONY: toolchain login test check fmt demo chromium bundle compile install uninstall bench npm-pack
 
 # The pinned Deno and dev tools from package-lock.json (npm ci), installed when missing.
 $(STAMP): package.json package-lock.json
@@ -70,6 +70,12 @@ bench: $(STAMP) bundle
 bundle: $(STAMP)
 	@mkdir -p dist
 	$(DENO) bundle --quiet --minify --external @napi-rs/keyring --output dist/codex-login.js main.ts
+
+# The npm package `codex-login` (tools/npm/pack.ts): the bundle, the Node launcher (with the grant
+# rules), a deno.json, and a package.json pinning Deno's platform packages and the keyring binding,
+# packed into dist/codex-login-VERSION.tgz (its path is printed).
+npm-pack: bundle
+	@$(DENO) run --quiet --no-prompt --allow-read=. --allow-write=dist --allow-run tools/npm/pack.ts
 
 # Permission-scoped single binaries for five targets + dist/SHA256SUMS (needs denort: see
 # CONTRIBUTING.md "Releasing"; set DENORT_BIN, TARGETS, CODEX_HOME_SCOPE; DRY_RUN=1 prints the commands).
