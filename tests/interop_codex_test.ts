@@ -2,7 +2,7 @@
  * codex-login beside the real Codex CLI (the pinned @openai/codex binary), both ways: Codex
  * accepts, refreshes and revokes what we write, we read what it writes, and a refresh by both
  * at once leaves both working. Everything stays on loopback: the fake issuer, and Codex's
- * own override variables (CODEX_REFRESH_TOKEN_URL_OVERRIDE is not needed: Codex 0.169
+ * own override variables (CODEX_REFRESH_TOKEN_URL_OVERRIDE is not needed: Codex (0.169 on)
  * refreshes at the provenance we write).
  */
 import assert from "node:assert/strict";

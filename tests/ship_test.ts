@@ -137,6 +137,17 @@ Deno.test({
         bare,
       );
       assert.doesNotMatch(keyring.stderr, /binding could not be loaded/);
+      // Completion as a person loads it: the installed command's bash script, on its PATH.
+      const line = `codex-login --codex-home ${home} status --j`;
+      const completion = await runIn(home, "/bin/bash", [
+        "--norc",
+        "-c",
+        'eval "$(codex-login completion bash)" && COMP_LINE=$1 COMP_POINT=${#1} && ' +
+        'COMP_WORDS=($1) && COMP_CWORD=4 && _codex_login && echo "${COMPREPLY[*]}"',
+        "bash",
+        line,
+      ], { ...bare, PATH: `${prefix}/bin:/usr/bin:/bin` });
+      assert.equal(completion.stdout.trim(), "--json", completion.stderr);
       const uninstall = await run("make", ["uninstall", `PREFIX=${prefix}`]);
       assert.equal(uninstall.code, 0, uninstall.stderr);
       assert.match(

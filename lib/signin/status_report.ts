@@ -18,14 +18,28 @@ import type { CredentialStore } from "../store/credential_store.ts";
 import { accountClaims } from "../issuer/jwt.ts";
 import { policyViolations, storedAccountId } from "./policy.ts";
 import { maskKey } from "../base/redact.ts";
+import type { IssuerClient } from "../issuer/issuer.ts";
+import {
+  ACCESS_TOKEN_VAR,
+  checkAccessToken,
+  checkWorkload,
+  type EnvRead,
+  workloadConfig,
+} from "./env_credentials.ts";
 import { safeLine } from "../base/terminal_safe.ts";
 
 /** What `status` reports. Holds no secret: keys are masked. */
 export interface StatusReport {
-  /** Whether usable credentials are stored. */
+  /** Whether Codex has usable credentials (stored, or from the environment). */
   logged_in: boolean;
   /** How Codex would use them (its `auth_mode`, resolved as Codex does), or null. */
-  auth_mode: AuthMode | null;
+  auth_mode: AuthMode | "workloadIdentity" | null;
+  /** Where they come from: the store, or a variable of the environment that takes over. */
+  source?: "store" | "environment";
+  /** The variable that takes over, when they come from the environment. */
+  environment_variable?: string;
+  /** Why the credentials Codex would use cannot be used (Codex's words). */
+  error?: { code: string; message: string };
   /** Where the credentials are (the auth.json path for the file store). */
   auth_file: string;
   /** The masked API key (first 3 and last 4 characters at most). */
@@ -122,6 +136,54 @@ export async function getStatus(
   };
 }
 
+/** What `status` needs to check credentials the environment gives Codex. */
+export interface StatusEnvironment {
+  /** Reads a variable (unset: `undefined`). */
+  read: EnvRead;
+  /** The issuer client (whoami, the workload identity's exchange). */
+  client: IssuerClient;
+}
+
+/**
+ * What Codex 0.171's `login status` reports, environment first: a workload identity (checked,
+ * and exchanged when it is a file identity), then `CODEX_ACCESS_TOKEN` (checked with whoami),
+ * else the stored credentials (see {@linkcode getStatus}).
+ */
+export async function statusWithEnvironment(
+  store: CredentialStore,
+  settings: Settings,
+  env: StatusEnvironment,
+): Promise<StatusReport> {
+  const auth_file = store.describe();
+  const workload = workloadConfig(env.read);
+  const token = env.read(ACCESS_TOKEN_VAR);
+  if (!workload && !token) return { ...(await getStatus(store, settings)), source: "store" };
+  const check = workload
+    ? workload.kind === "invalid"
+      ? { kind: "error", problem: workload.problem, variable: "OPENAI_FEDERATION_RULE_ID" } as const
+      : await checkWorkload(workload, env.client)
+    : await checkAccessToken(token ?? "", env.client);
+  const variable = workload ? "OPENAI_FEDERATION_RULE_ID" : ACCESS_TOKEN_VAR;
+  if (check.kind === "error") {
+    return {
+      logged_in: false,
+      auth_mode: workload ? "workloadIdentity" : "personalAccessToken",
+      auth_file,
+      source: "environment",
+      environment_variable: check.variable,
+      error: { code: workload ? "workload_identity" : "access_token", message: check.problem },
+    };
+  }
+  return {
+    logged_in: true,
+    auth_mode: check.mode,
+    auth_file,
+    source: "environment",
+    environment_variable: variable,
+    ...(check.email ? { email: check.email } : {}),
+  };
+}
+
 /** The longest value shown on a status line (claims come from the issuer, unbounded). */
 const MAX_FIELD = 120;
 
@@ -145,13 +207,14 @@ function when(iso: string | null | undefined, now: Date): string {
   return `${field(iso)} (${ms >= 0 ? `in ${span}` : `${span} ago`})`;
 }
 
-/** Each mode's first line, in Codex 0.169's words where `codex login status` has them. */
-const MODE_TITLES: Record<AuthMode, string> = {
+/** Each mode's first line, in Codex 0.171's words where `codex login status` has them. */
+const MODE_TITLES: Record<AuthMode | "workloadIdentity", string> = {
+  workloadIdentity: "Logged in using workload identity",
   chatgpt: "Logged in using ChatGPT",
   chatgptAuthTokens: "Logged in using ChatGPT (tokens handed to Codex by another application)",
   apikey: "API key configured",
   agentIdentity: "Logged in using an agent identity",
-  personalAccessToken: "Logged in using a personal access token",
+  personalAccessToken: "Logged in using personal access token",
   bedrockApiKey: "Logged in using Amazon Bedrock API key",
   bedrockAccessKeys: "Logged in using Amazon Bedrock AWS access keys",
 };
@@ -197,8 +260,13 @@ function chatGptLines(report: StatusReport, now: Date): string[] {
 export function formatStatus(report: StatusReport, now: Date): string {
   if (!report.logged_in || !report.auth_mode) return "Not logged in";
   const title = MODE_TITLES[report.auth_mode];
-  const lines = report.auth_mode === "apikey"
-    ? [`${title} - ${field(report.api_key)}`]
+  const lines = report.source === "environment"
+    ? [
+      title,
+      `  From:            ${report.environment_variable} (the stored credentials are not used)`,
+    ]
+    : report.auth_mode === "apikey"
+    ? [`${title} - ${field(report.api_key)}`, "Authentication is checked when you send a request."]
     : report.auth_mode === "chatgpt" || report.auth_mode === "chatgptAuthTokens"
     ? [title, ...chatGptLines(report, now)]
     : [title, ...otherLines(report)];

@@ -136,9 +136,14 @@ const ROWS: Row[] = [
     read: "/home/me/.codex,/etc/other.pem",
   },
   {
+    name: "a workload identity's assertion file is read",
+    env: { ...HOME, OPENAI_IDENTITY_TOKEN_FILE: "/run/secrets/id,token.jwt" },
+    read: "/home/me/.codex,/run/secrets/id,,token.jwt",
+  },
+  {
     name: "programs present are granted, absent ones not",
     env: HOME,
-    programs: ["ss"],
+    programs: ["ss", "lsof"],
   },
   {
     name: "a proxy with a comma is refused, naming the variable",

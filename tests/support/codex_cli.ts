@@ -1,16 +1,30 @@
 /**
- * The real Codex CLI (`@openai/codex`, pinned in package.json) for the interop tests: the
- * native binary npm installed for this platform, run with a throwaway `HOME` and the
- * overrides that keep it on loopback. When the binary cannot be had here, `CODEX_MISSING`
- * says why, so the tests report themselves skipped, never passed.
+ * The real Codex CLI (`@openai/codex`, pinned in tests/package.json) for the interop tests: the
+ * native binary npm installed for this platform under tests/node_modules, run with a throwaway
+ * `HOME` and the overrides that keep it on loopback. When the binary cannot be had here,
+ * `CODEX_MISSING` says why, so the tests report themselves skipped, never passed.
  *
  * @module
  */
 
+import testTools from "../package.json" with { type: "json" };
 import { ROOT } from "./helpers.ts";
 
-/** The Codex version the interop tests were written against (package.json pins it). */
-export const CODEX_VERSION = "0.169.0";
+/** The Codex version tests/package.json pins (the one tests/fixtures/codex-surface/ describes). */
+export const CODEX_PINNED: string = testTools.devDependencies["@openai/codex"];
+
+const PACKAGE = `${ROOT}tests/node_modules/@openai/codex`;
+
+/** The version of the Codex package installed in tests/node_modules, or undefined. */
+export const CODEX_INSTALLED: string | undefined = await Deno.readTextFile(
+  `${PACKAGE}/package.json`,
+).then((text) => {
+  const version: unknown = JSON.parse(text).version;
+  return typeof version === "string" ? version : undefined;
+}, () => undefined);
+
+/** The version the tests run against (and name in their titles): the installed one. */
+export const CODEX_VERSION: string = CODEX_INSTALLED ?? CODEX_PINNED;
 
 const TRIPLES: Record<string, [string, string]> = {
   "linux-x86_64": ["codex-linux-x64", "x86_64-unknown-linux-musl"],
@@ -19,11 +33,17 @@ const TRIPLES: Record<string, [string, string]> = {
   "darwin-aarch64": ["codex-darwin-arm64", "aarch64-apple-darwin"],
 };
 
-function binaryPath(): string | undefined {
+/**
+ * Where npm puts the native binary of an `@openai/codex` install whose `node_modules` is
+ * `nodeModules`, for this platform (undefined: a platform the package ships no binary for).
+ */
+export function nativeBinaryIn(nodeModules: string): string | undefined {
   const triple = TRIPLES[`${Deno.build.os}-${Deno.build.arch}`];
   if (!triple) return undefined;
-  return `${ROOT}node_modules/@openai/${triple[0]}/vendor/${triple[1]}/bin/codex`;
+  return `${nodeModules}/@openai/${triple[0]}/vendor/${triple[1]}/bin/codex`;
 }
+
+const binaryPath = () => nativeBinaryIn(`${ROOT}tests/node_modules`);
 
 /** The binary's path, when it is installed for this platform. */
 export const CODEX_BIN: string | undefined = await (async () => {
@@ -36,7 +56,7 @@ export const CODEX_BIN: string | undefined = await (async () => {
 export const CODEX_MISSING: string | undefined = CODEX_BIN
   ? undefined
   : binaryPath()
-  ? `the @openai/codex ${CODEX_VERSION} binary is not installed (npm ci installs it)`
+  ? `the @openai/codex ${CODEX_PINNED} binary is not installed (make test-tools installs it)`
   : `@openai/codex ships no binary the tests know for ${Deno.build.os}-${Deno.build.arch}`;
 
 /** What a finished Codex run printed. */

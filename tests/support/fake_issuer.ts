@@ -71,6 +71,28 @@ export interface Scenario {
   connectMs: number;
   /** Simulated round trip: added to every request, ms. */
   latencyMs: number;
+  /** Lifetime of the access tokens it issues, seconds (code exchange and refresh). */
+  accessTtlS: number;
+  /**
+   * Refresh like OpenAI: a refresh token presented a second time answers 401
+   * `refresh_token_reused` and revokes its whole family (every refresh and access token of
+   * that sign-in); any later refresh in a revoked family answers 401
+   * `refresh_token_invalidated`. Off: a spent token answers 401 `invalid_grant`.
+   */
+  reuseDetection: boolean;
+}
+
+/**
+ * One sign-in's chain of tokens: each refresh spends a refresh token and issues the next
+ * tokens into the same family.
+ */
+export interface TokenFamily {
+  /** A number naming the family in records (1, 2, ...). */
+  id: number;
+  /** The account its tokens are for; undefined: the scenario's account at each issue. */
+  account?: FakeAccount;
+  /** Revoked (reuse detected, or revoked at /oauth/revoke with reuse detection on). */
+  revoked: boolean;
 }
 
 /** How the issuer is served: TLS with a test certificate, and the host name in its URL. */
@@ -147,6 +169,8 @@ export function defaultScenario(): Scenario {
     connectMs: 0,
     latencyMs: 0,
     apiKeyDelayMs: 0,
+    accessTtlS: 3600,
+    reuseDetection: false,
   };
 }
 
@@ -177,6 +201,11 @@ function json(status: number, body: unknown): Response {
   });
 }
 
+/** An error as OpenAI's token endpoint words it: `{error: {message, type, param, code}}`. */
+function openAiError(status: number, code: string, message: string): Response {
+  return json(status, { error: { message, type: "invalid_request_error", param: null, code } });
+}
+
 /** A running fake issuer. */
 export class FakeIssuer {
   /** The base URL, `http://127.0.0.1:{port}`. */
@@ -187,6 +216,8 @@ export class FakeIssuer {
   readonly requests: RecordedRequest[] = [];
   /** Every API key it handed out. */
   readonly apiKeys: string[] = [];
+  /** Every refresh it answered: the token presented, the status and the error code ("" on 200). */
+  readonly refreshAnswers: { refreshToken: string; status: number; code: string }[] = [];
   /** Every revoke it received: the token and its type hint, in order. */
   readonly revoked: { token: string; hint: string; clientId?: string }[] = [];
   readonly clientId: string;
@@ -202,6 +233,10 @@ export class FakeIssuer {
    */
   refreshHold?: Promise<void>;
   readonly #idTokens = new Set<string>();
+  /** Every token it issued -> its family (and, for access tokens, their expiry). */
+  readonly #families = new Map<string, TokenFamily>();
+  readonly #accessExpiry = new Map<string, number>();
+  #familyCount = 0;
 
   constructor(scenario: Scenario, clientId: string, options: IssuerServerOptions = {}) {
     this.scenario = scenario;
@@ -250,12 +285,45 @@ export class FakeIssuer {
     };
   }
 
-  /** A fresh token set for the scenario's account. */
+  /** A fresh token set (a new family) for `account`, as a sign-in of that account gets. */
+  issueTokensFor(
+    account: FakeAccount,
+    accessTtlS = this.scenario.accessTtlS,
+  ): { id_token: string; access_token: string; refresh_token: string } {
+    return this.issueTokens(false, accessTtlS, this.newFamily(account));
+  }
+
+  /** A new, empty token family (for `issueTokens`). */
+  newFamily(account?: FakeAccount): TokenFamily {
+    this.#familyCount += 1;
+    return { id: this.#familyCount, account, revoked: false };
+  }
+
+  /** The family a token it issued (id, access or refresh) belongs to. */
+  familyOf(token: string): TokenFamily | undefined {
+    return this.#families.get(token);
+  }
+
+  /**
+   * The account an access token it issued is good for, or undefined when the token is
+   * unknown, expired, or its family was revoked (what a resource server would refuse).
+   */
+  accessTokenAccount(token: string): FakeAccount | undefined {
+    const family = this.#families.get(token);
+    const expiry = this.#accessExpiry.get(token);
+    if (!family || expiry === undefined || family.revoked || expiry * 1000 <= Date.now()) {
+      return undefined;
+    }
+    return family.account ?? this.scenario.account;
+  }
+
+  /** A fresh token set for the scenario's account (or the family's, in that family). */
   issueTokens(
     expired = false,
     accessTtlS = 3600,
+    family: TokenFamily = this.newFamily(),
   ): { id_token: string; access_token: string; refresh_token: string } {
-    const a = this.scenario.account;
+    const a = family.account ?? this.scenario.account;
     const now = Math.floor(Date.now() / 1000);
     const auth: Record<string, unknown> = {
       chatgpt_account_id: a.accountId,
@@ -282,6 +350,10 @@ export class FakeIssuer {
     const refresh_token = `rt_${crypto.getRandomValues(new Uint8Array(12)).toHex()}`;
     this.refreshTokens.set(refresh_token, true);
     this.#idTokens.add(id_token);
+    this.#families.set(id_token, family);
+    this.#families.set(refresh_token, family);
+    this.#families.set(access_token, family);
+    this.#accessExpiry.set(access_token, now + accessTtlS);
     return { id_token, access_token, refresh_token };
   }
 
@@ -358,6 +430,8 @@ export class FakeIssuer {
         clientId: params.client_id,
       });
       this.refreshTokens.set(params.token, false);
+      const family = this.#families.get(params.token);
+      if (family && this.scenario.reuseDetection) family.revoked = true;
       return json(200, {});
     }
     if (url.pathname === "/api/accounts/deviceauth/usercode" && req.method === "POST") {
@@ -470,6 +544,12 @@ export class FakeIssuer {
         return this.#exchange(p);
       case "refresh_token": {
         const answer = this.#refresh(p, contentType);
+        const code = await answer.clone().json().then(
+          (body: { error?: string | { code?: string } }) =>
+            typeof body.error === "string" ? body.error : body.error?.code ?? "",
+          () => "",
+        );
+        this.refreshAnswers.push({ refreshToken: p.refresh_token, status: answer.status, code });
         if (answer.status === 200 && this.refreshHold) await this.refreshHold;
         return answer;
       }
@@ -509,7 +589,7 @@ export class FakeIssuer {
           error_description: `code ${p.code} has expired`,
         });
     }
-    return json(200, this.issueTokens(this.scenario.expiredIdToken));
+    return json(200, this.issueTokens(this.scenario.expiredIdToken, this.scenario.accessTtlS));
   }
 
   #exchange(p: Record<string, string>): Response {
@@ -547,6 +627,24 @@ export class FakeIssuer {
     if (outcome.startsWith("refresh_token_")) {
       return json(400, { error: { code: outcome, message: "refresh refused" } });
     }
+    const family = this.#families.get(p.refresh_token);
+    if (this.scenario.reuseDetection && family) {
+      if (family.revoked) {
+        return openAiError(
+          401,
+          "refresh_token_invalidated",
+          "Your session has ended. Please log in again.",
+        );
+      }
+      if (this.refreshTokens.get(p.refresh_token) !== true) {
+        family.revoked = true;
+        return openAiError(
+          401,
+          "refresh_token_reused",
+          "Your refresh token has already been used to generate a new access token. Please try signing in again.",
+        );
+      }
+    }
     if (outcome === "invalid_grant" || this.refreshTokens.get(p.refresh_token) !== true) {
       return json(401, {
         error: "invalid_grant",
@@ -554,7 +652,7 @@ export class FakeIssuer {
       });
     }
     this.refreshTokens.set(p.refresh_token, false);
-    return json(200, this.issueTokens(false));
+    return json(200, this.issueTokens(false, this.scenario.accessTtlS, family));
   }
 }
 

@@ -1,100 +1,109 @@
 /**
  * `codex-login completion bash|zsh|fish`: a shell completion script for every command and
  * its options, made from the same option tables the parser reads (so it never lists a flag
- * the command would refuse).
+ * the command would refuse). Each script finds the command the way the parser does: options
+ * before it (and their values) are skipped, and an option only the default command takes
+ * makes that the command. The scripts themselves: `completion_bash.ts`, `completion_zsh.ts`,
+ * `completion_fish.ts`, from `completion_shared.ts`.
+ *
+ * Descriptions reach each shell in single quotes (escaped for that shell), so nothing in them
+ * is expanded, when the script is loaded or when it completes.
  *
  * @module
  */
 
-import type { FlagSpec } from "../args.ts";
+import { commandLine } from "../../base/invocation.ts";
+import { ExitCode, usageError } from "../../base/errors.ts";
+import { parseFlags } from "../args.ts";
+import { type Command, type CommandRun, COMMON_OPTIONS } from "../flags.ts";
+import { bashScript } from "./completion_bash.ts";
+import { zshScript } from "./completion_zsh.ts";
+import { fishScript } from "./completion_fish.ts";
+import { type CompletedCommand, type Shell, SHELLS } from "./completion_shared.ts";
 
-/** A command as completion sees it: its name, one line, and its options. */
-export interface CompletedCommand {
-  /** The command's name. */
-  name: string;
-  /** What it does, in one line. */
-  summary: string;
-  /** Every option it takes (its own and the shared ones). */
-  options: FlagSpec;
-}
-
-/** The shells a script can be made for. */
-export const SHELLS = ["bash", "zsh", "fish"] as const;
-
-function flags(options: FlagSpec): string[] {
-  return Object.entries(options).flatMap(([name, o]) => [
-    `--${name}`,
-    ...(o.short ? [`-${o.short}`] : []),
-  ]);
-}
-
-function bash(commands: CompletedCommand[]): string {
-  const cases = commands.map((c) => `    ${c.name}) opts="${flags(c.options).join(" ")}" ;;`);
-  const login = commands.find((c) => c.name === "login");
-  const top = [...commands.map((c) => c.name), ...flags(login?.options ?? {})].join(" ");
-  return `# codex-login completion for bash: eval "$(codex-login completion bash)"
-_codex_login() {
-  local cur="\${COMP_WORDS[COMP_CWORD]}" cmd="" opts="" i
-  for ((i = 1; i < COMP_CWORD; i++)); do
-    case "\${COMP_WORDS[i]}" in -*) ;; *) cmd="\${COMP_WORDS[i]}"; break ;; esac
-  done
-  case "$cmd" in
-${cases.join("\n")}
-    *) opts="${top}" ;;
-  esac
-  mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur")
-}
-complete -o default -F _codex_login codex-login
-`;
-}
-
-function zsh(commands: CompletedCommand[]): string {
-  return `#compdef codex-login
-# codex-login completion for zsh: eval "$(codex-login completion zsh)"
-autoload -U +X bashcompinit && bashcompinit
-${bash(commands).split("\n").slice(1).join("\n")}`;
-}
-
-function fish(commands: CompletedCommand[]): string {
-  const lines = [
-    "# codex-login completion for fish: codex-login completion fish | source",
-    "complete -c codex-login -f",
-    ...commands.map((c) =>
-      `complete -c codex-login -n __fish_use_subcommand -a ${c.name} -d ${
-        JSON.stringify(c.summary)
-      }`
-    ),
-  ];
-  for (const c of commands) {
-    for (const [name, o] of Object.entries(c.options)) {
-      const when = c.name === "login"
-        ? "__fish_use_subcommand; or __fish_seen_subcommand_from login"
-        : `__fish_seen_subcommand_from ${c.name}`;
-      const short = o.short ? ` -s ${o.short}` : "";
-      const value = o.type === "string" ? " -r" : "";
-      const help = o.help ? ` -d ${JSON.stringify(o.help.split("\n")[0])}` : "";
-      lines.push(`complete -c codex-login -n '${when}' -l ${name}${short}${value}${help}`);
-    }
-  }
-  return `${lines.join("\n")}\n`;
-}
+export { type CompletedCommand, CONFIG_KEYS, type Shell, SHELLS } from "./completion_shared.ts";
 
 /**
- * The completion script for `shell`.
+ * The completion script for `shell`; `defaultCommand` is the command a line starting with an
+ * option runs.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { completionScript } from "./completion.ts";
- * const script = completionScript("bash", [
+ * const script = completionScript("fish", [
+ *   { name: "login", summary: "sign in", options: { port: { type: "string", value: "N" } } },
  *   { name: "status", summary: "who", options: { json: { type: "boolean" } } },
- * ]);
- * assert.match(script, /status\) opts="--json" ;;/);
+ * ], "login");
+ * assert.match(script, /-n '__codex_login_using status' -l json/);
  * ```
  */
 export function completionScript(
-  shell: (typeof SHELLS)[number],
+  shell: Shell,
   commands: CompletedCommand[],
+  defaultCommand: string,
 ): string {
-  return shell === "bash" ? bash(commands) : shell === "zsh" ? zsh(commands) : fish(commands);
+  if (shell === "bash") return bashScript(commands, defaultCommand);
+  return shell === "zsh"
+    ? zshScript(commands, defaultCommand)
+    : fishScript(commands, defaultCommand);
+}
+
+const help = {
+  name: "completion",
+  summary: "print a shell completion script (bash, zsh or fish)",
+  usage: ["completion bash|zsh|fish"],
+  options: {},
+  examples: [
+    ['eval "$(codex-login completion bash)"', "in ~/.bashrc (or zsh in ~/.zshrc, after compinit)"],
+    [
+      "codex-login completion fish > ~/.config/fish/completions/codex-login.fish",
+      "fish loads it when it first completes codex-login",
+    ],
+  ],
+  notes: [
+    "It completes commands, each command's options, directories for --codex-home, the keys",
+    "codex-login honours for -c, and the shells here.",
+  ],
+} satisfies Command["help"];
+
+/** A command of the command table, as completion reads it. */
+export interface CommandEntry {
+  /** What it does, in one line. */
+  summary: string;
+  /** The command itself (its option table). */
+  load: () => Promise<Command>;
+}
+
+/**
+ * The `completion` command for a command table (which holds it too): the script lists every
+ * command of `table`, with the shared options and its own. `defaultCommand` is the one a line
+ * starting with an option runs.
+ */
+export function completionCommandFor(
+  table: Readonly<Record<string, CommandEntry>>,
+  defaultCommand: string,
+): Command {
+  async function run(args: readonly string[], commandRun: CommandRun) {
+    const { values, positionals } = parseFlags(args, help.options, COMMON_OPTIONS);
+    if (values.help) return undefined;
+    const shell = SHELLS.find((s) => s === positionals[0]);
+    if (!shell || positionals.length !== 1) {
+      throw usageError(
+        `Say which shell: ${commandLine(["completion", "bash|zsh|fish"])}.`,
+        `For example, eval "$(${commandLine(["completion", "bash"])})" in ~/.bashrc.`,
+      );
+    }
+    const commands = await Promise.all(
+      Object.entries(table).map(async ([name, entry]) => ({
+        name,
+        summary: entry.summary,
+        options: { ...COMMON_OPTIONS, ...(await entry.load()).help.options },
+        choices: name === help.name ? SHELLS : undefined,
+      })),
+    );
+    commandRun.io.out(completionScript(shell, commands, defaultCommand).trimEnd());
+    return ExitCode.Ok;
+  }
+  return { help, run };
 }

@@ -8,6 +8,7 @@ import { refreshAuth } from "../../signin/token_refresh.ts";
 import { ExitCode } from "../../base/errors.ts";
 import { accountClaims } from "../../issuer/jwt.ts";
 import { type Command, commandFlags, type CommandRun } from "../flags.ts";
+import { refuseWhenEnvironmentTakesOver } from "./environment.ts";
 
 const help = {
   name: "refresh",
@@ -25,6 +26,7 @@ async function run(args: readonly string[], run: CommandRun): Promise<number | u
   const flags = commandFlags(help, args, run);
   if (!flags) return undefined;
   const { io } = run;
+  refuseWhenEnvironmentTakesOver("refresh");
   const setup = await flags.setup("write");
   const store = setup.store;
   const client = setup.issuer(15_000);

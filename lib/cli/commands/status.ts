@@ -5,7 +5,12 @@
  * @module
  */
 
-import { formatStatus, getStatus, type StatusReport } from "../../signin/status_report.ts";
+import {
+  formatStatus,
+  type StatusReport,
+  statusWithEnvironment,
+} from "../../signin/status_report.ts";
+import { readEnv } from "../../base/permissions.ts";
 import { AuthFileError } from "../../store/auth_data.ts";
 import type { CliIo } from "../io.ts";
 import { safeJson } from "../../base/terminal_safe.ts";
@@ -22,8 +27,30 @@ const help = {
     ["codex-login status --json | jq -r .email", "the same for a script"],
     ["codex-login status -c forced_login_method=chatgpt", "check against a policy"],
   ],
-  notes: ["Exit codes: 0 logged in, 1 not logged in (or against config.toml's policy)."],
+  notes: [
+    "As Codex: a workload identity (OPENAI_FEDERATION_RULE_ID, OPENAI_IDENTITY_TOKEN_*...) or",
+    "CODEX_ACCESS_TOKEN in the environment takes over from the stored credentials.",
+    "Exit codes: 0 logged in, 1 not logged in (or against config.toml's policy).",
+  ],
 } satisfies Command["help"];
+
+type Flags = NonNullable<ReturnType<typeof commandFlags<typeof help.options>>>;
+
+/** The report, environment first (as Codex's `login status`). */
+async function report(flags: Flags): Promise<StatusReport> {
+  const setup = await flags.setup("read");
+  return await statusWithEnvironment(setup.store, setup.settings, {
+    read: (name) => readEnv(name, false, true),
+    client: setup.issuer(15_000),
+  });
+}
+
+/** What to do about credentials from the environment that cannot be used. */
+function environmentNext(report: StatusReport): string {
+  return report.auth_mode === "workloadIdentity"
+    ? "Fix the workload identity's variables, or unset them: Codex reads them before anything stored."
+    : "Check CODEX_ACCESS_TOKEN (whole, not expired), or unset it: Codex reads it before anything stored.";
+}
 
 /**
  * `status --json`: always one JSON object on stdout, for the script that pipes it into `jq`;
@@ -31,14 +58,14 @@ const help = {
  * with its code and message, and the error on stderr too.
  */
 async function jsonStatus(
-  flags: NonNullable<ReturnType<typeof commandFlags<typeof help.options>>>,
+  flags: Flags,
   io: CliIo,
 ): Promise<number> {
   try {
-    const { store, settings } = await flags.setup("read");
-    const report = await getStatus(store, settings);
-    io.out(safeJson(report));
-    return usable(report) ? ExitCode.Ok : ExitCode.Failed;
+    const got = await report(flags);
+    io.out(safeJson(got));
+    if (got.error) io.log(`Error checking login status: ${got.error.message}`);
+    return usable(got) ? ExitCode.Ok : ExitCode.Failed;
   } catch (err) {
     if (!(err instanceof LoginError)) throw err;
     io.out(safeJson({
@@ -62,10 +89,15 @@ async function run(args: readonly string[], run: CommandRun): Promise<number | u
   if (!flags) return undefined;
   const { io } = run;
   if (flags.values.json) return await jsonStatus(flags, io);
-  const { store, settings } = await flags.setup("read");
-  const report = await getStatus(store, settings);
-  io.out(formatStatus(report, new Date()));
-  return usable(report) ? ExitCode.Ok : ExitCode.Failed;
+  const got = await report(flags);
+  if (got.error) {
+    // Codex's own words, then what to do about it.
+    io.log(`Error checking login status: ${got.error.message}`);
+    io.log(environmentNext(got));
+    return ExitCode.Failed;
+  }
+  io.out(formatStatus(got, new Date()));
+  return usable(got) ? ExitCode.Ok : ExitCode.Failed;
 }
 
 /** `codex-login status`. */

@@ -11,6 +11,7 @@ import { accountClaims } from "../../issuer/jwt.ts";
 import { currentToken } from "../../signin/token_refresh.ts";
 import { chatGptOf } from "../../store/auth_data.ts";
 import { type Command, commandFlags, type CommandRun } from "../flags.ts";
+import { refuseWhenEnvironmentTakesOver } from "./environment.ts";
 
 const help = {
   name: "token",
@@ -37,6 +38,7 @@ async function run(args: readonly string[], run: CommandRun): Promise<number | u
   const flags = commandFlags(help, args, run);
   if (!flags) return undefined;
   const { io } = run;
+  refuseWhenEnvironmentTakesOver("token");
   const setup = await flags.setup("write");
   const got = await currentToken({
     store: setup.store,
