@@ -20,7 +20,7 @@ import { spawn } from "node:child_process";
 import { accessSync, constants as fs, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { constants as os } from "node:os";
-import { basename, dirname, join } from "node:path";
+import { posix, win32 } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { denoFlags, GRANT_RULES, GrantRefusal, grantsFor } from "../../lib/base/grants.ts";
@@ -49,6 +49,11 @@ export function denoTarget(platform: string, arch: string, musl: boolean): strin
 /** `process.platform` as `lib/base/grants.ts` names operating systems (Deno's names). */
 export function grantOs(platform: string): string {
   return platform === "win32" ? "windows" : platform;
+}
+
+/** The path functions of `platform` (so that the pure parts hold for any platform, anywhere). */
+function pathsOf(platform: string): typeof posix {
+  return platform === "win32" ? win32 : posix;
 }
 
 /** Whether `path` is a file this process may run. */
@@ -102,6 +107,7 @@ export function npmInstall(
   platform: string,
   exists: (path: string) => boolean,
 ): NpmInstall {
+  const { basename, dirname, join } = pathsOf(platform);
   const parts = dir.split(/[\\/]/);
   if (parts.includes("_npx")) {
     return { invocation: "npx", install: `npx, from npm's cache (${dir})` };
@@ -145,10 +151,11 @@ export function noDeno(input: LaunchInput, target: string | undefined): string {
   const here = `${input.platform}-${input.arch}${
     input.platform === "linux" ? (input.musl ? "-musl" : "-glibc") : ""
   }`;
-  const bundle = join(input.dir, "codex-login.js");
+  const bundle = pathsOf(input.platform).join(input.dir, "codex-login.js");
   if (target) {
-    return `codex-login: the Deno runtime for ${here} (@deno/${target}) was not installed: ` +
-      `reinstall without --omit=optional (npm install -g codex-login), or use a release binary.`;
+    return `codex-login: the Deno runtime for ${here} (@deno/${target}) is not installed beside ` +
+      `codex-login (npm leaves it out with --omit=optional, or node_modules came from another ` +
+      `system): install codex-login again here, without --omit=optional.`;
   }
   return `codex-login: npm has no Deno runtime for ${here} (only Linux with glibc, macOS and ` +
     `Windows, on x64 and arm64), so this package cannot run here: use a release binary where ` +
@@ -158,6 +165,7 @@ export function noDeno(input: LaunchInput, target: string | undefined): string {
 
 /** The Deno binary and arguments for one run, or the line to print instead. */
 export function launchPlan(input: LaunchInput): LaunchPlan {
+  const { dirname, join } = pathsOf(input.platform);
   const target = denoTarget(input.platform, input.arch, input.musl);
   const manifest = target ? input.resolve(`@deno/${target}/package.json`) : undefined;
   const exe = input.platform === "win32" ? "deno.exe" : "deno";
@@ -244,6 +252,7 @@ function run(plan: Extract<LaunchPlan, { ok: true }>): void {
 
 /** Start codex-login: the bundle beside this package, on npm's Deno, with its grants. */
 export function main(): void {
+  const { dirname } = pathsOf(process.platform);
   const file = fileURLToPath(import.meta.url);
   const dir = dirname(dirname(file));
   const require = createRequire(file);
