@@ -20,6 +20,7 @@ import { CODEX_MISSING, CODEX_VERSION, codexEnv, runCodex } from "../support/cod
 import { startFakeIssuer } from "../support/fake_issuer.ts";
 import { ROOT, runCommand, tempHome } from "../support/helpers.ts";
 import { keyringMissing, startKeyring } from "../support/keyring_session.ts";
+import { openPane, tmuxMissing } from "../support/tmux.ts";
 
 const NODE = (await runCommand("sh", { args: ["-c", "command -v node"] })).stdout.trim();
 
@@ -240,3 +241,132 @@ test("a project installed with --omit=optional has no Deno: npx says so in one l
     /^codex-login: the Deno runtime for linux-\w+-glibc \(@deno\/linux-\w+-glibc\) is not installed beside codex-login .* without --omit=optional\.$/,
   );
 });
+
+/** The make-installed command (tools/make_install.sh into the fixture), for comparison. */
+let made: Promise<string> | undefined;
+function makeInstalled(f: Fixture): Promise<string> {
+  made ??= (async () => {
+    const prefix = `${f.dir}/make`;
+    const out = await runCommand("sh", {
+      args: [`${ROOT}tools/make_install.sh`, "install", prefix],
+    });
+    assert.equal(out.code, 0, out.stderr);
+    return `${prefix}/bin/codex-login`;
+  })();
+  return made;
+}
+
+/** A sign-in waiting for the browser, started by `command` without a terminal. */
+async function waiting(command: string, home: string): Promise<Deno.ChildProcess> {
+  const child = new Deno.Command(command, {
+    args: ["login", "--no-browser", "--port", "0", "--codex-home", home],
+    env: { PATH: BARE_PATH, HOME: home, NO_COLOR: "1" },
+    clearEnv: true,
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!/\/oauth\/authorize\?\S+\n/.test(text)) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`exited before waiting:\n${text}`);
+    text += value;
+  }
+  void (async () => {
+    while (!(await reader.read()).done);
+  })();
+  return child;
+}
+
+/** The pid of `pid`'s one child (the launcher's Deno). */
+async function childOf(pid: number): Promise<number> {
+  const out = await runCommand("ps", { args: ["-o", "pid=", "--ppid", String(pid)] });
+  const pids = out.stdout.trim().split(/\s+/).filter((p) => p).map(Number);
+  assert.equal(pids.length, 1, `children of ${pid}: ${out.stdout}`);
+  return pids[0];
+}
+
+test("signals sent to the command end it as they end the make-installed one", async (f) => {
+  const make = await makeInstalled(f);
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    const outcomes = [];
+    for (const command of [f.global, make]) {
+      await using h = await tempHome();
+      const child = await waiting(command, h.dir);
+      child.kill(signal);
+      const { code, signal: died } = await child.status;
+      outcomes.push({ code, died });
+    }
+    assert.deepEqual(outcomes[0], outcomes[1], `${signal}: npm, then make install`);
+    if (signal !== "SIGHUP") assert.deepEqual(outcomes[0], { code: 130, died: null }, signal);
+  }
+});
+
+test("Deno killed by a signal: the launcher dies of the same signal", async (f) => {
+  await using h = await tempHome();
+  const child = await waiting(f.global, h.dir);
+  const deno = await childOf(child.pid);
+  Deno.kill(deno, "SIGKILL");
+  const status = await child.status;
+  assert.equal(status.signal, "SIGKILL");
+  assert.equal(status.code, 137);
+});
+
+/** `argv` for a tmux pane, printing the terminal's echo state after it ends. */
+function withEchoReport(argv: string[]): string[] {
+  const command = argv.map((w) => `'${w.replaceAll("'", `'\\''`)}'`).join(" ");
+  return [
+    "sh",
+    "-c",
+    `${command}; code=$?; stty -a | tr ' ' '\\n' | grep -x -- '-*echo'; exit $code`,
+  ];
+}
+
+/**
+ * Ctrl-C once `prompt` shows: the exit code, the error line and (`echo`: the command runs under
+ * a shell that then reports it) whether the terminal echoes again. Where the terminal is not in
+ * raw mode, Ctrl-C reaches a wrapping shell too, which then ends as shells do: no wrapper there.
+ */
+async function ctrlC(argv: string[], home: string, prompt: RegExp, echo: boolean) {
+  await using pane = await openPane(echo ? withEchoReport(argv) : argv, {
+    columns: 80,
+    rows: 24,
+    env: { PATH: BARE_PATH, HOME: home },
+  });
+  await pane.waitFor(prompt);
+  await pane.press("C-c");
+  const code = await pane.exitCode();
+  const rows = await pane.screen();
+  return {
+    code,
+    error: rows.filter((r) => /^Error: /.test(r)).map((r) => r.trimEnd()),
+    echo: echo ? rows.some((r) => r.trim() === "echo") : undefined,
+  };
+}
+
+const noTmux = await tmuxMissing();
+test(
+  "Ctrl-C on a terminal: the same exit, words and echo as the make-installed command",
+  async (f) => {
+    const make = await makeInstalled(f);
+    await using issuer = startFakeIssuer({ deviceApproveAfterPolls: Infinity });
+    const device = ["login", "--device-auth", "--issuer", issuer.url, "--api-base", issuer.url];
+    const cases: [string[], RegExp, boolean][] = [
+      [["login", "--no-browser", "--port", "0"], /Waiting for the browser/, true],
+      [["login", "--with-api-key"], /Paste your OpenAI API key/, true],
+      [device, /one-time code/, false], // not raw: SIGINT reaches Node and Deno alike
+    ];
+    for (const [args, prompt, echo] of cases) {
+      const outcomes = [];
+      for (const command of [f.global, make]) {
+        await using h = await tempHome();
+        outcomes.push(await ctrlC([command, ...args, "--codex-home", h.home], h.dir, prompt, echo));
+      }
+      assert.deepEqual(outcomes[0], outcomes[1], `${args.join(" ")}: npm, then make install`);
+      assert.equal(outcomes[0].code, 130, args.join(" "));
+      assert.notEqual(outcomes[0].echo, false, `${args.join(" ")}: the terminal echoes again`);
+    }
+  },
+  noTmux,
+);
