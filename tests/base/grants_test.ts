@@ -276,7 +276,7 @@ async function nodeLauncherFixture(): Promise<{ dir: string; launcher: string; b
   const modules = `${dir}/node_modules`;
   const pkg = `${modules}/codex-login`;
   await Deno.mkdir(`${pkg}/bin`, { recursive: true });
-  await bundleLauncher(`${pkg}/bin/codex-login.mjs`);
+  await bundleLauncher(`${pkg}/bin/codex-login.cjs`);
   await Deno.writeTextFile(`${pkg}/codex-login.js`, "");
   await Deno.writeTextFile(`${pkg}/deno.json`, "{}\n");
   const target = denoTarget(process.platform, process.arch, false) ?? "linux-x64-glibc";
@@ -291,7 +291,7 @@ async function nodeLauncherFixture(): Promise<{ dir: string; launcher: string; b
     '{"name":"@napi-rs/keyring","version":"0","main":"index.js"}',
   );
   await Deno.writeTextFile(`${modules}/@napi-rs/keyring/index.js`, "");
-  npmFixture = { dir, launcher: `${pkg}/bin/codex-login.mjs`, binding: `${modules}/@napi-rs` };
+  npmFixture = { dir, launcher: `${pkg}/bin/codex-login.cjs`, binding: `${modules}/@napi-rs` };
   return npmFixture;
 }
 

@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import {
   denoTarget,
   grantOs,
+  inForeground,
   type LaunchInput,
   launchPlan,
   noDeno,
@@ -40,16 +41,14 @@ Deno.test("npm launcher: glibc is told from musl by Node's report header", () =>
   assert.equal(reportsGlibc("text"), false);
 });
 
-function input(over: Partial<LaunchInput> = {}): LaunchInput {
-  const files = new Set([
-    "/p/lib/node_modules/codex-login/node_modules/@deno/linux-x64-glibc/deno",
-    "/p/bin/codex-login",
-  ]);
-  const resolved: Record<string, string> = {
-    "@deno/linux-x64-glibc/package.json":
-      "/p/lib/node_modules/codex-login/node_modules/@deno/linux-x64-glibc/package.json",
-    "@napi-rs/keyring": "/p/lib/node_modules/codex-login/node_modules/@napi-rs/keyring/index.js",
-  };
+const NESTED = [
+  "/p/lib/node_modules/codex-login/node_modules/@deno/linux-x64-glibc/package.json",
+  "/p/lib/node_modules/codex-login/node_modules/@deno/linux-x64-glibc/deno",
+  "/p/lib/node_modules/codex-login/node_modules/@napi-rs/keyring/package.json",
+  "/p/bin/codex-login",
+];
+
+function input(over: Partial<LaunchInput> = {}, files = new Set(NESTED)): LaunchInput {
   return {
     dir: "/p/lib/node_modules/codex-login",
     args: ["status"],
@@ -57,7 +56,6 @@ function input(over: Partial<LaunchInput> = {}): LaunchInput {
     platform: "linux",
     arch: "x64",
     musl: false,
-    resolve: (specifier) => resolved[specifier],
     programs: ["ss"],
     exists: (path) => files.has(path),
     ...over,
@@ -85,13 +83,24 @@ Deno.test("npm launcher: starts npm's Deno on the bundle with the grants, the bi
   assert.equal(plan.env.HOME, "/home/me", "the environment is passed on");
 });
 
+Deno.test("npm launcher: hoisted (npx's cache, a project): Deno and the binding beside the package", () => {
+  const modules = "/c/_npx/ab/node_modules";
+  const plan = launchPlan(input(
+    { dir: `${modules}/codex-login` },
+    new Set([
+      `${modules}/@deno/linux-x64-glibc/package.json`,
+      `${modules}/@deno/linux-x64-glibc/deno`,
+      `${modules}/@napi-rs/keyring/package.json`,
+    ]),
+  ));
+  assert.ok(plan.ok);
+  assert.equal(plan.command, `${modules}/@deno/linux-x64-glibc/deno`);
+  assert.ok(plan.args.includes(`--allow-ffi=${modules}/@napi-rs`));
+  assert.equal(plan.env.CODEX_LOGIN_INVOCATION, "npx");
+});
+
 Deno.test("npm launcher: no keyring binding installed: no ffi grant at all", () => {
-  const plan = launchPlan(
-    input({
-      resolve: (s) => s.startsWith("@deno/") ? "/x/package.json" : undefined,
-      exists: () => true,
-    }),
-  );
+  const plan = launchPlan(input({}, new Set(NESTED.filter((p) => !p.includes("@napi-rs")))));
   assert.ok(plan.ok);
   assert.ok(!plan.args.some((a) => a.startsWith("--allow-ffi")));
 });
@@ -124,7 +133,7 @@ Deno.test("npm launcher: no Deno for this platform: one line naming the release 
 });
 
 Deno.test("npm launcher: the Deno package left out (--omit=optional): one line saying how to reinstall", () => {
-  const plan = launchPlan(input({ exists: () => false }));
+  const plan = launchPlan(input({}, new Set(NESTED.filter((p) => !p.endsWith("/deno")))));
   assert.ok(!plan.ok);
   assert.equal(plan.exitCode, 1);
   assert.match(
@@ -189,4 +198,12 @@ Deno.test("npm launcher: programs are found on PATH as a shell finds them (PATHE
     ),
     ["rundll32"],
   );
+});
+
+Deno.test("npm launcher: in the terminal's foreground group (Ctrl-C reaches Deno too) or not", () => {
+  // pid (name) state ppid pgrp session tty tpgid: foreground when tpgid is its group.
+  assert.equal(inForeground("4242 (node) S 100 4242 100 34816 4242 4194560 0 0"), true);
+  assert.equal(inForeground("4242 (my (odd) name) S 100 4242 100 34816 4242 0"), true);
+  assert.equal(inForeground("4242 (node) S 100 4242 100 34816 4300 4194560"), false, "background");
+  assert.equal(inForeground("4242 (node) S 100 4242 4242 0 -1 4194560"), false, "no terminal");
 });

@@ -1,6 +1,6 @@
 /**
  * The npm package's `bin` entry: `make npm-pack` bundles this (with `launcher.ts` and the grant
- * rules) into `bin/codex-login.mjs`, which Node runs.
+ * rules) into `bin/codex-login.cjs`, which Node runs.
  *
  * @module
  */

@@ -1,14 +1,16 @@
 /**
- * The npm package's command (`bin`, bundled by `make npm-pack` into `bin/codex-login.mjs` with
+ * The npm package's command (`bin`, bundled by `make npm-pack` into `bin/codex-login.cjs` with
  * the grant rules of `lib/base/grants.ts`): runs the bundle on the Deno binary npm installed
  * for this platform (`@deno/<platform>`, found by Node's own resolution: never the `deno`
  * package's `bin.cjs`, never a `.cmd`, so install scripts may be disabled), with exactly the
  * grants the POSIX launcher gives for the same arguments and environment.
  *
- * Deno is started asynchronously and shares the terminal (stdio inherited, same process
- * group); INT, TERM and HUP sent to this process are passed on; it exits with Deno's status,
- * or dies of Deno's signal. On a platform npm has no Deno for (musl, FreeBSD, 32-bit...) it
- * says so in one line, naming the ways that work.
+ * Where Node can replace itself (`process.execve`: Node 22.15+ and 23.11+, not on Windows),
+ * Deno takes this process's place: same pid, terminal and signals, no Node left in memory.
+ * Elsewhere Deno is started asynchronously and shares the terminal (stdio inherited, same
+ * process group); INT, TERM and HUP sent to this process are passed on; it exits with Deno's
+ * status, or dies of Deno's signal. On a platform npm has no Deno for (musl, FreeBSD,
+ * 32-bit...) it says so in one line, naming the ways that work.
  *
  * Pure parts (exported, tested under Deno) take what they look at as arguments; `main` binds
  * them to Node.
@@ -16,13 +18,11 @@
  * @module
  */
 
-import { spawn } from "node:child_process";
-import { accessSync, constants as fs, statSync } from "node:fs";
-import { createRequire } from "node:module";
+import { execFileSync, spawn } from "node:child_process";
+import { accessSync, constants as fs, readFileSync, realpathSync, statSync } from "node:fs";
 import { constants as os } from "node:os";
 import { posix, win32 } from "node:path";
 import process from "node:process";
-import { fileURLToPath } from "node:url";
 import { denoFlags, GRANT_RULES, GrantRefusal, grantsFor } from "../../lib/base/grants.ts";
 
 /** The platforms the `deno` npm package has a binary package for (`@deno/<target>`). */
@@ -139,11 +139,30 @@ export interface LaunchInput {
   arch: string;
   /** Whether the C library is musl (Linux). */
   musl: boolean;
-  /** Node's resolution from the package (`require.resolve`), undefined when not found. */
-  resolve: (specifier: string) => string | undefined;
+  /** Whether a file is there. */
+  exists: (path: string) => boolean;
   /** The programs of the grant rules found on PATH. */
   programs: readonly string[];
-  exists: (path: string) => boolean;
+}
+
+/**
+ * The directory of package `name` as Node finds it from `dir`: in `dir/node_modules`, then in
+ * each parent's (nested under a global install, hoisted beside it in npx's cache or a project).
+ */
+export function findPackage(
+  dir: string,
+  name: string,
+  platform: string,
+  exists: (path: string) => boolean,
+): string | undefined {
+  const { basename, dirname, join } = pathsOf(platform);
+  for (let at = dir;; at = dirname(at)) {
+    if (basename(at) !== "node_modules") {
+      const candidate = join(at, "node_modules", name);
+      if (exists(join(candidate, "package.json"))) return candidate;
+    }
+    if (dirname(at) === at) return undefined;
+  }
 }
 
 /** The one line said where npm has no Deno (or it was left out), naming what works instead. */
@@ -166,15 +185,15 @@ export function noDeno(input: LaunchInput, target: string | undefined): string {
 /** The Deno binary and arguments for one run, or the line to print instead. */
 export function launchPlan(input: LaunchInput): LaunchPlan {
   const { dirname, join } = pathsOf(input.platform);
+  const find = (name: string) => findPackage(input.dir, name, input.platform, input.exists);
   const target = denoTarget(input.platform, input.arch, input.musl);
-  const manifest = target ? input.resolve(`@deno/${target}/package.json`) : undefined;
-  const exe = input.platform === "win32" ? "deno.exe" : "deno";
-  const deno = manifest ? join(dirname(manifest), exe) : undefined;
+  const denoPackage = target ? find(`@deno/${target}`) : undefined;
+  const deno = denoPackage && join(denoPackage, input.platform === "win32" ? "deno.exe" : "deno");
   if (!deno || !input.exists(deno)) {
     return { ok: false, message: noDeno(input, target), exitCode: 1 };
   }
-  const keyring = input.resolve("@napi-rs/keyring");
-  const binding = keyring ? dirname(dirname(keyring)) : undefined;
+  const keyring = find("@napi-rs/keyring");
+  const binding = keyring ? dirname(keyring) : undefined;
   let flags: string[];
   try {
     flags = denoFlags(grantsFor({
@@ -223,16 +242,66 @@ function isMusl(): boolean {
   return process.platform === "linux" && !reportsGlibc(process.report?.getReport());
 }
 
+/**
+ * Whether a process is in its terminal's foreground process group, from its `/proc/PID/stat`
+ * line (`pid (name) state ppid pgrp session tty tpgid …`): then Ctrl-C and a hang-up reach
+ * every process of the group, Deno included, and passing them on would deliver them twice.
+ */
+export function inForeground(stat: string): boolean {
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const group = Number(fields[2]);
+  const foreground = Number(fields[5]);
+  return foreground > 0 && foreground === group;
+}
+
+/** Whether this process is in its terminal's foreground group (Linux: /proc; macOS: ps). */
+function foreground(): boolean {
+  try {
+    if (process.platform === "linux") return inForeground(readFileSync("/proc/self/stat", "utf8"));
+    const out = execFileSync("ps", ["-o", "tpgid=,pgid=", "-p", String(process.pid)], {
+      encoding: "utf8",
+    });
+    const [tpgid, pgid] = out.trim().split(/\s+/).map(Number);
+    return tpgid > 0 && tpgid === pgid;
+  } catch {
+    return false;
+  }
+}
+
 /** The signals passed on to Deno (Windows: Ctrl-C reaches every process of the console). */
 const FORWARDED: NodeJS.Signals[] = process.platform === "win32"
   ? ["SIGTERM", "SIGHUP"]
   : ["SIGINT", "SIGTERM", "SIGHUP"];
 
-/** Run Deno, pass signals on, end as it ended. */
+/** Node's `process.execve` (Node 22.15+, 23.11+), where this Node has it. */
+type Execve = (file: string, args: string[], env: Record<string, string | undefined>) => never;
+function execveOf(): Execve | undefined {
+  if (process.platform === "win32" || !("execve" in process)) return undefined;
+  const execve = process.execve;
+  return typeof execve === "function" ? execve : undefined;
+}
+
+/** Become Deno where Node can (`execve`); else run it as a child, pass signals on, end as it ended. */
 function run(plan: Extract<LaunchPlan, { ok: true }>): void {
+  const execve = execveOf();
+  if (execve) {
+    // Node ignores SIGXFSZ, and an ignored signal stays ignored across execve; a handler does
+    // not (execve resets it), so Deno gets the default as it would from a shell.
+    process.on("SIGXFSZ", () => {});
+    try {
+      execve(plan.command, [plan.command, ...plan.args], plan.env);
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      process.stderr.write(`codex-login: could not start Deno (${plan.command}): ${why}\n`);
+      process.exit(1);
+    }
+  }
   const child = spawn(plan.command, plan.args, { stdio: "inherit", env: plan.env });
   const forward = (signal: NodeJS.Signals) => {
-    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    // From the terminal (Ctrl-C, hang-up), Deno got it too: once is what a shell would give.
+    if (signal !== "SIGTERM" && foreground()) return;
+    child.kill(signal);
   };
   for (const signal of FORWARDED) process.on(signal, forward);
   // Ctrl-C on a Windows console reaches Deno too: this process only waits for it.
@@ -250,42 +319,37 @@ function run(plan: Extract<LaunchPlan, { ok: true }>): void {
   });
 }
 
-/** Start codex-login: the bundle beside this package, on npm's Deno, with its grants. */
+function exists(path: string): boolean {
+  try {
+    statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Start codex-login: the bundle of the package this script is in (`PACKAGE/bin/…`, found
+ * through npm's bin link), on npm's Deno, with its grants.
+ */
 export function main(): void {
-  const { dirname } = pathsOf(process.platform);
-  const file = fileURLToPath(import.meta.url);
-  const dir = dirname(dirname(file));
-  const require = createRequire(file);
-  const resolve = (specifier: string) => {
-    try {
-      return require.resolve(specifier);
-    } catch {
-      return undefined;
-    }
-  };
   const platform = process.platform;
+  const { dirname } = pathsOf(platform);
+  const dir = dirname(dirname(realpathSync(process.argv[1])));
   const env = process.env;
   const candidates: readonly string[] =
     GRANT_RULES.programs[grantOs(platform) as keyof typeof GRANT_RULES.programs] ?? [];
-  const linuxGlibc = platform === "linux" &&
-    resolve(`@deno/linux-${process.arch}-glibc/package.json`);
+  const glibcDeno = platform === "linux" &&
+    findPackage(dir, `@deno/linux-${process.arch}-glibc`, platform, exists);
   const plan = launchPlan({
     dir,
     args: process.argv.slice(2),
     env,
     platform,
     arch: process.arch,
-    musl: platform === "linux" && !linuxGlibc && isMusl(),
-    resolve,
+    musl: platform === "linux" && !glibcDeno && isMusl(),
+    exists,
     programs: programsOnPath(candidates, env, platform === "win32"),
-    exists: (path) => {
-      try {
-        statSync(path);
-        return true;
-      } catch {
-        return false;
-      }
-    },
   });
   if (!plan.ok) {
     process.stderr.write(`${plan.message}\n`);

@@ -3,7 +3,7 @@
  * `npm pack` into `dist/codex-login-VERSION.tgz` (the path is printed). Staged in
  * `dist/npm/codex-login/`:
  *
- *   bin/codex-login.mjs   the Node launcher (tools/npm/launcher.ts with lib/base/grants.ts,
+ *   bin/codex-login.cjs   the Node launcher (tools/npm/launcher.ts with lib/base/grants.ts,
  *                         bundled): starts the bundle on npm's Deno with its grants
  *   codex-login.js        the bundle (make bundle)
  *   deno.json             {"nodeModulesDir": "manual"}: Deno finds the keyring binding where
@@ -33,12 +33,20 @@ async function readJson(path: string): Promise<Manifest> {
 }
 
 /**
- * Bundle the Node launcher (tools/npm/bin.ts and the grant rules) into one ES module at `out`,
- * with a `node` shebang, as `bin`.
+ * Bundle the Node launcher (tools/npm/bin.ts and the grant rules) into one CommonJS script at
+ * `out`, with a `node` shebang, as `bin` (CommonJS: Node starts it a few ms sooner than a module).
  */
 export async function bundleLauncher(out: string): Promise<void> {
   const bundled = await new Deno.Command(Deno.execPath(), {
-    args: ["bundle", "--quiet", "--output", `${out}.tmp`, `${ROOT}tools/npm/bin.ts`],
+    args: [
+      "bundle",
+      "--quiet",
+      "--format",
+      "cjs",
+      "--output",
+      `${out}.tmp`,
+      `${ROOT}tools/npm/bin.ts`,
+    ],
     stdout: "inherit",
     stderr: "inherit",
   }).output();
@@ -76,8 +84,8 @@ export async function packageManifest(): Promise<Record<string, unknown>> {
     license: "Apache-2.0",
     repository: { type: "git", url: "git+https://github.com/codex-login/codex-login.git" },
     keywords: ["codex", "openai", "chatgpt", "login", "oauth", "cli"],
-    bin: { "codex-login": "bin/codex-login.mjs" },
-    files: ["bin/codex-login.mjs", "codex-login.js", "deno.json"],
+    bin: { "codex-login": "bin/codex-login.cjs" },
+    files: ["bin/codex-login.cjs", "codex-login.js", "deno.json"],
     engines: { node: ">=18" },
     dependencies: { "@napi-rs/keyring": keyring },
     optionalDependencies: platforms,
@@ -88,7 +96,7 @@ export async function packageManifest(): Promise<Record<string, unknown>> {
 export async function stagePackage(dir: string): Promise<void> {
   await Deno.remove(dir, { recursive: true }).catch(() => {});
   await Deno.mkdir(`${dir}/bin`, { recursive: true });
-  await bundleLauncher(`${dir}/bin/codex-login.mjs`);
+  await bundleLauncher(`${dir}/bin/codex-login.cjs`);
   await Deno.copyFile(`${ROOT}dist/codex-login.js`, `${dir}/codex-login.js`);
   await Deno.writeTextFile(`${dir}/deno.json`, '{ "nodeModulesDir": "manual", "lock": false }\n');
   await Deno.writeTextFile(
