@@ -73,6 +73,7 @@ test: check bundle
 bench: test-tools bundle
 	$(DENO) run --allow-net=127.0.0.1,localhost --allow-read --allow-write --allow-env --allow-run tools/bench.ts
 	$(DENO) run --allow-all tools/bench_codex.ts
+	$(DENO) run --allow-all tools/bench_npm.ts
 
 # Does a Codex release change sign-in? The sign-in surface of the Codex binary at CODEX=PATH
 # (without CODEX=, of @openai/codex@latest, installed into a temporary directory) against the

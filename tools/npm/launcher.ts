@@ -18,7 +18,6 @@
  * @module
  */
 
-import { execFileSync, spawn } from "node:child_process";
 import { accessSync, constants as fs, readFileSync, realpathSync, statSync } from "node:fs";
 import { constants as os } from "node:os";
 import { posix, win32 } from "node:path";
@@ -254,8 +253,11 @@ export function inForeground(stat: string): boolean {
   return foreground > 0 && foreground === group;
 }
 
+/** node:child_process, loaded only where Deno runs as a child (it takes Node some ms to load). */
+type ChildProcesses = typeof import("node:child_process");
+
 /** Whether this process is in its terminal's foreground group (Linux: /proc; macOS: ps). */
-function foreground(): boolean {
+function foreground({ execFileSync }: ChildProcesses): boolean {
   try {
     if (process.platform === "linux") return inForeground(readFileSync("/proc/self/stat", "utf8"));
     const out = execFileSync("ps", ["-o", "tpgid=,pgid=", "-p", String(process.pid)], {
@@ -282,7 +284,7 @@ function execveOf(): Execve | undefined {
 }
 
 /** Become Deno where Node can (`execve`); else run it as a child, pass signals on, end as it ended. */
-function run(plan: Extract<LaunchPlan, { ok: true }>): void {
+async function run(plan: Extract<LaunchPlan, { ok: true }>): Promise<void> {
   const execve = execveOf();
   if (execve) {
     // Node ignores SIGXFSZ, and an ignored signal stays ignored across execve; a handler does
@@ -296,11 +298,15 @@ function run(plan: Extract<LaunchPlan, { ok: true }>): void {
       process.exit(1);
     }
   }
-  const child = spawn(plan.command, plan.args, { stdio: "inherit", env: plan.env });
+  // getBuiltinModule (Node 20.16+) loads it without starting Node's ES module loader.
+  const processes: ChildProcesses = "getBuiltinModule" in process
+    ? process.getBuiltinModule("node:child_process")
+    : await import("node:child_process");
+  const child = processes.spawn(plan.command, plan.args, { stdio: "inherit", env: plan.env });
   const forward = (signal: NodeJS.Signals) => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     // From the terminal (Ctrl-C, hang-up), Deno got it too: once is what a shell would give.
-    if (signal !== "SIGTERM" && foreground()) return;
+    if (signal !== "SIGTERM" && foreground(processes)) return;
     child.kill(signal);
   };
   for (const signal of FORWARDED) process.on(signal, forward);
@@ -355,5 +361,5 @@ export function main(): void {
     process.stderr.write(`${plan.message}\n`);
     process.exit(plan.exitCode);
   }
-  run(plan);
+  void run(plan);
 }
