@@ -26,6 +26,7 @@ export {
   startLogin,
 } from "./lib/signin/login_server.ts";
 export { CALLBACK_PATH, type PasteReply } from "./lib/signin/login_types.ts";
+export { type ClaimDeps } from "./lib/loopback/port_claim.ts";
 export {
   type LoginResult,
   resolveSignInContext,
@@ -109,6 +110,7 @@ export {
   type SignInTokens,
   type TokenSet,
 } from "./lib/issuer/issuer.ts";
+export { type IssuerFailureClass } from "./lib/issuer/issuer_types.ts";
 export {
   DEFAULT_REQUEST_TIMEOUT_MS,
   type HttpAnswer,

@@ -4,7 +4,6 @@
  * Reported as skipped, with the reason, when Chromium is not installed.
  */
 import assert from "node:assert/strict";
-import { authFilePath } from "../lib/store/codex_home.ts";
 import { readAuthFile, saveAuthFile } from "../lib/store/file_store.ts";
 import {
   chromiumMissing,
@@ -31,7 +30,7 @@ const PLATFORM = ["--platform-url", "https://platform.api.openai.org"];
 async function signIn(scenario: Partial<Scenario>, click: "#allow" | "#deny" = "#allow") {
   const issuer = startFakeIssuer({ consentPage: true, ...scenario });
   const h = await tempHome();
-  const cli = spawnCli(loginArgs(issuer.url, h.home, PLATFORM));
+  const cli = spawnCli(loginArgs(issuer.url, h.home.path, PLATFORM));
   const browser = await launchBrowser();
   return {
     issuer,
@@ -139,7 +138,7 @@ browserTest(
   async () => {
     await using run = await signIn({ codeExchange: "500" });
     await saveAuthFile(run.home, { auth_mode: "apikey", OPENAI_API_KEY: "sk-previous-0123456789" });
-    const before = await Deno.readTextFile(authFilePath(run.home));
+    const before = await Deno.readTextFile(run.home.authFile);
     await run.go();
     const page = run.browser.page;
     assert.equal(
@@ -148,7 +147,7 @@ browserTest(
     );
     await screenshotAll(page, "error-token");
     assert.equal((await run.cli.done()).code, 1);
-    assert.equal(await Deno.readTextFile(authFilePath(run.home)), before);
+    assert.equal(await Deno.readTextFile(run.home.authFile), before);
     assert.deepEqual(run.browser.leaks, []);
   },
 );
@@ -159,7 +158,7 @@ browserTest("with JavaScript off the setup page still offers the link", async ()
     account: { accountId: "a", isOrgOwner: true, completedPlatformOnboarding: false },
   });
   await using h = await tempHome();
-  await using cli = spawnCli(loginArgs(issuer.url, h.home, PLATFORM));
+  await using cli = spawnCli(loginArgs(issuer.url, h.home.path, PLATFORM));
   await using browser = await launchBrowser({ javaScriptEnabled: false });
   await browser.page.goto(await cli.waitFor(URL_LINE));
   await browser.page.click("#allow");

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import type { ChatGptAuth } from "../lib/store/auth_data.ts";
-import { authFilePath } from "../lib/store/codex_home.ts";
 import { readAuthFile, saveAuthFile } from "../lib/store/file_store.ts";
 import { startFakeIssuer } from "./support/fake_issuer.ts";
 import { tempHome } from "./support/helpers.ts";
@@ -9,7 +8,7 @@ import { HAVE_SCRIPT, ON, runInTerminal, spawnCli } from "./support/cli_process.
 Deno.test(ON + "cli status: exit 0 and JSON facts when logged in, exit 1 when not", async () => {
   await using issuer = startFakeIssuer();
   await using h = await tempHome();
-  await using none = spawnCli(["status", "--codex-home", h.home]);
+  await using none = spawnCli(["status", "--codex-home", h.home.path]);
   const a = await none.done();
   assert.equal(a.code, 1);
   assert.equal(a.stdout.trim(), "Not logged in");
@@ -20,7 +19,7 @@ Deno.test(ON + "cli status: exit 0 and JSON facts when logged in, exit 1 when no
     tokens: { ...t, account_id: "acct_123" },
     last_refresh: "2026-11-20T00:00:00.000Z",
   });
-  await using json = spawnCli(["status", "--json", "--codex-home", h.home]);
+  await using json = spawnCli(["status", "--json", "--codex-home", h.home.path]);
   const b = await json.done();
   assert.equal(b.code, 0, b.stderr);
   const report = JSON.parse(b.stdout);
@@ -33,14 +32,14 @@ Deno.test(
   ON + "cli status: corrupt auth.json is exit 1 with the path, no stack trace",
   async () => {
     await using h = await tempHome();
-    await Deno.mkdir(h.home);
-    await Deno.writeTextFile(authFilePath(h.home), "[1,2");
-    await using cli = spawnCli(["status", "--codex-home", h.home]);
+    await Deno.mkdir(h.home.path);
+    await Deno.writeTextFile(h.home.authFile, "[1,2");
+    await using cli = spawnCli(["status", "--codex-home", h.home.path]);
     const { code, stderr } = await cli.done();
     assert.equal(code, 1);
     assert.equal(stderr.trim().split("\n").length, 1);
-    assert.ok(stderr.includes(authFilePath(h.home)));
-    assert.equal(await Deno.readTextFile(authFilePath(h.home)), "[1,2");
+    assert.ok(stderr.includes(h.home.authFile));
+    assert.equal(await Deno.readTextFile(h.home.authFile), "[1,2");
   },
 );
 
@@ -48,13 +47,13 @@ Deno.test(ON + "cli logout: revokes, removes, says so; not logged in exits 0", a
   await using issuer = startFakeIssuer({ revoke: "500" });
   await using h = await tempHome();
   await saveAuthFile(h.home, issuer.signedInAuth());
-  await using cli = spawnCli(["logout", "--issuer", issuer.url, "--codex-home", h.home]);
+  await using cli = spawnCli(["logout", "--issuer", issuer.url, "--codex-home", h.home.path]);
   const a = await cli.done();
   assert.equal(a.code, 0, a.stderr);
   assert.match(a.stderr, /Warning: Could not revoke the refresh token.*500/);
   assert.match(a.stderr, /Logged out: removed/);
   assert.equal(await readAuthFile(h.home), undefined);
-  await using again = spawnCli(["logout", "--issuer", issuer.url, "--codex-home", h.home]);
+  await using again = spawnCli(["logout", "--issuer", issuer.url, "--codex-home", h.home.path]);
   const b = await again.done();
   assert.equal(b.code, 0);
   assert.match(b.stderr, /Not logged in/);
@@ -64,7 +63,7 @@ Deno.test(ON + "cli refresh: invalid_grant exits 1 telling to sign in again", as
   await using issuer = startFakeIssuer({ refresh: "invalid_grant" });
   await using h = await tempHome();
   await saveAuthFile(h.home, issuer.signedInAuth());
-  await using cli = spawnCli(["refresh", "--issuer", issuer.url, "--codex-home", h.home]);
+  await using cli = spawnCli(["refresh", "--issuer", issuer.url, "--codex-home", h.home.path]);
   const { code, stderr } = await cli.done();
   assert.equal(code, 1);
   assert.match(stderr, /sign in again with `deno run [^`]* login`/);
@@ -81,7 +80,7 @@ Deno.test(
       tokens: { ...issuer.issueTokens(), account_id: "" },
       last_refresh: "",
     });
-    const args = ["refresh", "--issuer", issuer.url, "--codex-home", h.home];
+    const args = ["refresh", "--issuer", issuer.url, "--codex-home", h.home.path];
     await using one = spawnCli(args);
     await using two = spawnCli(args);
     const [a, b] = await Promise.all([one.done(), two.done()]);
@@ -104,14 +103,14 @@ Deno.test(
   async () => {
     await using h = await tempHome();
     const key = "sk-proj-pipedkey0123456789abcdef";
-    await using ok = spawnCli(["login", "--with-api-key", "--codex-home", h.home], {
+    await using ok = spawnCli(["login", "--with-api-key", "--codex-home", h.home.path], {
       stdin: `${key}\n`,
     });
     const a = await ok.done();
     assert.equal(a.code, 0, a.stderr);
     assert.ok(!a.stderr.includes(key) && !a.stdout.includes(key));
     assert.deepEqual(await readAuthFile(h.home), { auth_mode: "apikey", OPENAI_API_KEY: key });
-    await using bad = spawnCli(["login", "--with-api-key", "--codex-home", h.home], {
+    await using bad = spawnCli(["login", "--with-api-key", "--codex-home", h.home.path], {
       stdin: "\n",
     });
     const b = await bad.done();
@@ -128,7 +127,7 @@ Deno.test({
     await using h = await tempHome();
     const key = "sk-proj-typedkey0123456789abcdef";
     const { code, screen } = await runInTerminal(
-      ["login", "--with-api-key", "--codex-home", h.home],
+      ["login", "--with-api-key", "--codex-home", h.home.path],
       { permissions: ["--allow-read", "--allow-write", "--allow-env"], input: `${key}\r` },
     );
     assert.equal(code, 0, screen);
@@ -136,4 +135,15 @@ Deno.test({
     assert.ok(!screen.includes(key), `the key was echoed: ${screen}`);
     assert.equal((await readAuthFile(h.home))?.OPENAI_API_KEY, key);
   },
+});
+
+Deno.test(ON + "status: a very long claim is cut on the terminal", async () => {
+  await using issuer = startFakeIssuer({ account: { email: `${"x".repeat(5000)}@example.com` } });
+  await using h = await tempHome();
+  await saveAuthFile(h.home, issuer.signedInAuth());
+  await using cli = spawnCli(["status", "--codex-home", h.home.path]);
+  const { stdout } = await cli.done();
+  const line = stdout.split("\n").find((l) => l.includes("Email:"))!;
+  assert.ok(line.length < 200, `${line.length} characters`);
+  assert.ok(line.endsWith("…"));
 });

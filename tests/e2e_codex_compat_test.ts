@@ -3,14 +3,15 @@
  * (and, in `make test`, again through the bundle).
  */
 import assert from "node:assert/strict";
+import type { CodexHome } from "../lib/store/codex_home.ts";
 import { readAuthFile, saveAuthFile } from "../lib/store/file_store.ts";
 import { startFakeIssuer } from "./support/fake_issuer.ts";
 import { browse, tempHome } from "./support/helpers.ts";
 import { loginArgs, ON, spawnCli } from "./support/cli_process.ts";
 
-async function withConfig(home: string, toml: string): Promise<void> {
-  await Deno.mkdir(home, { recursive: true });
-  await Deno.writeTextFile(`${home}/config.toml`, toml);
+async function withConfig(home: CodexHome, toml: string): Promise<void> {
+  await Deno.mkdir(home.path, { recursive: true });
+  await Deno.writeTextFile(home.config, toml);
 }
 
 Deno.test(
@@ -19,14 +20,14 @@ Deno.test(
     await using issuer = startFakeIssuer();
     await using h = await tempHome();
     await withConfig(h.home, 'forced_login_method = "api"\n');
-    await using cli = spawnCli(loginArgs(issuer.url, h.home));
+    await using cli = spawnCli(loginArgs(issuer.url, h.home.path));
     const { code, stderr } = await cli.done();
     assert.equal(code, 1);
     assert.match(stderr, /^Error: ChatGPT login is disabled\. Use API key login instead\./m);
     assert.ok(!/Starting local login server/.test(stderr), "no server started");
     assert.equal(issuer.requests.length, 0);
     assert.equal(await readAuthFile(h.home), undefined);
-    await using device = spawnCli([...loginArgs(issuer.url, h.home), "--device-auth"]);
+    await using device = spawnCli([...loginArgs(issuer.url, h.home.path), "--device-auth"]);
     assert.equal((await device.done()).code, 1);
     assert.equal(issuer.requests.length, 0, "device sign-in refused too");
   },
@@ -38,7 +39,7 @@ Deno.test(
     await using h = await tempHome();
     await saveAuthFile(h.home, { auth_mode: "apikey", OPENAI_API_KEY: "sk-keep-this-one-please" });
     await using cli = spawnCli(
-      ["login", "--with-api-key", "--codex-home", h.home, "-c", "forced_login_method=chatgpt"],
+      ["login", "--with-api-key", "--codex-home", h.home.path, "-c", "forced_login_method=chatgpt"],
       { stdin: "sk-proj-new0123456789abcdefghij\n" },
     );
     const { code, stderr } = await cli.done();
@@ -56,7 +57,7 @@ Deno.test(
     });
     await using h = await tempHome();
     await using cli = spawnCli([
-      ...loginArgs(issuer.url, h.home),
+      ...loginArgs(issuer.url, h.home.path),
       "-c",
       'forced_chatgpt_workspace_id=["ws-a"]',
     ]);
@@ -77,7 +78,7 @@ Deno.test(
   async () => {
     await using h = await tempHome();
     await withConfig(h.home, 'model = "o3"\nforced_login_method = = "api"\n');
-    await using cli = spawnCli(["status", "--codex-home", h.home]);
+    await using cli = spawnCli(["status", "--codex-home", h.home.path]);
     const { code, stderr } = await cli.done();
     assert.equal(code, 2);
     const lines = stderr.trim().split("\n");
@@ -91,7 +92,7 @@ Deno.test(ON + "cli status: credentials that break the policy are flagged, exit 
   await using h = await tempHome();
   await saveAuthFile(h.home, issuer.signedInAuth());
   await withConfig(h.home, 'forced_chatgpt_workspace_id = "ws-a"\n');
-  await using cli = spawnCli(["status", "--codex-home", h.home]);
+  await using cli = spawnCli(["status", "--codex-home", h.home.path]);
   const { code, stdout } = await cli.done();
   assert.equal(code, 1);
   assert.match(stdout, /^Logged in using ChatGPT$/m);
@@ -99,7 +100,7 @@ Deno.test(ON + "cli status: credentials that break the policy are flagged, exit 
     stdout,
     /Warning: Login is restricted to workspace\(s\) ws-a, but current credentials belong to ws-b\. Codex will log these credentials out/,
   );
-  await using json = spawnCli(["status", "--json", "--codex-home", h.home]);
+  await using json = spawnCli(["status", "--json", "--codex-home", h.home.path]);
   const report = JSON.parse((await json.done()).stdout);
   assert.equal(report.policy_violations.length, 1);
 });
@@ -109,14 +110,14 @@ Deno.test(
   async () => {
     await using issuer = startFakeIssuer();
     await using h = await tempHome();
-    await using none = spawnCli(["token", "--issuer", issuer.url, "--codex-home", h.home]);
+    await using none = spawnCli(["token", "--issuer", issuer.url, "--codex-home", h.home.path]);
     const a = await none.done();
     assert.equal(a.code, 1);
     assert.equal(a.stdout, "");
     assert.match(a.stderr, /Not logged in/);
     const auth = issuer.signedInAuth();
     await saveAuthFile(h.home, auth);
-    await using plain = spawnCli(["token", "--issuer", issuer.url, "--codex-home", h.home]);
+    await using plain = spawnCli(["token", "--issuer", issuer.url, "--codex-home", h.home.path]);
     const b = await plain.done();
     assert.equal(b.code, 0, b.stderr);
     assert.equal(b.stdout, `${auth.tokens.access_token}\n`);
@@ -127,7 +128,7 @@ Deno.test(
       "--issuer",
       issuer.url,
       "--codex-home",
-      h.home,
+      h.home.path,
     ]);
     const facts = JSON.parse((await json.done()).stdout);
     assert.equal(facts.token, auth.tokens.access_token);
@@ -141,7 +142,7 @@ Deno.test(
   ON + "cli login --with-api-key: a key of another format is saved with a warning",
   async () => {
     await using h = await tempHome();
-    await using cli = spawnCli(["login", "--with-api-key", "--codex-home", h.home], {
+    await using cli = spawnCli(["login", "--with-api-key", "--codex-home", h.home.path], {
       stdin: "gateway-issued-key-42\n",
     });
     const { code, stderr } = await cli.done();
@@ -157,7 +158,7 @@ Deno.test(
   async () => {
     await using issuer = startFakeIssuer();
     await using h = await tempHome();
-    await using cli = spawnCli(loginArgs(issuer.url, h.home), {
+    await using cli = spawnCli(loginArgs(issuer.url, h.home.path), {
       env: { CODEX_INTERNAL_ORIGINATOR_OVERRIDE: "my_ide" },
     });
     const url = await cli.waitFor(/\/oauth\/authorize\?/);

@@ -5,7 +5,6 @@
 import assert from "node:assert/strict";
 import type { ChatGptAuth } from "../lib/store/auth_data.ts";
 import { readAuthFile } from "../lib/store/file_store.ts";
-import { logFilePath } from "../lib/store/login_log.ts";
 import { startFakeIssuer } from "./support/fake_issuer.ts";
 import { browse, tempHome } from "./support/helpers.ts";
 import { loginArgs, ON, spawnCli } from "./support/cli_process.ts";
@@ -15,7 +14,7 @@ Deno.test(
   async () => {
     await using issuer = startFakeIssuer();
     await using h = await tempHome();
-    await using cli = spawnCli(loginArgs(issuer.url, h.home));
+    await using cli = spawnCli(loginArgs(issuer.url, h.home.path));
     const url = await cli.waitFor(/\/oauth\/authorize\?/);
     const authorize = await fetch(url, { redirect: "manual" });
     await authorize.body?.cancel();
@@ -23,7 +22,7 @@ Deno.test(
     // The cancel secret is written just after the URL is printed: wait for it.
     let cancelSecret = "";
     for (let i = 0; i < 100 && !cancelSecret; i++) {
-      const file = [...Deno.readDirSync(h.home)].find((e) => e.name.endsWith(".secret"));
+      const file = [...Deno.readDirSync(h.home.path)].find((e) => e.name.endsWith(".secret"));
       if (file) cancelSecret = await Deno.readTextFile(`${h.home}/${file.name}`).catch(() => "");
       if (!cancelSecret) await new Promise((r) => setTimeout(r, 20));
     }
@@ -31,7 +30,7 @@ Deno.test(
     await browse(callback.href);
     const { code } = await cli.done();
     assert.equal(code, 0);
-    const log = await Deno.readTextFile(logFilePath(h.home));
+    const log = await Deno.readTextFile(h.home.logFile);
     for (
       const step of ["command", "login_start", "callback", "saved", "api_key", "login_end", "exit"]
     ) {
@@ -51,7 +50,7 @@ Deno.test(
     for (const [name, value] of Object.entries(secrets)) {
       assert.ok(!log.includes(value), `${name} is in the log`);
     }
-    assert.equal((await Deno.stat(logFilePath(h.home))).mode! & 0o777, 0o600);
+    assert.equal((await Deno.stat(h.home.logFile)).mode! & 0o777, 0o600);
   },
 );
 
@@ -60,13 +59,29 @@ Deno.test(
   async () => {
     await using issuer = startFakeIssuer({ authorize: "access_denied" });
     await using h = await tempHome();
-    await using cli = spawnCli([...loginArgs(issuer.url, h.home), "--verbose"]);
+    await using cli = spawnCli([...loginArgs(issuer.url, h.home.path), "--verbose"]);
     await browse(await cli.waitFor(/\/oauth\/authorize\?/));
     const { code, stderr } = await cli.done();
     assert.equal(code, 1);
     const lines = stderr.trim().split("\n");
-    assert.equal(lines.at(-1), `Details: ${logFilePath(h.home)}`);
+    assert.equal(lines.at(-1), `Details: ${h.home.logFile}`);
     assert.match(stderr, /^\[log\] \S+ login_start port=\d+/m);
-    assert.match(await Deno.readTextFile(logFilePath(h.home)), / exit code=1 error=access_denied/);
+    assert.match(await Deno.readTextFile(h.home.logFile), / exit code=1 error=access_denied/);
+  },
+);
+
+Deno.test(
+  ON + "login log: a group-writable or foreign log directory is refused with the fix",
+  async () => {
+    await using issuer = startFakeIssuer();
+    await using h = await tempHome();
+    await Deno.mkdir(h.home.logDir, { recursive: true, mode: 0o700 });
+    await Deno.chmod(h.home.path, 0o700);
+    await Deno.chmod(h.home.logDir, 0o777);
+    await using cli = spawnCli(loginArgs(issuer.url, h.home.path));
+    const { code, stderr } = await cli.done();
+    assert.equal(code, 1);
+    assert.match(stderr, /log is writable by group or others.*chmod 700 .*\/log/);
+    assert.equal(issuer.requests.length, 0);
   },
 );

@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { authFilePath } from "../lib/store/codex_home.ts";
 import { readAuthFile, saveAuthFile } from "../lib/store/file_store.ts";
 import { startFakeIssuer } from "./support/fake_issuer.ts";
 import { browse, tempHome } from "./support/helpers.ts";
@@ -12,7 +11,7 @@ Deno.test(
   async () => {
     await using issuer = startFakeIssuer();
     await using h = await tempHome();
-    await using cli = spawnCli(loginArgs(issuer.url, h.home));
+    await using cli = spawnCli(loginArgs(issuer.url, h.home.path));
     await cli.waitFor(/Starting local login server on http:\/\/127\.0\.0\.1:\d+$/);
     const url = await cli.waitFor(URL_LINE);
     const visits = await browse(url);
@@ -33,7 +32,7 @@ Deno.test(
     await using issuer = startFakeIssuer({ authorize: "access_denied" });
     await using h = await tempHome();
     await saveAuthFile(h.home, { auth_mode: "apikey", OPENAI_API_KEY: "sk-keep-me-please" });
-    await using cli = spawnCli(loginArgs(issuer.url, h.home));
+    await using cli = spawnCli(loginArgs(issuer.url, h.home.path));
     await browse(await cli.waitFor(URL_LINE));
     const { code, stderr } = await cli.done();
     assert.equal(code, 1);
@@ -50,7 +49,13 @@ Deno.test(ON + "cli: port in use exits 13 naming the port", async () => {
   const port = (holder.addr as Deno.NetAddr).port;
   try {
     await using h = await tempHome();
-    await using cli = spawnCli(["--codex-home", h.home, "--port", String(port), "--no-browser"]);
+    await using cli = spawnCli([
+      "--codex-home",
+      h.home.path,
+      "--port",
+      String(port),
+      "--no-browser",
+    ]);
     const { code, stderr } = await cli.done();
     assert.equal(code, 13);
     assert.match(stderr, new RegExp(`Port ${port} on 127.0.0.1 is already in use`));
@@ -62,7 +67,7 @@ Deno.test(ON + "cli: port in use exits 13 naming the port", async () => {
 Deno.test(ON + "cli: Ctrl-C exits 130, releases the port, writes nothing", async () => {
   await using issuer = startFakeIssuer();
   await using h = await tempHome();
-  await using cli = spawnCli(loginArgs(issuer.url, h.home));
+  await using cli = spawnCli(loginArgs(issuer.url, h.home.path));
   const line = await cli.waitFor(/^Starting local login server on/);
   const port = Number(/:(\d+)$/.exec(line)![1]);
   await cli.waitFor(URL_LINE);
@@ -71,13 +76,13 @@ Deno.test(ON + "cli: Ctrl-C exits 130, releases the port, writes nothing", async
   assert.equal(code, 130, stderr);
   assert.match(stderr, /interrupted; nothing was saved/);
   Deno.listen({ hostname: "127.0.0.1", port }).close();
-  await assert.rejects(Deno.stat(authFilePath(h.home)), Deno.errors.NotFound);
+  await assert.rejects(Deno.stat(h.home.authFile), Deno.errors.NotFound);
 });
 
 Deno.test(ON + "cli: --timeout exits 124", async () => {
   await using issuer = startFakeIssuer();
   await using h = await tempHome();
-  await using cli = spawnCli(loginArgs(issuer.url, h.home, ["--timeout", "1"]));
+  await using cli = spawnCli(loginArgs(issuer.url, h.home.path, ["--timeout", "1"]));
   const { code, stderr } = await cli.done();
   assert.equal(code, 124);
   assert.match(stderr, /Timed out after 1 s/);
@@ -134,7 +139,7 @@ Deno.test(
     assert.match(a.stderr, /--allow-env=CODEX_HOME,HOME|--codex-home/);
     assert.equal(a.stderr.trim().split("\n").length, 1, a.stderr);
 
-    await using noRead = spawnCli(["--no-browser", "--codex-home", h.home], {
+    await using noRead = spawnCli(["--no-browser", "--codex-home", h.home.path], {
       permissions: ["--allow-net", "--allow-write"],
     });
     const b = await noRead.done();
@@ -149,7 +154,7 @@ Deno.test(
   async () => {
     await using issuer = startFakeIssuer();
     await using h = await tempHome();
-    await using cli = spawnCli(loginArgs(issuer.url, h.home), {
+    await using cli = spawnCli(loginArgs(issuer.url, h.home.path), {
       permissions: ["--allow-net", "--allow-write", `--allow-read=${h.home}`],
     });
     await browse(await cli.waitFor(URL_LINE));
@@ -158,3 +163,47 @@ Deno.test(
     assert.ok(await readAuthFile(h.home));
   },
 );
+
+Deno.test(
+  ON + "the codex home is checked before anything opens: not a directory, not writable",
+  async () => {
+    await using issuer = startFakeIssuer();
+    await using h = await tempHome();
+    await Deno.writeTextFile(h.home.path, "a file where the codex home should be");
+    await using asFile = spawnCli(loginArgs(issuer.url, h.home.path));
+    const file = await asFile.done();
+    assert.equal(file.code, 1);
+    assert.match(
+      file.stderr,
+      new RegExp(`Cannot keep your credentials in ${h.home.path}: it is not a directory`),
+    );
+    assert.doesNotMatch(file.stderr, /oauth\/authorize/, "no sign-in URL was printed");
+    assert.equal(issuer.requests.length, 0);
+    await Deno.remove(h.home.path);
+  },
+);
+
+Deno.test(
+  ON + "--platform-url over plain http is a usage error on the command line (exit 2)",
+  async () => {
+    await using h = await tempHome();
+    await using cli = spawnCli([
+      "login",
+      "--codex-home",
+      h.home.path,
+      "--platform-url",
+      "http://p.example",
+    ]);
+    const { code, stderr } = await cli.done();
+    assert.equal(code, 2);
+    assert.match(stderr, /platform URL http:\/\/p\.example is plain http/);
+  },
+);
+
+Deno.test(ON + "--timeout past 24 hours is a usage error (no timer overflow)", async () => {
+  await using h = await tempHome();
+  await using cli = spawnCli(["login", "--codex-home", h.home.path, "--timeout", "2147484"]);
+  const { code, stderr } = await cli.done();
+  assert.equal(code, 2);
+  assert.match(stderr, /--timeout must be a whole number from 0 to 86400/);
+});

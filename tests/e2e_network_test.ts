@@ -5,7 +5,6 @@
  */
 import assert from "node:assert/strict";
 import { readAuthFile, saveAuthFile } from "../lib/store/file_store.ts";
-import { logFilePath } from "../lib/store/codex_home.ts";
 import { startConnectProxy } from "./support/connect_proxy.ts";
 import { startFakeIssuer } from "./support/fake_issuer.ts";
 import { browse, tempHome } from "./support/helpers.ts";
@@ -68,14 +67,14 @@ Deno.test({
     await using tls = await tlsIssuer("localhost");
     const { ca, issuer } = tls;
     await using h = await tempHome();
-    const ok = await signIn(issuer.url, h.home, { CODEX_CA_CERTIFICATE: ca.caFile });
+    const ok = await signIn(issuer.url, h.home.path, { CODEX_CA_CERTIFICATE: ca.caFile });
     assert.equal(ok.cli.code, 0, ok.cli.stderr);
     assert.ok(await readAuthFile(h.home));
     await using h2 = await tempHome();
-    const viaSsl = await signIn(issuer.url, h2.home, { SSL_CERT_FILE: ca.caFile });
+    const viaSsl = await signIn(issuer.url, h2.home.path, { SSL_CERT_FILE: ca.caFile });
     assert.equal(viaSsl.cli.code, 0, viaSsl.cli.stderr);
     await using h3 = await tempHome();
-    const bad = await signIn(issuer.url, h3.home, {});
+    const bad = await signIn(issuer.url, h3.home.path, {});
     assert.equal(bad.cli.code, 1);
     assert.match(bad.cli.stderr, /certificate problem.*CODEX_CA_CERTIFICATE \(or SSL_CERT_FILE\)/);
     assert.equal(await readAuthFile(h3.home), undefined);
@@ -88,7 +87,7 @@ Deno.test({
   async fn() {
     await using issuer = startFakeIssuer();
     await using h = await tempHome();
-    await using gone = spawnCli(loginArgs(issuer.url, h.home), {
+    await using gone = spawnCli(loginArgs(issuer.url, h.home.path), {
       env: { CODEX_CA_CERTIFICATE: `${h.dir}/missing.pem` },
       permissions: PERMISSIONS,
     });
@@ -99,7 +98,7 @@ Deno.test({
       new RegExp(`CODEX_CA_CERTIFICATE=${h.dir}/missing\\.pem cannot be read \\(no such file\\)`),
     );
     await Deno.writeTextFile(`${h.dir}/junk.pem`, "not a certificate");
-    await using junk = spawnCli(loginArgs(issuer.url, h.home), {
+    await using junk = spawnCli(loginArgs(issuer.url, h.home.path), {
       env: { SSL_CERT_FILE: `${h.dir}/junk.pem` },
       permissions: PERMISSIONS,
     });
@@ -110,7 +109,7 @@ Deno.test({
     // `token` with a valid token makes no request, so it neither reads nor needs the bundle.
     const auth = issuer.signedInAuth();
     await saveAuthFile(h.home, auth);
-    await using token = spawnCli(["token", "--issuer", issuer.url, "--codex-home", h.home], {
+    await using token = spawnCli(["token", "--issuer", issuer.url, "--codex-home", h.home.path], {
       env: { SSL_CERT_FILE: `${h.dir}/junk.pem` },
       permissions: PERMISSIONS,
     });
@@ -130,12 +129,12 @@ Deno.test({
     await using proxy = startConnectProxy({ "issuer.test": issuer.port });
     await using h = await tempHome();
     const env = { CODEX_CA_CERTIFICATE: ca.caFile, https_proxy: proxy.url };
-    const { cli } = await signIn(issuer.url, h.home, env);
+    const { cli } = await signIn(issuer.url, h.home.path, env);
     assert.equal(cli.code, 0, cli.stderr);
     assert.ok(proxy.connects.includes(`CONNECT issuer.test:${issuer.port}`), proxy.connects.join());
     assert.ok(issuer.tokenRequests("authorization_code").length === 1);
     await using h2 = await tempHome();
-    const direct = await signIn(issuer.url, h2.home, { ...env, NO_PROXY: "issuer.test" });
+    const direct = await signIn(issuer.url, h2.home.path, { ...env, NO_PROXY: "issuer.test" });
     assert.equal(direct.cli.code, 1, "NO_PROXY: direct, and the name does not resolve");
     // One clean sentence (what failed, the likely cause), then where the details are.
     assert.match(
@@ -155,7 +154,7 @@ Deno.test({
     const { ca, issuer } = tls;
     await using proxy = startConnectProxy({ "issuer.test": issuer.port }, { refuse: true });
     await using h = await tempHome();
-    const refused = await signIn(issuer.url, h.home, {
+    const refused = await signIn(issuer.url, h.home.path, {
       CODEX_CA_CERTIFICATE: ca.caFile,
       HTTPS_PROXY: proxy.url,
     });
@@ -167,7 +166,7 @@ Deno.test({
     // A plain loopback issuer with dead proxies configured: never proxied.
     await using local = startFakeIssuer();
     await using h2 = await tempHome();
-    await using cli = spawnCli(loginArgs(local.url, h2.home), {
+    await using cli = spawnCli(loginArgs(local.url, h2.home.path), {
       env: {
         HTTPS_PROXY: "http://127.0.0.1:1",
         HTTP_PROXY: "http://127.0.0.1:1",
@@ -190,7 +189,7 @@ Deno.test({
     await using proxy = startConnectProxy({ "issuer.test": issuer.port }, { refuse: true });
     await using h = await tempHome();
     const password = "s3cret-Pa55word";
-    const refused = await signIn(issuer.url, h.home, {
+    const refused = await signIn(issuer.url, h.home.path, {
       CODEX_CA_CERTIFICATE: ca.caFile,
       HTTPS_PROXY: proxy.url.replace("http://", `http://corp-user:${password}@`),
     });
@@ -198,7 +197,7 @@ Deno.test({
     assert.match(refused.cli.stderr, /through the proxy http:\/\/\*\*\*@127\.0\.0\.1:\d+/);
     const page = refused.cli.pages.at(-1)!;
     assert.equal(page.status, 502);
-    const log = await Deno.readTextFile(logFilePath(h.home));
+    const log = await Deno.readTextFile(h.home.logFile);
     for (
       const [where, text] of [["terminal", refused.cli.stderr], ["log", log], ["page", page.body]]
     ) {

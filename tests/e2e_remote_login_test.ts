@@ -38,7 +38,7 @@ function freePort(): number {
 Deno.test(ON + "cli --paste: the address pasted on stdin completes the sign-in", async () => {
   await using issuer = startFakeIssuer();
   await using h = await tempHome();
-  await using cli = spawnCli(loginArgs(issuer.url, h.home, ["--paste"]), { openStdin: true });
+  await using cli = spawnCli(loginArgs(issuer.url, h.home.path, ["--paste"]), { openStdin: true });
   const url = await cli.waitFor(URL_LINE);
   await cli.waitFor(/paste here the address your browser ended on/);
   await cli.waitFor(/ssh -L \d+:127\.0\.0\.1:\d+/);
@@ -59,7 +59,7 @@ Deno.test(
   async () => {
     await using issuer = startFakeIssuer({ deviceApproveAfterPolls: 3 });
     await using h = await tempHome();
-    await using cli = spawnCli(deviceArgs(issuer.url, h.home));
+    await using cli = spawnCli(deviceArgs(issuer.url, h.home.path));
     const { code, stderr } = await cli.done();
     assert.equal(code, 0, stderr);
     assert.match(stderr, new RegExp(`^    ${issuer.url}/codex/device$`, "m"));
@@ -73,12 +73,12 @@ Deno.test(
 Deno.test(ON + "cli --device-auth --timeout: exit 124", async () => {
   await using issuer = startFakeIssuer({ deviceApproveAfterPolls: Infinity });
   await using h = await tempHome();
-  await using cli = spawnCli(deviceArgs(issuer.url, h.home, ["--timeout", "1"]));
+  await using cli = spawnCli(deviceArgs(issuer.url, h.home.path, ["--timeout", "1"]));
   const { code, stderr } = await cli.done();
   assert.equal(code, 124, stderr);
   assert.match(
     stderr,
-    /^Error: Device sign-in timed out after 1 s without the code being entered/m,
+    /^Error: Timed out after 1 s waiting for the code to be entered; nothing was saved\. Run .* login --device-auth again\.$/m,
   );
 });
 
@@ -88,7 +88,7 @@ Deno.test(
     await using issuer = startFakeIssuer();
     await using h = await tempHome();
     const port = String(freePort());
-    const args = [...loginArgs(issuer.url, h.home), "--port", port];
+    const args = [...loginArgs(issuer.url, h.home.path), "--port", port];
     await using first = spawnCli(args);
     await first.waitFor(URL_LINE);
     await using second = spawnCli(args);
@@ -110,7 +110,7 @@ Deno.test({
     await using issuer = startFakeIssuer({ deviceApproveAfterPolls: 6, deviceInterval: "0.5" });
     await using h = await tempHome();
     const { code, screen: text } = await runInTerminal(
-      deviceArgs(issuer.url, h.home),
+      deviceArgs(issuer.url, h.home.path),
       {
         permissions: [...BASE_PERMISSIONS, "--allow-run=ss"],
       },
@@ -135,7 +135,7 @@ Deno.test({
     await using issuer = startFakeIssuer();
     await using h = await tempHome();
     const { code, screen } = await runInTerminal(
-      [...loginArgs(issuer.url, h.home), "--timeout", "3"],
+      [...loginArgs(issuer.url, h.home.path), "--timeout", "3"],
       {
         permissions: [...BASE_PERMISSIONS, "--allow-run=ss"],
       },
@@ -149,7 +149,7 @@ Deno.test({
 Deno.test(ON + "cli off a terminal: no waiting line; --quiet keeps only the URL", async () => {
   await using issuer = startFakeIssuer();
   await using h = await tempHome();
-  await using plain = spawnCli(loginArgs(issuer.url, h.home));
+  await using plain = spawnCli(loginArgs(issuer.url, h.home.path));
   await browse(await plain.waitFor(/\/oauth\/authorize\?/));
   const loud = await plain.done();
   assert.equal(loud.code, 0, loud.stderr);
@@ -157,7 +157,7 @@ Deno.test(ON + "cli off a terminal: no waiting line; --quiet keeps only the URL"
   assert.match(loud.stderr, /Successfully logged in/);
 
   await using h2 = await tempHome();
-  await using quiet = spawnCli(loginArgs(issuer.url, h2.home, ["--quiet"]));
+  await using quiet = spawnCli(loginArgs(issuer.url, h2.home.path, ["--quiet"]));
   await browse(await quiet.waitFor(/^http:\/\/127\.0\.0\.1:\d+\/oauth\/authorize\?/));
   const done = await quiet.done();
   assert.equal(done.code, 0, done.stderr);

@@ -4,7 +4,6 @@
  * Ctrl-C at the hidden prompt, escapes reaching the terminal).
  */
 import assert from "node:assert/strict";
-import { authFilePath } from "../lib/store/codex_home.ts";
 import { readAuthFile, saveAuthFile } from "../lib/store/file_store.ts";
 import { startFakeIssuer } from "./support/fake_issuer.ts";
 import { browse, ROOT, tempHome } from "./support/helpers.ts";
@@ -18,6 +17,7 @@ import {
   spawnCli,
 } from "./support/cli_process.ts";
 import { memoryOf } from "./support/load_client.ts";
+import { NOBODY } from "./support/other_user.ts";
 
 // deno-lint-ignore no-control-regex
 const ESCAPES = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
@@ -55,7 +55,7 @@ Deno.test(
       "--allow-write",
       "--allow-env",
       ENTRY,
-      ...loginArgs(issuer.url, h.home),
+      ...loginArgs(issuer.url, h.home.path),
     ].map(quote).join(" ");
     await using cli = spawnCli([], { shell: `ulimit -n 256; exec ${command}` });
     const listening = await cli.waitFor(
@@ -78,7 +78,7 @@ Deno.test(
     assert.equal(code, 0, stderr);
     assert.ok(!/Too many open files|Uncaught/.test(stderr), stderr);
     assert.ok(await readAuthFile(h.home));
-    const left = [...Deno.readDirSync(h.home)].map((e) => e.name).filter((n) =>
+    const left = [...Deno.readDirSync(h.home.path)].map((e) => e.name).filter((n) =>
       n.endsWith(".secret")
     );
     assert.deepEqual(left, [], "cancel secret removed");
@@ -95,7 +95,7 @@ Deno.test(
     const opener = `${h.dir}/opener.sh`;
     await Deno.writeTextFile(opener, `#!/bin/sh\nprintf '%s' "$1" > '${recorded}'\n`);
     await Deno.chmod(opener, 0o755);
-    const args = loginArgs(issuer.url, h.home).filter((a) => a !== "--no-browser");
+    const args = loginArgs(issuer.url, h.home.path).filter((a) => a !== "--no-browser");
     await using cli = spawnCli(args, {
       env: { BROWSER: opener },
       permissions: [...BASE_PERMISSIONS, "--allow-run"],
@@ -128,7 +128,9 @@ Deno.test(
   async () => {
     await using issuer = startFakeIssuer();
     await using h = await tempHome();
-    await using cli = spawnCli([...loginArgs(issuer.url, h.home), "--paste"], { openStdin: true });
+    await using cli = spawnCli([...loginArgs(issuer.url, h.home.path), "--paste"], {
+      openStdin: true,
+    });
     const authUrl = await cli.waitFor(/\/oauth\/authorize\?/);
     const before = await memoryOf(cli.child.pid);
     const chunk = "x".repeat(1024 * 1024);
@@ -154,7 +156,7 @@ Deno.test({
   async fn() {
     await using h = await tempHome();
     const { code, screen } = await runInTerminal(
-      ["login", "--with-api-key", "--codex-home", h.home],
+      ["login", "--with-api-key", "--codex-home", h.home.path],
       { permissions: ["--allow-read", "--allow-write", "--allow-env"], input: "sk-part\x03" },
     );
     assert.equal(code, 130, screen);
@@ -179,7 +181,7 @@ for (const [signal, code] of [["TERM", 143], ["HUP", 129]] as const) {
         "--allow-write",
         "--allow-env",
       ]
-        .concat([ENTRY, "login", "--with-api-key", "--codex-home", h.home])
+        .concat([ENTRY, "login", "--with-api-key", "--codex-home", h.home.path])
         .map((a) => `'${a}'`).join(" ");
       // The terminal's state is read after the CLI is killed at its prompt, in the same pty.
       const pidFile = `${h.dir}/cli.pid`;
@@ -218,13 +220,82 @@ Deno.test(ON + "9. escapes in auth.json never reach the terminal from status", a
   });
   await using h = await tempHome();
   await saveAuthFile(h.home, issuer.signedInAuth());
-  await using cli = spawnCli(["status", "--codex-home", h.home]);
+  await using cli = spawnCli(["status", "--codex-home", h.home.path]);
   const { code, stdout } = await cli.done();
   assert.equal(code, 0);
   assert.ok(!ESCAPES.test(stdout.replaceAll("\n", "")), JSON.stringify(stdout));
   assert.ok(!/^forged/m.test(stdout), "no forged line");
-  await using json = spawnCli(["status", "--json", "--codex-home", h.home]);
+  await using json = spawnCli(["status", "--json", "--codex-home", h.home.path]);
   const report = JSON.parse((await json.done()).stdout);
   assert.equal(report.email, "me\x1b]52;c;ZXZpbA==\x07@example.com\nforged", "JSON keeps the data");
-  assert.ok((await Deno.stat(authFilePath(h.home))).isFile);
+  assert.ok((await Deno.stat(h.home.authFile)).isFile);
 });
+
+Deno.test({
+  name: ON +
+    "the codex home is checked before anything opens: a home we cannot write (as uid 65534)",
+  // uid 65534 must be able to run this Deno on this checkout (not so under a 0700 home).
+  ignore: !(await new Deno.Command("setpriv", {
+    args: [
+      ...NOBODY,
+      "sh",
+      "-c",
+      '"$0" --version >/dev/null && test -r "$1"',
+      Deno.execPath(),
+      ENTRY,
+    ],
+    stdout: "null",
+    stderr: "null",
+  }).output().then((o) => o.success, () => false)),
+  async fn() {
+    await using h = await tempHome();
+    await Deno.chmod(h.dir, 0o755);
+    await Deno.mkdir(h.home.path, { mode: 0o755 }); // root's: uid 65534 may look, not write
+    const deno = Deno.execPath();
+    const out = await new Deno.Command("setpriv", {
+      args: [
+        ...NOBODY,
+        deno,
+        "run",
+        "--quiet",
+        "--allow-all",
+        ENTRY,
+        "login",
+        "--codex-home",
+        h.home.path,
+        "--issuer",
+        "http://127.0.0.1:9",
+        "--no-browser",
+      ],
+      env: { DENO_DIR: `${h.dir}/deno`, HOME: h.dir, NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(out.stderr);
+    assert.equal(out.code, 1, stderr);
+    assert.match(stderr, /it is not writable by you/);
+    assert.doesNotMatch(stderr, /oauth\/authorize/);
+  },
+});
+
+Deno.test(
+  ON + "status --json is valid JSON for claims holding C1 controls, DEL and lone surrogates",
+  async () => {
+    const nasty = "a\u009b2J\u007f\ud800b\u202e\u2028c";
+    await using issuer = startFakeIssuer({ account: { email: nasty, accountId: "acct_\u0085x" } });
+    await using h = await tempHome();
+    await saveAuthFile(h.home, issuer.signedInAuth());
+    await using cli = spawnCli(["status", "--json", "--codex-home", h.home.path]);
+    const { code, stdout } = await cli.done();
+    assert.equal(code, 0);
+    const report = JSON.parse(stdout);
+    assert.equal(report.email, nasty);
+    assert.equal(report.account_id, "acct_\u0085x");
+    assert.doesNotMatch(
+      stdout.trimEnd(),
+      // deno-lint-ignore no-control-regex
+      /[\u0000-\u001f\u007f-\u009f\u2028\u202e]/,
+      "nothing raw on the terminal",
+    );
+  },
+);

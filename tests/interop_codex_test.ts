@@ -10,9 +10,7 @@ import { saveAccessToken, saveApiKey } from "../lib/signin/account.ts";
 import { getStatus } from "../lib/signin/status_report.ts";
 import { currentToken } from "../lib/signin/token_refresh.ts";
 import type { ChatGptAuth } from "../lib/store/auth_data.ts";
-import { authFilePath } from "../lib/store/codex_home.ts";
 import { FileCredentialStore, readAuthFile, saveAuthFile } from "../lib/store/file_store.ts";
-import { IssuerClient } from "../lib/issuer/issuer.ts";
 import {
   CODEX_MISSING,
   CODEX_VERSION,
@@ -22,7 +20,7 @@ import {
   stopCodex,
 } from "./support/codex_cli.ts";
 import { makeJwt, startFakeIssuer } from "./support/fake_issuer.ts";
-import { browse, tempHome } from "./support/helpers.ts";
+import { browse, issuerClient, tempHome } from "./support/helpers.ts";
 import { BASE_PERMISSIONS, loginArgs, spawnCli } from "./support/cli_process.ts";
 import { fixture } from "./support/login_fixture.ts";
 import { keyringMissing, startKeyring } from "./support/keyring_session.ts";
@@ -58,22 +56,24 @@ interop("codex login status accepts every mode we write to auth.json", async () 
   await using f = await fixture();
   await browse(f.session.authUrl);
   await f.session.result;
-  assert.deepEqual(await codexStatus(f.home), { code: 0, text: "Logged in using ChatGPT" });
+  assert.deepEqual(await codexStatus(f.home.path), { code: 0, text: "Logged in using ChatGPT" });
 
   await using h = await tempHome();
   const store = new FileCredentialStore(h.home);
   await saveApiKey(store, "sk-proj-interop0123456789abcdef");
-  const apiKey = await codexStatus(h.home);
+  const apiKey = await codexStatus(h.home.path);
   assert.equal(apiKey.code, 0);
   assert.match(apiKey.text, /^API key configured - sk-proj-\*\*\*bcdef/);
 
   f.issuer.accessTokens.add("at-interop-token-0123456789");
   await saveAccessToken(
     store,
-    new IssuerClient({ issuer: f.issuer.url }),
+    issuerClient(f.issuer.url),
     "at-interop-token-0123456789",
   );
-  const pat = await codexStatus(h.home, { CODEX_AUTHAPI_BASE_URL: `${f.issuer.url}/api/accounts` });
+  const pat = await codexStatus(h.home.path, {
+    CODEX_AUTHAPI_BASE_URL: `${f.issuer.url}/api/accounts`,
+  });
   assert.equal(pat.code, 0, pat.text);
   assert.equal(f.issuer.requestsTo("/api/accounts/v1/user-auth-credential/whoami").length, 2);
 });
@@ -87,24 +87,27 @@ interop(
     await using h = await tempHome();
     const permissions = [...BASE_PERMISSIONS, "--allow-ffi"];
     const keyring = ["-c", "cli_auth_credentials_store=keyring"];
-    await using cli = spawnCli(loginArgs(issuer.url, h.home, keyring), {
+    await using cli = spawnCli(loginArgs(issuer.url, h.home.path, keyring), {
       env: kr.env,
       permissions,
     });
     await browse(await cli.waitFor(URL_LINE));
     assert.equal((await cli.done()).code, 0);
-    await assert.rejects(Deno.stat(authFilePath(h.home)), Deno.errors.NotFound, "in the keyring");
-    assert.deepEqual(await codexStatus(h.home, kr.env, keyring), {
+    await assert.rejects(Deno.stat(h.home.authFile), Deno.errors.NotFound, "in the keyring");
+    assert.deepEqual(await codexStatus(h.home.path, kr.env, keyring), {
       code: 0,
       text: "Logged in using ChatGPT",
     });
-    await using key = spawnCli(["login", "--with-api-key", "--codex-home", h.home, ...keyring], {
-      env: kr.env,
-      permissions,
-      stdin: "sk-proj-keyring0123456789abcdef\n",
-    });
+    await using key = spawnCli(
+      ["login", "--with-api-key", "--codex-home", h.home.path, ...keyring],
+      {
+        env: kr.env,
+        permissions,
+        stdin: "sk-proj-keyring0123456789abcdef\n",
+      },
+    );
     assert.equal((await key.done()).code, 0);
-    const status = await codexStatus(h.home, kr.env, keyring);
+    const status = await codexStatus(h.home.path, kr.env, keyring);
     assert.match(status.text, /^API key configured - sk-proj-\*\*\*bcdef/);
   },
   keyringSkip,
@@ -117,7 +120,7 @@ interop("codex logout revokes the refresh token we stored and removes auth.json"
   const ours = (await readAuthFile(f.home)) as ChatGptAuth;
   const run = await runCodex(
     ["logout"],
-    codexEnv(f.home, { CODEX_REVOKE_TOKEN_URL_OVERRIDE: `${f.issuer.url}/oauth/revoke` }),
+    codexEnv(f.home.path, { CODEX_REVOKE_TOKEN_URL_OVERRIDE: `${f.issuer.url}/oauth/revoke` }),
   );
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stdout + run.stderr, /Successfully logged out/);
@@ -139,7 +142,7 @@ async function expiredSignIn() {
 interop("Codex refreshes what we stored (at its provenance) and we read the result", async () => {
   const { f, auth } = await expiredSignIn();
   await using _ = f;
-  const codex = spawnCodex(["exec", "--skip-git-repo-check", "hi"], codexEnv(f.home));
+  const codex = spawnCodex(["exec", "--skip-git-repo-check", "hi"], codexEnv(f.home.path));
   try {
     await until(async () => {
       const now = await readAuthFile(f.home).catch(() => undefined) as ChatGptAuth | undefined;
@@ -156,7 +159,7 @@ interop("Codex refreshes what we stored (at its provenance) and we read the resu
   const store = new FileCredentialStore(f.home);
   const got = await currentToken({
     store,
-    client: new IssuerClient({ issuer: f.issuer.url }),
+    client: issuerClient(f.issuer.url),
     now: () => new Date(),
   });
   assert.deepEqual([got.token, got.refreshed], [after.tokens.access_token, false]);
@@ -168,10 +171,10 @@ interop(
   async () => {
     await using issuer = startFakeIssuer({ deviceInterval: "1" });
     await using h = await tempHome();
-    await Deno.mkdir(h.home, { mode: 0o700 });
+    await Deno.mkdir(h.home.path, { mode: 0o700 });
     const store = new FileCredentialStore(h.home);
-    const client = new IssuerClient({ issuer: issuer.url });
-    const env = codexEnv(h.home, { CODEX_AUTHAPI_BASE_URL: `${issuer.url}/api/accounts` });
+    const client = issuerClient(issuer.url);
+    const env = codexEnv(h.home.path, { CODEX_AUTHAPI_BASE_URL: `${issuer.url}/api/accounts` });
 
     assert.equal(
       (await runCodex(["login", "--with-api-key"], env, "sk-proj-fromcodex0123456789\n")).code,
@@ -213,14 +216,14 @@ interop(
     await using _ = f;
     const { promise: hold, resolve: release } = Promise.withResolvers<void>();
     f.issuer.refreshHold = hold;
-    const codex = spawnCodex(["exec", "--skip-git-repo-check", "hi"], codexEnv(f.home));
+    const codex = spawnCodex(["exec", "--skip-git-repo-check", "hi"], codexEnv(f.home.path));
     try {
       await until(
         () => f.issuer.tokenRequests("refresh_token").length === 1,
         "Codex's refresh",
       );
       f.issuer.refreshHold = undefined; // Codex spent the token; its answer is still held
-      await using ours = spawnCli(["token", "--codex-home", f.home, "--issuer", f.issuer.url]);
+      await using ours = spawnCli(["token", "--codex-home", f.home.path, "--issuer", f.issuer.url]);
       await until(() => f.issuer.tokenRequests("refresh_token").length === 2, "our refresh");
       release();
       const done = await ours.done();
@@ -238,7 +241,7 @@ interop(
     assert.deepEqual(sent, [auth.tokens.refresh_token, auth.tokens.refresh_token]);
     // Both keep working: Codex's saved session refreshes, and Codex accepts it.
     const after = (await readAuthFile(f.home)) as ChatGptAuth;
-    assert.equal((await codexStatus(f.home)).code, 0);
+    assert.equal((await codexStatus(f.home.path)).code, 0);
     assert.notEqual(after.tokens.refresh_token, auth.tokens.refresh_token);
     assert.equal(f.issuer.refreshTokens.get(after.tokens.refresh_token), true, "still valid");
   },

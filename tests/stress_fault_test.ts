@@ -5,14 +5,15 @@
  */
 import assert from "node:assert/strict";
 import type { AuthData } from "../lib/store/auth_data.ts";
-import { authFilePath } from "../lib/store/codex_home.ts";
 import { readAuthFile, saveAuthFile } from "../lib/store/file_store.ts";
-import { authTempPath } from "../lib/store/codex_home.ts";
+import type { CodexHome } from "../lib/store/codex_home.ts";
 import { LoginError } from "../lib/base/errors.ts";
-import { IssuerClient, IssuerError } from "../lib/issuer/issuer.ts";
+import { IssuerError } from "../lib/issuer/issuer.ts";
+import { HttpClient } from "../lib/issuer/http_client.ts";
+import { resolveIssuer } from "../lib/issuer/issuer_config.ts";
 import { startLogin } from "../lib/signin/login_server.ts";
 import { startFakeIssuer } from "./support/fake_issuer.ts";
-import { browse, ROOT, tempHome } from "./support/helpers.ts";
+import { browse, issuerClient, ROOT, tempHome } from "./support/helpers.ts";
 
 const OLD: AuthData = { auth_mode: "apikey", OPENAI_API_KEY: "sk-old-good-key-0123456789" };
 
@@ -48,7 +49,7 @@ Deno.test("fault: the issuer closes mid-body -> a network error, no partial JSON
     ));
   });
   try {
-    const err = await new IssuerClient({ issuer: issuer.url }).refresh("rt").catch((e) => e);
+    const err = await issuerClient(issuer.url).refresh("rt").catch((e) => e);
     assert.ok(err instanceof IssuerError, String(err));
     assert.equal(err.failure, "network");
   } finally {
@@ -65,7 +66,7 @@ Deno.test("fault: the issuer answers 10 MB without a length -> refused at the si
     for (let sent = 0; sent < 10 * 1024 * 1024; sent += chunk.length) await conn.write(chunk);
   });
   try {
-    const err = await new IssuerClient({ issuer: issuer.url }).refresh("rt").catch((e) => e);
+    const err = await issuerClient(issuer.url).refresh("rt").catch((e) => e);
     assert.ok(err instanceof IssuerError);
     assert.equal(err.failure, "too_large");
   } finally {
@@ -77,17 +78,16 @@ Deno.test("fault: the issuer stalls -> the sign-in fails after the request timeo
   await using issuer = startFakeIssuer({ tokenDelayMs: 1000 });
   await using h = await tempHome();
   await saveAuthFile(h.home, OLD);
-  const session = await startLogin({
-    codexHome: h.home,
-    issuer: issuer.url,
-    port: 0,
-    log: () => {},
-    requestTimeoutMs: 250,
-  });
+  const http = new HttpClient({ timeoutMs: 250 });
+  const session = await startLogin(
+    { home: h.home, endpoints: resolveIssuer({ issuer: issuer.url }), port: 0 },
+    { http },
+  );
   await browse(session.authUrl);
   const err = await session.result.catch((e) => e);
   assert.ok(err instanceof LoginError && /did not answer within 0.25 s/.test(err.message));
   assert.deepEqual(await readAuthFile(h.home), OLD);
+  http.close();
 });
 
 async function mountTmpfs(dir: string, options: string): Promise<boolean> {
@@ -114,15 +114,15 @@ if (!canMount) {
 }
 
 /** A codex home on its own small tmpfs holding the OLD auth.json, unmounted afterwards. */
-async function withTmpfsHome(fn: (home: string) => Promise<void>): Promise<void> {
+async function withTmpfsHome(fn: (home: CodexHome) => Promise<void>): Promise<void> {
   await using h = await tempHome();
-  await Deno.mkdir(h.home);
-  assert.ok(await mountTmpfs(h.home, "size=64k,mode=0700"));
+  await Deno.mkdir(h.home.path);
+  assert.ok(await mountTmpfs(h.home.path, "size=64k,mode=0700"));
   try {
     await saveAuthFile(h.home, OLD);
     await fn(h.home);
   } finally {
-    await umount(h.home);
+    await umount(h.home.path);
   }
 }
 
@@ -131,7 +131,7 @@ Deno.test({
   ignore: !canMount,
   fn: () =>
     withTmpfsHome(async (home) => {
-      await new Deno.Command("mount", { args: ["-o", "remount,ro", home] }).output();
+      await new Deno.Command("mount", { args: ["-o", "remount,ro", home.path] }).output();
       const err = await saveAuthFile(home, {
         auth_mode: "apikey",
         OPENAI_API_KEY: "sk-new-0123456789abcdef",
@@ -153,7 +153,7 @@ Deno.test({
   fn: () =>
     withTmpfsHome(async (home) => {
       // Fill the filesystem.
-      const filler = await Deno.open(`${home}/filler`, { write: true, create: true });
+      const filler = await Deno.open(home.file("filler"), { write: true, create: true });
       try {
         while (true) await filler.write(new Uint8Array(4096));
       } catch {
@@ -165,18 +165,18 @@ Deno.test({
       const err = await saveAuthFile(home, big).catch((e) => e);
       assert.ok(err instanceof LoginError && err.kind === "save_failed", String(err));
       assert.deepEqual(await readAuthFile(home), OLD);
-      await assert.rejects(Deno.stat(authTempPath(home)), Deno.errors.NotFound);
+      await assert.rejects(Deno.stat(home.authTemp), Deno.errors.NotFound);
     }),
 });
 
 Deno.test("fault: auth.json is a directory -> a clear save error, the directory untouched", async () => {
   await using h = await tempHome();
-  await Deno.mkdir(authFilePath(h.home), { recursive: true });
-  await Deno.writeTextFile(`${authFilePath(h.home)}/keep`, "x");
+  await Deno.mkdir(h.home.authFile, { recursive: true });
+  await Deno.writeTextFile(`${h.home.authFile}/keep`, "x");
   const err = await saveAuthFile(h.home, OLD).catch((e) => e);
   assert.ok(err instanceof LoginError && err.kind === "save_failed", String(err));
   assert.match(err.message, /auth\.json/);
-  assert.equal(await Deno.readTextFile(`${authFilePath(h.home)}/keep`), "x");
+  assert.equal(await Deno.readTextFile(`${h.home.authFile}/keep`), "x");
 });
 
 Deno.test("fault: killed between the temp write and the rename -> old file survives, temp cleaned next run", async () => {
@@ -187,9 +187,10 @@ Deno.test("fault: killed between the temp write and the rename -> old file survi
     const realRename = Deno.rename;
     Deno.rename = () => { console.log("renaming"); return new Promise(() => {}); };
     const { saveAuthFile } = await import(${JSON.stringify(`${ROOT}lib/store/file_store.ts`)});
-    await saveAuthFile(${
-    JSON.stringify(h.home)
-  }, { auth_mode: "apikey", OPENAI_API_KEY: "sk-half-written-0123456789" });
+    const { CodexHome } = await import(${JSON.stringify(`${ROOT}lib/store/codex_home.ts`)});
+    await saveAuthFile(new CodexHome(${
+    JSON.stringify(h.home.path)
+  }), { auth_mode: "apikey", OPENAI_API_KEY: "sk-half-written-0123456789" });
     void realRename;
   `;
   const child = new Deno.Command(Deno.execPath(), {
@@ -205,9 +206,9 @@ Deno.test("fault: killed between the temp write and the rename -> old file survi
   reader.releaseLock();
   await child.stdout.cancel().catch(() => {});
   assert.deepEqual(await readAuthFile(h.home), OLD, "the old auth.json survived");
-  assert.ok((await Deno.stat(authTempPath(h.home))).isFile, "the temp file was left behind");
+  assert.ok((await Deno.stat(h.home.authTemp)).isFile, "the temp file was left behind");
   const next: AuthData = { auth_mode: "apikey", OPENAI_API_KEY: "sk-next-run-0123456789abc" };
   await saveAuthFile(h.home, next);
   assert.deepEqual(await readAuthFile(h.home), next);
-  await assert.rejects(Deno.stat(authTempPath(h.home)), Deno.errors.NotFound, "temp cleaned");
+  await assert.rejects(Deno.stat(h.home.authTemp), Deno.errors.NotFound, "temp cleaned");
 });

@@ -14,7 +14,7 @@ import { memoryOf, runLoad } from "./support/load_client.ts";
 Deno.test("load: 20k junk requests + 200 idle connections; the callback still answered; bounded memory; clean exit", async () => {
   await using issuer = startFakeIssuer();
   await using h = await tempHome();
-  await using cli = spawnCli(loginArgs(issuer.url, h.home));
+  await using cli = spawnCli(loginArgs(issuer.url, h.home.path));
   const listening = await cli.waitFor(/^Starting local login server on http:\/\/127\.0\.0\.1:\d+$/);
   const port = Number(/:(\d+)$/.exec(listening)![1]);
   const authUrl = await cli.waitFor(/^http:\/\/127\.0\.0\.1:\d+\/oauth\/authorize\?/);

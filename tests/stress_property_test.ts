@@ -5,9 +5,9 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import type { ChatGptAuth } from "../lib/store/auth_data.ts";
-import { authFilePath } from "../lib/store/codex_home.ts";
 import { readAuthFile, saveAuthFile } from "../lib/store/file_store.ts";
 import { accountClaims, decodeJwtClaims, isExpired } from "../lib/issuer/jwt.ts";
+import { resolveIssuer } from "../lib/issuer/issuer_config.ts";
 import { startLogin } from "../lib/signin/login_server.ts";
 import { parsePastedRedirect } from "../lib/signin/paste.ts";
 import { redact, stripUserinfo } from "../lib/base/redact.ts";
@@ -22,13 +22,10 @@ const pathSegment = fc.stringMatching(/^[A-Za-z0-9._~%!$&'()*+,;=:@-]{0,12}$/);
 Deno.test("property: any request gets a well-formed answer and writes nothing", async () => {
   await using issuer = startFakeIssuer();
   await using h = await tempHome();
-  const session = await startLogin({
-    codexHome: h.home,
-    issuer: issuer.url,
-    port: 0,
-    log: () => {},
-    successGraceMs: 50,
-  });
+  const session = await startLogin(
+    { home: h.home, endpoints: resolveIssuer({ issuer: issuer.url }), port: 0 },
+    { successGraceMs: 50 },
+  );
   const port = session.port;
   const state = new URL(session.authUrl).searchParams.get("state")!;
   await fc.assert(
@@ -74,7 +71,7 @@ Deno.test("property: any request gets a well-formed answer and writes nothing", 
     ),
     { numRuns: 300 },
   );
-  await assert.rejects(Deno.stat(authFilePath(h.home)), Deno.errors.NotFound);
+  await assert.rejects(Deno.stat(h.home.authFile), Deno.errors.NotFound);
   assert.equal(issuer.tokenRequests("authorization_code").length, 0);
   // Still waiting, and the real sign-in works.
   await browse(session.authUrl);
@@ -88,10 +85,9 @@ Deno.test("property: the right state with a code the issuer does not accept writ
     fc.asyncProperty(fc.string({ minLength: 1, maxLength: 80 }), async (code) => {
       await using h = await tempHome();
       const session = await startLogin({
-        codexHome: h.home,
-        issuer: issuer.url,
+        home: h.home,
+        endpoints: resolveIssuer({ issuer: issuer.url }),
         port: 0,
-        log: () => {},
       });
       const state = new URL(session.authUrl).searchParams.get("state")!;
       const r = await fetch(
@@ -105,7 +101,7 @@ Deno.test("property: the right state with a code the issuer does not accept writ
       );
       await r.body?.cancel();
       await session.result.catch(() => {});
-      await assert.rejects(Deno.stat(authFilePath(h.home)), Deno.errors.NotFound);
+      await assert.rejects(Deno.stat(h.home.authFile), Deno.errors.NotFound);
     }),
     { numRuns: 25 },
   );

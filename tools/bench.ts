@@ -17,6 +17,9 @@
  */
 
 import { saveAuthFile } from "../lib/store/file_store.ts";
+import { CodexHome } from "../lib/store/codex_home.ts";
+import { HttpClient } from "../lib/issuer/http_client.ts";
+import { resolveIssuer } from "../lib/issuer/issuer_config.ts";
 import { startLogin } from "../lib/signin/login_server.ts";
 import { startFakeIssuer } from "../tests/support/fake_issuer.ts";
 import { memoryOf, runLoad } from "../tests/support/load_client.ts";
@@ -221,20 +224,19 @@ for (let i = 0; i < RUNS; i++) {
     }
     return new Response(body, { status: r.status, headers: r.headers });
   };
+  const home = new CodexHome(`${dir}/c${i}`);
+  const http = new HttpClient({ fetch: timedFetch });
   const session = await startLogin({
-    codexHome: `${dir}/c${i}`,
-    issuer: issuer.url,
-    apiBase: "http://127.0.0.1:9",
+    home,
+    endpoints: resolveIssuer({ issuer: issuer.url, apiBase: "http://127.0.0.1:9" }),
     port: 0,
-    log: () => {},
-    fetch: timedFetch,
-    successGraceMs: 0,
-  });
+  }, { http, successGraceMs: 0 });
   const { ms } = await timeCallback(session.authUrl);
   overhead.push(ms - issuerMs);
   await session.result;
+  http.close();
   const s = performance.now();
-  await saveAuthFile(`${dir}/c${i}`, {
+  await saveAuthFile(home, {
     auth_mode: "apikey",
     OPENAI_API_KEY: "sk-bench-0123456789abcdef",
   });

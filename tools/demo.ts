@@ -8,6 +8,7 @@
  */
 
 import { readAuthFile } from "../lib/store/file_store.ts";
+import { CodexHome } from "../lib/store/codex_home.ts";
 import { maskKey, maskToken } from "../lib/base/redact.ts";
 import {
   chromiumMissing,
@@ -53,7 +54,7 @@ say(`   The browser now shows: "${await browser.page.locator("h1").textContent()
 const { code } = await cli.done();
 say();
 say(`4. codex-login exited with ${code}. ${home}/auth.json now holds (secrets masked):`);
-const auth = await readAuthFile(home);
+const auth = await readAuthFile(new CodexHome(home));
 if (auth?.auth_mode === "chatgpt") {
   const masked = {
     ...auth,

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the Deno test suite (tests/, then the library's doc examples) and prints the closing line CI reads:
+# Runs the Deno test suite (tests/ and its folders, then the library's doc examples) and prints
+# the closing line CI reads:
 #   tests: N passed, N failed, N skipped
 # Product tests run with network access limited to loopback. The browser suite runs in a
 # second invocation with --allow-all, because playwright-core probes /proc (which Deno only
@@ -12,9 +13,13 @@ log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 status=0
 
+# Module tests live in folders mirroring lib/ (tests/base/, tests/cli/commands/, ...); the
+# whole-program suites (e2e_*, stress_*, interop_*, chromium_*) at the top of tests/.
 mapfile -t browser_tests < <(ls tests/chromium_*_test.ts 2>/dev/null)
+mapfile -t all_tests < <(find tests -name '*_test.ts' -not -path 'tests/support/*' \
+  -not -path 'tests/fixtures/*' -not -path '*/node_modules/*' | LC_ALL=C sort)
 other_tests=()
-for test in tests/*_test.ts; do
+for test in "${all_tests[@]}"; do
   case "$test" in tests/chromium_*) ;; *) other_tests+=("$test") ;; esac
 done
 mapfile -t e2e_tests < <(ls tests/e2e_*_test.ts)

@@ -1,28 +1,97 @@
 /**
- * Shared test helpers: a temporary codex home, a log collector, and a minimal "browser"
- * that follows the sign-in's redirects over plain HTTP (loopback only).
+ * Shared test helpers: a temporary codex home, a collector of a flow's events, an issuer
+ * client for a test issuer, and a minimal "browser" that follows the sign-in's redirects over
+ * plain HTTP (loopback only).
  *
  * @module
  */
 
-/** A fresh temporary directory used as the codex home (not created inside: tests decide). */
-export async function tempHome(): Promise<{ dir: string; home: string } & AsyncDisposable> {
+import type { FlowEvent } from "../../lib/base/events.ts";
+import { HttpClient, type HttpOptions } from "../../lib/issuer/http_client.ts";
+import { IssuerClient } from "../../lib/issuer/issuer.ts";
+import { type IssuerInput, resolveIssuer } from "../../lib/issuer/issuer_config.ts";
+import type { ChatGptAuth } from "../../lib/store/auth_data.ts";
+import { CodexHome } from "../../lib/store/codex_home.ts";
+import { saveAuthFile } from "../../lib/store/file_store.ts";
+import type { FakeIssuer } from "./fake_issuer.ts";
+
+/**
+ * A fresh temporary directory `dir`, and the codex home `dir/codex` in it (not created:
+ * tests decide).
+ */
+export async function tempHome(): Promise<{ dir: string; home: CodexHome } & AsyncDisposable> {
   const dir = await Deno.makeTempDir({ prefix: "codex-login-test-" });
   return {
     dir,
-    home: `${dir}/codex`,
+    home: new CodexHome(`${dir}/codex`),
     [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }),
   };
 }
 
-/** Collects log lines. */
+/** Collects what a flow reports: every event, and its text as the lines a person would see. */
 export function logCollector(): {
   lines: string[];
+  events: FlowEvent[];
   log: (line: string) => void;
+  report: (event: FlowEvent) => void;
   text: () => string;
 } {
   const lines: string[] = [];
-  return { lines, log: (line) => lines.push(line), text: () => lines.join("\n") };
+  const events: FlowEvent[] = [];
+  return {
+    lines,
+    events,
+    log: (line) => lines.push(line),
+    report: (event) => {
+      events.push(event);
+      lines.push(event.text);
+    },
+    text: () => lines.join("\n"),
+  };
+}
+
+/**
+ * Save a ChatGPT sign-in at `issuer` (live tokens, an API key, account `acct_123`) in `home`,
+ * as a test's starting point.
+ */
+export async function saveSignedIn(issuer: FakeIssuer, home: CodexHome): Promise<ChatGptAuth> {
+  const t = issuer.issueTokens();
+  const auth: ChatGptAuth = {
+    auth_mode: "chatgpt",
+    OPENAI_API_KEY: "sk-proj-abcdefghijklmnop1234",
+    tokens: {
+      id_token: t.id_token,
+      access_token: t.access_token,
+      refresh_token: t.refresh_token,
+      account_id: "acct_123",
+    },
+    last_refresh: "2026-11-01T00:00:00.000Z",
+  };
+  await saveAuthFile(home, auth);
+  return auth;
+}
+
+/** A signed-in auth.json whose tokens came from `from` (its provenance, a sign-in id), as 0.169 writes it. */
+export function signedInFrom(from: FakeIssuer, owner = "owner-of-this-sign-in"): ChatGptAuth {
+  const auth: ChatGptAuth = from.signedInAuth();
+  auth.tokens = {
+    ...auth.tokens,
+    oauth_provenance: { issuer: from.url, client_id: from.clientId },
+    login_owner_id: owner,
+  };
+  return auth;
+}
+
+/** An issuer client for a test issuer at `url` (its own outbound client with `http`). */
+export function issuerClient(
+  url: string,
+  http: HttpOptions = {},
+  input: Omit<IssuerInput, "issuer"> = {},
+): IssuerClient {
+  return new IssuerClient({
+    endpoints: resolveIssuer({ issuer: url, ...input }),
+    http: new HttpClient(http),
+  });
 }
 
 /** One page load of the fake browser. */
@@ -157,3 +226,22 @@ export const HAVE_IPV6: boolean = (() => {
     return false;
   }
 })();
+
+/** The names of the entries of a directory (none when it does not exist). */
+export function filesIn(dir: string | CodexHome): string[] {
+  try {
+    return [...Deno.readDirSync(typeof dir === "string" ? dir : dir.path)].map((e) => e.name);
+  } catch {
+    return [];
+  }
+}
+
+/** Whether 127.0.0.1:`port` can be bound now (nothing holds it). */
+export function portIsFree(port: number): boolean {
+  try {
+    Deno.listen({ hostname: "127.0.0.1", port }).close();
+    return true;
+  } catch {
+    return false;
+  }
+}
