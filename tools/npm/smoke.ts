@@ -1,6 +1,6 @@
 /**
  * A smoke test of an installed codex-login, on Linux, macOS and Windows alike (ci.yml runs it
- * on each after installing the packed npm package; tests/npm/package_test.ts runs it here
+ * on each after installing the packed npm package; tests/npm_package_test.ts runs it here
  * against the npm-installed command): `--version`, `status` signed out, a sign-in against the
  * fake issuer (`--no-browser`, the callback driven as the browser would), `token`, `logout`,
  * `status` again; with `--keyring`, the OS keyring as this OS offers it (an API key kept there

@@ -10,17 +10,17 @@
  */
 
 import assert from "node:assert/strict";
-import { CodexHome } from "../../lib/store/codex_home.ts";
-import { KEYRING_SERVICE, keyringAccount } from "../../lib/store/keyring_store.ts";
-import { pack, stagePackage } from "../../tools/npm/pack.ts";
-import { type LocalRegistry, registryMissing } from "../../tools/npm/local_registry.ts";
-import { installGlobal, registryWithPackage } from "../../tools/npm/local_install.ts";
-import { runner, signIn, smoke } from "../../tools/npm/smoke.ts";
-import { CODEX_MISSING, CODEX_VERSION, codexEnv, runCodex } from "../support/codex_cli.ts";
-import { startFakeIssuer } from "../support/fake_issuer.ts";
-import { ROOT, runCommand, tempHome } from "../support/helpers.ts";
-import { keyringMissing, startKeyring } from "../support/keyring_session.ts";
-import { openPane, tmuxMissing } from "../support/tmux.ts";
+import { CodexHome } from "../lib/store/codex_home.ts";
+import { KEYRING_SERVICE, keyringAccount } from "../lib/store/keyring_store.ts";
+import { pack, stagePackage } from "../tools/npm/pack.ts";
+import { type LocalRegistry, registryMissing } from "../tools/npm/local_registry.ts";
+import { installGlobal, registryWithPackage } from "../tools/npm/local_install.ts";
+import { runner, signIn, smoke } from "../tools/npm/smoke.ts";
+import { CODEX_MISSING, CODEX_VERSION, codexEnv, runCodex } from "./support/codex_cli.ts";
+import { startFakeIssuer } from "./support/fake_issuer.ts";
+import { ROOT, runCommand, tempHome } from "./support/helpers.ts";
+import { keyringMissing, startKeyring } from "./support/keyring_session.ts";
+import { openPane, tmuxMissing } from "./support/tmux.ts";
 
 const NODE = (await runCommand("sh", { args: ["-c", "command -v node"] })).stdout.trim();
 

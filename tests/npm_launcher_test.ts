@@ -3,7 +3,7 @@
  * runs on: which `@deno/…` package it looks for, the one line where there is none, how it tells
  * a global install from npx's cache, which programs it finds on PATH (PATHEXT on Windows), and
  * the command it starts. Its grants are held to the other launchers' by tests/base/grants_test.ts;
- * the real thing runs in tests/npm/package_test.ts.
+ * the real thing runs in tests/npm_package_test.ts.
  */
 
 import assert from "node:assert/strict";
@@ -17,7 +17,7 @@ import {
   npmInstall,
   programsOnPath,
   reportsGlibc,
-} from "../../tools/npm/launcher.ts";
+} from "../tools/npm/launcher.ts";
 
 Deno.test("npm launcher: the @deno package of each platform the deno package covers, none elsewhere", () => {
   assert.equal(denoTarget("linux", "x64", false), "linux-x64-glibc");
