@@ -10,7 +10,6 @@
  */
 
 import assert from "node:assert/strict";
-import { CodexHome } from "../lib/store/codex_home.ts";
 import { KEYRING_SERVICE, keyringAccount } from "../lib/store/keyring_store.ts";
 import { pack, stagePackage } from "../tools/npm/pack.ts";
 import { type LocalRegistry, registryMissing } from "../tools/npm/local_registry.ts";
@@ -231,14 +230,14 @@ test(
     ) {
       await using h = await tempHome();
       const keyring = ["-c", "cli_auth_credentials_store=keyring"];
-      await signIn(command.start, issuer.url, h.home, keyring);
-      await assert.rejects(Deno.stat(`${h.home}/auth.json`), Deno.errors.NotFound, name);
-      const account = await keyringAccount(new CodexHome(h.home));
+      await signIn(command.start, issuer.url, h.home.path, keyring);
+      await assert.rejects(Deno.stat(`${h.home.path}/auth.json`), Deno.errors.NotFound, name);
+      const account = await keyringAccount(h.home);
       const secret = await kr.lookup(KEYRING_SERVICE, account);
       assert.ok(secret && JSON.parse(secret).tokens.refresh_token, `${name}: the entry is there`);
-      const codex = await runCodex(["login", "status", ...keyring], codexEnv(h.home, kr.env));
+      const codex = await runCodex(["login", "status", ...keyring], codexEnv(h.home.path, kr.env));
       assert.equal(`${codex.stdout}${codex.stderr}`.trim(), "Logged in using ChatGPT", name);
-      const status = await command.run(["status", "--codex-home", h.home, ...keyring]);
+      const status = await command.run(["status", "--codex-home", h.home.path, ...keyring]);
       assert.equal(status.code, 0, `${name}: ${status.stderr}`);
     }
   },
@@ -248,8 +247,8 @@ test(
 test(`Codex ${CODEX_VERSION} reads the auth.json the npm-installed command wrote`, async (f) => {
   await using issuer = startFakeIssuer();
   await using h = await tempHome();
-  await signIn(globalRunner(f, h.dir).start, issuer.url, h.home);
-  const codex = await runCodex(["login", "status"], codexEnv(h.home));
+  await signIn(globalRunner(f, h.dir).start, issuer.url, h.home.path);
+  const codex = await runCodex(["login", "status"], codexEnv(h.home.path));
   assert.equal(`${codex.stdout}${codex.stderr}`.trim(), "Logged in using ChatGPT");
 }, CODEX_MISSING);
 
@@ -423,7 +422,7 @@ for (const node of NODES) {
         const outcomes = [];
         for (const command of [f.global, make]) {
           await using h = await tempHome();
-          const argv = [command, ...args, "--codex-home", h.home];
+          const argv = [command, ...args, "--codex-home", h.home.path];
           outcomes.push(await ctrlC(argv, h.dir, node.path, prompt, echo));
         }
         assert.deepEqual(outcomes[0], outcomes[1], `${args.join(" ")}: npm, then make install`);
