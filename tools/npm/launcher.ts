@@ -9,8 +9,10 @@
  * Deno takes this process's place: same pid, terminal and signals, no Node left in memory.
  * Elsewhere Deno is started asynchronously and shares the terminal (stdio inherited, same
  * process group); INT, TERM and HUP sent to this process are passed on; it exits with Deno's
- * status, or dies of Deno's signal. On a platform npm has no Deno for (musl, FreeBSD,
- * 32-bit...) it says so in one line, naming the ways that work.
+ * status, or dies of Deno's signal. What no process can pass on is SIGKILL: killing this
+ * process that way leaves Deno running (with the terminal and the pipes it was given) until it
+ * ends by itself, as with Codex's own npm launcher on such a Node. On a platform npm has no Deno
+ * for (musl, FreeBSD, 32-bit...) it says so in one line, naming the ways that work.
  *
  * Pure parts (exported, tested under Deno) take what they look at as arguments; `main` binds
  * them to Node.
