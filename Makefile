@@ -14,7 +14,7 @@ ARGS ?=
 # variables it reads, the programs it runs, and the keyring binding.
 LAUNCHER := dist/codex-login-make
 
-.PHONY: toolchain test-tools login test check fmt demo chromium bundle compile install uninstall bench drift
+.PHONY: toolchain test-tools login test check fmt demo chromium bundle compile install uninstall bench drift npm-pack
 
 # What signing in needs (package-lock.json: the pinned Deno, smol-toml, the keyring binding),
 # installed when missing; make login and make install never install more. The test-only tools
@@ -73,6 +73,7 @@ test: check bundle
 bench: test-tools bundle
 	$(DENO) run --allow-net=127.0.0.1,localhost --allow-read --allow-write --allow-env --allow-run tools/bench.ts
 	$(DENO) run --allow-all tools/bench_codex.ts
+	$(DENO) run --allow-all tools/bench_npm.ts
 
 # Does a Codex release change sign-in? The sign-in surface of the Codex binary at CODEX=PATH
 # (without CODEX=, of @openai/codex@latest, installed into a temporary directory) against the
@@ -87,6 +88,12 @@ drift: $(STAMP)
 bundle: $(STAMP)
 	@mkdir -p dist
 	$(DENO) bundle --quiet --minify --external @napi-rs/keyring --output dist/codex-login.js main.ts
+
+# The npm package `codex-login` (tools/npm/pack.ts): the bundle, the Node launcher (with the grant
+# rules), a deno.json, and a package.json pinning Deno's platform packages and the keyring binding,
+# packed into dist/codex-login-VERSION.tgz (its path is printed).
+npm-pack: bundle
+	@$(DENO) run --quiet --no-prompt --allow-read=. --allow-write=dist --allow-run tools/npm/pack.ts
 
 # Permission-scoped single binaries for five targets + dist/SHA256SUMS (needs denort: see
 # CONTRIBUTING.md "Releasing"; set DENORT_BIN, TARGETS, CODEX_HOME_SCOPE; DRY_RUN=1 prints the commands).

@@ -40,6 +40,17 @@ for (const example of examples) {
       const inner = /\$\((codex-login[^)]*)\)/.exec(part)?.[1];
       const line = (inner ?? part).replace(/^eval\s+"?|"$/g, "");
       const w = words(line);
+      // `npx codex-login …` runs the npm package's codex-login with the same arguments.
+      if (w[0] === "npx" && w[1] === "codex-login") w.shift();
+      if (w[0] === "npm" && w[1] === "install" && w[2] === "-g") {
+        const { packageManifest } = await import("../tools/npm/pack.ts");
+        assert.equal(
+          w[3],
+          (await packageManifest()).name,
+          `${line}: the package make npm-pack builds`,
+        );
+        continue;
+      }
       if (w[0] === "codex-login") {
         const args = w.slice(1);
         const real = args[0] === "--version" || args[0] === "completion";

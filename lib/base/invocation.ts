@@ -1,13 +1,15 @@
 /**
  * How the person started codex-login, so that every hint names a command they can type: the
  * installed launcher (`make install` sets `CODEX_LOGIN_INVOCATION=installed`), `make login`
- * (`=make`), a compiled binary, or `deno run … main.ts` from a checkout.
+ * (`=make`), the npm package's launcher (`=npm` when installed with `npm install -g`, `=npx`
+ * when run through npx or from a project), a compiled binary, or `deno run … main.ts` from a
+ * checkout.
  *
  * @module
  */
 
 /** The ways codex-login is started. */
-export type Invocation = "installed" | "make" | "compiled" | "deno-run";
+export type Invocation = "installed" | "make" | "npm" | "npx" | "compiled" | "deno-run";
 
 function env(name: string): string | undefined {
   const granted = Deno.permissions.querySync({ name: "env", variable: name }).state === "granted";
@@ -17,7 +19,7 @@ function env(name: string): string | undefined {
 /** How this process was started. */
 export function invocation(): Invocation {
   const said = env("CODEX_LOGIN_INVOCATION");
-  if (said === "installed" || said === "make") return said;
+  if (said === "installed" || said === "make" || said === "npm" || said === "npx") return said;
   if (Deno.mainModule.includes("/deno-compile-")) return "compiled";
   return "deno-run";
 }
@@ -32,6 +34,8 @@ export function invocation(): Invocation {
  * assert.equal(commandLine(["login", "--device-auth"], "installed"), "codex-login login --device-auth");
  * assert.equal(commandLine(["login", "--device-auth"], "make"), "make login ARGS='--device-auth'");
  * assert.equal(commandLine(["status"], "make"), "codex-login status");
+ * assert.equal(commandLine(["login", "--device-auth"], "npx"), "npx codex-login login --device-auth");
+ * assert.equal(commandLine(["status"], "npm"), "codex-login status");
  * assert.match(commandLine(["status"], "deno-run"), /^deno run --allow-net --allow-write \S+ status$/);
  * ```
  */
@@ -41,6 +45,7 @@ export function commandLine(args: string[], how: Invocation = invocation()): str
     return rest ? `make login ARGS='${rest}'` : "make login";
   }
   if (how === "deno-run") return [denoRunCommand(), ...args].join(" ");
+  if (how === "npx") return ["npx codex-login", ...args].join(" ");
   return ["codex-login", ...args].join(" ");
 }
 
@@ -61,11 +66,13 @@ export function denoRunCommand(flags: readonly string[] = []): string {
 }
 
 /**
- * How this copy was installed, for `--version`: the launcher's own words, a compiled
- * binary, or a checkout run with `deno run`.
+ * How this copy was installed, for `--version`: the launcher's own words (`make install (DIR)`,
+ * `npm install -g (DIR)`, `npx, from npm's cache (DIR)`), a compiled binary, or a checkout run
+ * with `deno run`.
  */
 export function installDescription(how: Invocation = invocation()): string {
   if (how === "installed") return env("CODEX_LOGIN_INSTALL") ?? "make install";
+  if (how === "npm" || how === "npx") return env("CODEX_LOGIN_INSTALL") ?? `npm (${how})`;
   if (how === "compiled") return `compiled binary (${Deno.execPath()})`;
   if (how === "make") return "make login, from a checkout";
   return `deno run, from ${Deno.mainModule.replace(/^file:\/\//, "")}`;

@@ -119,6 +119,8 @@ export function grantAdvice(d: Deno.PermissionDescriptor, how: Invocation = invo
         ? `run make login CODEX_HOME=${path}`
         : `run it with ${denoRunCommand([grantFlag(d)])}`;
     case "installed":
+    case "npm":
+    case "npx":
       return file
         ? `the installed codex-login grants files only inside the codex home: pass --codex-home ${path} (or set CODEX_HOME)`
         : `the installed codex-login was not granted it: reinstall it (make install, or npm install -g codex-login)`;

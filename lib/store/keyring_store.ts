@@ -61,6 +61,32 @@ export function keyringName(os: string = Deno.build.os): string {
   return "the Secret Service keyring";
 }
 
+/**
+ * Why codex-login keeps no keyring entry on `os`, or `undefined` where it does. On Windows the
+ * Codex CLI keeps "keyring" credentials in its own encrypted storage in the codex home (its
+ * `secret_auth_storage` feature, on by default there), not in a Credential Manager entry, and a
+ * whole auth.json is larger than a Credential Manager entry may be: an entry written there would
+ * never be read by Codex, so `keyring` is refused in one line and `auto` uses the file, which
+ * Codex reads on Windows in both modes' fallback.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { keyringRefusal } from "./keyring_store.ts";
+ * assert.equal(keyringRefusal("linux"), undefined);
+ * assert.match(keyringRefusal("windows")?.next ?? "", /cli_auth_credentials_store = "file"/);
+ * ```
+ */
+export function keyringRefusal(os: string = Deno.build.os): LoginError | undefined {
+  if (os !== "windows") return undefined;
+  return new LoginError("keyring_unavailable", {
+    what:
+      "On Windows, Codex keeps keyring credentials in its own encrypted storage, which codex-login cannot write.",
+    next: 'Set cli_auth_credentials_store = "file" (Codex reads auth.json there too).',
+    code: "keyring_unavailable.windows",
+  });
+}
+
 /** A keyring failure as the next step a person can take. */
 export function keyringUnavailable(name: string, reason: string): LoginError {
   return new LoginError("keyring_unavailable", {
@@ -80,6 +106,8 @@ function reasonOf(err: unknown): string {
  * missing, not granted, or cannot be loaded here.
  */
 export async function osKeyring(): Promise<KeyringBackend> {
+  const refused = keyringRefusal();
+  if (refused) throw refused;
   const name = keyringName(Deno.build.os);
   const dir = bindingDirectory();
   if (!dir || !bindingReady()) {

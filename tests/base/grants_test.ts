@@ -1,14 +1,18 @@
 /**
  * The one permission source (lib/base/grants.ts): every way of running codex-login gets the
  * same grants for the same flags and environment. Each row runs through the TypeScript rules
- * (the npm launcher, `make compile`, the tests) and through the POSIX launcher that
- * `make install` and `make login` write (tools/launcher.ts), under dash and bash, and the two
- * must agree exactly; refusals name the variable or flag and never show its value.
+ * (`make compile`, the tests), through the POSIX launcher that `make install` and `make login`
+ * write (tools/launcher.ts), under dash and bash, and through the npm package's Node launcher
+ * (tools/npm/launcher.ts, bundled as `make npm-pack` bundles it, run by node in an npm layout),
+ * and all must agree exactly; refusals name the variable or flag and never show its value.
  */
 
 import assert from "node:assert/strict";
+import process from "node:process";
 import { denoFlags, GRANT_RULES, GrantRefusal, grantsFor, hostOf } from "../../lib/base/grants.ts";
 import { posixLauncher } from "../../tools/launcher.ts";
+import { bundleLauncher } from "../../tools/npm/pack.ts";
+import { denoTarget } from "../../tools/npm/launcher.ts";
 import { COMMON_OPTIONS, type FlagSpec } from "../../lib/cli/flags.ts";
 import { loginCommand } from "../../lib/cli/commands/login.ts";
 import { statusCommand } from "../../lib/cli/commands/status.ts";
@@ -175,14 +179,14 @@ const ROWS: Row[] = [
 
 const BINDING = "/opt/codex-login/node_modules/@napi-rs";
 
-function tsFlags(row: Row): string[] | { refused: string; message: string } {
+function tsFlags(row: Row, binding = BINDING): string[] | { refused: string; message: string } {
   try {
     return denoFlags(grantsFor({
       args: row.args ?? [],
       env: row.env ?? {},
       os: "linux",
       programs: row.programs ?? [],
-      binding: BINDING,
+      binding,
     }));
   } catch (err) {
     if (err instanceof GrantRefusal) return { refused: err.source, message: err.message };
@@ -190,12 +194,19 @@ function tsFlags(row: Row): string[] | { refused: string; message: string } {
   }
 }
 
-/** dash (Debian's /bin/sh) and bash (macOS's /bin/sh), by absolute path, where installed. */
-const shells = ["dash", "bash"].flatMap((shell) => {
-  const found = new Deno.Command("sh", { args: ["-c", `command -v ${shell}`], stdout: "piped" })
+/** A program's absolute path on this PATH, where installed. */
+function which(program: string): string | undefined {
+  const found = new Deno.Command("sh", { args: ["-c", `command -v ${program}`], stdout: "piped" })
     .outputSync();
-  return found.success ? [new TextDecoder().decode(found.stdout).trim()] : [];
-});
+  return found.success ? new TextDecoder().decode(found.stdout).trim() : undefined;
+}
+
+/** dash (Debian's /bin/sh) and bash (macOS's /bin/sh), by absolute path, where installed. */
+const shells = ["dash", "bash"].flatMap((shell) => which(shell) ?? []);
+
+/** node, for the npm package's launcher. */
+const NODE = which("node");
+if (!NODE) console.error("SKIPPED the npm launcher's rows: node is not on PATH");
 
 let fixture: { dir: string; launcher: string; bin: string } | undefined;
 async function launcherFixture(): Promise<{ dir: string; launcher: string; bin: string }> {
@@ -218,17 +229,23 @@ async function launcherFixture(): Promise<{ dir: string; launcher: string; bin: 
   return fixture;
 }
 
+/** A fresh PATH directory holding (empty) `programs`. */
+async function pathWith(dir: string, programs: readonly string[]): Promise<string> {
+  const path = `${dir}/path-${crypto.randomUUID()}`;
+  await Deno.mkdir(path);
+  for (const program of programs) {
+    await Deno.writeTextFile(`${path}/${program}`, "#!/bin/sh\n");
+    await Deno.chmod(`${path}/${program}`, 0o755);
+  }
+  return path;
+}
+
 async function shFlags(
   shell: string,
   row: Row,
 ): Promise<string[] | { refused: string; message: string }> {
   const { launcher, bin, dir } = await launcherFixture();
-  const path = `${dir}/path-${crypto.randomUUID()}`;
-  await Deno.mkdir(path);
-  for (const program of row.programs ?? []) {
-    await Deno.writeTextFile(`${path}/${program}`, "#!/bin/sh\n");
-    await Deno.chmod(`${path}/${program}`, 0o755);
-  }
+  const path = await pathWith(dir, row.programs ?? []);
   const out = await new Deno.Command(shell, {
     args: [launcher, ...(row.args ?? [])],
     env: { ...row.env, PATH: `${path}:${bin}` },
@@ -236,6 +253,11 @@ async function shFlags(
     stdout: "piped",
     stderr: "piped",
   }).output();
+  return flagsOrRefusal(out);
+}
+
+/** A launcher's run: the `--allow-*` flags the fake Deno printed, or the refusal it said. */
+function flagsOrRefusal(out: Deno.CommandOutput): string[] | { refused: string; message: string } {
   const stderr = new TextDecoder().decode(out.stderr);
   if (out.code !== 0) {
     assert.equal(out.code, 2, stderr);
@@ -244,6 +266,47 @@ async function shFlags(
   }
   const lines = new TextDecoder().decode(out.stdout).split("\n");
   return lines.filter((line) => line.startsWith("--allow-"));
+}
+
+/** A fake npm layout: the launcher as `make npm-pack` bundles it, a Deno that prints its args. */
+let npmFixture: { dir: string; launcher: string; binding: string } | undefined;
+async function nodeLauncherFixture(): Promise<{ dir: string; launcher: string; binding: string }> {
+  if (npmFixture) return npmFixture;
+  const dir = await Deno.makeTempDir({ prefix: "grants-npm-" });
+  const modules = `${dir}/node_modules`;
+  const pkg = `${modules}/codex-login`;
+  await Deno.mkdir(`${pkg}/bin`, { recursive: true });
+  await bundleLauncher(`${pkg}/bin/codex-login.cjs`);
+  await Deno.writeTextFile(`${pkg}/codex-login.js`, "");
+  await Deno.writeTextFile(`${pkg}/deno.json`, "{}\n");
+  const target = denoTarget(process.platform, process.arch, false) ?? "linux-x64-glibc";
+  await Deno.mkdir(`${modules}/@deno/${target}`, { recursive: true });
+  await Deno.writeTextFile(`${modules}/@deno/${target}/package.json`, '{"name":"x","version":"0"}');
+  const fakeDeno = `${modules}/@deno/${target}/deno`;
+  await Deno.writeTextFile(fakeDeno, '#!/bin/sh\nfor a in "$@"; do printf "%s\\n" "$a"; done\n');
+  await Deno.chmod(fakeDeno, 0o755);
+  await Deno.mkdir(`${modules}/@napi-rs/keyring`, { recursive: true });
+  await Deno.writeTextFile(
+    `${modules}/@napi-rs/keyring/package.json`,
+    '{"name":"@napi-rs/keyring","version":"0","main":"index.js"}',
+  );
+  await Deno.writeTextFile(`${modules}/@napi-rs/keyring/index.js`, "");
+  npmFixture = { dir, launcher: `${pkg}/bin/codex-login.cjs`, binding: `${modules}/@napi-rs` };
+  return npmFixture;
+}
+
+/** The flags the npm launcher starts Deno with (in a fake npm layout, with `node`). */
+async function nodeFlags(row: Row): Promise<string[] | { refused: string; message: string }> {
+  const { launcher, dir } = await nodeLauncherFixture();
+  const path = await pathWith(dir, row.programs ?? []);
+  const out = await new Deno.Command(NODE!, {
+    args: [launcher, ...(row.args ?? [])],
+    env: { ...row.env, PATH: path },
+    clearEnv: true,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return flagsOrRefusal(out);
 }
 
 for (const row of ROWS) {
@@ -272,6 +335,19 @@ for (const row of ROWS) {
       } else {
         assert.ok(!Array.isArray(got), `${shell}: expected a refusal, got ${got}`);
         assert.equal(got.refused, expected.refused, `${shell} launcher`);
+        if (row.secret) assert.ok(!got.message.includes(row.secret), got.message);
+      }
+    }
+    if (NODE) {
+      const { binding } = await nodeLauncherFixture();
+      const wanted = tsFlags(row, binding);
+      const got = await nodeFlags(row);
+      if (Array.isArray(wanted)) {
+        assert.deepEqual(got, wanted, "npm launcher");
+      } else {
+        assert.ok(!Array.isArray(got), `npm launcher: expected a refusal, got ${got}`);
+        assert.equal(got.refused, wanted.refused, "npm launcher");
+        assert.equal(got.message.trim(), `codex-login: ${wanted.message}`, "npm launcher");
         if (row.secret) assert.ok(!got.message.includes(row.secret), got.message);
       }
     }

@@ -32,3 +32,34 @@ Deno.test("how this copy runs: CODEX_LOGIN_INVOCATION says installed or make; el
   assert.equal(installDescription("make"), "make login, from a checkout");
   assert.match(installDescription("deno-run"), /^deno run, from \//);
 });
+
+Deno.test("the npm package: hints name npx codex-login under npx, codex-login when installed", () => {
+  assert.equal(
+    commandLine(["login", "--device-auth"], "npx"),
+    "npx codex-login login --device-auth",
+  );
+  assert.equal(commandLine(["status"], "npm"), "codex-login status");
+  const before = Deno.env.get("CODEX_LOGIN_INVOCATION");
+  const install = Deno.env.get("CODEX_LOGIN_INSTALL");
+  try {
+    for (const how of ["npm", "npx"] as const) {
+      Deno.env.set("CODEX_LOGIN_INVOCATION", how);
+      assert.equal(invocation(), how);
+    }
+    Deno.env.set(
+      "CODEX_LOGIN_INSTALL",
+      "npx, from npm's cache (/c/_npx/ab/node_modules/codex-login)",
+    );
+    assert.equal(
+      installDescription("npx"),
+      "npx, from npm's cache (/c/_npx/ab/node_modules/codex-login)",
+    );
+    Deno.env.delete("CODEX_LOGIN_INSTALL");
+    assert.equal(installDescription("npm"), "npm (npm)");
+  } finally {
+    if (before === undefined) Deno.env.delete("CODEX_LOGIN_INVOCATION");
+    else Deno.env.set("CODEX_LOGIN_INVOCATION", before);
+    if (install === undefined) Deno.env.delete("CODEX_LOGIN_INSTALL");
+    else Deno.env.set("CODEX_LOGIN_INSTALL", install);
+  }
+});

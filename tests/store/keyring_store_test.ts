@@ -15,9 +15,11 @@ import {
   keyringAccount,
   KeyringCredentialStore,
   keyringName,
+  keyringRefusal,
   keyringUnavailable,
 } from "../../lib/store/keyring_store.ts";
 import { memoryKeyring } from "../support/memory_keyring.ts";
+import { LoginError } from "../../lib/base/errors.ts";
 import { startLogin } from "../../lib/signin/login_server.ts";
 import { refreshAuth } from "../../lib/signin/token_refresh.ts";
 import { startFakeIssuer } from "../support/fake_issuer.ts";
@@ -161,4 +163,36 @@ Deno.test("keyring store: an unusable entry names the keyring entry; the OS keyr
     err.message,
     /cannot be reached \(no D-Bus session\).*cli_auth_credentials_store = "file"/,
   );
+});
+
+// On Windows Codex keeps "keyring" credentials in its own encrypted storage, so codex-login
+// refuses `keyring` in one line naming the fix, and `auto` uses auth.json (which Codex falls back
+// to). Windows itself cannot run here: the refusal is fed to the store choice as the OS keyring
+// throws it there.
+const windowsKeyring = () => Promise.reject(keyringRefusal("windows"));
+
+Deno.test("keyring on Windows: refused in one line that names the fix, exit 1", async () => {
+  const home = new CodexHome(await Deno.makeTempDir());
+  const err = await openCredentialStore(home, { credentialsStore: "keyring" }, windowsKeyring)
+    .then(() => undefined, (e) => e);
+  assert.ok(err instanceof LoginError, String(err));
+  assert.equal(err.exitCode, 1);
+  assert.equal(err.code, "keyring_unavailable.windows");
+  assert.equal(err.message.split("\n").length, 1);
+  assert.match(err.message, /^On Windows, Codex keeps keyring credentials in its own encrypted/);
+  assert.match(err.message, /Set cli_auth_credentials_store = "file"/);
+  await Deno.remove(home.path, { recursive: true });
+});
+
+Deno.test("keyring on Windows: auto uses auth.json, quietly (the log gets the reason)", async () => {
+  const home = new CodexHome(await Deno.makeTempDir());
+  const choice = await openCredentialStore(home, { credentialsStore: "auto" }, windowsKeyring);
+  assert.equal(choice.store.kind, "file");
+  assert.equal(choice.fallback, "keyring_unavailable.windows");
+  await Deno.remove(home.path, { recursive: true });
+});
+
+Deno.test("keyring elsewhere: no refusal on Linux and macOS", () => {
+  assert.equal(keyringRefusal("linux"), undefined);
+  assert.equal(keyringRefusal("darwin"), undefined);
 });
