@@ -21,8 +21,11 @@
 
 /** The rules, as data: what each grant is made of. */
 export const GRANT_RULES = {
-  /** Hosts every run may reach: the issuer and the API. */
-  fixedHosts: ["auth.openai.com", "api.openai.com"],
+  /**
+   * Hosts every run may reach: the issuer, the API, and ChatGPT's backend (Codex's default
+   * `chatgpt_base_url`, where `accounts --usage` reads each account's usage windows).
+   */
+  fixedHosts: ["auth.openai.com", "api.openai.com", "chatgpt.com"],
   /** The ports a sign-in listens on without `--port` (on 127.0.0.1). */
   defaultPorts: [1455, 1457],
   /** Flags whose value is a URL whose host is reached. */
@@ -38,6 +41,7 @@ export const GRANT_RULES = {
   /** Every variable the program reads. */
   envNames: [
     "CODEX_HOME",
+    "CODEX_SQLITE_HOME",
     "HOME",
     "USERPROFILE",
     "BROWSER",
@@ -76,7 +80,8 @@ export const GRANT_RULES = {
   },
   /**
    * The programs it may run, per operating system, granted when present: the browser openers,
-   * and `ss` or `lsof` (who connects to the loopback server).
+   * `ss` or `lsof` (who connects to the loopback server), and `lsof` (whether a Codex runs on
+   * the codex home, before `switch` or a refresh: it lists the processes with files open there).
    */
   programs: {
     linux: ["xdg-open", "wslview", "rundll32.exe", "ss", "lsof"],
@@ -96,6 +101,8 @@ export const GRANT_RULES = {
     "timeout",
     "api-base",
     "platform-url",
+    "label",
+    "account",
   ],
   /** One-letter aliases of options that take a value. */
   valueShorts: { c: "config" },
@@ -248,7 +255,7 @@ function unique(values: readonly (string | undefined)[]): string[] {
  *   programs: ["xdg-open", "ss"],
  * });
  * assert.deepEqual(grants.net, [
- *   "127.0.0.1:1455", "127.0.0.1:1457", "auth.openai.com", "api.openai.com",
+ *   "127.0.0.1:1455", "127.0.0.1:1457", "auth.openai.com", "api.openai.com", "chatgpt.com",
  *   "127.0.0.1:8080", "proxy.corp:3128",
  * ]);
  * assert.deepEqual(grants.write, ["/home/me/.codex"]);

@@ -37,7 +37,7 @@ const ROWS: Row[] = [
   {
     name: "plain sign-in",
     env: HOME,
-    net: "127.0.0.1:1455,127.0.0.1:1457,auth.openai.com,api.openai.com",
+    net: "127.0.0.1:1455,127.0.0.1:1457,auth.openai.com,api.openai.com,chatgpt.com",
     read: "/home/me/.codex",
   },
   {
@@ -54,19 +54,19 @@ const ROWS: Row[] = [
     ],
     env: HOME,
     net:
-      "127.0.0.1,auth.openai.com,api.openai.com,127.0.0.1:9,API.example.com:8443,platform.example",
+      "127.0.0.1,auth.openai.com,api.openai.com,chatgpt.com,127.0.0.1:9,API.example.com:8443,platform.example",
   },
   {
     name: "an explicit port, leading zeros",
     args: ["--port=01455"],
     env: HOME,
-    net: "127.0.0.1:1455,auth.openai.com,api.openai.com",
+    net: "127.0.0.1:1455,auth.openai.com,api.openai.com,chatgpt.com",
   },
   {
     name: "a port out of range gets no loopback grant (the program refuses it)",
     args: ["--port", "99999"],
     env: HOME,
-    net: "auth.openai.com,api.openai.com",
+    net: "auth.openai.com,api.openai.com,chatgpt.com",
   },
   {
     name: "the last --codex-home wins",
@@ -79,7 +79,7 @@ const ROWS: Row[] = [
     args: ["-c", "--codex-home=/evil", "-c--issuer=http://evil.example"],
     env: HOME,
     read: "/home/me/.codex",
-    net: "127.0.0.1:1455,127.0.0.1:1457,auth.openai.com,api.openai.com",
+    net: "127.0.0.1:1455,127.0.0.1:1457,auth.openai.com,api.openai.com,chatgpt.com",
   },
   {
     name: "nothing after -- is a flag",
@@ -118,7 +118,7 @@ const ROWS: Row[] = [
       all_proxy: "http://[::1]:3128/",
     },
     net:
-      "127.0.0.1:1455,127.0.0.1:1457,auth.openai.com,api.openai.com,proxy.corp:3128,plain.corp:8080,socks_1.corp:1080,[::1]:3128",
+      "127.0.0.1:1455,127.0.0.1:1457,auth.openai.com,api.openai.com,chatgpt.com,proxy.corp:3128,plain.corp:8080,socks_1.corp:1080,[::1]:3128",
     secret: "ssW0rdTail",
   },
   {
@@ -164,7 +164,7 @@ const ROWS: Row[] = [
     name: "an issuer without a scheme gets no grant (the program refuses it)",
     args: ["--issuer", "auth.example.com"],
     env: HOME,
-    net: "127.0.0.1:1455,127.0.0.1:1457,auth.openai.com,api.openai.com",
+    net: "127.0.0.1:1455,127.0.0.1:1457,auth.openai.com,api.openai.com,chatgpt.com",
   },
 ];
 
