@@ -172,6 +172,12 @@ export interface RefreshOptions {
   now: () => Date;
   /** How long a refresh told "already used" waits for the other program's save, ms. */
   waitMs?: number;
+  /**
+   * Asked before any refresh is sent: why not now (a running Codex may hold the account in
+   * memory and refreshes it itself), or `undefined` to go ahead. A refused `token` still hands
+   * out an access token that has not expired.
+   */
+  holder?: () => Promise<LoginError | undefined>;
 }
 
 /**
@@ -284,6 +290,8 @@ export async function refreshAuth(
 ): Promise<ChatGptAuth> {
   // Checked before the lock too, so that refreshing while not logged in creates nothing.
   requireChatGpt(await options.store.load());
+  const held = await options.holder?.();
+  if (held) throw held;
   return (await lockedRefresh(options, () => "forced")).auth;
 }
 
@@ -315,6 +323,17 @@ export async function currentToken(options: RefreshOptions): Promise<CurrentToke
   if (auth && pat) return { token: pat, kind: "personal_access_token", refreshed: false, auth };
   const chatgpt = auth?.auth_mode === "chatgptAuthTokens" ? auth : requireChatGpt(auth);
   if (chatgpt.auth_mode === "chatgpt" && shouldRefresh(chatgpt, options.now())) {
+    const held = await options.holder?.();
+    if (held) {
+      const expiresAt = accountClaims(chatgpt.tokens.access_token).expiresAt;
+      if (expiresAt && expiresAt.getTime() <= options.now().getTime()) throw held;
+      return {
+        token: chatgpt.tokens.access_token,
+        kind: "access_token",
+        refreshed: false,
+        auth: chatgpt,
+      };
+    }
     // Another process may have refreshed while we waited for the lock: asked again under it.
     const got = await lockedRefresh(options, (current) => refreshReason(current, options.now()));
     return { token: got.auth.tokens.access_token, kind: "access_token", ...got };

@@ -1,28 +1,49 @@
 /**
- * `codex-login status [--json]`: who is signed in; exit 0 when logged in, 1 when not (or
- * when the stored credentials break config.toml's policy, which Codex would log out).
+ * `codex-login status [--json] [--account ACCOUNT]`: who is signed in (or what a saved account
+ * holds); exit 0 when logged in, 1 when not (or when the stored credentials break config.toml's
+ * policy, which Codex would log out, or mix two accounts).
  *
  * @module
  */
 
-import { formatStatus, getStatus, type StatusReport } from "../../signin/status_report.ts";
+import {
+  formatStatus,
+  getStatus,
+  statusOf,
+  type StatusReport,
+} from "../../signin/status_report.ts";
+import { accountFacts } from "../../signin/account_identity.ts";
+import { namedAccount } from "../../signin/saved_session.ts";
+import type { SavedAccounts } from "../../store/saved_accounts.ts";
+import { savedContext } from "../saved_context.ts";
 import { AuthFileError } from "../../store/auth_data.ts";
 import type { CliIo } from "../io.ts";
 import { safeJson } from "../../base/terminal_safe.ts";
 import { ExitCode, LoginError } from "../../base/errors.ts";
-import { type Command, commandFlags, type CommandRun } from "../flags.ts";
+import { type Command, commandFlags, type CommandRun, type CommandSetup } from "../flags.ts";
 
 const help = {
   name: "status",
   summary: "who is signed in, how, and until when",
-  usage: ["status [--json]"],
-  options: { json: { type: "boolean", help: "print the report as one JSON object" } },
+  usage: ["status [--json] [--account ACCOUNT]"],
+  options: {
+    json: { type: "boolean", help: "print the report as one JSON object" },
+    account: {
+      type: "string",
+      value: "ACCOUNT",
+      help: "report on a saved account instead of the active one (see `accounts`)",
+    },
+  },
   examples: [
     ["codex-login status", "who is signed in, in which mode, when the tokens expire"],
     ["codex-login status --json | jq -r .email", "the same for a script"],
     ["codex-login status -c forced_login_method=chatgpt", "check against a policy"],
+    ["codex-login status --account personal", "a saved account, without switching"],
   ],
-  notes: ["Exit codes: 0 logged in, 1 not logged in (or against config.toml's policy)."],
+  notes: [
+    "Exit codes: 0 logged in, 1 not logged in (or against config.toml's policy, or the",
+    "credentials mix two accounts), 2 unknown ACCOUNT.",
+  ],
 } satisfies Command["help"];
 
 /**
@@ -35,8 +56,7 @@ async function jsonStatus(
   io: CliIo,
 ): Promise<number> {
   try {
-    const { store, settings } = await flags.setup("read");
-    const report = await getStatus(store, settings);
+    const report = await statusReport(flags, await flags.setup("read"));
     io.out(safeJson(report));
     return usable(report) ? ExitCode.Ok : ExitCode.Failed;
   } catch (err) {
@@ -51,9 +71,44 @@ async function jsonStatus(
   }
 }
 
-/** Credentials that break config.toml's policy are as good as gone: Codex logs them out. */
+/**
+ * Credentials that break config.toml's policy are as good as gone (Codex logs them out), and
+ * so are credentials that mix two accounts.
+ */
 function usable(report: StatusReport): boolean {
-  return report.logged_in && (report.policy_violations ?? []).length === 0;
+  return report.logged_in && (report.policy_violations ?? []).length === 0 &&
+    report.mixed_accounts === undefined;
+}
+
+/** The report on the active credentials, or (with `--account`) on a saved account's copy. */
+async function statusReport(
+  flags: NonNullable<ReturnType<typeof commandFlags<typeof help.options>>>,
+  setup: CommandSetup,
+): Promise<StatusReport> {
+  const ctx = savedContext(setup);
+  const query = flags.values.account;
+  const named = query === undefined ? undefined : await namedAccount(ctx, query);
+  if (named && !named.active) {
+    const { entry } = named;
+    const where = `the saved copy of ${entry.label} (${ctx.saved.describe(entry)})`;
+    return {
+      ...statusOf(await ctx.saved.load(entry), where, setup.settings),
+      saved_as: entry.label,
+    };
+  }
+  const report = await getStatus(setup.store, setup.settings);
+  const label = named?.entry.label ?? await activeLabel(setup, ctx.saved).catch(() => undefined);
+  return label ? { ...report, saved_as: label } : report;
+}
+
+/** The label of the saved account the active credentials are, if any. */
+async function activeLabel(setup: CommandSetup, saved: SavedAccounts): Promise<string | undefined> {
+  const entries = await saved.list();
+  if (entries.length === 0) return undefined;
+  const active = await setup.store.load();
+  if (!active) return undefined;
+  const key = (await accountFacts(active)).key;
+  return entries.find((e) => e.key === key)?.label;
 }
 
 /** Run `status`. Returns the exit code; `undefined` asks the caller to print the usage. */
@@ -62,8 +117,7 @@ async function run(args: readonly string[], run: CommandRun): Promise<number | u
   if (!flags) return undefined;
   const { io } = run;
   if (flags.values.json) return await jsonStatus(flags, io);
-  const { store, settings } = await flags.setup("read");
-  const report = await getStatus(store, settings);
+  const report = await statusReport(flags, await flags.setup("read"));
   io.out(formatStatus(report, new Date()));
   return usable(report) ? ExitCode.Ok : ExitCode.Failed;
 }
