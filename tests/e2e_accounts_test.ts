@@ -9,6 +9,9 @@ import { CodexHome } from "../lib/store/codex_home.ts";
 import { readAuthFile, saveAuthFile } from "../lib/store/file_store.ts";
 import { type FakeAccount, type FakeIssuer, startFakeIssuer } from "./support/fake_issuer.ts";
 import { startFakeChatGpt } from "./support/fake_chatgpt.ts";
+import { keyringMissing, startKeyring } from "./support/keyring_session.ts";
+import { KEYRING_SERVICE, keyringAccount } from "../lib/store/keyring_store.ts";
+import { SAVED_KEYRING_SERVICE } from "../lib/store/saved_accounts.ts";
 import { browse, tempHome } from "./support/helpers.ts";
 import { BASE_PERMISSIONS, loginArgs, ON, spawnCli } from "./support/cli_process.ts";
 
@@ -38,8 +41,12 @@ interface Run {
   stderr: string;
 }
 
-async function cli(args: string[], permissions = PERMISSIONS): Promise<Run> {
-  await using p = spawnCli(args, { permissions });
+async function cli(
+  args: string[],
+  permissions = PERMISSIONS,
+  options: { env?: Record<string, string>; stdin?: string } = {},
+): Promise<Run> {
+  await using p = spawnCli(args, { permissions, ...options });
   return await p.done();
 }
 
@@ -55,9 +62,13 @@ async function signIn(
   home: string,
   account: FakeAccount,
   extra: string[] = [],
+  options: { env?: Record<string, string>; permissions?: string[] } = {},
 ): Promise<Run> {
   issuer.scenario.account = account;
-  await using p = spawnCli(loginArgs(issuer.url, home, extra), { permissions: PERMISSIONS });
+  await using p = spawnCli(loginArgs(issuer.url, home, extra), {
+    permissions: options.permissions ?? PERMISSIONS,
+    env: options.env,
+  });
   await browse(await p.waitFor(URL_LINE));
   const run = await p.done();
   assert.equal(run.code, 0, run.stderr);
@@ -290,3 +301,343 @@ Deno.test(
     assert.match(forced.stderr, /could not tell whether Codex runs here/);
   },
 );
+
+Deno.test({
+  name: ON + "--account: token, status and refresh use the copy; for the active one, Codex's store",
+  ignore: NO_LSOF !== undefined,
+  async fn() {
+    await using issuer = startFakeIssuer({ reuseDetection: true });
+    await using h = await tempHome();
+    await twoAccounts(issuer, h.home);
+    const home = new CodexHome(h.home);
+    const active = await authOf(h.home);
+    const token = await cli(["token", "--account", "a@example.com", ...at(issuer, h.home)]);
+    assert.equal(token.code, 0, token.stderr);
+    assert.equal(issuer.accessTokenAccount(token.stdout.trim())?.email, "a@example.com");
+    const status = await cli(["status", "--account", "a@example.com", ...at(issuer, h.home)]);
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, /Email: +a@example\.com/);
+    assert.match(status.stdout, /Saved as: +a@example\.com/);
+    const json = await cli([
+      "status",
+      "--json",
+      "--account",
+      "a@example.com",
+      ...at(issuer, h.home),
+    ]);
+    assert.match(
+      JSON.parse(json.stdout).auth_file,
+      /^the saved copy of a@example\.com \(.*accounts/,
+    );
+    const mine = await cli(["status", ...at(issuer, h.home)]);
+    assert.match(mine.stdout, /Email: +b@example\.com[\s\S]*Saved as: +personal/);
+    const refreshed = await cli(["refresh", "--account", "a@example.com", ...at(issuer, h.home)]);
+    assert.equal(refreshed.code, 0, refreshed.stderr);
+    assert.match(refreshed.stderr, /Refreshed the tokens in the saved copy of a@example\.com/);
+    assert.deepEqual(await readAuthFile(home), active, "auth.json untouched");
+    const activeRefresh = await cli(["refresh", "--account", "personal", ...at(issuer, h.home)]);
+    assert.equal(activeRefresh.code, 0, activeRefresh.stderr);
+    const now = await authOf(h.home);
+    assert.notEqual(
+      now.tokens.refresh_token,
+      active.tokens.refresh_token,
+      "the store was refreshed",
+    );
+    assert.match(activeRefresh.stderr, /auth\.json/);
+    assert.ok(issuer.refreshAnswers.every((a) => a.status === 200));
+  },
+});
+
+Deno.test({
+  name: ON +
+    "logout: --account revokes and forgets one, plain forgets the active copy, --all every one",
+  ignore: NO_LSOF !== undefined,
+  async fn() {
+    await using issuer = startFakeIssuer({ reuseDetection: true });
+    await using h = await tempHome();
+    await twoAccounts(issuer, h.home);
+    const active = await Deno.readTextFile(`${h.home}/auth.json`);
+    const one = await cli(["logout", "--account", "a@example.com", ...at(issuer, h.home)]);
+    assert.equal(one.code, 0, one.stderr);
+    assert.match(
+      one.stderr,
+      /Revoked the session of a@example\.com at the issuer\.\nForgot a@example\.com\./,
+    );
+    assert.equal(issuer.revoked.length, 1);
+    assert.equal(issuer.familyOf(issuer.revoked[0].token)?.account?.email, "a@example.com");
+    assert.equal(await Deno.readTextFile(`${h.home}/auth.json`), active, "the active one stays");
+    assert.deepEqual((await listed(issuer, h.home)).map((r) => r.label), ["personal"]);
+    await signIn(issuer, h.home, A, ["--add"]);
+    const plain = await cli(["logout", ...at(issuer, h.home)]);
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.match(plain.stderr, /Logged out a@example\.com: removed .*auth\.json/);
+    assert.equal(await readAuthFile(new CodexHome(h.home)), undefined);
+    assert.deepEqual((await listed(issuer, h.home)).map((r) => r.label), ["personal"]);
+    const all = await cli(["logout", "--all", ...at(issuer, h.home)]);
+    assert.equal(all.code, 0, all.stderr);
+    assert.match(all.stderr, /Forgot personal\./);
+    assert.deepEqual(await listed(issuer, h.home), []);
+    assert.equal(issuer.revoked.length, 3, "every session was revoked");
+    const files = [];
+    for await (const entry of Deno.readDir(`${h.home}/accounts`)) files.push(entry.name);
+    assert.deepEqual(files.sort(), [".lock", "index.json"], "no copy left behind");
+  },
+});
+
+Deno.test({
+  name: ON + "accounts --usage: both accounts' windows and credits, expired copies not refreshed",
+  ignore: NO_LSOF !== undefined,
+  async fn() {
+    await using issuer = startFakeIssuer({ reuseDetection: true, accessTtlS: 1 });
+    await using backend = startFakeChatGpt(issuer);
+    await using h = await tempHome();
+    await signIn(issuer, h.home, A);
+    issuer.scenario.accessTtlS = 3600;
+    await signIn(issuer, h.home, B, ["--add", "--label", "personal"]);
+    backend.usage.set("acct_B", {
+      plan_type: "pro",
+      rate_limit: {
+        allowed: true,
+        limit_reached: false,
+        primary_window: { used_percent: 42, limit_window_seconds: 18000, reset_at: 4102444800 },
+        secondary_window: { used_percent: 7, limit_window_seconds: 604800, reset_at: 4102444800 },
+      },
+      credits: { has_credits: true, unlimited: false, balance: "3.5" },
+    });
+    await new Promise((r) => setTimeout(r, 1500)); // A's access token (1 s) has expired
+    const refreshes = issuer.tokenRequests("refresh_token").length;
+    const run = await cli(["accounts", "--usage", ...at(issuer, h.home, backend.baseUrl)]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /a@example\.com[^\n]*\n +usage: expired/);
+    assert.match(
+      run.stdout,
+      /personal[^\n]*\n +5-hour: 42% used, resets in \d+ days; weekly: 7% used, resets in \d+ days; credits: 3\.5/,
+    );
+    assert.equal(issuer.tokenRequests("refresh_token").length, refreshes, "nothing refreshed");
+    const asked = backend.usageRequests();
+    assert.deepEqual(asked.map((r) => [r.path, r.accountHeader]), [
+      ["/backend-api/wham/usage", "acct_B"],
+    ]);
+    // A base without /backend-api: Codex's other path; --json for scripts.
+    await signIn(issuer, h.home, A, ["--add"]);
+    const json = await cli(["accounts", "--usage", "--json", ...at(issuer, h.home, backend.url)]);
+    assert.equal(json.code, 0, json.stderr);
+    const rows = JSON.parse(json.stdout);
+    assert.deepEqual(rows.map((r: { usage: { status: string } }) => r.usage.status), ["ok", "ok"]);
+    assert.equal(rows[1].usage.five_hour.used_percent, 42);
+    assert.equal(rows[0].usage.weekly.window_seconds, 604800);
+    assert.ok(backend.requests.some((r) => r.path === "/api/codex/usage"));
+  },
+});
+
+Deno.test({
+  name: ON + "switch: config.toml's policy refuses a forbidden account in Codex's words",
+  ignore: NO_LSOF !== undefined,
+  async fn() {
+    await using issuer = startFakeIssuer();
+    await using h = await tempHome();
+    await twoAccounts(issuer, h.home);
+    const workspace = ["-c", "forced_chatgpt_workspace_id=acct_B"];
+    const refused = await cli(["switch", "a@example.com", ...workspace, ...at(issuer, h.home)]);
+    assert.equal(refused.code, 1);
+    assert.match(
+      refused.stderr,
+      /Login is restricted to workspace\(s\) acct_B, but you chose acct_A\./,
+    );
+    const table = await cli(["accounts", ...workspace, ...at(issuer, h.home)]);
+    assert.match(table.stdout, /a@example\.com .*not allowed/);
+    const method = await cli([
+      "switch",
+      "a@example.com",
+      "-c",
+      "forced_login_method=api",
+      ...at(issuer, h.home),
+    ]);
+    assert.equal(method.code, 1);
+    assert.match(method.stderr, /ChatGPT login is disabled\. Use API key login instead\./);
+    assert.equal(emailOf(await authOf(h.home)), "b@example.com", "nothing changed");
+  },
+});
+
+Deno.test({
+  name: ON + "mixed documents: status flags one (exit 1), switch refuses to save it",
+  ignore: NO_LSOF !== undefined,
+  async fn() {
+    await using issuer = startFakeIssuer();
+    await using h = await tempHome();
+    await twoAccounts(issuer, h.home);
+    assert.equal((await cli(["switch", "a@example.com", ...at(issuer, h.home)])).code, 0);
+    const home = new CodexHome(h.home);
+    const a = await authOf(h.home);
+    await saveAuthFile(home, { ...a, tokens: { ...a.tokens, account_id: "acct_B" } });
+    const before = await Deno.readTextFile(home.authFile);
+    const status = await cli(["status", ...at(issuer, h.home)]);
+    assert.equal(status.code, 1);
+    assert.match(
+      status.stdout,
+      /Warning: these credentials mix two accounts: the ID token is for workspace acct_A but tokens\.account_id says acct_B/,
+    );
+    const json = await cli(["status", "--json", ...at(issuer, h.home)]);
+    assert.deepEqual(JSON.parse(json.stdout).mixed_accounts, {
+      id_token: "acct_A",
+      tokens: "acct_B",
+    });
+    const refused = await cli(["switch", "personal", ...at(issuer, h.home)]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /mixes two accounts.*neither saved nor switched/);
+    assert.equal(await Deno.readTextFile(home.authFile), before);
+  },
+});
+
+Deno.test({
+  name: ON +
+    "switch adopts credentials not in the list (signed in by codex login), never drops them",
+  ignore: NO_LSOF !== undefined,
+  async fn() {
+    await using issuer = startFakeIssuer({ reuseDetection: true });
+    await using h = await tempHome();
+    await twoAccounts(issuer, h.home);
+    const d: FakeAccount = { ...A, email: "d@example.com", accountId: "acct_D" };
+    const tokens = issuer.issueTokensFor(d);
+    await saveAuthFile(new CodexHome(h.home), {
+      auth_mode: "chatgpt",
+      OPENAI_API_KEY: null,
+      tokens: { ...tokens, account_id: "acct_D" },
+      last_refresh: new Date().toISOString(),
+    });
+    const run = await cli(["switch", "personal", ...at(issuer, h.home)]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /Added d@example\.com to your accounts \(it was not saved yet\)/);
+    assert.deepEqual((await listed(issuer, h.home)).map((r) => r.label), [
+      "a@example.com",
+      "personal",
+      "d@example.com",
+    ]);
+    const back = await cli(["switch", "d@example.com", ...at(issuer, h.home)]);
+    assert.equal(back.code, 0, back.stderr);
+    assert.equal((await authOf(h.home)).tokens.refresh_token, tokens.refresh_token);
+    assert.equal(issuer.revoked.length, 0);
+  },
+});
+
+Deno.test({
+  name: ON +
+    "login with a list: a plain sign-in joins it and signs no saved account out; a re-sign-in retires the old copy",
+  ignore: NO_LSOF !== undefined,
+  async fn() {
+    await using issuer = startFakeIssuer({ reuseDetection: true });
+    await using h = await tempHome();
+    await twoAccounts(issuer, h.home);
+    const d: FakeAccount = { ...A, email: "d@example.com", accountId: "acct_D" };
+    await signIn(issuer, h.home, d);
+    assert.equal(issuer.revoked.length, 0, "personal stays signed in");
+    assert.deepEqual((await listed(issuer, h.home)).map((r) => [r.label, r.active]), [
+      ["a@example.com", false],
+      ["personal", false],
+      ["d@example.com", true],
+    ]);
+    const oldA = await cli(["token", "--account", "a@example.com", ...at(issuer, h.home)]);
+    const oldFamily = issuer.familyOf(oldA.stdout.trim());
+    const again = await signIn(issuer, h.home, A, ["--add", "--label", "work"]);
+    assert.match(again.stderr, /Saved as work/);
+    assert.equal(issuer.revoked.length, 1, "A's earlier session was retired");
+    assert.equal(issuer.familyOf(issuer.revoked[0].token), oldFamily);
+    assert.deepEqual((await listed(issuer, h.home)).map((r) => r.label), [
+      "work",
+      "personal",
+      "d@example.com",
+    ]);
+  },
+});
+
+Deno.test({
+  name: ON + "accounts/: a directory others could open or a linked copy is refused with the fix",
+  ignore: NO_LSOF !== undefined,
+  async fn() {
+    await using issuer = startFakeIssuer();
+    await using h = await tempHome();
+    await twoAccounts(issuer, h.home);
+    const dir = `${h.home}/accounts`;
+    await Deno.chmod(dir, 0o770);
+    const open = await cli(["switch", "a@example.com", ...at(issuer, h.home)]);
+    assert.equal(open.code, 1);
+    assert.match(
+      open.stderr,
+      new RegExp(`${dir} can be read or written by group or others.*chmod 700 ${dir}`),
+    );
+    await Deno.chmod(dir, 0o700);
+    const index = JSON.parse(await Deno.readTextFile(`${dir}/index.json`));
+    const copy = `${
+      index.accounts.find((e: { label: string }) => e.label === "a@example.com").id
+    }.json`;
+    await Deno.rename(`${dir}/${copy}`, `${h.home}/elsewhere.json`);
+    await Deno.symlink(`${h.home}/elsewhere.json`, `${dir}/${copy}`);
+    const linked = await cli(["switch", "a@example.com", ...at(issuer, h.home)]);
+    assert.equal(linked.code, 1);
+    assert.match(linked.stderr, /is a symbolic link.*rm /);
+    assert.equal(emailOf(await authOf(h.home)), "b@example.com", "nothing changed");
+  },
+});
+
+Deno.test({
+  name: ON + "accounts: an API key joins the list with --add and is switched to and from",
+  ignore: NO_LSOF !== undefined,
+  async fn() {
+    await using issuer = startFakeIssuer();
+    await using h = await tempHome();
+    await signIn(issuer, h.home, A);
+    const key = "sk-proj-accounts0123456789abcdef";
+    const add = await cli(
+      ["login", "--with-api-key", "--add", "--label", "ci", ...at(issuer, h.home)],
+      PERMISSIONS,
+      { stdin: `${key}\n` },
+    );
+    assert.equal(add.code, 0, add.stderr);
+    assert.deepEqual(await readAuthFile(new CodexHome(h.home)), {
+      auth_mode: "apikey",
+      OPENAI_API_KEY: key,
+    });
+    const table = await cli(["accounts", ...at(issuer, h.home)]);
+    assert.match(table.stdout, /^\* +ci +- +apikey/m);
+    assert.ok(!table.stdout.includes(key));
+    assert.equal((await cli(["switch", "a@example.com", ...at(issuer, h.home)])).code, 0);
+    assert.equal(emailOf(await authOf(h.home)), "a@example.com");
+    assert.equal((await cli(["switch", "ci", ...at(issuer, h.home)])).code, 0);
+    assert.equal((await readAuthFile(new CodexHome(h.home)))?.OPENAI_API_KEY, key);
+  },
+});
+
+const keyringSkip = NO_LSOF ?? await keyringMissing();
+Deno.test({
+  name: ON +
+    "keyring store: copies are keyring entries of their own service; switch writes Codex's",
+  ignore: keyringSkip !== undefined,
+  async fn() {
+    await using kr = await startKeyring();
+    await using issuer = startFakeIssuer();
+    await using h = await tempHome();
+    const keyring = ["-c", "cli_auth_credentials_store=keyring"];
+    const options = { env: kr.env, permissions: [...PERMISSIONS, "--allow-ffi"] };
+    await signIn(issuer, h.home, A, keyring, options);
+    await signIn(issuer, h.home, B, ["--add", "--label", "personal", ...keyring], options);
+    const account = await keyringAccount(new CodexHome(h.home));
+    const codexEntry = async () => JSON.parse((await kr.lookup(KEYRING_SERVICE, account))!);
+    assert.equal(emailOf(await codexEntry()), "b@example.com");
+    const index = JSON.parse(await Deno.readTextFile(`${h.home}/accounts/index.json`));
+    for (const entry of index.accounts) {
+      assert.equal(entry.store, "keyring");
+      const copy = await kr.lookup(SAVED_KEYRING_SERVICE, `${account}|${entry.id}`);
+      assert.ok(copy, `${entry.label}'s copy is in the keyring`);
+    }
+    const files = [...Deno.readDirSync(`${h.home}/accounts`)].map((e) => e.name).sort();
+    assert.deepEqual(files, [".lock", "index.json"], "no copy on disk");
+    const run = await cli(
+      ["switch", "a@example.com", ...keyring, ...at(issuer, h.home)],
+      options.permissions,
+      { env: kr.env },
+    );
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(emailOf(await codexEntry()), "a@example.com");
+    await assert.rejects(Deno.stat(`${h.home}/auth.json`), Deno.errors.NotFound);
+  },
+});

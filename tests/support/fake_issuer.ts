@@ -594,7 +594,12 @@ export class FakeIssuer {
           error_description: `code ${p.code} has expired`,
         });
     }
-    return json(200, this.issueTokens(this.scenario.expiredIdToken, this.scenario.accessTtlS));
+    // The sign-in's family belongs to the account signed in: its refreshes stay that account's.
+    const family = this.newFamily({ ...this.scenario.account });
+    return json(
+      200,
+      this.issueTokens(this.scenario.expiredIdToken, this.scenario.accessTtlS, family),
+    );
   }
 
   #exchange(p: Record<string, string>): Response {
