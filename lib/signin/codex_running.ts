@@ -75,7 +75,7 @@ export async function runLsof(args: string[]): Promise<LsofOutput> {
 }
 
 /** Commands that are codex-login itself, never a Codex. */
-const OURS = new Set(["deno", "codex-login"]);
+const OURS: readonly string[] = ["deno", "codex-login"];
 
 /**
  * The processes in `lsof -F pcfn` output, without our own pid, codex-login's processes and
@@ -109,7 +109,7 @@ export function parseLsofHolders(text: string, ownPid: number): CodexProcess[] {
     }
   }
   return found.filter((p) =>
-    p.pid !== ownPid && Number.isInteger(p.pid) && p.files.length > 0 && !OURS.has(p.command)
+    p.pid !== ownPid && Number.isInteger(p.pid) && p.files.length > 0 && !OURS.includes(p.command)
   );
 }
 

@@ -15,6 +15,8 @@ import { statusCommand } from "../../lib/cli/commands/status.ts";
 import { logoutCommand } from "../../lib/cli/commands/logout.ts";
 import { refreshCommand } from "../../lib/cli/commands/refresh.ts";
 import { tokenCommand } from "../../lib/cli/commands/token.ts";
+import { accountsCommand } from "../../lib/cli/commands/accounts.ts";
+import { switchCommand } from "../../lib/cli/commands/switch.ts";
 
 interface Row {
   name: string;
@@ -276,9 +278,15 @@ for (const row of ROWS) {
 Deno.test("grants: every option that takes a value is known to the rules", () => {
   const specs: FlagSpec[] = [
     COMMON_OPTIONS,
-    ...[loginCommand, statusCommand, logoutCommand, refreshCommand, tokenCommand].map((c) =>
-      c.help.options
-    ),
+    ...[
+      loginCommand,
+      statusCommand,
+      logoutCommand,
+      refreshCommand,
+      tokenCommand,
+      accountsCommand,
+      switchCommand,
+    ].map((c) => c.help.options),
   ];
   const taking = new Set<string>();
   const shorts: Record<string, string> = {};
