@@ -30,6 +30,11 @@ export const GRANT_RULES = {
   defaultPorts: [1455, 1457],
   /** Flags whose value is a URL whose host is reached. */
   hostFlags: ["issuer", "api-base", "platform-url"],
+  /**
+   * config.toml keys whose value is a URL whose host is reached, granted when set with `-c
+   * key=URL` (a value in config.toml itself is not seen before the run).
+   */
+  configHosts: ["chatgpt_base_url"],
   /** The flag naming the codex home. */
   homeFlag: "codex-home",
   /** The flag naming the loopback port. */
@@ -192,7 +197,21 @@ export function hostOf(value: string, source: string, schemeOptional = false): s
 
 /** The value of the last `--name X`, `--name=X` (or short alias) in `args`. */
 export function flagValue(args: readonly string[], name: string): string | undefined {
-  let found: string | undefined;
+  return flagValues(args, name).at(-1);
+}
+
+/**
+ * Every value of `--name X`, `--name=X` (or short alias) in `args`, in order.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { flagValues } from "./grants.ts";
+ * assert.deepEqual(flagValues(["-c", "a=1", "--config=b=2", "-cc=3"], "config"), ["a=1", "b=2", "c=3"]);
+ * ```
+ */
+export function flagValues(args: readonly string[], name: string): string[] {
+  const found: string[] = [];
   const shorts: Record<string, string> = GRANT_RULES.valueShorts;
   const takesValue = new Set<string>(GRANT_RULES.valueOptions);
   for (let i = 0; i < args.length; i++) {
@@ -213,9 +232,20 @@ export function flagValue(args: readonly string[], name: string): string | undef
     }
     if (!takesValue.has(option)) continue;
     const value = inline ?? args[++i];
-    if (option === name && value !== undefined) found = value;
+    if (option === name && value !== undefined) found.push(value);
   }
   return found;
+}
+
+/** The hosts `-c key=URL` names for the keys of {@linkcode GRANT_RULES}`.configHosts`. */
+function configHosts(args: readonly string[]): (string | undefined)[] {
+  return flagValues(args, "config").flatMap((pair) => {
+    const key = GRANT_RULES.configHosts.find((k) => pair.startsWith(`${k}=`));
+    if (!key) return [];
+    // A TOML string's quotes, as the program reads `-c` (one on each side).
+    const url = pair.slice(key.length + 1).replace(/^["']/, "").replace(/["']$/, "");
+    return [hostOf(url, key)];
+  });
 }
 
 function homeOf(input: GrantInput): string | undefined {
@@ -280,7 +310,13 @@ export function grantsFor(input: GrantInput): Grants {
     ? GRANT_RULES.binding.read[input.os as keyof typeof GRANT_RULES.binding.read] ?? []
     : [];
   return {
-    net: unique([...loopback(input), ...GRANT_RULES.fixedHosts, ...hostFlags, ...proxies]),
+    net: unique([
+      ...loopback(input),
+      ...GRANT_RULES.fixedHosts,
+      ...hostFlags,
+      ...configHosts(input.args),
+      ...proxies,
+    ]),
     read: unique([home, ca, ...bindingReads]),
     write: unique([home]),
     env: [...GRANT_RULES.envNames],

@@ -163,6 +163,27 @@ const ROWS: Row[] = [
     refused: "CODEX_HOME",
   },
   {
+    name: "-c chatgpt_base_url=URL: its host is reached (accounts --usage), quoted or not",
+    args: [
+      "accounts",
+      "--usage",
+      "-c",
+      'chatgpt_base_url="https://usage.example:8443/backend-api/"',
+      "--config=model=o3",
+      "-cchatgpt_base_url=http://127.0.0.1:9",
+    ],
+    env: HOME,
+    net:
+      "127.0.0.1:1455,127.0.0.1:1457,auth.openai.com,api.openai.com,chatgpt.com,usage.example:8443,127.0.0.1:9",
+  },
+  {
+    name: "a chatgpt_base_url with a comma is refused, naming the setting",
+    args: ["-c", "chatgpt_base_url=https://a.example,evil.example/"],
+    env: HOME,
+    refused: "chatgpt_base_url",
+    secret: "evil.example",
+  },
+  {
     name: "an issuer without a scheme gets no grant (the program refuses it)",
     args: ["--issuer", "auth.example.com"],
     env: HOME,
