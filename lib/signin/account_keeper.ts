@@ -10,6 +10,7 @@
  */
 
 import { flowEvent, type Report, silent } from "../base/events.ts";
+import { commandLine } from "../base/invocation.ts";
 import { errorText } from "../base/errors.ts";
 import { type AuthData, managedRefreshToken } from "../store/auth_data.ts";
 import type { Settings } from "../store/config.ts";
@@ -82,7 +83,9 @@ async function keepReplaced(
   report(flowEvent(
     "note",
     "accounts.kept",
-    `Kept ${kept.label} in your saved accounts (not signed out).`,
+    `Kept ${kept.label} in your saved accounts (not signed out): \`${
+      commandLine(["switch", kept.label])
+    }\` makes it active again.`,
     { label: kept.label },
   ));
   return await oldCopyToken(accounts, next);
@@ -114,7 +117,7 @@ async function keepNew(
     report(flowEvent(
       "note",
       "accounts.saved",
-      `Saved as ${entry.label} in your accounts (switch back to it with \`switch ${entry.label}\`).`,
+      `Saved as ${entry.label} in your accounts (\`${commandLine(["accounts"])}\` lists them).`,
       { label: entry.label },
     ));
   } catch (err) {

@@ -90,7 +90,9 @@ export function copyHolder(
     return codexRunningError(
       codex,
       `${entry.label} was switched away from while a Codex ran, which may still hold it in memory, so it is not refreshed here; nothing was refreshed.`,
-      "Quit that Codex, then run this again.",
+      codex.state === "running"
+        ? "Quit that Codex, then run this again."
+        : `Install lsof so codex-login can tell that Codex has quit, or switch to ${entry.label} (it is then refreshed as the active account).`,
     );
   };
 }

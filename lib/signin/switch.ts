@@ -96,9 +96,13 @@ async function checkFirst(request: SwitchRequest, target: AccountEntry): Promise
     throw codexRunningError(
       codex,
       "It would keep using the current account from memory until it restarts, and a switch during one of its refreshes would end that account's session; nothing was changed.",
-      `Quit Codex first, or switch anyway with \`${
-        commandLine(["switch", target.label, "--force"])
-      }\`.`,
+      codex.state === "running"
+        ? `Quit Codex first, or switch anyway with \`${
+          commandLine(["switch", target.label, "--force"])
+        }\`.`
+        : `Install lsof (apt-get install lsof) so it can tell; if no Codex runs here, switch with \`${
+          commandLine(["switch", target.label, "--force"])
+        }\`.`,
     );
   }
   return codex;

@@ -100,14 +100,18 @@ export async function ensurePrivateDir(dir: string, uid: number | null): Promise
   checkPrivate(dir, info, uid, "dir");
 }
 
+/** Our uid, or how to learn it (asked only when there is a file to check). */
+export type OwnerUid = number | null | (() => Promise<number | null>);
+
 /**
  * The text of a private file, `undefined` when there is none. The file checked is the file
  * read (device and inode compared after the open), and at most {@linkcode MAX_PRIVATE_BYTES}
  * are read.
  */
-export async function readPrivate(path: string, uid: number | null): Promise<string | undefined> {
+export async function readPrivate(path: string, owner: OwnerUid): Promise<string | undefined> {
   const before = await lstatIfAny(path);
   if (!before) return undefined;
+  const uid = typeof owner === "function" ? await owner() : owner;
   checkPrivate(path, before, uid, "file");
   const file = await Deno.open(path, { read: true });
   try {

@@ -165,7 +165,7 @@ export class SavedAccounts {
   async list(): Promise<AccountEntry[]> {
     const path = this.home.accountsIndex;
     try {
-      const text = await readPrivate(path, await this.home.ownerUid());
+      const text = await readPrivate(path, () => this.home.ownerUid());
       return text === undefined ? [] : parseIndex(path, text);
     } catch (err) {
       if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory) {
@@ -199,7 +199,7 @@ export class SavedAccounts {
     let text: string | null | undefined;
     if (entry.store === "file") {
       try {
-        text = await readPrivate(where, await this.home.ownerUid());
+        text = await readPrivate(where, () => this.home.ownerUid());
       } catch (err) {
         throw privateFileError(where, this.home.accountsDir, err);
       }
