@@ -641,3 +641,56 @@ Deno.test({
     await assert.rejects(Deno.stat(`${h.home}/auth.json`), Deno.errors.NotFound);
   },
 });
+
+Deno.test({
+  name: ON + "login --device-auth --add keeps the first account; accounts renames one",
+  ignore: NO_LSOF !== undefined,
+  async fn() {
+    await using issuer = startFakeIssuer();
+    await using h = await tempHome();
+    await signIn(issuer, h.home, A);
+    issuer.scenario.account = B;
+    const device = await cli([
+      "login",
+      "--device-auth",
+      "--add",
+      "--label",
+      "phone",
+      "--api-base",
+      issuer.url,
+      ...at(issuer, h.home),
+    ]);
+    assert.equal(device.code, 0, device.stderr);
+    assert.match(device.stderr, /Kept a@example\.com in your saved accounts/);
+    assert.equal(issuer.revoked.length, 0);
+    assert.deepEqual((await listed(issuer, h.home)).map((r) => [r.label, r.active]), [
+      ["a@example.com", false],
+      ["phone", true],
+    ]);
+    const renamed = await cli([
+      "accounts",
+      "--account",
+      "a@example.com",
+      "--label",
+      "work",
+      ...at(issuer, h.home),
+    ]);
+    assert.equal(renamed.code, 0, renamed.stderr);
+    assert.match(renamed.stderr, /Renamed a@example\.com to work\./);
+    const taken = await cli([
+      "accounts",
+      "--account",
+      "work",
+      "--label",
+      "phone",
+      ...at(issuer, h.home),
+    ]);
+    assert.equal(taken.code, 2);
+    assert.match(taken.stderr, /The label phone is already b@example\.com's; nothing was changed/);
+    const bad = await cli(["login", "--add", "--label", "-x", ...at(issuer, h.home)]);
+    assert.equal(bad.code, 2, "a bad label is refused before anything opens");
+    const lone = await cli(["accounts", "--label", "x", ...at(issuer, h.home)]);
+    assert.equal(lone.code, 2);
+    assert.deepEqual((await listed(issuer, h.home)).map((r) => r.label), ["work", "phone"]);
+  },
+});
