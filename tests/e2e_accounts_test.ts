@@ -189,6 +189,11 @@ Deno.test({
     const again = await cli(["switch", "personal", ...at(issuer, h.home)]);
     assert.equal(again.code, 0);
     assert.match(again.stderr, /is the active account already/);
+    const log = await Deno.readTextFile(`${h.home}/log/codex-login.log`);
+    assert.match(
+      log,
+      / switch to=[0-9a-f]{16} from=[0-9a-f]{16} adopted=false already=false codex=none/,
+    );
   },
 });
 

@@ -62,6 +62,13 @@ async function run(args: readonly string[], commandRun: CommandRun): Promise<num
     force: flags.values.force === true,
     detect: ctx.detect,
   });
+  setup.trace.event("switch", {
+    to: outcome.to.id,
+    from: outcome.from?.id,
+    adopted: outcome.adopted,
+    already: outcome.already,
+    codex: outcome.codex.state,
+  });
   if (outcome.already) {
     if (!flags.quiet) io.log(`${describeEntry(outcome.to)} is the active account already.`);
     return ExitCode.Ok;
