@@ -4,6 +4,7 @@
  * against the fake issuer (token families, reuse detection) and a fake ChatGPT backend.
  */
 import assert from "node:assert/strict";
+import { accountsHome } from "./support/account_docs.ts";
 import type { AuthData, ChatGptAuth } from "../lib/store/auth_data.ts";
 import { CodexHome } from "../lib/store/codex_home.ts";
 import { readAuthFile, saveAuthFile } from "../lib/store/file_store.ts";
@@ -12,7 +13,7 @@ import { startFakeChatGpt } from "./support/fake_chatgpt.ts";
 import { keyringMissing, startKeyring } from "./support/keyring_session.ts";
 import { KEYRING_SERVICE, keyringAccount } from "../lib/store/keyring_store.ts";
 import { SAVED_KEYRING_SERVICE } from "../lib/store/saved_accounts.ts";
-import { browse, tempHome } from "./support/helpers.ts";
+import { browse } from "./support/helpers.ts";
 import { BASE_PERMISSIONS, loginArgs, ON, spawnCli } from "./support/cli_process.ts";
 
 const URL_LINE = /^http:\/\/127\.0\.0\.1:\d+\/oauth\/authorize\?\S+$/;
@@ -109,7 +110,7 @@ Deno.test({
   ignore: NO_LSOF !== undefined,
   async fn() {
     await using issuer = startFakeIssuer({ reuseDetection: true });
-    await using h = await tempHome();
+    await using h = await accountsHome();
     await signIn(issuer, h.home, A);
     const first = await authOf(h.home);
     const added = await signIn(issuer, h.home, B, ["--add", "--label", "personal"]);
@@ -143,7 +144,7 @@ Deno.test({
   ignore: NO_LSOF !== undefined,
   async fn() {
     await using issuer = startFakeIssuer();
-    await using h = await tempHome();
+    await using h = await accountsHome();
     const empty = await cli(["accounts", ...at(issuer, h.home)]);
     assert.equal(empty.code, 0, empty.stderr);
     assert.match(empty.stdout, /No saved accounts, and not logged in/);
@@ -164,7 +165,7 @@ Deno.test({
   ignore: NO_LSOF !== undefined,
   async fn() {
     await using issuer = startFakeIssuer({ reuseDetection: true });
-    await using h = await tempHome();
+    await using h = await accountsHome();
     await twoAccounts(issuer, h.home);
     // Codex (here: our refresh) rotates B's tokens in auth.json after the sign-in.
     assert.equal((await cli(["refresh", ...at(issuer, h.home)])).code, 0);
@@ -202,7 +203,7 @@ Deno.test({
   ignore: NO_LSOF !== undefined,
   async fn() {
     await using issuer = startFakeIssuer();
-    await using h = await tempHome();
+    await using h = await accountsHome();
     await signIn(issuer, h.home, A);
     await signIn(issuer, h.home, A_TEAM, ["--add", "--label", "team"]);
     await signIn(issuer, h.home, B, ["--add", "--label", "personal"]);
@@ -233,7 +234,7 @@ Deno.test({
   ignore: NO_LSOF !== undefined,
   async fn() {
     await using issuer = startFakeIssuer({ reuseDetection: true });
-    await using h = await tempHome();
+    await using h = await accountsHome();
     await twoAccounts(issuer, h.home);
     // What a running Codex looks like to lsof: a state database held open in the home.
     await Deno.writeTextFile(`${h.home}/state_5.sqlite`, "");
@@ -281,7 +282,7 @@ Deno.test(
   ON + "switch: without lsof granted it cannot tell, says so, and --force goes ahead",
   async () => {
     await using issuer = startFakeIssuer();
-    await using h = await tempHome();
+    await using h = await accountsHome();
     await saveAuthFile(new CodexHome(h.home), issuer.signedInAuth());
     issuer.scenario.account = B;
     await using p = spawnCli(loginArgs(issuer.url, h.home, ["--add"]), {
@@ -312,7 +313,7 @@ Deno.test({
   ignore: NO_LSOF !== undefined,
   async fn() {
     await using issuer = startFakeIssuer({ reuseDetection: true });
-    await using h = await tempHome();
+    await using h = await accountsHome();
     await twoAccounts(issuer, h.home);
     const home = new CodexHome(h.home);
     const active = await authOf(h.home);
@@ -359,7 +360,7 @@ Deno.test({
   ignore: NO_LSOF !== undefined,
   async fn() {
     await using issuer = startFakeIssuer({ reuseDetection: true });
-    await using h = await tempHome();
+    await using h = await accountsHome();
     await twoAccounts(issuer, h.home);
     const active = await Deno.readTextFile(`${h.home}/auth.json`);
     const one = await cli(["logout", "--account", "a@example.com", ...at(issuer, h.home)]);
@@ -395,7 +396,7 @@ Deno.test({
   async fn() {
     await using issuer = startFakeIssuer({ reuseDetection: true, accessTtlS: 1 });
     await using backend = startFakeChatGpt(issuer);
-    await using h = await tempHome();
+    await using h = await accountsHome();
     await signIn(issuer, h.home, A);
     issuer.scenario.accessTtlS = 3600;
     await signIn(issuer, h.home, B, ["--add", "--label", "personal"]);
@@ -440,7 +441,7 @@ Deno.test({
   ignore: NO_LSOF !== undefined,
   async fn() {
     await using issuer = startFakeIssuer();
-    await using h = await tempHome();
+    await using h = await accountsHome();
     await twoAccounts(issuer, h.home);
     const workspace = ["-c", "forced_chatgpt_workspace_id=acct_B"];
     const refused = await cli(["switch", "a@example.com", ...workspace, ...at(issuer, h.home)]);
@@ -469,7 +470,7 @@ Deno.test({
   ignore: NO_LSOF !== undefined,
   async fn() {
     await using issuer = startFakeIssuer();
-    await using h = await tempHome();
+    await using h = await accountsHome();
     await twoAccounts(issuer, h.home);
     assert.equal((await cli(["switch", "a@example.com", ...at(issuer, h.home)])).code, 0);
     const home = new CodexHome(h.home);
@@ -500,7 +501,7 @@ Deno.test({
   ignore: NO_LSOF !== undefined,
   async fn() {
     await using issuer = startFakeIssuer({ reuseDetection: true });
-    await using h = await tempHome();
+    await using h = await accountsHome();
     await twoAccounts(issuer, h.home);
     const d: FakeAccount = { ...A, email: "d@example.com", accountId: "acct_D" };
     const tokens = issuer.issueTokensFor(d);
@@ -531,7 +532,7 @@ Deno.test({
   ignore: NO_LSOF !== undefined,
   async fn() {
     await using issuer = startFakeIssuer({ reuseDetection: true });
-    await using h = await tempHome();
+    await using h = await accountsHome();
     await twoAccounts(issuer, h.home);
     const d: FakeAccount = { ...A, email: "d@example.com", accountId: "acct_D" };
     await signIn(issuer, h.home, d);
@@ -560,7 +561,7 @@ Deno.test({
   ignore: NO_LSOF !== undefined,
   async fn() {
     await using issuer = startFakeIssuer();
-    await using h = await tempHome();
+    await using h = await accountsHome();
     await twoAccounts(issuer, h.home);
     const dir = `${h.home}/accounts`;
     await Deno.chmod(dir, 0o770);
@@ -589,7 +590,7 @@ Deno.test({
   ignore: NO_LSOF !== undefined,
   async fn() {
     await using issuer = startFakeIssuer();
-    await using h = await tempHome();
+    await using h = await accountsHome();
     await signIn(issuer, h.home, A);
     const key = "sk-proj-accounts0123456789abcdef";
     const add = await cli(
@@ -620,7 +621,7 @@ Deno.test({
   async fn() {
     await using kr = await startKeyring();
     await using issuer = startFakeIssuer();
-    await using h = await tempHome();
+    await using h = await accountsHome();
     const keyring = ["-c", "cli_auth_credentials_store=keyring"];
     const options = { env: kr.env, permissions: [...PERMISSIONS, "--allow-ffi"] };
     await signIn(issuer, h.home, A, keyring, options);
@@ -652,7 +653,7 @@ Deno.test({
   ignore: NO_LSOF !== undefined,
   async fn() {
     await using issuer = startFakeIssuer();
-    await using h = await tempHome();
+    await using h = await accountsHome();
     await signIn(issuer, h.home, A);
     issuer.scenario.account = B;
     const device = await cli([

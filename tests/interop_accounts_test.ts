@@ -7,6 +7,7 @@
  * backend.
  */
 import assert from "node:assert/strict";
+import { accountsHome } from "./support/account_docs.ts";
 import type { ChatGptAuth } from "../lib/store/auth_data.ts";
 import { CodexHome } from "../lib/store/codex_home.ts";
 import { readAuthFile } from "../lib/store/file_store.ts";
@@ -14,7 +15,7 @@ import { CODEX_BIN, CODEX_MISSING } from "./support/codex_cli.ts";
 import { codexWorld, startAppServer } from "./support/codex_app_server.ts";
 import { startFakeChatGpt } from "./support/fake_chatgpt.ts";
 import { type FakeAccount, type FakeIssuer, startFakeIssuer } from "./support/fake_issuer.ts";
-import { browse, tempHome } from "./support/helpers.ts";
+import { browse } from "./support/helpers.ts";
 import { BASE_PERMISSIONS, loginArgs, spawnCli } from "./support/cli_process.ts";
 import { keyringMissing, startKeyring } from "./support/keyring_session.ts";
 
@@ -89,7 +90,7 @@ interop(
   async () => {
     await using issuer = startFakeIssuer({ reuseDetection: true });
     await using backend = startFakeChatGpt(issuer);
-    await using h = await tempHome();
+    await using h = await accountsHome();
     const ctx = { issuer, home: h.home };
     await signIn(ctx, A);
     await signIn(ctx, B, ["--add", "--label", "personal"]);
@@ -111,7 +112,7 @@ interop("codex login status and a running Codex read the switched account (keyri
   await using kr = await startKeyring();
   await using issuer = startFakeIssuer({ reuseDetection: true });
   await using backend = startFakeChatGpt(issuer);
-  await using h = await tempHome();
+  await using h = await accountsHome();
   const ctx = {
     issuer,
     home: h.home,
@@ -140,7 +141,7 @@ interop(
   async () => {
     await using issuer = startFakeIssuer({ reuseDetection: true, accessTtlS: 120 });
     await using backend = startFakeChatGpt(issuer);
-    await using h = await tempHome();
+    await using h = await accountsHome();
     const ctx = { issuer, home: h.home };
     await signIn(ctx, A);
     await signIn(ctx, B, ["--add", "--label", "personal"]);
@@ -177,7 +178,7 @@ interop(
 interop("Codex's refreshes of a switched-in account survive the switches after it", async () => {
   await using issuer = startFakeIssuer({ reuseDetection: true, accessTtlS: 120 });
   await using backend = startFakeChatGpt(issuer);
-  await using h = await tempHome();
+  await using h = await accountsHome();
   const ctx = { issuer, home: h.home };
   await signIn(ctx, A);
   await signIn(ctx, B, ["--add", "--label", "personal"]);

@@ -7,9 +7,11 @@
  * refreshes off every account that Codex may hold, and the soak counts how often a lock-free
  * Codex refresh met one of ours (and, for comparison, how often it does without the guard).
  *
- * `SOAK_ROUNDS` (default 30) and `SOAK_SEED` (default 29) choose the run; the figures are printed.
+ * `SOAK_ROUNDS` (default 30) and `SOAK_SEED` (default 29) choose the run, `CODEX_ACCOUNTS_BIN`
+ * the Codex binary; the figures are printed.
  */
 import assert from "node:assert/strict";
+import { accountsHome } from "./support/account_docs.ts";
 import type { ChatGptAuth } from "../lib/store/auth_data.ts";
 import { CodexHome } from "../lib/store/codex_home.ts";
 import { readAuthFile } from "../lib/store/file_store.ts";
@@ -17,12 +19,14 @@ import { CODEX_BIN, CODEX_MISSING } from "./support/codex_cli.ts";
 import { codexWorld, startAppServer } from "./support/codex_app_server.ts";
 import { type FakeChatGpt, startFakeChatGpt } from "./support/fake_chatgpt.ts";
 import { type FakeAccount, type FakeIssuer, startFakeIssuer } from "./support/fake_issuer.ts";
-import { browse, tempHome } from "./support/helpers.ts";
+import { browse } from "./support/helpers.ts";
 import { BASE_PERMISSIONS, loginArgs, spawnCli } from "./support/cli_process.ts";
 
 const HAVE_LSOF = await new Deno.Command("sh", { args: ["-c", "command -v lsof"] }).output()
   .then((o) => o.success, () => false);
-const SKIP = CODEX_MISSING ?? (HAVE_LSOF ? undefined : "lsof is not installed");
+/** The Codex binary (`CODEX_ACCOUNTS_BIN` runs the soak against another, e.g. 0.171.0). */
+const BIN = Deno.env.get("CODEX_ACCOUNTS_BIN") ?? CODEX_BIN;
+const SKIP = (BIN ? undefined : CODEX_MISSING) ?? (HAVE_LSOF ? undefined : "lsof is not installed");
 if (SKIP) console.error(`SKIPPED accounts soak: ${SKIP}`);
 const ROUNDS = Number(Deno.env.get("SOAK_ROUNDS") ?? 30);
 const SEED = Number(Deno.env.get("SOAK_SEED") ?? 29);
@@ -100,7 +104,7 @@ async function codexExec(w: World): Promise<void> {
   assert.equal((await cli(w, ["refresh"])).code, 0);
   w.issuer.scenario.accessTtlS = 3600; // Codex's refresh gets a long one: it refreshes once
   const before = w.issuer.refreshAnswers.length;
-  const out = await new Deno.Command(CODEX_BIN!, {
+  const out = await new Deno.Command(BIN!, {
     args: ["exec", "--skip-git-repo-check", ...w.backend.codexConfig(), "say hi"],
     env: codexWorld(w.home, w.issuer),
     clearEnv: true,
@@ -149,7 +153,7 @@ async function step(w: World, op: Op, active: Side): Promise<Side> {
       await expectOk(["token", "--account", LABELS[other]]);
       break;
     case "app": {
-      await using app = await startAppServer(w.home, w.issuer, w.backend);
+      await using app = await startAppServer(w.home, w.issuer, w.backend, BIN);
       assert.equal(await app.forceRefresh(), EMAILS[active], "Codex refreshed the active account");
       break;
     }
@@ -163,7 +167,7 @@ async function step(w: World, op: Op, active: Side): Promise<Side> {
 async function world(): Promise<World & AsyncDisposable> {
   const issuer = startFakeIssuer({ reuseDetection: true, accessTtlS: 3600 });
   const backend = startFakeChatGpt(issuer);
-  const h = await tempHome();
+  const h = await accountsHome();
   const w = { issuer, backend, home: h.home };
   await signIn(w, A);
   await signIn(w, B, ["--add", "--label", LABELS.b]);
@@ -200,7 +204,7 @@ Deno.test({
     // Both accounts still work, for codex-login and for Codex.
     for (const side of ["a", "b"] as const) {
       assert.equal((await cli(w, ["switch", LABELS[side]])).code, 0);
-      await using app = await startAppServer(w.home, w.issuer, w.backend);
+      await using app = await startAppServer(w.home, w.issuer, w.backend, BIN);
       assert.equal(await app.forceRefresh(), EMAILS[side]);
       await app.stop();
       const token = await cli(w, ["refresh", "--account", LABELS[side]]);
@@ -224,7 +228,7 @@ Deno.test({
 
 /** Codex refreshing over and over while `fn` runs; how many refreshes it made. */
 async function withBusyCodex(w: World, fn: () => Promise<void>): Promise<number> {
-  await using app = await startAppServer(w.home, w.issuer, w.backend);
+  await using app = await startAppServer(w.home, w.issuer, w.backend, BIN);
   await app.heldEmail();
   let stop = false;
   let refreshes = 0;

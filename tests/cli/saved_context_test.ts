@@ -6,11 +6,11 @@ import { keyringAccount, KeyringCredentialStore } from "../../lib/store/keyring_
 import type { CommandSetup } from "../../lib/cli/flags.ts";
 import { HttpClient } from "../../lib/issuer/http_client.ts";
 import { LoginLog } from "../../lib/store/login_log.ts";
-import { tempHome } from "../support/helpers.ts";
-import { memoryKeyring } from "../support/account_docs.ts";
+
+import { accountsHome, memoryKeyring } from "../support/account_docs.ts";
 
 Deno.test("saved context: copies kept where the credentials are; the Codex check on this home", async () => {
-  await using h = await tempHome();
+  await using h = await accountsHome();
   const home = new CodexHome(h.home);
   assert.equal(savedAccounts({ home, store: new FileCredentialStore(home) }).copyStore, "file");
   const keyring = new KeyringCredentialStore(home, await keyringAccount(home), memoryKeyring());

@@ -7,11 +7,17 @@ import { CodexHome } from "../../lib/store/codex_home.ts";
 import { FileCredentialStore, readAuthFile, saveAuthFile } from "../../lib/store/file_store.ts";
 import { SavedAccounts } from "../../lib/store/saved_accounts.ts";
 import { type FakeIssuer, startFakeIssuer } from "../support/fake_issuer.ts";
-import { tempHome } from "../support/helpers.ts";
-import { ACCOUNT_A, ACCOUNT_B, ACCOUNT_C, signedIn } from "../support/account_docs.ts";
+
+import {
+  ACCOUNT_A,
+  ACCOUNT_B,
+  ACCOUNT_C,
+  accountsHome,
+  signedIn,
+} from "../support/account_docs.ts";
 
 async function world(issuer: FakeIssuer) {
-  const h = await tempHome();
+  const h = await accountsHome();
   const home = new CodexHome(h.home);
   const events: FlowEvent[] = [];
   return {

@@ -14,8 +14,14 @@ import { FileCredentialStore, saveAuthFile } from "../../lib/store/file_store.ts
 import { keyringAccount, KeyringCredentialStore } from "../../lib/store/keyring_store.ts";
 import { type AccountEntry, SavedAccounts } from "../../lib/store/saved_accounts.ts";
 import { startFakeIssuer } from "../support/fake_issuer.ts";
-import { tempHome } from "../support/helpers.ts";
-import { ACCOUNT_A, ACCOUNT_B, memoryKeyring, signedIn } from "../support/account_docs.ts";
+
+import {
+  ACCOUNT_A,
+  ACCOUNT_B,
+  accountsHome,
+  memoryKeyring,
+  signedIn,
+} from "../support/account_docs.ts";
 
 const base = { kind: "chatgpt", added_at: "", store: "file" as const };
 const ENTRIES: AccountEntry[] = [
@@ -82,7 +88,7 @@ Deno.test("policy: forced_login_method and forced_chatgpt_workspace_id forbid ac
 
 Deno.test("active credentials: with auto and an empty keyring entry, auth.json (as Codex reads)", async () => {
   await using issuer = startFakeIssuer();
-  await using h = await tempHome();
+  await using h = await accountsHome();
   const home = new CodexHome(h.home);
   const a = signedIn(issuer, ACCOUNT_A);
   await saveAuthFile(home, a);
@@ -96,7 +102,7 @@ Deno.test("active credentials: with auto and an empty keyring entry, auth.json (
 
 Deno.test("keepCopy: a new entry or the existing one; a Codex seen marks it, none clears it", async () => {
   await using issuer = startFakeIssuer();
-  await using h = await tempHome();
+  await using h = await accountsHome();
   const saved = new SavedAccounts(new CodexHome(h.home));
   const now = new Date();
   const running = {
@@ -132,7 +138,7 @@ Deno.test("keepCopy: a new entry or the existing one; a Codex seen marks it, non
 
 Deno.test("rows: every saved account, the active one marked with its own facts, or not saved yet", async () => {
   await using issuer = startFakeIssuer();
-  await using h = await tempHome();
+  await using h = await accountsHome();
   const home = new CodexHome(h.home);
   const store = new FileCredentialStore(home);
   const saved = new SavedAccounts(home);

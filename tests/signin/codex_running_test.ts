@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { accountsHome } from "../support/account_docs.ts";
 import {
   codexRunningError,
   detectCodex,
@@ -8,7 +9,6 @@ import {
   runLsof,
 } from "../../lib/signin/codex_running.ts";
 import { CodexHome } from "../../lib/store/codex_home.ts";
-import { tempHome } from "../support/helpers.ts";
 
 const HAVE_LSOF = await new Deno.Command("sh", { args: ["-c", "command -v lsof"] }).output()
   .then((o) => o.success, () => false);
@@ -56,7 +56,7 @@ Deno.test("lsof output: processes with files open, not ours, not a shell sitting
 });
 
 Deno.test("detection: none, running, or unknown with the reason; never a guess", async () => {
-  await using h = await tempHome();
+  await using h = await accountsHome();
   const home = new CodexHome(h.home);
   await Deno.mkdir(`${h.home}/log`, { recursive: true });
   const seen: string[][] = [];
@@ -89,7 +89,7 @@ Deno.test("detection: none, running, or unknown with the reason; never a guess",
 });
 
 Deno.test("detection: the SQLite home (config or CODEX_SQLITE_HOME) is looked in too", async () => {
-  await using h = await tempHome();
+  await using h = await accountsHome();
   const home = new CodexHome(h.home);
   await Deno.mkdir(`${h.home}/db`, { recursive: true });
   const seen: string[][] = [];
@@ -114,7 +114,7 @@ Deno.test({
   name: "detection with the real lsof: a process holding a database in the home is seen",
   ignore: !HAVE_LSOF,
   async fn() {
-    await using h = await tempHome();
+    await using h = await accountsHome();
     const home = new CodexHome(h.home);
     await Deno.mkdir(h.home);
     assert.equal((await runLsof(["-v"])).kind, "output");

@@ -19,8 +19,8 @@ import { HttpClient } from "../../lib/issuer/http_client.ts";
 import { IssuerClient } from "../../lib/issuer/issuer.ts";
 import { resolveIssuer } from "../../lib/issuer/issuer_config.ts";
 import { type FakeIssuer, startFakeIssuer } from "../support/fake_issuer.ts";
-import { tempHome } from "../support/helpers.ts";
-import { ACCOUNT_A, ACCOUNT_B, signedIn } from "../support/account_docs.ts";
+
+import { ACCOUNT_A, ACCOUNT_B, accountsHome, signedIn } from "../support/account_docs.ts";
 
 const RUNNING: CodexDetection = {
   state: "running",
@@ -54,7 +54,7 @@ async function world(issuer: FakeIssuer, path: string, seen: CodexDetection, mar
 
 Deno.test("a saved copy refreshes in place under the locks; Codex's store is untouched", async () => {
   await using issuer = startFakeIssuer({ reuseDetection: true });
-  await using h = await tempHome();
+  await using h = await accountsHome();
   const w = await world(issuer, h.home, { state: "none" }, true);
   const named = await namedAccount(w.ctx, "a@example.com");
   assert.equal(named.active, false);
@@ -77,7 +77,7 @@ Deno.test("a saved copy refreshes in place under the locks; Codex's store is unt
 
 Deno.test("never refreshed while a Codex may hold it: the unexpired token is handed out instead", async () => {
   await using issuer = startFakeIssuer({ reuseDetection: true });
-  await using h = await tempHome();
+  await using h = await accountsHome();
   const w = await world(issuer, h.home, RUNNING, true);
   const named = await namedAccount(w.ctx, "a@example.com");
   const options = {
@@ -111,7 +111,7 @@ Deno.test("never refreshed while a Codex may hold it: the unexpired token is han
 
 Deno.test("a copy whose session ended is marked so; logout forgets and revokes", async () => {
   await using issuer = startFakeIssuer({ reuseDetection: true });
-  await using h = await tempHome();
+  await using h = await accountsHome();
   const w = await world(issuer, h.home, { state: "none" });
   const named = await namedAccount(w.ctx, "a@example.com");
   issuer.familyOf(w.a.tokens.refresh_token)!.revoked = true;

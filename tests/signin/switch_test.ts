@@ -13,8 +13,14 @@ import {
 } from "../../lib/store/keyring_store.ts";
 import { SavedAccounts } from "../../lib/store/saved_accounts.ts";
 import { startFakeIssuer } from "../support/fake_issuer.ts";
-import { tempHome } from "../support/helpers.ts";
-import { ACCOUNT_A, ACCOUNT_B, memoryKeyring, signedIn } from "../support/account_docs.ts";
+
+import {
+  ACCOUNT_A,
+  ACCOUNT_B,
+  accountsHome,
+  memoryKeyring,
+  signedIn,
+} from "../support/account_docs.ts";
 
 const NONE: CodexDetection = { state: "none" };
 const RUNNING: CodexDetection = {
@@ -43,7 +49,7 @@ async function twoAccounts(path: string, detect: CodexDetection) {
 }
 
 Deno.test("switch: the copy written as saved, the active one saved first", async () => {
-  await using h = await tempHome();
+  await using h = await accountsHome();
   const w = await twoAccounts(h.home, NONE);
   const outcome = await switchAccount(w.request);
   assert.deepEqual([outcome.to.label, outcome.from?.label, outcome.adopted], [
@@ -61,7 +67,7 @@ Deno.test("switch: the copy written as saved, the active one saved first", async
 
 Deno.test("switch: a running Codex (or one not ruled out) refuses; --force marks the old copy", async () => {
   for (const seen of [RUNNING, { state: "unknown" as const, reason: "lsof is not installed" }]) {
-    await using h = await tempHome();
+    await using h = await accountsHome();
     const w = await twoAccounts(h.home, seen);
     await assert.rejects(
       switchAccount(w.request),
@@ -75,7 +81,7 @@ Deno.test("switch: a running Codex (or one not ruled out) refuses; --force marks
 });
 
 Deno.test("switch: policy, an ended session and auto without its keyring refuse, nothing changed", async () => {
-  await using h = await tempHome();
+  await using h = await accountsHome();
   const w = await twoAccounts(h.home, NONE);
   const refusals: [Partial<SwitchRequest>, RegExp][] = [
     [{ settings: { forcedWorkspaceIds: ["acct_B"] } }, /restricted to workspace\(s\) acct_B/],
@@ -92,7 +98,7 @@ Deno.test("switch: policy, an ended session and auto without its keyring refuse,
 });
 
 Deno.test("switch with auto: auth.json (read while the keyring entry is empty) is kept, the keyring written", async () => {
-  await using h = await tempHome();
+  await using h = await accountsHome();
   const w = await twoAccounts(h.home, NONE);
   const keyring = memoryKeyring();
   const account = await keyringAccount(w.home);

@@ -7,8 +7,8 @@ import { SavedAccounts } from "../../lib/store/saved_accounts.ts";
 import { HttpClient } from "../../lib/issuer/http_client.ts";
 import { startFakeIssuer } from "../support/fake_issuer.ts";
 import { startFakeChatGpt } from "../support/fake_chatgpt.ts";
-import { tempHome } from "../support/helpers.ts";
-import { ACCOUNT_A, ACCOUNT_B, signedIn } from "../support/account_docs.ts";
+
+import { ACCOUNT_A, ACCOUNT_B, accountsHome, signedIn } from "../support/account_docs.ts";
 
 Deno.test("usage URL: Codex's two paths from chatgpt_base_url", () => {
   assert.equal(usageUrl(), "https://chatgpt.com/backend-api/wham/usage");
@@ -89,7 +89,7 @@ Deno.test("usage: asked with the account's token and workspace; expired tokens s
 Deno.test("usage of every row at once: the active account with Codex's tokens, others with theirs", async () => {
   await using issuer = startFakeIssuer();
   await using backend = startFakeChatGpt(issuer);
-  await using h = await tempHome();
+  await using h = await accountsHome();
   const home = new CodexHome(h.home);
   const store = new FileCredentialStore(home);
   const saved = new SavedAccounts(home);

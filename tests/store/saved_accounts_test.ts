@@ -9,8 +9,8 @@ import {
   SAVED_KEYRING_SERVICE,
   SavedAccounts,
 } from "../../lib/store/saved_accounts.ts";
-import { tempHome } from "../support/helpers.ts";
-import { memoryKeyring } from "../support/account_docs.ts";
+
+import { accountsHome, memoryKeyring } from "../support/account_docs.ts";
 
 const KEY_DOC = { auth_mode: "apikey" as const, OPENAI_API_KEY: "sk-proj-saved0123456789" };
 
@@ -20,7 +20,7 @@ async function entry(label: string, store: "file" | "keyring" = "file"): Promise
 }
 
 Deno.test("saved accounts: copies 0600 in a 0700 accounts/, an index without secrets", async () => {
-  await using h = await tempHome();
+  await using h = await accountsHome();
   const home = new CodexHome(h.home);
   const saved = new SavedAccounts(home);
   assert.deepEqual(await saved.list(), [], "nothing saved: an empty list, nothing created");
@@ -47,7 +47,7 @@ Deno.test("saved accounts: copies 0600 in a 0700 accounts/, an index without sec
 });
 
 Deno.test("saved accounts: a linked, foreign or open copy is refused with the fix", async () => {
-  await using h = await tempHome();
+  await using h = await accountsHome();
   const home = new CodexHome(h.home);
   const saved = new SavedAccounts(home);
   const work = await entry("work");
@@ -77,7 +77,7 @@ Deno.test("saved accounts: a linked, foreign or open copy is refused with the fi
 });
 
 Deno.test("saved accounts: a missing copy or a malformed index says what to do", async () => {
-  await using h = await tempHome();
+  await using h = await accountsHome();
   const home = new CodexHome(h.home);
   const saved = new SavedAccounts(home);
   const work = await entry("work");
@@ -93,7 +93,7 @@ Deno.test("saved accounts: a missing copy or a malformed index says what to do",
 });
 
 Deno.test("saved accounts: the lock serialises changes and clears a killed writer's temp file", async () => {
-  await using h = await tempHome();
+  await using h = await accountsHome();
   const home = new CodexHome(h.home);
   const saved = new SavedAccounts(home);
   await saved.withLock(() => Promise.resolve());
@@ -118,7 +118,7 @@ Deno.test("saved accounts: the lock serialises changes and clears a killed write
 });
 
 Deno.test("saved accounts: in the keyring, under their own service, never Codex's entry", async () => {
-  await using h = await tempHome();
+  await using h = await accountsHome();
   const home = new CodexHome(h.home);
   const keyring = memoryKeyring();
   const onFile = new SavedAccounts(home);

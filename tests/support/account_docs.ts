@@ -53,3 +53,16 @@ export function memoryKeyring(): KeyringBackend & { items: Map<string, string> }
     delete: (service, account) => Promise.resolve(items.delete(`${service}\n${account}`)),
   };
 }
+
+/**
+ * A fresh temporary directory `dir` and the codex home path `home` in it (not created), removed
+ * after the test: the accounts tests' own, so they do not depend on how `helpers.ts` shapes its.
+ */
+export async function accountsHome(): Promise<{ dir: string; home: string } & AsyncDisposable> {
+  const dir = await Deno.makeTempDir({ prefix: "codex-login-accounts-" });
+  return {
+    dir,
+    home: `${dir}/codex`,
+    [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }),
+  };
+}
