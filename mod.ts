@@ -211,7 +211,12 @@ export {
   resolveAccount,
 } from "./lib/signin/accounts.ts";
 export { accountKeeper, type KeeperOptions } from "./lib/signin/account_keeper.ts";
-export { switchAccount, type SwitchOutcome, type SwitchRequest } from "./lib/signin/switch.ts";
+export {
+  switchAccount,
+  type SwitchDeps,
+  type SwitchOutcome,
+  type SwitchRequest,
+} from "./lib/signin/switch.ts";
 export {
   type CodexDetection,
   type CodexProcess,

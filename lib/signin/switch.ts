@@ -43,6 +43,10 @@ export interface SwitchRequest {
   force: boolean;
   /** With `auto`, why the keyring was not used (the store is then auth.json). */
   storeFallback?: string;
+}
+
+/** What a switch depends on (tests pass their own). */
+export interface SwitchDeps {
   /** Whether a Codex runs on this home (`detectCodex`). */
   detect: () => Promise<CodexDetection>;
   /** The clock. */
@@ -80,7 +84,11 @@ function autoRefusal(request: SwitchRequest): LoginError | undefined {
 }
 
 /** The refusals that need no lock: policy, the store, a running Codex. */
-async function checkFirst(request: SwitchRequest, target: AccountEntry): Promise<CodexDetection> {
+async function checkFirst(
+  request: SwitchRequest,
+  deps: SwitchDeps,
+  target: AccountEntry,
+): Promise<CodexDetection> {
   const refusal = accountRefusal(request.settings, target) ?? autoRefusal(request);
   if (refusal) throw refusal;
   if (target.ended) {
@@ -91,7 +99,7 @@ async function checkFirst(request: SwitchRequest, target: AccountEntry): Promise
       next: `Sign it in again with \`${commandLine(["login", "--add"])}\`.`,
     });
   }
-  const codex = await request.detect();
+  const codex = await deps.detect();
   if (codex.state !== "none" && !request.force) {
     throw codexRunningError(
       codex,
@@ -124,16 +132,19 @@ async function targetDocument(
  *
  * @example
  * ```ts ignore
- * const outcome = await switchAccount({ store, saved, settings, account: "work", force: false,
- *   detect: () => detectCodex(home, settings) });
+ * const outcome = await switchAccount({ store, saved, settings, account: "work", force: false },
+ *   { detect: () => detectCodex(home, settings) });
  * console.error(`Switched to ${outcome.to.label}.`);
  * ```
  */
-export async function switchAccount(request: SwitchRequest): Promise<SwitchOutcome> {
+export async function switchAccount(
+  request: SwitchRequest,
+  deps: SwitchDeps,
+): Promise<SwitchOutcome> {
   const { store, saved } = request;
   const chosen = resolveAccount(await saved.list(), request.account);
-  const codex = await checkFirst(request, chosen);
-  const now = (request.now ?? (() => new Date()))();
+  const codex = await checkFirst(request, deps, chosen);
+  const now = (deps.now ?? (() => new Date()))();
   return await store.withLock((locked) =>
     saved.withLock(async (accounts) => {
       // Named again under the lock: another codex-login may have changed the list meanwhile.

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { switchAccount, type SwitchRequest } from "../../lib/signin/switch.ts";
+import { switchAccount, type SwitchDeps, type SwitchRequest } from "../../lib/signin/switch.ts";
 import { keepCopy } from "../../lib/signin/accounts.ts";
 import type { CodexDetection } from "../../lib/signin/codex_running.ts";
 import { LoginError } from "../../lib/base/errors.ts";
@@ -43,15 +43,15 @@ async function twoAccounts(path: string, detect: CodexDetection) {
     settings: {},
     account: "a@example.com",
     force: false,
-    detect: () => Promise.resolve(detect),
   };
-  return { home, a, b, saved, request };
+  const deps: SwitchDeps = { detect: () => Promise.resolve(detect) };
+  return { home, a, b, saved, request, deps };
 }
 
 Deno.test("switch: the copy written as saved, the active one saved first", async () => {
   await using h = await accountsHome();
   const w = await twoAccounts(h.home, NONE);
-  const outcome = await switchAccount(w.request);
+  const outcome = await switchAccount(w.request, w.deps);
   assert.deepEqual([outcome.to.label, outcome.from?.label, outcome.adopted], [
     "a@example.com",
     "b@example.com",
@@ -61,7 +61,7 @@ Deno.test("switch: the copy written as saved, the active one saved first", async
   const [, copyB] = await w.saved.list();
   assert.deepEqual(await w.saved.load(copyB), w.b);
   assert.equal(copyB.codex_may_hold, undefined);
-  const again = await switchAccount(w.request);
+  const again = await switchAccount(w.request, w.deps);
   assert.equal(again.already, true);
 });
 
@@ -70,11 +70,11 @@ Deno.test("switch: a running Codex (or one not ruled out) refuses; --force marks
     await using h = await accountsHome();
     const w = await twoAccounts(h.home, seen);
     await assert.rejects(
-      switchAccount(w.request),
+      switchAccount(w.request, w.deps),
       (e) => e instanceof LoginError && e.kind === "codex_running" && e.exitCode === 1,
     );
     assert.deepEqual(await readAuthFile(w.home), w.b, "nothing changed");
-    const forced = await switchAccount({ ...w.request, force: true });
+    const forced = await switchAccount({ ...w.request, force: true }, w.deps);
     assert.deepEqual(forced.from?.codex_may_hold?.pids, seen.state === "running" ? [99] : []);
     assert.deepEqual(await readAuthFile(w.home), w.a);
   }
@@ -88,12 +88,12 @@ Deno.test("switch: policy, an ended session and auto without its keyring refuse,
     [{ settings: { credentialsStore: "auto" } }, /"auto" Codex reads its keyring entry first/],
   ];
   for (const [change, words] of refusals) {
-    await assert.rejects(switchAccount({ ...w.request, ...change }), words);
+    await assert.rejects(switchAccount({ ...w.request, ...change }, w.deps), words);
   }
   await w.saved.withLock(async (l) => {
     await l.update({ ...l.list()[0], ended: "refresh_token_reused" });
   });
-  await assert.rejects(switchAccount(w.request), /has ended \(refresh_token_reused\)/);
+  await assert.rejects(switchAccount(w.request, w.deps), /has ended \(refresh_token_reused\)/);
   assert.deepEqual(await readAuthFile(w.home), w.b);
 });
 
@@ -107,7 +107,7 @@ Deno.test("switch with auto: auth.json (read while the keyring entry is empty) i
     ...w.request,
     store,
     settings: { credentialsStore: "auto" },
-  });
+  }, w.deps);
   assert.equal(outcome.from?.label, "b@example.com", "B, read from auth.json, was saved");
   const entry: AuthData = JSON.parse(keyring.items.get(`${KEYRING_SERVICE}\n${account}`)!);
   assert.deepEqual(entry, w.a);

@@ -60,8 +60,7 @@ async function run(args: readonly string[], commandRun: CommandRun): Promise<num
     settings: setup.settings,
     account,
     force: flags.values.force === true,
-    detect: ctx.detect,
-  });
+  }, { detect: ctx.detect });
   setup.trace.event("switch", {
     to: outcome.to.id,
     from: outcome.from?.id,
