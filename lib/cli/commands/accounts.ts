@@ -112,7 +112,7 @@ export function usageLine(usage: AccountUsage, now: Date): string {
  * const row = { label: "work", email: "a@x.com", account_id: "acct_A", user_id: null,
  *   plan: "plus", kind: "chatgpt", last_refresh: null, active: true, saved: true,
  *   allowed: true, codex_may_hold: false, ended: null, mixed: false };
- * assert.match(formatAccounts([row], new Date()), /^\* work +a@x\.com +acct_A +plus/m);
+ * assert.match(formatAccounts([row], new Date()), /^\* +work +a@x\.com +acct_A +plus/m);
  * ```
  */
 export function formatAccounts(
