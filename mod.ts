@@ -195,3 +195,46 @@ export {
   type PeerAnswer,
   PeerLookup,
 } from "./lib/loopback/peer_lookup.ts";
+export {
+  type AccountEntry,
+  type CopyStore,
+  type LockedAccounts,
+  SAVED_KEYRING_SERVICE,
+  SavedAccounts,
+} from "./lib/store/saved_accounts.ts";
+export {
+  type AccountFacts,
+  accountFacts,
+  type MixedAccounts,
+  mixedAccounts,
+} from "./lib/signin/account_identity.ts";
+export {
+  type AccountRow,
+  accountRows,
+  activeCredentials,
+  resolveAccount,
+} from "./lib/signin/accounts.ts";
+export { accountKeeper, type KeeperOptions } from "./lib/signin/account_keeper.ts";
+export {
+  switchAccount,
+  type SwitchDeps,
+  type SwitchOutcome,
+  type SwitchRequest,
+} from "./lib/signin/switch.ts";
+export {
+  type CodexDetection,
+  type CodexProcess,
+  detectCodex,
+  type DetectOptions,
+  type LsofOutput,
+  type LsofRunner,
+} from "./lib/signin/codex_running.ts";
+export {
+  type AccountUsage,
+  DEFAULT_CHATGPT_BASE_URL,
+  fetchUsage,
+  type UsageOptions,
+  usageUrl,
+  type UsageWindow,
+} from "./lib/signin/usage.ts";
+export { type SignInKeeper } from "./lib/signin/sign_in.ts";

@@ -83,6 +83,46 @@ flag_value() {
   return $have
 }
 
+# Run FUNC VALUE for every --NAME X, --NAME=X (or -c X) among the arguments, in order.
+each_value() {
+  want=$1
+  func=$2
+  shift 2
+  while [ $# -gt 0 ]; do
+    arg=$1
+    shift
+    inline=0
+    case $arg in
+      --) break ;;
+      --*=*) opt=\${arg%%=*}; opt=\${opt#--}; val=\${arg#*=}; inline=1 ;;
+      --*) opt=\${arg#--} ;;
+      -c?*) opt=config; val=\${arg#-c}; val=\${val#=}; inline=1 ;;
+      -c) opt=config ;;
+      *) continue ;;
+    esac
+    case $value_options in *" $opt "*) ;; *) continue ;; esac
+    if [ $inline = 0 ]; then
+      [ $# -gt 0 ] || break
+      val=$1
+      shift
+    fi
+    if [ "$opt" = "$want" ]; then "$func" "$val"; fi
+  done
+}
+
+# The host of -c KEY=URL for the config keys whose value is a URL that is reached.
+config_host() {
+  case $1 in
+${r.configHosts.map((k) => `    ${k}=*) key=${k} ;;`).join("\n")}
+    *) return 0 ;;
+  esac
+  url=\${1#"$key="}
+  case $url in [\\"\\']*) url=\${url#?} ;; esac
+  case $url in *[\\"\\']) url=\${url%?} ;; esac
+  host_of "$url" "$key" 0
+  add net "$host"
+}
+
 # A path on one line (a line break is refused, naming SOURCE).
 check_path() {
   case $1 in *"$nl"*|*"$cr"*) refuse "$2" "a path on one line" ;; esac
@@ -178,6 +218,7 @@ for f in ${words(r.hostFlags)}; do
     add net "$host"
   fi
 done
+each_value config config_host "$@"
 for var in ${words(r.proxyVars)}; do
   eval "v=\\\${$var:-}"
   if [ -n "$v" ]; then

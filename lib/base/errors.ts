@@ -88,6 +88,7 @@ export type LoginErrorKind =
   | "keyring_unavailable"
   | "network_config"
   | "access_token_refused"
+  | "codex_running"
   | "other";
 
 /**
@@ -111,6 +112,8 @@ export type LoginErrorKind =
  * - `keyring_unavailable`: the configured keyring cannot be reached (or loaded).
  * - `network_config`: the CA bundle named by the environment cannot be used.
  * - `access_token_refused`: the issuer did not accept a personal access token.
+ * - `codex_running`: a running Codex may hold the account in memory, so it is not switched or
+ *   refreshed (`--force` switches anyway).
  * - `start_link_reused`: the opener's one-time start link was used twice.
  * - `usage`: a bad command line or setting; `permission`: a Deno permission not granted.
  */
@@ -187,6 +190,7 @@ export const ERROR_KINDS: Readonly<Record<LoginErrorKind, ErrorKindInfo>> = {
   keyring_unavailable: kind(ExitCode.Failed, 500, "The keyring cannot be reached"),
   network_config: kind(ExitCode.Usage, 500, "The network settings cannot be used"),
   access_token_refused: kind(ExitCode.Failed, 500, "The access token was refused"),
+  codex_running: kind(ExitCode.Failed, 409, "Codex is running"),
   other: kind(ExitCode.Failed, 500, "Sign-in failed"),
 };
 

@@ -21,12 +21,20 @@
 
 /** The rules, as data: what each grant is made of. */
 export const GRANT_RULES = {
-  /** Hosts every run may reach: the issuer and the API. */
-  fixedHosts: ["auth.openai.com", "api.openai.com"],
+  /**
+   * Hosts every run may reach: the issuer, the API, and ChatGPT's backend (Codex's default
+   * `chatgpt_base_url`, where `accounts --usage` reads each account's usage windows).
+   */
+  fixedHosts: ["auth.openai.com", "api.openai.com", "chatgpt.com"],
   /** The ports a sign-in listens on without `--port` (on 127.0.0.1). */
   defaultPorts: [1455, 1457],
   /** Flags whose value is a URL whose host is reached. */
   hostFlags: ["issuer", "api-base", "platform-url"],
+  /**
+   * config.toml keys whose value is a URL whose host is reached, granted when set with `-c
+   * key=URL` (a value in config.toml itself is not seen before the run).
+   */
+  configHosts: ["chatgpt_base_url"],
   /** The flag naming the codex home. */
   homeFlag: "codex-home",
   /** The flag naming the loopback port. */
@@ -40,6 +48,7 @@ export const GRANT_RULES = {
   /** Every variable the program reads. */
   envNames: [
     "CODEX_HOME",
+    "CODEX_SQLITE_HOME",
     "HOME",
     "USERPROFILE",
     "BROWSER",
@@ -81,7 +90,8 @@ export const GRANT_RULES = {
   },
   /**
    * The programs it may run, per operating system, granted when present: the browser openers,
-   * and `ss` or `lsof` (who connects to the loopback server).
+   * `ss` or `lsof` (who connects to the loopback server), and `lsof` (whether a Codex runs on
+   * the codex home, before `switch` or a refresh: it lists the processes with files open there).
    */
   programs: {
     linux: ["xdg-open", "wslview", "rundll32.exe", "ss", "lsof"],
@@ -101,6 +111,8 @@ export const GRANT_RULES = {
     "timeout",
     "api-base",
     "platform-url",
+    "label",
+    "account",
   ],
   /** One-letter aliases of options that take a value. */
   valueShorts: { c: "config" },
@@ -190,7 +202,21 @@ export function hostOf(value: string, source: string, schemeOptional = false): s
 
 /** The value of the last `--name X`, `--name=X` (or short alias) in `args`. */
 export function flagValue(args: readonly string[], name: string): string | undefined {
-  let found: string | undefined;
+  return flagValues(args, name).at(-1);
+}
+
+/**
+ * Every value of `--name X`, `--name=X` (or short alias) in `args`, in order.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { flagValues } from "./grants.ts";
+ * assert.deepEqual(flagValues(["-c", "a=1", "--config=b=2", "-cc=3"], "config"), ["a=1", "b=2", "c=3"]);
+ * ```
+ */
+export function flagValues(args: readonly string[], name: string): string[] {
+  const found: string[] = [];
   const shorts: Record<string, string> = GRANT_RULES.valueShorts;
   const takesValue = new Set<string>(GRANT_RULES.valueOptions);
   for (let i = 0; i < args.length; i++) {
@@ -211,9 +237,20 @@ export function flagValue(args: readonly string[], name: string): string | undef
     }
     if (!takesValue.has(option)) continue;
     const value = inline ?? args[++i];
-    if (option === name && value !== undefined) found = value;
+    if (option === name && value !== undefined) found.push(value);
   }
   return found;
+}
+
+/** The hosts `-c key=URL` names for the keys of {@linkcode GRANT_RULES}`.configHosts`. */
+function configHosts(args: readonly string[]): (string | undefined)[] {
+  return flagValues(args, "config").flatMap((pair) => {
+    const key = GRANT_RULES.configHosts.find((k) => pair.startsWith(`${k}=`));
+    if (!key) return [];
+    // A TOML string's quotes, as the program reads `-c` (one on each side).
+    const url = pair.slice(key.length + 1).replace(/^["']/, "").replace(/["']$/, "");
+    return [hostOf(url, key)];
+  });
 }
 
 function homeOf(input: GrantInput): string | undefined {
@@ -253,7 +290,7 @@ function unique(values: readonly (string | undefined)[]): string[] {
  *   programs: ["xdg-open", "ss"],
  * });
  * assert.deepEqual(grants.net, [
- *   "127.0.0.1:1455", "127.0.0.1:1457", "auth.openai.com", "api.openai.com",
+ *   "127.0.0.1:1455", "127.0.0.1:1457", "auth.openai.com", "api.openai.com", "chatgpt.com",
  *   "127.0.0.1:8080", "proxy.corp:3128",
  * ]);
  * assert.deepEqual(grants.write, ["/home/me/.codex"]);
@@ -279,7 +316,13 @@ export function grantsFor(input: GrantInput): Grants {
     ? GRANT_RULES.binding.read[input.os as keyof typeof GRANT_RULES.binding.read] ?? []
     : [];
   return {
-    net: unique([...loopback(input), ...GRANT_RULES.fixedHosts, ...hostFlags, ...proxies]),
+    net: unique([
+      ...loopback(input),
+      ...GRANT_RULES.fixedHosts,
+      ...hostFlags,
+      ...configHosts(input.args),
+      ...proxies,
+    ]),
     read: unique([home, ca, ...files, ...bindingReads]),
     write: unique([home]),
     env: [...GRANT_RULES.envNames],

@@ -183,6 +183,8 @@ export interface CommandHelp {
   readonly usage: readonly string[];
   /** The command's own options (the shared ones are added by the caller). */
   readonly options: FlagSpec;
+  /** The arguments it takes besides options, by name (`ACCOUNT`); none when absent. */
+  readonly arguments?: readonly string[];
   /** Two or three examples: the command line and what it does. */
   readonly examples: readonly (readonly [string, string])[];
   /** Lines after the examples (exit codes, notes). */

@@ -38,6 +38,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "print a valid access token for scripts",
     load: async () => (await import("./commands/token.ts")).tokenCommand,
   },
+  accounts: {
+    summary: "list the saved accounts (login --add keeps several); --usage: their limits",
+    load: async () => (await import("./commands/accounts.ts")).accountsCommand,
+  },
+  switch: {
+    summary: "make a saved account the one Codex uses",
+    load: async () => (await import("./commands/switch.ts")).switchCommand,
+  },
   completion: {
     summary: "a shell completion script: codex-login completion bash|zsh|fish",
     load: async () =>
@@ -62,6 +70,8 @@ Examples:
   codex-login                  sign in with the browser; credentials go where Codex reads them
   codex-login status           who is signed in
   codex-login token            an access token for a script
+  codex-login login --add      sign in another account and keep this one
+  codex-login switch work      Codex now uses the saved account labelled work
 
 Exit codes: ${EXIT_CODE_SUMMARY}.`;
 

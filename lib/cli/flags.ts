@@ -92,6 +92,8 @@ export type Access = "read" | "write" | "signin";
 export interface CommandFlags<S extends FlagSpec> {
   /** Every flag's value. */
   readonly values: FlagValues<S> & FlagValues<CommonOptions>;
+  /** The arguments besides options (at most as many as `help.arguments` names). */
+  readonly positionals: readonly string[];
   /** The issuer's URLs from `--issuer`, `--client-id`, `--api-base`, `--platform-url` and
    * `--insecure-issuer`, resolved once. */
   readonly endpoints: IssuerEndpoints;
@@ -195,8 +197,8 @@ async function setupFor(
 }
 
 /**
- * Parse a command's flags: the common ones plus the command's own (`help.options`); no
- * positionals allowed. The issuer's URLs are resolved here, once, from the common flags and
+ * Parse a command's flags: the common ones plus the command's own (`help.options`), and at
+ * most as many arguments as `help.arguments` names. The issuer's URLs are resolved here, once, from the common flags and
  * what `issuerFlags` picks from the command's own (login's `--api-base`, `--platform-url`).
  * `undefined` means `--help` was asked for.
  */
@@ -211,9 +213,10 @@ export function commandFlags<S extends FlagSpec>(
 ): CommandFlags<S> | undefined {
   const { values, positionals } = parseFlags(args, help.options, COMMON_OPTIONS);
   if (values.help) return undefined;
-  if (positionals.length > 0) {
+  const allowed = help.arguments?.length ?? 0;
+  if (positionals.length > allowed) {
     throw usageError(
-      `Unexpected argument ${JSON.stringify(positionals[0])} for ${help.name}.`,
+      `Unexpected argument ${JSON.stringify(positionals[allowed])} for ${help.name}.`,
       `Run ${commandLine([help.name, "--help"])}.`,
     );
   }
@@ -227,6 +230,7 @@ export function commandFlags<S extends FlagSpec>(
   const report = terminalReport(run.io, { quiet });
   return {
     values,
+    positionals,
     endpoints,
     quiet,
     verbose: values.verbose === true,

@@ -108,6 +108,8 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Override the client's timeout for this request. */
   timeoutMs?: number;
+  /** Headers of this request besides the client's (e.g. `ChatGPT-Account-Id`). */
+  headers?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -269,7 +271,7 @@ export class HttpClient {
       proxy = route.proxy;
       const response = await this.#fetch(
         url,
-        requestInit(body, signal, this.#headers, route.client),
+        requestInit(body, signal, { ...request.headers, ...this.#headers }, route.client),
       );
       // Every request carries a secret (a code and verifier, a token): never follow a
       // redirect with it, to any host or scheme.

@@ -30,7 +30,7 @@ export interface LogoutOutcome {
  * The token Codex revokes at logout: the refresh token of a Codex-managed ChatGPT sign-in,
  * else its access token. Tokens a host application handed in, and other modes, are not ours.
  */
-function revocable(
+export function revocable(
   auth: AuthData,
 ): { token: string; kind: "refresh_token" | "access_token" } | undefined {
   if (auth.auth_mode !== "chatgpt") return undefined;

@@ -41,6 +41,16 @@ export interface LoginResult {
   setupLinkOffered: boolean;
 }
 
+/**
+ * Where a sign-in goes besides the store: the saved accounts (`account_keeper.ts`). It saves
+ * the new credentials as the active ones itself (keeping the replaced account's copy), and
+ * resolves to the refresh token of the session the sign-in retires, if any.
+ */
+export interface SignInKeeper {
+  /** Save `auth` into `store` (and the saved accounts); the session to retire. */
+  save(store: CredentialStore, auth: ChatGptAuth): Promise<string | undefined>;
+}
+
 /** What a sign-in is asked to do: where, against which issuer, into which store. */
 export interface SignInRequest {
   /** The codex home (config.toml, the lock, auth.json for the file store). */
@@ -55,6 +65,8 @@ export interface SignInRequest {
   report?: Report;
   /** The login log (support desk). Default: none. */
   trace?: LoginLog;
+  /** Also keep the sign-in in the saved accounts. Default: the store alone. */
+  keeper?: SignInKeeper;
 }
 
 /** What a sign-in depends on, replaceable by a caller (a test, an embedding program). */
@@ -89,6 +101,8 @@ export interface SignInContext {
   readonly ownsHttp: boolean;
   /** The login log (a disabled one when none was given). */
   readonly trace: LoginLog;
+  /** The saved accounts' keeper, when the sign-in goes there too. */
+  readonly keeper?: SignInKeeper;
 }
 
 /**
@@ -127,6 +141,7 @@ export function resolveSignInContext(
     report: request.report ?? silent,
     ownsHttp: deps.http === undefined,
     trace,
+    keeper: request.keeper,
   };
 }
 
@@ -251,10 +266,15 @@ export async function completeSignIn(
     last_refresh: rfc3339(ctx.now()),
   };
   if (signal?.aborted) throw signal.reason;
-  const previousRefreshToken = await previousSession(ctx);
-  ctx.trace.secret(previousRefreshToken);
+  let previousRefreshToken: string | undefined;
   try {
-    await ctx.store.save(auth);
+    if (ctx.keeper) {
+      previousRefreshToken = await ctx.keeper.save(ctx.store, auth);
+    } else {
+      previousRefreshToken = await previousSession(ctx);
+      await ctx.store.save(auth);
+    }
+    ctx.trace.secret(previousRefreshToken);
   } catch (err) {
     // Tokens nobody holds must not stay valid at the issuer (best effort).
     await ctx.client.revoke(tokens.refreshToken).catch(() => {});

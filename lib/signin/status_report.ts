@@ -17,6 +17,7 @@ import type { Settings } from "../store/config.ts";
 import type { CredentialStore } from "../store/credential_store.ts";
 import { accountClaims } from "../issuer/jwt.ts";
 import { policyViolations, storedAccountId } from "./policy.ts";
+import { mixedAccounts } from "./account_identity.ts";
 import { maskKey } from "../base/redact.ts";
 import type { IssuerClient } from "../issuer/issuer.ts";
 import {
@@ -26,6 +27,7 @@ import {
   type EnvRead,
   workloadConfig,
 } from "./env_credentials.ts";
+import { commandLine } from "../base/invocation.ts";
 import { safeLine } from "../base/terminal_safe.ts";
 
 /** What `status` reports. Holds no secret: keys are masked. */
@@ -64,6 +66,10 @@ export interface StatusReport {
   last_refresh?: string | null;
   /** What breaks config.toml's policy (Codex would log these credentials out). */
   policy_violations?: string[];
+  /** The ID token's workspace and `tokens.account_id`, when they differ (two accounts mixed). */
+  mixed_accounts?: { id_token: string; tokens: string };
+  /** The label of the saved account these credentials are (see `accounts`). */
+  saved_as?: string;
 }
 
 function chatGptReport(auth: ChatGptAuth): Partial<StatusReport> {
@@ -123,16 +129,35 @@ export async function getStatus(
   store: CredentialStore,
   settings: Settings = {},
 ): Promise<StatusReport> {
-  const auth = await store.load();
-  const auth_file = store.describe();
-  if (!auth) return { logged_in: false, auth_mode: null, auth_file };
+  return statusOf(await store.load(), store.describe(), settings);
+}
+
+/**
+ * The report on credentials read already (`where` names them): see {@linkcode getStatus}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { statusOf } from "./status_report.ts";
+ * const report = statusOf({ auth_mode: "apikey", OPENAI_API_KEY: "sk-proj-abcdefgh" }, "copy");
+ * assert.equal(report.api_key, "sk-...efgh");
+ * ```
+ */
+export function statusOf(
+  auth: AuthData | undefined,
+  where: string,
+  settings: Settings = {},
+): StatusReport {
+  if (!auth) return { logged_in: false, auth_mode: null, auth_file: where };
+  const mixed = mixedAccounts(auth);
   return {
     logged_in: true,
     auth_mode: auth.auth_mode,
-    auth_file,
+    auth_file: where,
     ...modeReport(auth),
     account_id: auth.auth_mode === "apikey" ? undefined : storedAccountId(auth) ?? null,
     policy_violations: policyViolations(settings, auth),
+    ...(mixed ? { mixed_accounts: { id_token: mixed.idToken, tokens: mixed.stored } } : {}),
   };
 }
 
@@ -270,6 +295,17 @@ export function formatStatus(report: StatusReport, now: Date): string {
     : report.auth_mode === "chatgpt" || report.auth_mode === "chatgptAuthTokens"
     ? [title, ...chatGptLines(report, now)]
     : [title, ...otherLines(report)];
+  if (report.saved_as) lines.push(`  Saved as:        ${field(report.saved_as)}`);
+  const mixed = report.mixed_accounts;
+  if (mixed) {
+    lines.push(
+      `Warning: these credentials mix two accounts: the ID token is for workspace ${
+        field(mixed.id_token)
+      } but tokens.account_id says ${field(mixed.tokens)}. Sign in again with \`${
+        commandLine(["login"])
+      }\`.`,
+    );
+  }
   for (const problem of report.policy_violations ?? []) {
     lines.push(
       `Warning: ${problem} Codex will log these credentials out when it starts; sign in again as config.toml requires.`,

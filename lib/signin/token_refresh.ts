@@ -2,10 +2,12 @@
  * Keeping a ChatGPT session alive beside a running Codex (0.169): refresh under Codex's two
  * locks, re-reading the store first so a refresh token it already replaced is never sent; at
  * the issuer the session came from (`oauth_provenance`), saying why (`refresh_reason`); keep
- * every field the refresh does not own (`login_owner_id` included); when the issuer says the
- * token was already used, wait briefly for the other program's save and use its result; tell
- * a session that has ended from a passing problem; hand a valid token to scripts, refreshing
- * first when Codex would.
+ * every field the refresh does not own (`login_owner_id` included); when the issuer says
+ * `invalid_grant` (the token was already used, with no family revoked), wait briefly for the
+ * other program's save and use its result (OpenAI's `refresh_token_reused` revokes the family:
+ * the session has ended); tell a session that has ended from a passing problem; hand a valid
+ * token to scripts, refreshing first when Codex would, and not while a running Codex may hold
+ * the account (the `holder` check).
  *
  * @module
  */
@@ -133,8 +135,9 @@ export function refreshReason(auth: ChatGptAuth, now: Date): RefreshReason | und
 
 /** The issuer's way of saying another program already spent this refresh token. */
 function alreadyUsed(err: unknown): boolean {
-  return err instanceof IssuerError &&
-    (err.oauthCode === "refresh_token_reused" || err.oauthCode === "invalid_grant");
+  // Not `refresh_token_reused`: OpenAI then revokes the whole family, the other program's new
+  // tokens included, so there is no save to wait for; the session has ended.
+  return err instanceof IssuerError && err.oauthCode === "invalid_grant";
 }
 
 /** A refresh that lost the race: the token it sent had already been used. */
@@ -172,6 +175,12 @@ export interface RefreshOptions {
   now: () => Date;
   /** How long a refresh told "already used" waits for the other program's save, ms. */
   waitMs?: number;
+  /**
+   * Asked before any refresh is sent: why not now (a running Codex may hold the account in
+   * memory and refreshes it itself), or `undefined` to go ahead. A refused `token` still hands
+   * out an access token that has not expired.
+   */
+  holder?: () => Promise<LoginError | undefined>;
 }
 
 /**
@@ -284,6 +293,8 @@ export async function refreshAuth(
 ): Promise<ChatGptAuth> {
   // Checked before the lock too, so that refreshing while not logged in creates nothing.
   requireChatGpt(await options.store.load());
+  const held = await options.holder?.();
+  if (held) throw held;
   return (await lockedRefresh(options, () => "forced")).auth;
 }
 
@@ -315,6 +326,17 @@ export async function currentToken(options: RefreshOptions): Promise<CurrentToke
   if (auth && pat) return { token: pat, kind: "personal_access_token", refreshed: false, auth };
   const chatgpt = auth?.auth_mode === "chatgptAuthTokens" ? auth : requireChatGpt(auth);
   if (chatgpt.auth_mode === "chatgpt" && shouldRefresh(chatgpt, options.now())) {
+    const held = await options.holder?.();
+    if (held) {
+      const expiresAt = accountClaims(chatgpt.tokens.access_token).expiresAt;
+      if (expiresAt && expiresAt.getTime() <= options.now().getTime()) throw held;
+      return {
+        token: chatgpt.tokens.access_token,
+        kind: "access_token",
+        refreshed: false,
+        auth: chatgpt,
+      };
+    }
     // Another process may have refreshed while we waited for the lock: asked again under it.
     const got = await lockedRefresh(options, (current) => refreshReason(current, options.now()));
     return { token: got.auth.tokens.access_token, kind: "access_token", ...got };

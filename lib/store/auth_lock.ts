@@ -138,6 +138,25 @@ export function saveError(home: CodexHome, err: unknown): LoginError {
 }
 
 /**
+ * Run `fn` holding one more lock file of the codex home (`accounts/.lock`), opened with the same
+ * rules as Codex's two (a regular file of ours, never followed through a link, a holder named
+ * after a few seconds). Callers that also need Codex's locks take those first.
+ */
+export async function withLockFile<T>(
+  home: CodexHome,
+  path: string,
+  fn: () => Promise<T>,
+  waitMs: number = LOCK_WAIT_MS,
+): Promise<T> {
+  const lock = await acquireLock(path, home, Date.now() + waitMs);
+  try {
+    return await fn();
+  } finally {
+    await release(lock);
+  }
+}
+
+/**
  * Run `fn` holding the auth lock, waiting at most `waitMs` for another holder.
  *
  * @example

@@ -40,6 +40,9 @@ const NAMES = {
   config: "config.toml",
   logDir: "log",
   log: "codex-login.log",
+  accountsDir: "accounts",
+  accountsLock: ".lock",
+  accountsIndex: "index.json",
 } as const;
 
 const CANCEL_SECRET = /^\.login-(\d{1,5})\.secret$/;
@@ -164,6 +167,31 @@ export class CodexHome {
   /** `log/codex-login.log`: codex-login's support log. */
   get logFile(): string {
     return joinPath(this.platform, this.logDir, NAMES.log);
+  }
+
+  /** `accounts/`: codex-login's saved copies of other accounts (0700, files 0600). */
+  get accountsDir(): string {
+    return this.file(NAMES.accountsDir);
+  }
+
+  /** `accounts/.lock`: the lock every change to the saved copies is made under. */
+  get accountsLock(): string {
+    return joinPath(this.platform, this.accountsDir, NAMES.accountsLock);
+  }
+
+  /** `accounts/index.json`: the saved accounts' labels and facts (no secret). */
+  get accountsIndex(): string {
+    return joinPath(this.platform, this.accountsDir, NAMES.accountsIndex);
+  }
+
+  /** `accounts/<id>.json`: one saved copy (never named `auth*.json`, which Codex may read). */
+  accountFile(id: string): string {
+    return joinPath(this.platform, this.accountsDir, `${id}.json`);
+  }
+
+  /** `accounts/.tmp-<uuid>`: the temp file an atomic write in `accounts/` goes through. */
+  accountsTemp(): string {
+    return joinPath(this.platform, this.accountsDir, `.tmp-${crypto.randomUUID()}`);
   }
 
   /**

@@ -32,6 +32,19 @@ export interface Settings {
   forcedWorkspaceIds?: string[];
   /** `cli_auth_credentials_store` (default `file`). */
   credentialsStore?: CredentialsStoreMode;
+  /** `chatgpt_base_url`: where Codex reads usage (`/status`); default ChatGPT's backend. */
+  chatgptBaseUrl?: string;
+  /** `sqlite_home`: where a running Codex keeps its state databases (default: the codex home). */
+  sqliteHome?: string;
+}
+
+function stringKey(table: JsonObject, key: string, where: string): string | undefined {
+  const value = table[key];
+  if (value === undefined) return undefined;
+  if (typeof value !== "string" || value.trim() === "") {
+    throw configError(`${where}: ${key} must be a non-empty string, got ${JSON.stringify(value)}.`);
+  }
+  return value.trim();
 }
 
 function configError(what: string, next?: string): LoginError {
@@ -151,6 +164,8 @@ export function parseSettings(
       ["file", "keyring", "auto", "ephemeral"] as const,
       source,
     ),
+    chatgptBaseUrl: stringKey(table, "chatgpt_base_url", source),
+    sqliteHome: stringKey(table, "sqlite_home", source),
   };
 }
 

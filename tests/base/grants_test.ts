@@ -19,6 +19,8 @@ import { statusCommand } from "../../lib/cli/commands/status.ts";
 import { logoutCommand } from "../../lib/cli/commands/logout.ts";
 import { refreshCommand } from "../../lib/cli/commands/refresh.ts";
 import { tokenCommand } from "../../lib/cli/commands/token.ts";
+import { accountsCommand } from "../../lib/cli/commands/accounts.ts";
+import { switchCommand } from "../../lib/cli/commands/switch.ts";
 
 interface Row {
   name: string;
@@ -41,7 +43,7 @@ const ROWS: Row[] = [
   {
     name: "plain sign-in",
     env: HOME,
-    net: "127.0.0.1:1455,127.0.0.1:1457,auth.openai.com,api.openai.com",
+    net: "127.0.0.1:1455,127.0.0.1:1457,auth.openai.com,api.openai.com,chatgpt.com",
     read: "/home/me/.codex",
   },
   {
@@ -58,19 +60,19 @@ const ROWS: Row[] = [
     ],
     env: HOME,
     net:
-      "127.0.0.1,auth.openai.com,api.openai.com,127.0.0.1:9,API.example.com:8443,platform.example",
+      "127.0.0.1,auth.openai.com,api.openai.com,chatgpt.com,127.0.0.1:9,API.example.com:8443,platform.example",
   },
   {
     name: "an explicit port, leading zeros",
     args: ["--port=01455"],
     env: HOME,
-    net: "127.0.0.1:1455,auth.openai.com,api.openai.com",
+    net: "127.0.0.1:1455,auth.openai.com,api.openai.com,chatgpt.com",
   },
   {
     name: "a port out of range gets no loopback grant (the program refuses it)",
     args: ["--port", "99999"],
     env: HOME,
-    net: "auth.openai.com,api.openai.com",
+    net: "auth.openai.com,api.openai.com,chatgpt.com",
   },
   {
     name: "the last --codex-home wins",
@@ -83,7 +85,7 @@ const ROWS: Row[] = [
     args: ["-c", "--codex-home=/evil", "-c--issuer=http://evil.example"],
     env: HOME,
     read: "/home/me/.codex",
-    net: "127.0.0.1:1455,127.0.0.1:1457,auth.openai.com,api.openai.com",
+    net: "127.0.0.1:1455,127.0.0.1:1457,auth.openai.com,api.openai.com,chatgpt.com",
   },
   {
     name: "nothing after -- is a flag",
@@ -122,7 +124,7 @@ const ROWS: Row[] = [
       all_proxy: "http://[::1]:3128/",
     },
     net:
-      "127.0.0.1:1455,127.0.0.1:1457,auth.openai.com,api.openai.com,proxy.corp:3128,plain.corp:8080,socks_1.corp:1080,[::1]:3128",
+      "127.0.0.1:1455,127.0.0.1:1457,auth.openai.com,api.openai.com,chatgpt.com,proxy.corp:3128,plain.corp:8080,socks_1.corp:1080,[::1]:3128",
     secret: "ssW0rdTail",
   },
   {
@@ -170,10 +172,31 @@ const ROWS: Row[] = [
     refused: "CODEX_HOME",
   },
   {
+    name: "-c chatgpt_base_url=URL: its host is reached (accounts --usage), quoted or not",
+    args: [
+      "accounts",
+      "--usage",
+      "-c",
+      'chatgpt_base_url="https://usage.example:8443/backend-api/"',
+      "--config=model=o3",
+      "-cchatgpt_base_url=http://127.0.0.1:9",
+    ],
+    env: HOME,
+    net:
+      "127.0.0.1:1455,127.0.0.1:1457,auth.openai.com,api.openai.com,chatgpt.com,usage.example:8443,127.0.0.1:9",
+  },
+  {
+    name: "a chatgpt_base_url with a comma is refused, naming the setting",
+    args: ["-c", "chatgpt_base_url=https://a.example,evil.example/"],
+    env: HOME,
+    refused: "chatgpt_base_url",
+    secret: "evil.example",
+  },
+  {
     name: "an issuer without a scheme gets no grant (the program refuses it)",
     args: ["--issuer", "auth.example.com"],
     env: HOME,
-    net: "127.0.0.1:1455,127.0.0.1:1457,auth.openai.com,api.openai.com",
+    net: "127.0.0.1:1455,127.0.0.1:1457,auth.openai.com,api.openai.com,chatgpt.com",
   },
 ];
 
@@ -357,9 +380,15 @@ for (const row of ROWS) {
 Deno.test("grants: every option that takes a value is known to the rules", () => {
   const specs: FlagSpec[] = [
     COMMON_OPTIONS,
-    ...[loginCommand, statusCommand, logoutCommand, refreshCommand, tokenCommand].map((c) =>
-      c.help.options
-    ),
+    ...[
+      loginCommand,
+      statusCommand,
+      logoutCommand,
+      refreshCommand,
+      tokenCommand,
+      accountsCommand,
+      switchCommand,
+    ].map((c) => c.help.options),
   ];
   const taking = new Set<string>();
   const shorts: Record<string, string> = {};

@@ -12,6 +12,8 @@ import { s256Challenge } from "../../lib/base/pkce.ts";
 /** The account facts the issued id_token carries. */
 export interface FakeAccount {
   email?: string;
+  /** `chatgpt_user_id` (and `sub`) in the id_token; default `user-<email>`. */
+  userId?: string;
   accountId?: string;
   organizationId?: string;
   projectId?: string;
@@ -335,9 +337,12 @@ export class FakeIssuer {
       chatgpt_subscription_active_start: a.subscriptionActiveStart,
     };
     for (const key of Object.keys(auth)) if (auth[key] === undefined) delete auth[key];
+    const userId = a.userId ?? (a.email ? `user-${a.email}` : undefined);
+    if (userId) auth.chatgpt_user_id = userId;
     const id_token = makeJwt({
       iss: this.url,
       aud: this.clientId,
+      sub: userId,
       email: a.email,
       iat: now,
       exp: expired ? now - 60 : now + 3600,
@@ -589,7 +594,12 @@ export class FakeIssuer {
           error_description: `code ${p.code} has expired`,
         });
     }
-    return json(200, this.issueTokens(this.scenario.expiredIdToken, this.scenario.accessTtlS));
+    // The sign-in's family belongs to the account signed in: its refreshes stay that account's.
+    const family = this.newFamily({ ...this.scenario.account });
+    return json(
+      200,
+      this.issueTokens(this.scenario.expiredIdToken, this.scenario.accessTtlS, family),
+    );
   }
 
   #exchange(p: Record<string, string>): Response {

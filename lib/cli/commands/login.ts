@@ -21,6 +21,11 @@ import {
   type LoginRequest,
 } from "../../signin/login_types.ts";
 import { DEFAULT_PORT } from "../../loopback/port_claim.ts";
+import { accountKeeper } from "../../signin/account_keeper.ts";
+import { checkLabel } from "../../signin/accounts.ts";
+import { detectCodex } from "../../signin/codex_running.ts";
+import type { CredentialStore } from "../../store/credential_store.ts";
+import { savedAccounts } from "../saved_context.ts";
 import { startWaiting } from "./waiting.ts";
 import {
   type Command,
@@ -38,8 +43,19 @@ const help = {
     "login --device-auth            sign in with a one-time code on any device",
     "login --with-api-key < key.txt save an API key (prompted, not echoed, on a terminal)",
     "login --with-access-token      save a personal access token (read as --with-api-key)",
+    "login --add [--label NAME]     sign in another account and keep this one (any way above)",
   ],
   options: {
+    add: {
+      type: "boolean",
+      help:
+        "keep the account signed in now in your saved accounts (not signed out);\nthe new one becomes the one Codex uses (see `accounts`, `switch`)",
+    },
+    label: {
+      type: "string",
+      value: "NAME",
+      help: "the new account's label in your saved accounts (default: its email)",
+    },
     "no-browser": { type: "boolean", help: "do not open a browser; open the printed URL yourself" },
     paste: {
       type: "boolean",
@@ -88,6 +104,7 @@ const help = {
       "on a remote machine: open the URL anywhere, paste the final address back",
     ],
     ["codex-login login --device-auth", "no browser here at all: enter a code on your phone"],
+    ["codex-login login --add --label personal", "a second account beside the first"],
   ],
   notes: [`Exit codes: ${EXIT_CODE_SUMMARY}.`],
 } satisfies Command["help"];
@@ -141,19 +158,73 @@ async function pasteSecret(
   return await readSecret(`Paste your ${what} (input is hidden): `, io.stdin ?? stdinSource);
 }
 
-async function apiKeyLogin(setup: CommandSetup, io: CliIo, quiet: boolean): Promise<number> {
+/** The saved accounts' keeper of a sign-in, when there is a list or `--add` asks for one. */
+type Keeper = ReturnType<typeof accountKeeper>;
+
+/** `store`, with saves going through the keeper (API keys and access tokens join the list). */
+function keptStore(store: CredentialStore, keeper: Keeper | undefined): CredentialStore {
+  if (!keeper) return store;
+  return {
+    kind: store.kind,
+    home: store.home,
+    describe: () => store.describe(),
+    load: () => store.load(),
+    save: async (data) => {
+      await keeper.saveAny(store, data);
+    },
+    remove: () => store.remove(),
+    withLock: (fn) => store.withLock(fn),
+  };
+}
+
+/**
+ * The keeper for this sign-in: with `--add`, or once accounts are saved (then every sign-in
+ * joins the list and never signs a saved account out). Whether a Codex runs is looked at once,
+ * now: a kept account is marked when one does.
+ */
+async function keeperFor(
+  setup: CommandSetup,
+  report: Report,
+  add: boolean,
+  label: string | undefined,
+): Promise<Keeper | undefined> {
+  const saved = savedAccounts(setup);
+  if (!add && (await saved.list()).length === 0) {
+    if (label === undefined) return undefined;
+    throw usageError(
+      "--label names an account in your saved accounts, and none is saved yet.",
+      `Keep this one and add another with \`${
+        commandLine(["login", "--add", "--label", label])
+      }\`.`,
+    );
+  }
+  const codexSeen = await detectCodex(setup.home, setup.settings);
+  return accountKeeper({ saved, settings: setup.settings, add, label, codexSeen, report });
+}
+
+async function apiKeyLogin(
+  setup: CommandSetup,
+  io: CliIo,
+  quiet: boolean,
+  keeper: Keeper | undefined,
+): Promise<number> {
   const key = await pasteSecret(setup, io, "api", "OpenAI API key");
   const { saveApiKey } = await import("../../signin/account.ts");
-  const warning = await saveApiKey(setup.store, key);
+  const warning = await saveApiKey(keptStore(setup.store, keeper), key);
   if (warning) io.log(warning);
   if (!quiet) io.log(`Saved your API key to ${setup.store.describe()}.`);
   return ExitCode.Ok;
 }
 
-async function accessTokenLogin(setup: CommandSetup, io: CliIo, quiet: boolean): Promise<number> {
+async function accessTokenLogin(
+  setup: CommandSetup,
+  io: CliIo,
+  quiet: boolean,
+  keeper: Keeper | undefined,
+): Promise<number> {
   const token = await pasteSecret(setup, io, "access_token", "personal access token");
   const { saveAccessToken } = await import("../../signin/account.ts");
-  const who = await saveAccessToken(setup.store, setup.issuer(15_000), token);
+  const who = await saveAccessToken(keptStore(setup.store, keeper), setup.issuer(15_000), token);
   const as = who.email ? ` (${safeLine(who.email)})` : "";
   if (!quiet) io.log(`Saved your personal access token${as} to ${setup.store.describe()}.`);
   return ExitCode.Ok;
@@ -270,17 +341,21 @@ async function run(args: readonly string[], commandRun: CommandRun): Promise<num
       `Run ${commandLine(["login", "--help"])}.`,
     );
   }
-  if (values["with-api-key"]) {
-    return await apiKeyLogin(await flags.setup("signin"), io, flags.quiet);
-  }
-  if (values["with-access-token"]) {
-    return await accessTokenLogin(await flags.setup("signin"), io, flags.quiet);
+  const label = values.label === undefined ? undefined : checkLabel(values.label);
+  const add = values.add === true;
+  if (values["with-api-key"] || values["with-access-token"]) {
+    const setup = await flags.setup("signin");
+    const keeper = await keeperFor(setup, flags.report, add, label);
+    return values["with-api-key"]
+      ? await apiKeyLogin(setup, io, flags.quiet, keeper)
+      : await accessTokenLogin(setup, io, flags.quiet, keeper);
   }
   const device = values["device-auth"] === true;
   const choice = choose(values, flags.quiet);
   const setup = await flags.setup("signin");
   const refusal = methodRefusal(setup.settings, "chatgpt");
   if (refusal) throw refusal;
+  const keeper = await keeperFor(setup, flags.report, add, label);
   const deviceLogin = device
     ? (await import("../../signin/device_auth.ts")).deviceLogin
     : undefined;
@@ -294,6 +369,7 @@ async function run(args: readonly string[], commandRun: CommandRun): Promise<num
       report: flags.report,
       timeoutMs: choice.timeoutMs,
       signal,
+      keeper,
     };
     const deps = { http: setup.http };
     return deviceLogin ? deviceLogin(request, deps) : browserLogin(choice, request, deps, io);

@@ -1,5 +1,6 @@
 /**
- * `codex-login refresh`: refresh the stored tokens now, under the cross-process lock.
+ * `codex-login refresh [--account ACCOUNT]`: refresh the stored tokens (or a saved account's
+ * copy) now, under the cross-process locks, unless a running Codex may hold the account.
  *
  * @module
  */
@@ -7,17 +8,36 @@
 import { refreshAuth } from "../../signin/token_refresh.ts";
 import { ExitCode } from "../../base/errors.ts";
 import { accountClaims } from "../../issuer/jwt.ts";
+import {
+  activeHolder,
+  copyHolder,
+  copyStore,
+  namedAccount,
+  recordEnded,
+} from "../../signin/saved_session.ts";
 import { type Command, commandFlags, type CommandRun } from "../flags.ts";
 import { refuseWhenEnvironmentTakesOver } from "./environment.ts";
+import { askForLsof, savedContext } from "../saved_context.ts";
 
 const help = {
   name: "refresh",
   summary: "refresh the stored tokens now",
-  usage: ["refresh"],
-  options: {},
+  usage: ["refresh [--account ACCOUNT]"],
+  options: {
+    account: {
+      type: "string",
+      value: "ACCOUNT",
+      help: "refresh a saved account's copy, without switching (see `accounts`)",
+    },
+  },
   examples: [
     ["codex-login refresh", "new tokens for the stored sign-in, saved in place"],
+    ["codex-login refresh --account personal", "the same for a saved account"],
     ["codex-login refresh --codex-home ~/work/.codex", "the same for another codex home"],
+  ],
+  notes: [
+    "Refused while Codex runs on this codex home and may hold the account: Codex refreshes it",
+    "itself, without a lock, and two refreshes of one token end the session.",
   ],
 } satisfies Command["help"];
 
@@ -28,9 +48,20 @@ async function run(args: readonly string[], run: CommandRun): Promise<number | u
   const { io } = run;
   refuseWhenEnvironmentTakesOver("refresh");
   const setup = await flags.setup("write");
-  const store = setup.store;
+  askForLsof();
+  const ctx = savedContext(setup);
+  const named = flags.values.account === undefined
+    ? undefined
+    : await namedAccount(ctx, flags.values.account);
+  const copy = named && !named.active ? named.entry : undefined;
+  const store = copy ? copyStore(ctx, copy) : setup.store;
   const client = setup.issuer(15_000);
-  const auth = await refreshAuth({ store, client, now: () => new Date() });
+  const holder = copy ? copyHolder(ctx, copy) : activeHolder(ctx);
+  const auth = await recordEnded(
+    ctx,
+    named,
+    () => refreshAuth({ store, client, now: () => new Date(), holder }),
+  );
   const expires = accountClaims(auth.tokens.id_token).expiresAt?.toISOString();
   if (flags.quiet) return ExitCode.Ok;
   io.log(

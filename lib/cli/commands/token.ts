@@ -1,6 +1,7 @@
 /**
- * `codex-login token [--json]`: print a valid access token for scripts (as `gh auth token`),
- * refreshing it first, under the lock, when Codex would. Only the token goes to stdout.
+ * `codex-login token [--json] [--account ACCOUNT]`: print a valid access token for scripts (as
+ * `gh auth token`), refreshing it first, under the lock, when Codex would (and no running
+ * Codex may hold the account). Only the token goes to stdout.
  *
  * @module
  */
@@ -10,26 +11,41 @@ import { ExitCode } from "../../base/errors.ts";
 import { accountClaims } from "../../issuer/jwt.ts";
 import { currentToken } from "../../signin/token_refresh.ts";
 import { chatGptOf } from "../../store/auth_data.ts";
+import {
+  activeHolder,
+  copyHolder,
+  copyStore,
+  namedAccount,
+  recordEnded,
+} from "../../signin/saved_session.ts";
 import { type Command, commandFlags, type CommandRun } from "../flags.ts";
 import { refuseWhenEnvironmentTakesOver } from "./environment.ts";
+import { savedContext } from "../saved_context.ts";
 
 const help = {
   name: "token",
   summary: "print a valid access token for scripts",
-  usage: ["token [--json]"],
+  usage: ["token [--json] [--account ACCOUNT]"],
   options: {
     json: {
       type: "boolean",
       help: "print {token, kind, auth_mode, expires_at, account_id, refreshed}",
     },
+    account: {
+      type: "string",
+      value: "ACCOUNT",
+      help: "a saved account's token, without switching (see `accounts`)",
+    },
   },
   examples: [
     ['curl -H "Authorization: Bearer $(codex-login token)" …', "call an API as yourself"],
     ["codex-login token --json", "the token with its expiry, for a script"],
+    ["codex-login token --account personal", "another saved account's token"],
   ],
   notes: [
     "The token is refreshed first when it expires within 5 minutes (when its expiry cannot",
-    "be read: when it was last refreshed over 8 days ago). With an API key, prints the key.",
+    "be read: when it was last refreshed over 8 days ago), unless a running Codex may hold",
+    "the account (then the unexpired token is printed as it is). With an API key, prints it.",
   ],
 } satisfies Command["help"];
 
@@ -40,11 +56,18 @@ async function run(args: readonly string[], run: CommandRun): Promise<number | u
   const { io } = run;
   refuseWhenEnvironmentTakesOver("token");
   const setup = await flags.setup("write");
-  const got = await currentToken({
-    store: setup.store,
-    client: setup.issuer(15_000),
-    now: () => new Date(),
-  });
+  const ctx = savedContext(setup);
+  const named = flags.values.account === undefined
+    ? undefined
+    : await namedAccount(ctx, flags.values.account);
+  const copy = named && !named.active ? named.entry : undefined;
+  const got = await recordEnded(ctx, named, () =>
+    currentToken({
+      store: copy ? copyStore(ctx, copy) : setup.store,
+      client: setup.issuer(15_000),
+      now: () => new Date(),
+      holder: copy ? copyHolder(ctx, copy) : activeHolder(ctx),
+    }));
   if (!flags.values.json) {
     io.out(got.token);
     return ExitCode.Ok;
