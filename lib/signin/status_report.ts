@@ -140,7 +140,7 @@ export async function getStatus(
  * import assert from "node:assert/strict";
  * import { statusOf } from "./status_report.ts";
  * const report = statusOf({ auth_mode: "apikey", OPENAI_API_KEY: "sk-proj-abcdefgh" }, "copy");
- * assert.equal(report.api_key, "sk-...efgh");
+ * assert.equal(report.api_key, "sk-proj-***defgh");
  * ```
  */
 export function statusOf(

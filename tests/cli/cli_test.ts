@@ -20,7 +20,7 @@ Deno.test("help: `<command> --help` prints that command's page with examples, ex
     assert.match(out, new RegExp(`Usage:\\n  codex-login \\[?${name}`), name);
     const examples = out.split("Examples:\n")[1] ?? "";
     const lines = examples.split("\n").filter((l) => /^ {2}\S/.test(l));
-    assert.ok(lines.length >= 2 && lines.length <= 3, `${name}: ${lines.length} examples`);
+    assert.ok(lines.length >= 2 && lines.length <= 4, `${name}: ${lines.length} examples`);
     assert.doesNotMatch(out, /^Commands:/m, `${name} prints its own page, not the global one`);
   }
   assert.equal((await cli(["help", "status"])).out, (await cli(["status", "-h"])).out);
