@@ -3,7 +3,7 @@ import type { ChatGptAuth } from "../lib/store/auth_data.ts";
 import { readAuthFile, saveAuthFile } from "../lib/store/file_store.ts";
 import { startFakeIssuer } from "./support/fake_issuer.ts";
 import { tempHome } from "./support/helpers.ts";
-import { HAVE_SCRIPT, ON, runInTerminal, spawnCli } from "./support/cli_process.ts";
+import { HAVE_SCRIPT, INSTALLED, ON, runInTerminal, spawnCli } from "./support/cli_process.ts";
 
 Deno.test(ON + "cli status: exit 0 and JSON facts when logged in, exit 1 when not", async () => {
   await using issuer = startFakeIssuer();
@@ -66,7 +66,13 @@ Deno.test(ON + "cli refresh: invalid_grant exits 1 telling to sign in again", as
   await using cli = spawnCli(["refresh", "--issuer", issuer.url, "--codex-home", h.home.path]);
   const { code, stderr } = await cli.done();
   assert.equal(code, 1);
-  assert.match(stderr, /sign in again with `deno run [^`]* login`/);
+  // In the words of how it was started.
+  assert.match(
+    stderr,
+    INSTALLED
+      ? /sign in again with `codex-login login`/
+      : /sign in again with `deno run [^`]* login`/,
+  );
 });
 
 Deno.test(
@@ -128,7 +134,7 @@ Deno.test({
     const key = "sk-proj-typedkey0123456789abcdef";
     const { code, screen } = await runInTerminal(
       ["login", "--with-api-key", "--codex-home", h.home.path],
-      { permissions: ["--allow-read", "--allow-write", "--allow-env"], input: `${key}\r` },
+      { input: `${key}\r` },
     );
     assert.equal(code, 0, screen);
     assert.match(screen, /Paste your OpenAI API key \(input is hidden\)/);

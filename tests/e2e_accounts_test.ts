@@ -14,11 +14,12 @@ import { keyringMissing, startKeyring } from "./support/keyring_session.ts";
 import { KEYRING_SERVICE, keyringAccount } from "../lib/store/keyring_store.ts";
 import { SAVED_KEYRING_SERVICE } from "../lib/store/saved_accounts.ts";
 import { browse } from "./support/helpers.ts";
-import { BASE_PERMISSIONS, loginArgs, ON, spawnCli } from "./support/cli_process.ts";
+import { INSTALLED, launcherPermissions, loginArgs, ON, spawnCli } from "./support/cli_process.ts";
 
 const URL_LINE = /^http:\/\/127\.0\.0\.1:\d+\/oauth\/authorize\?\S+$/;
-const PERMISSIONS = [...BASE_PERMISSIONS, "--allow-run=lsof"];
-const NO_RUN = [...BASE_PERMISSIONS];
+/** The launcher's grants for `args`, but no program may run (so lsof cannot say). */
+const noRun = (args: string[]) =>
+  launcherPermissions(args).filter((flag) => !flag.startsWith("--allow-run"));
 const HAVE_LSOF = await new Deno.Command("sh", { args: ["-c", "command -v lsof"] }).output()
   .then((o) => o.success, () => false);
 const NO_LSOF = HAVE_LSOF ? undefined : "lsof is not installed (apt-get install lsof)";
@@ -44,7 +45,7 @@ interface Run {
 
 async function cli(
   args: string[],
-  permissions = PERMISSIONS,
+  permissions?: string[],
   options: { env?: Record<string, string>; stdin?: string } = {},
 ): Promise<Run> {
   await using p = spawnCli(args, { permissions, ...options });
@@ -67,7 +68,7 @@ async function signIn(
 ): Promise<Run> {
   issuer.scenario.account = account;
   await using p = spawnCli(loginArgs(issuer.url, home, extra), {
-    permissions: options.permissions ?? PERMISSIONS,
+    permissions: options.permissions,
     env: options.env,
   });
   await browse(await p.waitFor(URL_LINE));
@@ -278,35 +279,31 @@ Deno.test({
   },
 });
 
-Deno.test(
-  ON + "switch: without lsof granted it cannot tell, says so, and --force goes ahead",
-  async () => {
+Deno.test({
+  name: ON + "switch: without lsof granted it cannot tell, says so, and --force goes ahead",
+  // A deno run without --allow-run=lsof: the installed command always grants it.
+  ignore: INSTALLED,
+  async fn() {
     await using issuer = startFakeIssuer();
     await using h = await accountsHome();
     await saveAuthFile(new CodexHome(h.home), issuer.signedInAuth());
     issuer.scenario.account = B;
-    await using p = spawnCli(loginArgs(issuer.url, h.home, ["--add"]), {
-      permissions: NO_RUN,
-    });
+    const login = loginArgs(issuer.url, h.home, ["--add"]);
+    await using p = spawnCli(login, { permissions: noRun(login) });
     await browse(await p.waitFor(URL_LINE));
     assert.equal((await p.done()).code, 0);
-    const refused = await cli(
-      ["switch", "person@example.com", ...at(issuer, h.home)],
-      NO_RUN,
-    );
+    const switchTo = ["switch", "person@example.com", ...at(issuer, h.home)];
+    const refused = await cli(switchTo, noRun(switchTo));
     assert.equal(refused.code, 1);
     assert.match(
       refused.stderr,
       /cannot tell whether Codex runs on this codex home: lsof is not granted \(run with --allow-run=lsof\)/,
     );
-    const forced = await cli(
-      ["switch", "person@example.com", "--force", ...at(issuer, h.home)],
-      NO_RUN,
-    );
+    const forced = await cli([...switchTo, "--force"], noRun(switchTo));
     assert.equal(forced.code, 0, forced.stderr);
     assert.match(forced.stderr, /could not tell whether Codex runs here/);
   },
-);
+});
 
 Deno.test({
   name: ON + "--account: token, status and refresh use the copy; for the active one, Codex's store",
@@ -595,7 +592,7 @@ Deno.test({
     const key = "sk-proj-accounts0123456789abcdef";
     const add = await cli(
       ["login", "--with-api-key", "--add", "--label", "ci", ...at(issuer, h.home)],
-      PERMISSIONS,
+      undefined,
       { stdin: `${key}\n` },
     );
     assert.equal(add.code, 0, add.stderr);
@@ -623,7 +620,7 @@ Deno.test({
     await using issuer = startFakeIssuer();
     await using h = await accountsHome();
     const keyring = ["-c", "cli_auth_credentials_store=keyring"];
-    const options = { env: kr.env, permissions: [...PERMISSIONS, "--allow-ffi"] };
+    const options = { env: kr.env };
     await signIn(issuer, h.home, A, keyring, options);
     await signIn(issuer, h.home, B, ["--add", "--label", "personal", ...keyring], options);
     const account = await keyringAccount(new CodexHome(h.home));
@@ -639,7 +636,7 @@ Deno.test({
     assert.deepEqual(files, [".lock", "index.json"], "no copy on disk");
     const run = await cli(
       ["switch", "a@example.com", ...keyring, ...at(issuer, h.home)],
-      options.permissions,
+      undefined,
       { env: kr.env },
     );
     assert.equal(run.code, 0, run.stderr);

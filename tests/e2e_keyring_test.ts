@@ -8,7 +8,7 @@ import { readAuthFile } from "../lib/store/file_store.ts";
 import { startFakeIssuer } from "./support/fake_issuer.ts";
 import { browse, tempHome } from "./support/helpers.ts";
 import { keyringMissing, startKeyring } from "./support/keyring_session.ts";
-import { BASE_PERMISSIONS, loginArgs, ON, spawnCli } from "./support/cli_process.ts";
+import { loginArgs, ON, spawnCli } from "./support/cli_process.ts";
 
 const missing = await keyringMissing();
 if (missing) console.error(`SKIPPED keyring CLI tests: ${missing}`);
@@ -56,7 +56,6 @@ Deno.test({
       [...loginArgs(issuer.url, h.home.path), "-c", "cli_auth_credentials_store=keyring"],
       {
         env: { DBUS_SESSION_BUS_ADDRESS: `unix:path=${h.dir}/no-bus` },
-        permissions: [...BASE_PERMISSIONS, "--allow-ffi"],
       },
     );
     const { code, stderr } = await cli.done();
@@ -91,10 +90,9 @@ Deno.test({
     await using kr = await startKeyring();
     await using issuer = startFakeIssuer();
     await using h = await tempHome();
-    const permissions = [...BASE_PERMISSIONS, "--allow-ffi"];
     await using cli = spawnCli(
       [...loginArgs(issuer.url, h.home.path), "-c", "cli_auth_credentials_store=keyring"],
-      { env: kr.env, permissions },
+      { env: kr.env },
     );
     await browse(await cli.waitFor(/\/oauth\/authorize\?/));
     const done = await cli.done();
@@ -102,7 +100,7 @@ Deno.test({
     assert.match(done.stderr, /Credentials saved to the Secret Service keyring/);
     await using status = spawnCli(
       ["status", "--json", "--codex-home", h.home.path, "-c", "cli_auth_credentials_store=keyring"],
-      { env: kr.env, permissions },
+      { env: kr.env },
     );
     const report = JSON.parse((await status.done()).stdout);
     assert.equal(report.logged_in, true);

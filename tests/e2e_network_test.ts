@@ -14,16 +14,9 @@ import { makeTestCa, opensslMissing } from "./support/tls.ts";
 const missing = await opensslMissing();
 if (missing) console.error(`SKIPPED TLS and proxy tests: ${missing}`);
 
-const PERMISSIONS = [
-  "--allow-net=127.0.0.1,localhost,issuer.test",
-  "--allow-read",
-  "--allow-write",
-  "--allow-env",
-];
-
 /** Sign in through the CLI with `env`; the browser is the test, reaching the issuer itself. */
 async function signIn(issuerUrl: string, home: string, env: Record<string, string>) {
-  await using cli = spawnCli(loginArgs(issuerUrl, home), { env, permissions: PERMISSIONS });
+  await using cli = spawnCli(loginArgs(issuerUrl, home), { env });
   const url = await cli.waitFor(/\/oauth\/authorize\?/);
   return { cli: await finish(cli, url) };
 }
@@ -89,7 +82,6 @@ Deno.test({
     await using h = await tempHome();
     await using gone = spawnCli(loginArgs(issuer.url, h.home.path), {
       env: { CODEX_CA_CERTIFICATE: `${h.dir}/missing.pem` },
-      permissions: PERMISSIONS,
     });
     const a = await gone.done();
     assert.equal(a.code, 2);
@@ -100,7 +92,6 @@ Deno.test({
     await Deno.writeTextFile(`${h.dir}/junk.pem`, "not a certificate");
     await using junk = spawnCli(loginArgs(issuer.url, h.home.path), {
       env: { SSL_CERT_FILE: `${h.dir}/junk.pem` },
-      permissions: PERMISSIONS,
     });
     const b = await junk.done();
     assert.equal(b.code, 2);
@@ -111,7 +102,6 @@ Deno.test({
     await saveAuthFile(h.home, auth);
     await using token = spawnCli(["token", "--issuer", issuer.url, "--codex-home", h.home.path], {
       env: { SSL_CERT_FILE: `${h.dir}/junk.pem` },
-      permissions: PERMISSIONS,
     });
     const c = await token.done();
     assert.equal(c.code, 0, c.stderr);
@@ -172,7 +162,6 @@ Deno.test({
         HTTP_PROXY: "http://127.0.0.1:1",
         ALL_PROXY: "http://127.0.0.1:1",
       },
-      permissions: PERMISSIONS,
     });
     await browse(await cli.waitFor(/\/oauth\/authorize\?/));
     const done = await cli.done();

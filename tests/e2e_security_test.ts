@@ -8,7 +8,6 @@ import { readAuthFile, saveAuthFile } from "../lib/store/file_store.ts";
 import { startFakeIssuer } from "./support/fake_issuer.ts";
 import { browse, ROOT, tempHome } from "./support/helpers.ts";
 import {
-  BASE_PERMISSIONS,
   cliArgv,
   cliEnv,
   COMMAND,
@@ -89,8 +88,7 @@ Deno.test(
     await Deno.chmod(opener, 0o755);
     const args = loginArgs(issuer.url, h.home.path).filter((a) => a !== "--no-browser");
     await using cli = spawnCli(args, {
-      env: { BROWSER: opener },
-      permissions: [...BASE_PERMISSIONS, "--allow-run"],
+      env: { BROWSER: opener }, // the launcher grants $BROWSER's program
     });
     const authUrl = await cli.waitFor(/\/oauth\/authorize\?/);
     let link = "";
@@ -149,7 +147,7 @@ Deno.test({
     await using h = await tempHome();
     const { code, screen } = await runInTerminal(
       ["login", "--with-api-key", "--codex-home", h.home.path],
-      { permissions: ["--allow-read", "--allow-write", "--allow-env"], input: "sk-part\x03" },
+      { input: "sk-part\x03" },
     );
     assert.equal(code, 130, screen);
     assert.match(screen, /interrupted/);

@@ -16,7 +16,7 @@ import { codexWorld, startAppServer } from "./support/codex_app_server.ts";
 import { startFakeChatGpt } from "./support/fake_chatgpt.ts";
 import { type FakeAccount, type FakeIssuer, startFakeIssuer } from "./support/fake_issuer.ts";
 import { browse } from "./support/helpers.ts";
-import { BASE_PERMISSIONS, loginArgs, spawnCli } from "./support/cli_process.ts";
+import { loginArgs, spawnCli } from "./support/cli_process.ts";
 import { keyringMissing, startKeyring } from "./support/keyring_session.ts";
 
 const BIN = Deno.env.get("CODEX_ACCOUNTS_BIN") ?? CODEX_BIN;
@@ -29,7 +29,6 @@ const HAVE_LSOF = await new Deno.Command("sh", { args: ["-c", "command -v lsof"]
 const SKIP = !BIN ? CODEX_MISSING : HAVE_LSOF ? undefined : "lsof is not installed";
 if (SKIP) console.error(`SKIPPED accounts interop tests: ${SKIP}`);
 
-const PERMISSIONS = [...BASE_PERMISSIONS, "--allow-run=lsof", "--allow-ffi"];
 const URL_LINE = /^http:\/\/127\.0\.0\.1:\d+\/oauth\/authorize\?\S+$/;
 const A: FakeAccount = { email: "a@example.com", accountId: "acct_A", planType: "plus" };
 const B: FakeAccount = { email: "b@example.com", accountId: "acct_B", planType: "pro" };
@@ -48,7 +47,7 @@ interface Ctx {
 async function cli(ctx: Ctx, args: string[]) {
   await using p = spawnCli(
     [...args, "--issuer", ctx.issuer.url, "--codex-home", ctx.home, ...(ctx.config ?? [])],
-    { permissions: PERMISSIONS, env: ctx.env },
+    { env: ctx.env },
   );
   return await p.done();
 }
@@ -56,7 +55,6 @@ async function cli(ctx: Ctx, args: string[]) {
 async function signIn(ctx: Ctx, account: FakeAccount, extra: string[] = []): Promise<void> {
   ctx.issuer.scenario.account = account;
   await using p = spawnCli(loginArgs(ctx.issuer.url, ctx.home, [...extra, ...(ctx.config ?? [])]), {
-    permissions: PERMISSIONS,
     env: ctx.env,
   });
   await browse(await p.waitFor(URL_LINE));

@@ -21,7 +21,7 @@ import {
 } from "./support/codex_cli.ts";
 import { makeJwt, startFakeIssuer } from "./support/fake_issuer.ts";
 import { browse, issuerClient, tempHome } from "./support/helpers.ts";
-import { BASE_PERMISSIONS, loginArgs, spawnCli } from "./support/cli_process.ts";
+import { loginArgs, spawnCli } from "./support/cli_process.ts";
 import { fixture } from "./support/login_fixture.ts";
 import { keyringMissing, startKeyring } from "./support/keyring_session.ts";
 
@@ -85,11 +85,9 @@ interop(
     await using kr = await startKeyring();
     await using issuer = startFakeIssuer();
     await using h = await tempHome();
-    const permissions = [...BASE_PERMISSIONS, "--allow-ffi"];
     const keyring = ["-c", "cli_auth_credentials_store=keyring"];
     await using cli = spawnCli(loginArgs(issuer.url, h.home.path, keyring), {
       env: kr.env,
-      permissions,
     });
     await browse(await cli.waitFor(URL_LINE));
     assert.equal((await cli.done()).code, 0);
@@ -102,7 +100,6 @@ interop(
       ["login", "--with-api-key", "--codex-home", h.home.path, ...keyring],
       {
         env: kr.env,
-        permissions,
         stdin: "sk-proj-keyring0123456789abcdef\n",
       },
     );

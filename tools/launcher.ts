@@ -250,6 +250,7 @@ for var in ${words(r.caVars)}; do
     break
   fi
 done
+# shellcheck disable=SC2043 # one variable today, a list by design
 for var in ${words(r.readVars)}; do
   eval "v=\\\${$var:-}"
   if [ -n "$v" ]; then
@@ -258,6 +259,20 @@ for var in ${words(r.readVars)}; do
   fi
 done
 
+`;
+
+/** Each \$BROWSER entry's program (entries split at \`:\`, words at spaces, tabs, newlines). */
+const BROWSER_SH = `rest=\${${r.browserVar}:-}
+while [ -n "$rest" ]; do
+  case $rest in
+    *:*) b_entry=\${rest%%:*}; rest=\${rest#*:} ;;
+    *) b_entry=$rest; rest= ;;
+  esac
+  set -f
+  # shellcheck disable=SC2086 # the entry's first word, split as the opener splits it
+  for word in $b_entry; do add run "$word"; break; done
+  set +f
+done
 `;
 
 /** The reads the keyring binding needs on `os`, granted when the launcher names a binding. */
@@ -286,7 +301,7 @@ binding=${shQuote(options.binding ?? "")}
 ${RULES_SH}for program in ${words(candidates)}; do
   if command -v "$program" >/dev/null 2>&1; then add run "$program"; fi
 done
-add ffi "$binding"
+${os === "windows" ? "" : BROWSER_SH}add ffi "$binding"
 ${bindingReads(os)}
 export DENO_NO_UPDATE_CHECK=1 CODEX_LOGIN_INVOCATION=${options.invocation}
 ${options.install ? `export CODEX_LOGIN_INSTALL=${shQuote(options.install)}\n` : ""}join_list net

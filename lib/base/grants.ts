@@ -45,6 +45,11 @@ export const GRANT_RULES = {
   caVars: ["CODEX_CA_CERTIFICATE", "SSL_CERT_FILE"],
   /** Variables naming a file that is read (a workload identity's assertion). */
   readVars: ["OPENAI_IDENTITY_TOKEN_FILE"],
+  /**
+   * The variable naming the person's browser commands (not on Windows): colon-separated
+   * entries, each a program and its arguments; each entry's program may be run.
+   */
+  browserVar: "BROWSER",
   /** Every variable the program reads. */
   envNames: [
     "CODEX_HOME",
@@ -272,6 +277,16 @@ function loopback(input: GrantInput): string[] {
   return Number(port) === 0 ? ["127.0.0.1"] : [`127.0.0.1:${Number(port)}`];
 }
 
+/**
+ * The program of each entry of `$BROWSER` (entries split at `:`, words at spaces, tabs and
+ * line breaks, as the browser opener splits them).
+ */
+export function browserPrograms(value: string | undefined): string[] {
+  if (!value) return [];
+  return value.split(":").map((entry) => entry.split(/[ \t\n]+/).find((w) => w !== ""))
+    .filter((program): program is string => program !== undefined);
+}
+
 function unique(values: readonly (string | undefined)[]): string[] {
   return [...new Set(values.filter((v): v is string => v !== undefined && v !== ""))];
 }
@@ -326,7 +341,10 @@ export function grantsFor(input: GrantInput): Grants {
     read: unique([home, ca, ...files, ...bindingReads]),
     write: unique([home]),
     env: [...GRANT_RULES.envNames],
-    run: candidates.filter((program) => input.programs.includes(program)),
+    run: unique([
+      ...candidates.filter((program) => input.programs.includes(program)),
+      ...(input.os === "windows" ? [] : browserPrograms(input.env[GRANT_RULES.browserVar])),
+    ]),
     ffi: unique([input.binding]),
     sys: ["uid"],
   };

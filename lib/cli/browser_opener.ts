@@ -43,7 +43,7 @@ export function browserCommands(url: string, platform: BrowserPlatform): Browser
   if (platform.browserVar && platform.os !== "windows") {
     // $BROWSER is a colon-separated list; an entry may place the URL with %s.
     for (const entry of platform.browserVar.split(":")) {
-      const words = entry.trim().split(/\s+/).filter((w) => w.length > 0);
+      const words = entry.split(/[ \t\n]+/).filter((w) => w.length > 0);
       if (words.length === 0) continue;
       const hasSlot = words.some((w) => w.includes("%s"));
       const args = words.slice(1).map((w) => w.replaceAll("%s", url));

@@ -32,6 +32,8 @@ interface Row {
   net?: string;
   /** Expected `--allow-read`, before the binding's own read. */
   read?: string;
+  /** Expected `--allow-run`. */
+  run?: string;
   /** Expected refusal: the variable or flag named. */
   refused?: string;
   /** A secret that must not appear in any message. */
@@ -146,6 +148,12 @@ const ROWS: Row[] = [
     name: "programs present are granted, absent ones not",
     env: HOME,
     programs: ["ss", "lsof"],
+  },
+  {
+    name: "each $BROWSER entry's program may run (arguments and %s are not programs)",
+    env: { ...HOME, BROWSER: "firefox --new-tab %s: :/opt/my browser/x:w3m,x" },
+    programs: ["ss"],
+    run: "ss,firefox,/opt/my,w3m,,x",
   },
   {
     name: "a proxy with a comma is refused, naming the variable",
@@ -276,19 +284,27 @@ async function shFlags(
     stdout: "piped",
     stderr: "piped",
   }).output();
-  return flagsOrRefusal(out);
+  return flagsOrRefusal(out, row);
 }
 
 /** A launcher's run: the `--allow-*` flags the fake Deno printed, or the refusal it said. */
-function flagsOrRefusal(out: Deno.CommandOutput): string[] | { refused: string; message: string } {
+function flagsOrRefusal(
+  out: Deno.CommandOutput,
+  row: Row,
+): string[] | { refused: string; message: string } {
   const stderr = new TextDecoder().decode(out.stderr);
   if (out.code !== 0) {
     assert.equal(out.code, 2, stderr);
     const source = /^codex-login: (\S+) is not /.exec(stderr)?.[1] ?? `(none: ${stderr})`;
     return { refused: source, message: stderr };
   }
-  const lines = new TextDecoder().decode(out.stdout).split("\n");
-  return lines.filter((line) => line.startsWith("--allow-"));
+  const lines = new TextDecoder().decode(out.stdout).split("\n").slice(0, -1);
+  const flags = lines.filter((line) => line.startsWith("--allow-"));
+  // After the flags: the entry the launcher was made for, then the person's arguments as given.
+  const rest = lines.slice(lines.lastIndexOf(flags.at(-1) ?? "") + 1);
+  assert.match(rest[0] ?? "", /(^ENTRY|codex-login\.js)$/, `the entry: ${rest.join(" ")}`);
+  assert.deepEqual(rest.slice(1), row.args ?? [], "the arguments, untouched");
+  return flags;
 }
 
 /** A fake npm layout: the launcher as `make npm-pack` bundles it, a Deno that prints its args. */
@@ -329,7 +345,7 @@ async function nodeFlags(row: Row): Promise<string[] | { refused: string; messag
     stdout: "piped",
     stderr: "piped",
   }).output();
-  return flagsOrRefusal(out);
+  return flagsOrRefusal(out, row);
 }
 
 for (const row of ROWS) {
@@ -349,7 +365,8 @@ for (const row of ROWS) {
         assert.equal(read, `--allow-read=${[row.read, "/usr/bin/ldd"].filter((r) => r).join(",")}`);
       }
       const run = expected.find((f) => f.startsWith("--allow-run="));
-      assert.equal(run, row.programs?.length ? `--allow-run=${row.programs.join(",")}` : undefined);
+      const programs = row.run ?? row.programs?.join(",");
+      assert.equal(run, programs ? `--allow-run=${programs}` : undefined);
     }
     for (const shell of shells) {
       const got = await shFlags(shell, row);
