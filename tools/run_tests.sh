@@ -24,7 +24,11 @@ for test in "${all_tests[@]}"; do
 done
 mapfile -t e2e_tests < <(ls tests/e2e_*_test.ts)
 
-NO_COLOR=1 "$DENO" test \
+# Independent test files run two at a time (DENO_JOBS; the fixed-port ones each in a network
+# namespace of their own). PARALLEL=0 runs them one by one.
+parallel=--parallel
+[ "${PARALLEL:-1}" = 0 ] && parallel=
+NO_COLOR=1 "$DENO" test $parallel \
   --allow-net=127.0.0.1,localhost,issuer.test \
   --allow-read --allow-write --allow-env --allow-run --allow-ffi \
   "$@" "${other_tests[@]}" 2>&1 | tee -a "$log"
@@ -36,13 +40,27 @@ NO_COLOR=1 "$DENO" test --doc \
   "$@" mod.ts lib/ 2>&1 | tee -a "$log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 
-# The end-to-end CLI tests again, against the single-file bundle (make bundle).
+# The end-to-end CLI tests again, against the single-file bundle (make bundle), then against the
+# installed command (make install into a temporary prefix, run with PATH=/usr/bin:/bin and its
+# launcher's own grants), with the interop suite: the real Codex reads what it wrote.
 if [ -f dist/codex-login.js ]; then
-  CODEX_LOGIN_ENTRY="$PWD/dist/codex-login.js" NO_COLOR=1 "$DENO" test \
+  CODEX_LOGIN_ENTRY="$PWD/dist/codex-login.js" NO_COLOR=1 "$DENO" test $parallel \
     --allow-net=127.0.0.1,localhost,issuer.test \
     --allow-read --allow-write --allow-env --allow-run --allow-ffi \
     "$@" "${e2e_tests[@]}" 2>&1 | tee -a "$log"
   [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+  prefix="$(mktemp -d)"
+  if sh tools/make_install.sh install "$prefix/p" >/dev/null; then
+    CODEX_LOGIN_COMMAND="$prefix/p/bin/codex-login" NO_COLOR=1 "$DENO" test $parallel \
+      --allow-net=127.0.0.1,localhost,issuer.test \
+      --allow-read --allow-write --allow-env --allow-run --allow-ffi \
+      "$@" "${e2e_tests[@]}" tests/interop_codex_test.ts 2>&1 | tee -a "$log"
+    [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+  else
+    echo "make install into $prefix/p failed: the installed command was not tested" | tee -a "$log"
+    status=1
+  fi
+  rm -rf "$prefix"
 fi
 
 if [ "${#browser_tests[@]}" -gt 0 ]; then
