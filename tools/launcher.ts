@@ -57,30 +57,12 @@ flag_value() {
   shift
   found=
   have=1
-  while [ $# -gt 0 ]; do
-    arg=$1
-    shift
-    inline=0
-    case $arg in
-      --) break ;;
-      --*=*) opt=\${arg%%=*}; opt=\${opt#--}; val=\${arg#*=}; inline=1 ;;
-      --*) opt=\${arg#--} ;;
-      -c?*) opt=config; val=\${arg#-c}; val=\${val#=}; inline=1 ;;
-      -c) opt=config ;;
-      *) continue ;;
-    esac
-    case $value_options in *" $opt "*) ;; *) continue ;; esac
-    if [ $inline = 0 ]; then
-      [ $# -gt 0 ] || break
-      val=$1
-      shift
-    fi
-    if [ "$opt" = "$want" ]; then
-      found=$val
-      have=0
-    fi
-  done
+  each_value "$want" remember_value "$@"
   return $have
+}
+remember_value() {
+  found=$1
+  have=0
 }
 
 # Run FUNC VALUE for every --NAME X, --NAME=X (or -c X) among the arguments, in order.

@@ -28,6 +28,8 @@ export const GRANT_RULES = {
   portFlag: "port",
   /** Variables naming a proxy (curl's rules: a value without a scheme is `http://`). */
   proxyVars: ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"],
+  /** Variables listing hosts reached without the proxy (read; they grant nothing). */
+  noProxyVars: ["NO_PROXY", "no_proxy"],
   /** Variables naming the CA bundle: the first one set is read. */
   caVars: ["CODEX_CA_CERTIFICATE", "SSL_CERT_FILE"],
   /** Variables naming a file that is read (a workload identity's assertion). */

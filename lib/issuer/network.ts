@@ -8,23 +8,17 @@
  */
 
 import { errorText, LoginError } from "../base/errors.ts";
+import { GRANT_RULES } from "../base/grant_rules.ts";
 import { isLoopbackUrl } from "./issuer_config.ts";
 import { grantFlag, readEnv } from "../base/permissions.ts";
 import { readRegularText, UnreadableFile } from "../base/regular_file.ts";
 
-/** The environment variables read, in the order they are looked at. */
-export const NETWORK_ENV = [
-  "CODEX_CA_CERTIFICATE",
-  "SSL_CERT_FILE",
-  "HTTPS_PROXY",
-  "https_proxy",
-  "HTTP_PROXY",
-  "http_proxy",
-  "ALL_PROXY",
-  "all_proxy",
-  "NO_PROXY",
-  "no_proxy",
-] as const;
+/** The environment variables read, in the order they are looked at (from the grant rules). */
+export const NETWORK_ENV: readonly string[] = [
+  ...GRANT_RULES.caVars,
+  ...GRANT_RULES.proxyVars,
+  ...GRANT_RULES.noProxyVars,
+];
 
 /** What the environment says about the network. */
 export interface NetworkEnv {
