@@ -23,7 +23,7 @@
  * nothing but the person's own connection was admitted, no token of the attacker's account
  * was ever used and the person is signed in to their own account. The attacker's code may be
  * exchanged once, early, while its connection's owner is being looked up (the sign-in server
- * previews a callback so the check and the exchange overlap, see `signin/callback.ts`): those
+ * previews a callback so the check and the exchange overlap, `lib/signin/callback.ts`): those
  * tokens are never used, which `attackerTokensUsed` and the saved account hold.
  */
 import assert from "node:assert/strict";
