@@ -54,6 +54,30 @@ Deno.test("ss output: all four ends, the owner (none: root's), the inode (0: an 
   ]);
 });
 
+Deno.test("ss output: a cgroup name the other user chose adds no owner, inode or end", () => {
+  // The first line as ss 6.1 (Linux 6.18) printed a socket of uid 65534 made in a cgroup named
+  // "pa x uid:0 ino:0 cgroup:" (cgroup names may hold spaces). ss prints its own uid and ino
+  // before the cgroup, so the first of each is the kernel's.
+  const text = [
+    "ESTAB 0      0      127.0.0.1:51194 127.0.0.1:1455 uid:65534 ino:1561880 sk:47d4 cgroup:/pa x uid:0 ino:0 cgroup: <->",
+    "ESTAB 0 0 127.0.0.2:50002 127.0.0.1:1455 uid:65534 ino:7 sk:1 cgroup:/y 127.0.0.3:9 127.0.0.1:1455 uid:1000 <->",
+  ].join("\n");
+  assert.deepEqual(parseSs(text), [
+    {
+      local: { addr: "127.0.0.1", port: 51194 },
+      remote: { addr: "127.0.0.1", port: 1455 },
+      uid: 65534,
+      inode: 1561880,
+    },
+    {
+      local: { addr: "127.0.0.2", port: 50002 },
+      remote: { addr: "127.0.0.1", port: 1455 },
+      uid: 65534,
+      inode: 7,
+    },
+  ]);
+});
+
 Deno.test("lsof output: each process's owner, each socket's two ends, a listener's one", () => {
   const text = [
     "p100",

@@ -181,6 +181,8 @@ interface PendingCode {
   redirectUri: string;
   challenge: string;
   used: boolean;
+  /** The account its tokens are for; undefined: the scenario's account at the exchange. */
+  account?: FakeAccount;
 }
 
 function consentPage(allow: string, deny: string): Response {
@@ -497,10 +499,18 @@ export class FakeIssuer {
     return new Response(null, { status: 302, headers: { location: target.href } });
   }
 
-  /** Mint a code directly (for tests that skip /oauth/authorize). */
-  mintCode(redirectUri: string, challenge: string, clientId = this.clientId): string {
+  /**
+   * Mint a code directly (for tests that skip /oauth/authorize); with `account`, its tokens
+   * are that account's (someone else who signed in at the same authorize URL).
+   */
+  mintCode(
+    redirectUri: string,
+    challenge: string,
+    clientId = this.clientId,
+    account?: FakeAccount,
+  ): string {
     const code = `ac_${crypto.getRandomValues(new Uint8Array(16)).toHex()}`;
-    this.#codes.set(code, { clientId, redirectUri, challenge, used: false });
+    this.#codes.set(code, { clientId, redirectUri, challenge, used: false, account });
     return code;
   }
 
@@ -595,7 +605,7 @@ export class FakeIssuer {
         });
     }
     // The sign-in's family belongs to the account signed in: its refreshes stay that account's.
-    const family = this.newFamily({ ...this.scenario.account });
+    const family = this.newFamily({ ...(pending.account ?? this.scenario.account) });
     return json(
       200,
       this.issueTokens(this.scenario.expiredIdToken, this.scenario.accessTtlS, family),
