@@ -230,7 +230,7 @@ export function admitPeers(lookup: PeerLookup, admission: Admission): Admit | un
         `Note: cannot tell which user connects to the sign-in server here (${
           answer.why === "missing"
             ? "neither ss nor lsof is installed: install iproute2 or lsof"
-            : "ss and lsof are not granted: --allow-run=ss,lsof"
+            : "neither ss nor lsof could be run: install iproute2 or lsof, or with deno run grant --allow-run=ss,lsof"
         }); other users on this machine are not turned away.`,
       );
       return true;

@@ -73,14 +73,17 @@ export async function checkHomeSafe(home: CodexHome): Promise<void> {
   if (auth?.isFile) checkEntry(home.authFile, auth, uid, false);
 }
 
-/** Whether something listens on 127.0.0.1:`port` (undefined when we may not even ask). */
-async function listening(port: number): Promise<boolean | undefined> {
+/**
+ * Whether something listens on 127.0.0.1:`port` (undefined when we may not even ask), found by
+ * trying to bind it, never by connecting: a connection would reach a live login's peer check
+ * (our own among them) as a stranger's.
+ */
+function listening(port: number): boolean | undefined {
   try {
-    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-    conn.close();
-    return true;
+    Deno.listen({ hostname: "127.0.0.1", port }).close();
+    return false;
   } catch (err) {
-    if (err instanceof Deno.errors.ConnectionRefused) return false;
+    if (err instanceof Deno.errors.AddrInUse) return true;
     return undefined; // not permitted or unknown: keep the file
   }
 }
@@ -95,7 +98,7 @@ export async function removeLeftovers(home: CodexHome): Promise<void> {
     for await (const entry of Deno.readDir(home.path)) {
       const port = cancelSecretPort(entry.name);
       if (!entry.isFile || port === undefined) continue;
-      if (await listening(port) === false) {
+      if (listening(port) === false) {
         await Deno.remove(home.file(entry.name)).catch(() => {});
       }
     }

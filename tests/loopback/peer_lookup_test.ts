@@ -171,3 +171,17 @@ Deno.test("the listener of a port: its owner; with lsof, one not among the perso
   });
   assert.deepEqual(await withLsof.listenerOf(), { kind: "not_found", tool: "lsof" });
 });
+
+Deno.test("no lookup possible: everyone admitted, said once with what to install (and the grant)", async () => {
+  for (const kind of ["missing", "not_granted"] as const) {
+    const a = admission(scripted(() => ({ kind })).run);
+    assert.equal(await a.admit(SERVER, from("127.0.0.1", 40000)), true);
+    assert.equal(await a.admit(SERVER, from("127.0.0.1", 40001)), true);
+    const notes = a.events.filter((e) => e.code === "peer.unchecked");
+    assert.equal(notes.length, 1, "said once");
+    assert.match(notes[0].text, /install iproute2 or lsof/, kind);
+    assert.match(notes[0].text, /other users on this machine are not turned away/);
+    if (kind === "not_granted") assert.match(notes[0].text, /--allow-run=ss,lsof/);
+    assert.deepEqual(a.records.map((r) => r.verdict), ["admitted_unchecked", "admitted_unchecked"]);
+  }
+});

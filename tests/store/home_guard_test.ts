@@ -66,6 +66,15 @@ Deno.test("logout removes a left-over temp file; stale cancel secrets go, live o
   dead.close();
   const live = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const livePort = (live.addr as Deno.NetAddr).port;
+  // A live login must see no connection from the sweep (its peer check would take it for a
+  // stranger's): count what it accepts meanwhile.
+  let accepted = 0;
+  const accepting = (async () => {
+    for await (const conn of live) {
+      accepted++;
+      conn.close();
+    }
+  })();
   try {
     await Deno.writeTextFile(h.home.cancelSecret(deadPort), "s1");
     await Deno.writeTextFile(h.home.cancelSecret(livePort), "s2");
@@ -77,8 +86,11 @@ Deno.test("logout removes a left-over temp file; stale cancel secrets go, live o
     await assert.rejects(Deno.stat(h.home.authTemp), Deno.errors.NotFound);
     await assert.rejects(Deno.stat(h.home.cancelSecret(deadPort)), Deno.errors.NotFound);
     assert.ok((await Deno.stat(h.home.cancelSecret(livePort))).isFile);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(accepted, 0, "the sweep never connected to the live login");
   } finally {
     live.close();
+    await accepting.catch(() => {});
   }
 });
 

@@ -140,10 +140,18 @@ export async function until<T>(
   throw new Error(`timed out waiting for ${what}`);
 }
 
+/**
+ * Codex's own state databases (`state_5.sqlite` and its journal): not the sign-in's, and
+ * `codex exec` writes them in the background, at its own pace (present in some runs only).
+ */
+const STATE_DB = /^state_\d+\.sqlite(-journal|-wal|-shm)?$/;
+
 /** The codex home's entries and their modes (`600`, `755/` for a directory). */
 async function modes(home: string): Promise<JsonObject> {
   const names: string[] = [];
-  for await (const entry of Deno.readDir(home)) names.push(entry.name);
+  for await (const entry of Deno.readDir(home)) {
+    if (!STATE_DB.test(entry.name)) names.push(entry.name);
+  }
   const out: JsonObject = {};
   for (const name of names.sort()) {
     const st = await Deno.lstat(`${home}/${name}`);
