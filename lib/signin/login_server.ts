@@ -107,7 +107,9 @@ function startTimers(run: LoginRun): void {
       timedOut(
         "the browser sign-in",
         timeoutMs,
-        "Run codex-login again (use --timeout to wait longer).",
+        `To wait longer: ${
+          commandLine(["login", "--timeout", String(Math.max(600, 2 * timeoutMs / 1000))])
+        }.`,
       ),
     );
   });

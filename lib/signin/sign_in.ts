@@ -15,6 +15,7 @@ import type { CodexHome } from "../store/codex_home.ts";
 import type { Settings } from "../store/config.ts";
 import type { CredentialStore } from "../store/credential_store.ts";
 import { errorText } from "../base/errors.ts";
+import { commandLine } from "../base/invocation.ts";
 import { flowEvent, type Report, silent } from "../base/events.ts";
 import { generateState } from "../base/pkce.ts";
 import { FileCredentialStore } from "../store/file_store.ts";
@@ -240,7 +241,11 @@ export async function completeSignIn(
   try {
     tokens = await (options.exchange ?? ctx.client.exchangeCode(params, signal));
   } catch (err) {
-    throw issuerFailure(err, "code_exchange", "Run codex-login again to start a fresh sign-in.");
+    throw issuerFailure(
+      err,
+      "code_exchange",
+      `Run ${commandLine([])} again to start a fresh sign-in.`,
+    );
   }
   ctx.trace.secret(tokens.idToken, tokens.accessToken, tokens.refreshToken);
   await refuseWorkspace(ctx, tokens, signal);
