@@ -3,13 +3,17 @@
  * under it (issue 29). Runs the real Codex binary against the repo's fake issuer (rotating
  * refresh tokens with reuse detection and family revocation) and a fake ChatGPT backend on
  * loopback, and prints a structured verdict per scenario and per Codex binary. Tokens are never
- * printed: each is named by its account and family (`A#1` = account A, family 1).
+ * printed: each is named by its account and family (`A#1` = account A, family 1). The set-up is
+ * the tests': fake_issuer.ts, fake_chatgpt.ts, codex_app_server.ts (`codex app-server` over
+ * stdio, the environment Codex runs with) and account_docs.ts (accounts A, B and C, sign-ins)
+ * under tests/support/.
  *
  *   node_modules/.bin/deno run --allow-read --allow-write --allow-env --allow-net=127.0.0.1 \
  *     --allow-run tools/probe_codex_switch.ts [--codex PATH]... [--only NAME,...] [--json]
  *
- * `--codex` defaults to the pinned binary in node_modules (package.json); give it more than once
- * to compare versions (e.g. 0.169.0 and 0.171.0 installed with npm into scratch directories).
+ * `--codex` defaults to the Codex binary tests/package.json pins (installed in tests/node_modules
+ * by `make test-tools`); give it more than once to compare versions (e.g. 0.169.0 and 0.171.0
+ * installed with npm into scratch directories).
  *
  * The detector on its own (what a switcher would ship), with the grants it needs:
  *
@@ -36,7 +40,16 @@
  * @module
  */
 
+import type { ChatGptAuth } from "../lib/store/auth_data.ts";
+import { ACCOUNT_A, ACCOUNT_B, ACCOUNT_C, signedIn } from "../tests/support/account_docs.ts";
 import { CODEX_BIN } from "../tests/support/codex_cli.ts";
+import {
+  type Answer,
+  CodexAppServer,
+  codexWorld,
+  startAppServer,
+} from "../tests/support/codex_app_server.ts";
+import { FakeChatGpt } from "../tests/support/fake_chatgpt.ts";
 import {
   type FakeAccount,
   type FakeIssuer,
@@ -79,28 +92,7 @@ function claims(token: string): Record<string, unknown> | undefined {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-// --- Accounts -------------------------------------------------------------------------------
-
-const ACCOUNT_A: FakeAccount = {
-  email: "a@example.com",
-  accountId: "acct_A",
-  organizationId: "org_a",
-  projectId: "proj_a",
-  planType: "plus",
-  completedPlatformOnboarding: true,
-  isOrgOwner: true,
-};
-const ACCOUNT_B: FakeAccount = {
-  email: "b@example.com",
-  accountId: "acct_B",
-  organizationId: "org_b",
-  projectId: "proj_b",
-  planType: "pro",
-  completedPlatformOnboarding: true,
-  isOrgOwner: true,
-};
-/** Another member of A's workspace: same account id, another person. */
-const ACCOUNT_C: FakeAccount = { ...ACCOUNT_A, email: "c@example.com", isOrgOwner: false };
+// --- auth.json, as the report shows it ------------------------------------------------------
 
 /** A token's name in reports: `A#1` (account letter, family), `:revoked` when its family is. */
 function label(issuer: FakeIssuer, token: unknown, state = true): string {
@@ -109,39 +101,6 @@ function label(issuer: FakeIssuer, token: unknown, state = true): string {
   if (!family) return "unknown";
   const letter = (family.account?.email ?? "?").slice(0, 1).toUpperCase();
   return `${letter}#${family.id}${state && family.revoked ? ":revoked" : ""}`;
-}
-
-/** What `codex login` writes for a ChatGPT sign-in of `account` (a new token family). */
-interface AuthDoc {
-  auth_mode: "chatgpt";
-  OPENAI_API_KEY: string | null;
-  tokens: {
-    id_token: string;
-    access_token: string;
-    refresh_token: string;
-    oauth_provenance: { issuer: string; client_id: string };
-    login_owner_id: string;
-    account_id: string;
-  };
-  last_refresh: string;
-}
-
-function signIn(issuer: FakeIssuer, account: FakeAccount, ttlS: number): AuthDoc {
-  const owner = crypto.getRandomValues(new Uint8Array(32)).toBase64({
-    alphabet: "base64url",
-    omitPadding: true,
-  });
-  return {
-    auth_mode: "chatgpt",
-    OPENAI_API_KEY: null,
-    tokens: {
-      ...issuer.issueTokensFor(account, ttlS),
-      oauth_provenance: { issuer: issuer.url, client_id: issuer.clientId },
-      login_owner_id: owner,
-      account_id: account.accountId ?? "",
-    },
-    last_refresh: new Date().toISOString(),
-  };
 }
 
 /** Replace auth.json the way a switcher would: a private temporary file renamed over it. */
@@ -193,211 +152,7 @@ function refreshesSince(issuer: FakeIssuer, from: number): Json[] {
   });
 }
 
-// --- Fake ChatGPT backend (model, usage, workspace routing) --------------------------------
-
-interface BackendRequest {
-  path: string;
-  accountHeader: string | null;
-  token: string;
-}
-
-/** `/backend-api/...` on loopback: what Codex calls with the account it holds in memory. */
-class FakeBackend {
-  readonly requests: BackendRequest[] = [];
-  /** The model (`/codex/responses`): hold the turn open, or answer 401. */
-  model: "hold" | "401" = "hold";
-  /** Runs once, when the first model request arrives, before it is answered. */
-  onFirstModelRequest?: () => Promise<void>;
-  readonly #server: Deno.HttpServer<Deno.NetAddr>;
-  readonly #release = Promise.withResolvers<void>();
-
-  constructor() {
-    this.#server = Deno.serve(
-      { hostname: "127.0.0.1", port: 0, onListen: () => {} },
-      async (req) => await this.#handle(req),
-    );
-  }
-
-  get url(): string {
-    return `http://127.0.0.1:${this.#server.addr.port}`;
-  }
-
-  /** The `-c` overrides that send Codex's backend and model calls here. */
-  config(): string[] {
-    return [
-      "-c",
-      `chatgpt_base_url="${this.url}/backend-api/"`,
-      "-c",
-      "model_provider=probe",
-      "-c",
-      `model_providers.probe={ name = "probe", base_url = "${this.url}/backend-api/codex", ` +
-      `wire_api = "responses", requires_openai_auth = true }`,
-    ];
-  }
-
-  async #handle(req: Request): Promise<Response> {
-    const path = new URL(req.url).pathname;
-    if (req.method === "POST") await req.text();
-    const accountHeader = req.headers.get("chatgpt-account-id");
-    const token = (req.headers.get("authorization") ?? "").replace(/^Bearer /, "");
-    this.requests.push({ path, accountHeader, token });
-    if (path.endsWith("/wham/accounts/check")) {
-      // Workspace routing discovery: the workspace Codex asks about, on the public origin.
-      const id = accountHeader ?? "";
-      return Response.json({
-        accounts: [{
-          id,
-          name: id,
-          structure: "personal",
-          plan_type: "plus",
-          workspace_backend_origin: "https://chatgpt.com",
-          account_routing_override: "NO_CONSTRAINT",
-        }],
-        account_ordering: [id],
-        default_account_id: id,
-      });
-    }
-    if (path.endsWith("/codex/responses")) {
-      const hook = this.onFirstModelRequest;
-      this.onFirstModelRequest = undefined;
-      if (hook) await hook();
-      if (this.model === "401") {
-        return Response.json({ error: { message: "token expired", code: "token_expired" } }, {
-          status: 401,
-        });
-      }
-      await Promise.race([this.#release.promise, sleep(120_000)]);
-      return new Response(null, { status: 503 });
-    }
-    if (path.endsWith("/wham/usage")) return Response.json({ plan_type: "plus", rate_limit: null });
-    return Response.json({});
-  }
-
-  async close(): Promise<void> {
-    this.#release.resolve();
-    await this.#server.shutdown();
-  }
-}
-
-// --- Codex processes ------------------------------------------------------------------------
-
-interface RpcAnswer {
-  result?: unknown;
-  error?: { message?: string };
-}
-
-function codexEnv(home: string, issuer: FakeIssuer, extra: Record<string, string> = {}) {
-  return {
-    PATH: "/usr/bin:/bin",
-    HOME: home,
-    CODEX_HOME: home,
-    NO_COLOR: "1",
-    RUST_LOG: "warn,codex_login=info",
-    CODEX_REFRESH_TOKEN_URL_OVERRIDE: `${issuer.url}/oauth/token`,
-    CODEX_REVOKE_TOKEN_URL_OVERRIDE: `${issuer.url}/oauth/revoke`,
-    ...extra,
-  };
-}
-
-/** Collect a stream's text as it comes. */
-function collect(stream: ReadableStream<Uint8Array>, into: { text: string }): void {
-  void (async () => {
-    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) into.text += chunk;
-  })();
-}
-
-/** `codex app-server` over stdio (JSON-RPC, one message a line): an account held in memory. */
-class AppServer {
-  readonly child: Deno.ChildProcess;
-  readonly stderr = { text: "" };
-  readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
-  readonly #pending = new Map<number, (answer: RpcAnswer) => void>();
-  #id = 0;
-
-  constructor(bin: string, home: string, args: string[], env: Record<string, string>) {
-    this.child = new Deno.Command(bin, {
-      args: ["app-server", ...args],
-      env,
-      clearEnv: true,
-      cwd: home,
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    this.#writer = this.child.stdin.getWriter();
-    collect(this.child.stderr, this.stderr);
-    void this.#read();
-  }
-
-  async #read(): Promise<void> {
-    let buffer = "";
-    for await (const chunk of this.child.stdout.pipeThrough(new TextDecoderStream())) {
-      buffer += chunk;
-      let end;
-      while ((end = buffer.indexOf("\n")) >= 0) {
-        const line = buffer.slice(0, end);
-        buffer = buffer.slice(end + 1);
-        let message: unknown;
-        try {
-          message = JSON.parse(line);
-        } catch {
-          continue;
-        }
-        const id = at(message, "id");
-        if (typeof id !== "number") continue;
-        const error = at(message, "error");
-        this.#pending.get(id)?.({
-          result: at(message, "result"),
-          error: isObject(error) ? { message: text(error.message) } : undefined,
-        });
-        this.#pending.delete(id);
-      }
-    }
-  }
-
-  async #send(message: Record<string, unknown>): Promise<void> {
-    await this.#writer.write(new TextEncoder().encode(`${JSON.stringify(message)}\n`));
-  }
-
-  /** A request; its answer. */
-  async call(method: string, params: unknown): Promise<RpcAnswer> {
-    const id = ++this.#id;
-    const answer = new Promise<RpcAnswer>((resolve) => this.#pending.set(id, resolve));
-    await this.#send({ jsonrpc: "2.0", id, method, params });
-    return await Promise.race([
-      answer,
-      sleep(60_000).then((): RpcAnswer => ({ error: { message: `${method}: no answer in 60 s` } })),
-    ]);
-  }
-
-  async start(): Promise<void> {
-    await this.call("initialize", { clientInfo: { name: "probe_codex_switch", version: "0" } });
-    await this.#send({ jsonrpc: "2.0", method: "initialized" });
-  }
-
-  /** The email of the account Codex holds in memory (`account/read`, no refresh). */
-  async heldEmail(): Promise<string | null> {
-    const answer = await this.call("account/read", {});
-    return text(at(answer.result, "account", "email")) ?? null;
-  }
-
-  async stop(): Promise<void> {
-    try {
-      this.child.kill("SIGTERM");
-    } catch {
-      // already gone
-    }
-    const timer = setTimeout(() => {
-      try {
-        this.child.kill("SIGKILL");
-      } catch {
-        // already gone
-      }
-    }, 5000);
-    await this.child.status;
-    clearTimeout(timer);
-  }
-}
+// --- One world per scenario; what Codex said ------------------------------------------------
 
 /** What Codex logged about reloads, commits and refresh failures (its own words). */
 function codexSaid(stderr: string): Json[] {
@@ -434,7 +189,8 @@ async function settle(issuer: FakeIssuer): Promise<void> {
 async function world(ttlS = 120) {
   const home = await Deno.makeTempDir({ prefix: "probe-codex-home-" });
   const issuer = startFakeIssuer({ accessTtlS: ttlS, reuseDetection: true });
-  const backend = new FakeBackend();
+  const backend = new FakeChatGpt(issuer);
+  backend.model = "hold"; // the model holds every turn open, unless a scenario says 401
   return {
     home,
     issuer,
@@ -451,10 +207,9 @@ type World = Awaited<ReturnType<typeof world>>;
 
 /** An app-server holding `account`, settled. */
 async function appServerHolding(bin: string, w: World, account: FakeAccount) {
-  const doc = signIn(w.issuer, account, w.ttlS);
+  const doc = signedIn(w.issuer, account, w.ttlS);
   await writeAuth(w.home, doc);
-  const app = new AppServer(bin, w.home, w.backend.config(), codexEnv(w.home, w.issuer));
-  await app.start();
+  const app = await startAppServer(w.home, w.issuer, w.backend, bin);
   await app.heldEmail();
   await settle(w.issuer);
   return app;
@@ -466,9 +221,9 @@ async function appServerHolding(bin: string, w: World, account: FakeAccount) {
  */
 async function duringRefresh(
   issuer: FakeIssuer,
-  trigger: () => Promise<RpcAnswer>,
+  trigger: () => Promise<Answer>,
   act: () => Promise<void>,
-): Promise<RpcAnswer> {
+): Promise<Answer> {
   const before = issuer.refreshAnswers.length;
   const hold = Promise.withResolvers<void>();
   issuer.refreshHold = hold.promise;
@@ -496,7 +251,7 @@ async function idleSwitch(bin: string, to: FakeAccount, ttlS: number): Promise<V
   try {
     const app = await appServerHolding(bin, w, ACCOUNT_A);
     const before = w.issuer.refreshAnswers.length;
-    const written = signIn(w.issuer, to, ttlS);
+    const written = signedIn(w.issuer, to, ttlS);
     await writeAuth(w.home, written);
     const heldAfterSwitch = await app.heldEmail();
     const rateLimits = await app.call("account/rateLimits/read", {});
@@ -509,13 +264,13 @@ async function idleSwitch(bin: string, to: FakeAccount, ttlS: number): Promise<V
       wrote: `${label(w.issuer, written.tokens.refresh_token)} (${to.email}, ${to.accountId})`,
       held_after_switch: heldAfterSwitch,
       usage_request_sent_as: usage,
-      rate_limits: rateLimits.error?.message ?? "ok",
+      rate_limits: rateLimits.error ?? "ok",
       held_after_forced_refresh: text(at(forced.result, "account", "email")) ?? null,
       refreshes_after_switch: refreshesSince(w.issuer, before),
       auth_json_after: after,
       switch_undone: at(after, "account_id") === ACCOUNT_A.accountId &&
         to.accountId !== ACCOUNT_A.accountId,
-      codex_said: codexSaid(app.stderr.text),
+      codex_said: codexSaid(app.stderr),
     };
   } finally {
     await w.close();
@@ -523,7 +278,7 @@ async function idleSwitch(bin: string, to: FakeAccount, ttlS: number): Promise<V
 }
 
 /** Refresh a saved copy directly at the issuer (as a switcher's `refresh --account` would). */
-async function refreshCopy(issuer: FakeIssuer, copy: AuthDoc): Promise<AuthDoc> {
+async function refreshCopy(issuer: FakeIssuer, copy: ChatGptAuth): Promise<ChatGptAuth> {
   const answer = await fetch(`${issuer.url}/oauth/token`, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -557,8 +312,8 @@ async function switchBack(bin: string, refreshWhileAway: boolean): Promise<Verdi
   try {
     const app = await appServerHolding(bin, w, ACCOUNT_A);
     const mark = w.issuer.refreshAnswers.length;
-    let savedA: AuthDoc = JSON.parse((await readAuthText(w.home)) ?? "{}");
-    await writeAuth(w.home, signIn(w.issuer, ACCOUNT_B, w.ttlS));
+    let savedA: ChatGptAuth = JSON.parse((await readAuthText(w.home)) ?? "{}");
+    await writeAuth(w.home, signedIn(w.issuer, ACCOUNT_B, w.ttlS));
     await app.call("account/rateLimits/read", {});
     if (refreshWhileAway) savedA = await refreshCopy(w.issuer, savedA);
     await writeAuth(w.home, savedA);
@@ -578,7 +333,7 @@ async function switchBack(bin: string, refreshWhileAway: boolean): Promise<Verdi
       any_family_revoked: [...w.issuer.refreshTokens.keys()].some((t) =>
         w.issuer.familyOf(t)?.revoked === true
       ),
-      codex_said: codexSaid(app.stderr.text),
+      codex_said: codexSaid(app.stderr),
     };
   } finally {
     await w.close();
@@ -586,10 +341,10 @@ async function switchBack(bin: string, refreshWhileAway: boolean): Promise<Verdi
 }
 
 /** The kinds of change a race can meet: what is in auth.json when Codex's answer arrives. */
-const RACE_CHANGES: Record<string, (w: World, current: AuthDoc) => AuthDoc | undefined> = {
-  "switched to B (other workspace)": (w) => signIn(w.issuer, ACCOUNT_B, w.ttlS),
-  "switched to C (A's workspace, other person)": (w) => signIn(w.issuer, ACCOUNT_C, w.ttlS),
-  "A signed in again (new family, new owner id)": (w) => signIn(w.issuer, ACCOUNT_A, w.ttlS),
+const RACE_CHANGES: Record<string, (w: World, current: ChatGptAuth) => ChatGptAuth | undefined> = {
+  "switched to B (other workspace)": (w) => signedIn(w.issuer, ACCOUNT_B, w.ttlS),
+  "switched to C (A's workspace, other person)": (w) => signedIn(w.issuer, ACCOUNT_C, w.ttlS),
+  "A signed in again (new family, new owner id)": (w) => signedIn(w.issuer, ACCOUNT_A, w.ttlS),
   "only login_owner_id changed": (_w, c) => ({
     ...c,
     tokens: { ...c.tokens, login_owner_id: "changed-owner-id" },
@@ -608,7 +363,7 @@ const RACE_CHANGES: Record<string, (w: World, current: AuthDoc) => AuthDoc | und
   }),
   "only last_refresh changed": (_w, c) => ({ ...c, last_refresh: "2026-01-01T00:00:00Z" }),
   "only OPENAI_API_KEY changed": (_w, c) => ({ ...c, OPENAI_API_KEY: "sk-proj-probe0123456789" }),
-  "an unknown top-level field added": (_w, c) => ({ ...c, probe_extra: true } as AuthDoc),
+  "an unknown top-level field added": (_w, c) => ({ ...c, probe_extra: true }),
   "auth.json deleted": () => undefined,
 };
 
@@ -617,12 +372,12 @@ async function race(bin: string, change: string): Promise<Verdict> {
   try {
     const app = await appServerHolding(bin, w, ACCOUNT_A);
     const before = w.issuer.refreshAnswers.length;
-    let written: AuthDoc | undefined;
+    let written: ChatGptAuth | undefined;
     const reply = await duringRefresh(
       w.issuer,
       () => app.call("account/read", { refreshToken: true }),
       async () => {
-        const current: AuthDoc = JSON.parse((await readAuthText(w.home)) ?? "{}");
+        const current: ChatGptAuth = JSON.parse((await readAuthText(w.home)) ?? "{}");
         written = RACE_CHANGES[change](w, current);
         if (written === undefined) await Deno.remove(`${w.home}/auth.json`);
         else await writeAuth(w.home, written);
@@ -640,10 +395,10 @@ async function race(bin: string, change: string): Promise<Verdict> {
       change,
       refresh_in_flight: refreshesSince(w.issuer, before).slice(0, 1),
       codex_committed: codexWrote,
-      held_afterwards: held ?? (reply.error?.message ?? null),
+      held_afterwards: held ?? (reply.error ?? null),
       auth_json_after: after,
       kept_unknown_field: raw?.includes("probe_extra") ?? false,
-      codex_said: codexSaid(app.stderr.text),
+      codex_said: codexSaid(app.stderr),
     };
   } finally {
     await w.close();
@@ -662,7 +417,7 @@ async function raceThenRestore(bin: string): Promise<Verdict> {
       async () => {
         // The switcher, under the locks, saves A's current tokens and writes B.
         savedA = (await readAuthText(w.home)) ?? "";
-        await writeAuth(w.home, signIn(w.issuer, ACCOUNT_B, w.ttlS));
+        await writeAuth(w.home, signedIn(w.issuer, ACCOUNT_B, w.ttlS));
       },
     );
     await sleep(300);
@@ -701,7 +456,7 @@ async function raceThenRestore(bin: string): Promise<Verdict> {
         refresh_requests_on_later_calls: retries,
         auth_json: after,
       },
-      codex_said: codexSaid(app.stderr.text),
+      codex_said: codexSaid(app.stderr),
     };
   } finally {
     await w.close();
@@ -715,7 +470,7 @@ async function staleRestore(bin: string): Promise<Verdict> {
     const stale = (await readAuthText(w.home)) ?? "";
     await app.call("account/read", { refreshToken: true }); // Codex rotates A's tokens
     await settle(w.issuer);
-    await writeAuth(w.home, signIn(w.issuer, ACCOUNT_B, w.ttlS));
+    await writeAuth(w.home, signedIn(w.issuer, ACCOUNT_B, w.ttlS));
     await app.call("account/read", {});
     const mark = w.issuer.refreshAnswers.length;
     await writeAuth(w.home, JSON.parse(stale)); // back to A from a copy older than Codex's
@@ -729,7 +484,7 @@ async function staleRestore(bin: string): Promise<Verdict> {
       refreshes_after_restore: refreshesSince(w.issuer, mark),
       held_afterwards: held,
       auth_json_after: after,
-      codex_said: codexSaid(app.stderr.text),
+      codex_said: codexSaid(app.stderr),
     };
   } finally {
     await w.close();
@@ -755,7 +510,7 @@ async function invalidated(bin: string): Promise<Verdict> {
         ? (text(at(forced.result, "account", "email")) ?? null)
         : null,
       auth_json_unchanged: after === raw,
-      codex_said: codexSaid(app.stderr.text),
+      codex_said: codexSaid(app.stderr),
     };
   } finally {
     await w.close();
@@ -765,17 +520,17 @@ async function invalidated(bin: string): Promise<Verdict> {
 async function exec401(bin: string): Promise<Verdict> {
   const w = await world(3600);
   try {
-    await writeAuth(w.home, signIn(w.issuer, ACCOUNT_A, w.ttlS));
+    await writeAuth(w.home, signedIn(w.issuer, ACCOUNT_A, w.ttlS));
     w.backend.model = "401";
     let wrote = "";
     w.backend.onFirstModelRequest = async () => {
-      const b = signIn(w.issuer, ACCOUNT_B, w.ttlS);
+      const b = signedIn(w.issuer, ACCOUNT_B, w.ttlS);
       wrote = label(w.issuer, b.tokens.refresh_token);
       await writeAuth(w.home, b);
     };
     const child = new Deno.Command(bin, {
-      args: ["exec", "--skip-git-repo-check", ...w.backend.config(), "say hi"],
-      env: codexEnv(w.home, w.issuer),
+      args: ["exec", "--skip-git-repo-check", ...w.backend.codexConfig(), "say hi"],
+      env: codexWorld(w.home, w.issuer),
       clearEnv: true,
       cwd: w.home,
       stdin: "null",
@@ -959,14 +714,14 @@ async function startKind(
   w: World,
   asUser: string[],
 ): Promise<Deno.ChildProcess> {
-  const env = codexEnv(w.home, w.issuer, { RUST_LOG: "error", TERM: "xterm" });
+  const env = codexWorld(w.home, w.issuer, { RUST_LOG: "error", TERM: "xterm" });
   const quote = (a: string) => `'${a.replaceAll("'", "'\\''")}'`;
   const argv = kind === "exec mid-turn"
-    ? [bin, "exec", "--skip-git-repo-check", ...w.backend.config(), "say hi"]
+    ? [bin, "exec", "--skip-git-repo-check", ...w.backend.codexConfig(), "say hi"]
     : kind === "app-server idle"
-    ? [bin, "app-server", ...w.backend.config()]
+    ? [bin, "app-server", ...w.backend.codexConfig()]
     : kind === "TUI idle"
-    ? ["script", "-qfc", [bin, ...w.backend.config()].map(quote).join(" "), "/dev/null"]
+    ? ["script", "-qfc", [bin, ...w.backend.codexConfig()].map(quote).join(" "), "/dev/null"]
     : [bin, "login", "--device-auth", "--experimental_issuer", w.issuer.url];
   const [cmd, ...args] = [...asUser, ...argv];
   let modelSeen = false;
@@ -1041,7 +796,7 @@ async function detectKind(bin: string, kind: string, ctx: DetectContext): Promis
   const denoDir = await Deno.makeTempDir({ prefix: "probe-deno-dir-" });
   let child: Deno.ChildProcess | undefined;
   try {
-    await writeAuth(w.home, signIn(w.issuer, ACCOUNT_A, w.ttlS));
+    await writeAuth(w.home, signedIn(w.issuer, ACCOUNT_A, w.ttlS));
     if (kind.startsWith("login")) {
       w.issuer.scenario.deviceApproveAfterPolls = Infinity;
       w.issuer.scenario.deviceInterval = "1"; // Codex wants whole seconds
@@ -1191,7 +946,7 @@ async function autoCase(bin: string, kr: PrivateKeyring, c: AutoCase): Promise<V
       await crypto.subtle.digest("SHA-256", new TextEncoder().encode(real)),
     );
     const username = `cli|${digest.toHex().slice(0, 16)}`;
-    if (c.inFile) await writeAuth(w.home, signIn(w.issuer, c.inFile, w.ttlS));
+    if (c.inFile) await writeAuth(w.home, signedIn(w.issuer, c.inFile, w.ttlS));
     if (c.inKeyring) {
       await kr.secretTool([
         "store",
@@ -1205,14 +960,14 @@ async function autoCase(bin: string, kr: PrivateKeyring, c: AutoCase): Promise<V
         "default",
         "application",
         "rust-keyring",
-      ], JSON.stringify(signIn(w.issuer, c.inKeyring, w.ttlS)));
+      ], JSON.stringify(signedIn(w.issuer, c.inKeyring, w.ttlS)));
     }
-    const env = codexEnv(w.home, w.issuer, c.reachable ? kr.env : { XDG_RUNTIME_DIR: w.home });
-    const app = new AppServer(bin, w.home, [
-      ...w.backend.config(),
+    const keyringEnv = c.reachable ? kr.env : { XDG_RUNTIME_DIR: w.home };
+    const env = codexWorld(w.home, w.issuer, { ...keyringEnv, HOME: w.home });
+    const app = new CodexAppServer(w.home, w.backend, env, bin, [
       "-c",
       'cli_auth_credentials_store="auto"',
-    ], { ...env, HOME: w.home });
+    ]);
     await app.start();
     const held = await app.heldEmail();
     const mark = w.issuer.refreshAnswers.length;

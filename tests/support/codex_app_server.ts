@@ -29,8 +29,11 @@ export function codexWorld(
   };
 }
 
-interface Answer {
+/** A JSON-RPC answer: its result, or its error's message. */
+export interface Answer {
+  /** The `result`. */
   result?: unknown;
+  /** The error's `message`, or that no answer came. */
   error?: string;
 }
 
@@ -53,11 +56,17 @@ export class CodexAppServer {
   readonly #pending = new Map<number, (answer: Answer) => void>();
   #id = 0;
 
-  /** Start it on `home` with the backend's `-c` overrides and `env`. */
-  constructor(home: string, backend: FakeChatGpt, env: Record<string, string>, bin = CODEX_BIN) {
+  /** Start it on `home` with the backend's `-c` overrides, then `args`, and `env`. */
+  constructor(
+    home: string,
+    backend: FakeChatGpt,
+    env: Record<string, string>,
+    bin = CODEX_BIN,
+    args: string[] = [],
+  ) {
     if (!bin) throw new Error(CODEX_MISSING);
     this.child = new Deno.Command(bin, {
-      args: ["app-server", ...backend.codexConfig()],
+      args: ["app-server", ...backend.codexConfig(), ...args],
       env,
       clearEnv: true,
       cwd: home,

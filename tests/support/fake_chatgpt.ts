@@ -89,6 +89,8 @@ export class FakeChatGpt {
   readonly usage = new Map<string, UsageAnswer>();
   /** The model: complete a turn, answer 401, or hold it open until closed. */
   model: "complete" | "401" | "hold" = "complete";
+  /** Runs once, when the first model request arrives, before it is answered. */
+  onFirstModelRequest?: () => Promise<void>;
   readonly #issuer: FakeIssuer;
   readonly #server: Deno.HttpServer<Deno.NetAddr>;
   readonly #release = Promise.withResolvers<void>();
@@ -176,6 +178,9 @@ export class FakeChatGpt {
   }
 
   async #model(request: BackendRequest): Promise<Response> {
+    const hook = this.onFirstModelRequest;
+    this.onFirstModelRequest = undefined;
+    if (hook) await hook();
     if (this.model === "401" || !request.account) {
       return Response.json({ error: { message: "token expired", code: "token_expired" } }, {
         status: 401,
