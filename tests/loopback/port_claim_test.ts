@@ -19,11 +19,20 @@ import {
 import { startLogin } from "../../lib/signin/login_server.ts";
 import { CodexHome } from "../../lib/store/codex_home.ts";
 import { startFakeIssuer } from "../support/fake_issuer.ts";
-import { browse, HAVE_IPV6, logCollector, rawGet, ROOT, tempHome } from "../support/helpers.ts";
+import {
+  browse,
+  HAVE_IPV6,
+  IPV6_MISSING,
+  logCollector,
+  rawGet,
+  ROOT,
+  tempHome,
+} from "../support/helpers.ts";
 import { fixture } from "../support/login_fixture.ts";
 import { asNobody, NOBODY, OTHER_USER_MISSING } from "../support/other_user.ts";
 
 if (OTHER_USER_MISSING) console.error(`SKIPPED other-user tests: ${OTHER_USER_MISSING}`);
+if (IPV6_MISSING) console.error(`SKIPPED [::1] tests: ${IPV6_MISSING}`);
 
 Deno.test({
   name: "a squatter on [::1]:PORT gets nothing: the redirect names 127.0.0.1, the only address",

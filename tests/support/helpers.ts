@@ -6,6 +6,7 @@
  * @module
  */
 
+import { errorText } from "../../lib/base/errors.ts";
 import type { FlowEvent } from "../../lib/base/events.ts";
 import { HttpClient, type HttpOptions } from "../../lib/issuer/http_client.ts";
 import { IssuerClient } from "../../lib/issuer/issuer.ts";
@@ -217,15 +218,24 @@ export async function portAccepts(port: number): Promise<boolean> {
   }
 }
 
-/** Whether this machine can listen on [::1] (tests of IPv6 behaviour skip without it). */
-export const HAVE_IPV6: boolean = (() => {
+/**
+ * Why the tests cannot listen on [::1], or `undefined` when they can: the address missing here
+ * (an IPv6-less container) is a reason to skip; a missing grant is a mistake in the test run.
+ */
+export const IPV6_MISSING: string | undefined = (() => {
   try {
     Deno.listen({ hostname: "::1", port: 0 }).close();
-    return true;
-  } catch {
-    return false;
+    return undefined;
+  } catch (err) {
+    if (err instanceof Deno.errors.NotCapable) {
+      throw new Error("the tests need --allow-net=[::1] (tools/run_tests.sh grants it)");
+    }
+    return `this machine has no [::1] to listen on (${errorText(err)})`;
   }
 })();
+
+/** Whether this machine can listen on [::1] (tests of IPv6 behaviour skip without it). */
+export const HAVE_IPV6: boolean = IPV6_MISSING === undefined;
 
 /** The names of the entries of a directory (none when it does not exist). */
 export function filesIn(dir: string | CodexHome): string[] {
