@@ -29,7 +29,7 @@ mapfile -t e2e_tests < <(ls tests/e2e_*_test.ts)
 parallel=--parallel
 [ "${PARALLEL:-1}" = 0 ] && parallel=
 NO_COLOR=1 "$DENO" test $parallel \
-  --allow-net=127.0.0.1,[::1],localhost,issuer.test \
+  "--allow-net=127.0.0.1,[::1],localhost,issuer.test" \
   --allow-read --allow-write --allow-env --allow-run --allow-ffi \
   "$@" "${other_tests[@]}" 2>&1 | tee -a "$log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
@@ -45,7 +45,7 @@ NO_COLOR=1 "$DENO" test --doc \
 # launcher's own grants), with the interop suite: the real Codex reads what it wrote.
 if [ -f dist/codex-login.js ]; then
   CODEX_LOGIN_ENTRY="$PWD/dist/codex-login.js" NO_COLOR=1 "$DENO" test $parallel \
-    --allow-net=127.0.0.1,[::1],localhost,issuer.test \
+    "--allow-net=127.0.0.1,[::1],localhost,issuer.test" \
     --allow-read --allow-write --allow-env --allow-run --allow-ffi \
     "$@" "${e2e_tests[@]}" 2>&1 | tee -a "$log"
   [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
@@ -53,7 +53,7 @@ if [ -f dist/codex-login.js ]; then
   chmod 755 "$prefix" # the other-user tests run it as uid 65534 too
   if sh tools/make_install.sh install "$prefix/p" >/dev/null; then
     CODEX_LOGIN_COMMAND="$prefix/p/bin/codex-login" NO_COLOR=1 "$DENO" test $parallel \
-      --allow-net=127.0.0.1,[::1],localhost,issuer.test \
+      "--allow-net=127.0.0.1,[::1],localhost,issuer.test" \
       --allow-read --allow-write --allow-env --allow-run --allow-ffi \
       "$@" "${e2e_tests[@]}" tests/interop_codex_test.ts 2>&1 | tee -a "$log"
     [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
