@@ -16,11 +16,27 @@ import { readRegularText, UnreadableFile } from "../base/regular_file.ts";
 import { errorText, type LoginError, usageError } from "../base/errors.ts";
 import { isJsonObject, type JsonObject } from "../base/json.ts";
 
+/** The values `forced_login_method` accepts. */
+export const FORCED_LOGIN_METHODS = ["chatgpt", "api"] as const;
+
 /** `forced_login_method`: the only way of signing in a workspace allows. */
-export type ForcedLoginMethod = "chatgpt" | "api";
+export type ForcedLoginMethod = (typeof FORCED_LOGIN_METHODS)[number];
+
+/** The values `cli_auth_credentials_store` accepts (a new store adds its name here). */
+export const CREDENTIALS_STORE_MODES = ["file", "keyring", "auto", "ephemeral"] as const;
 
 /** `cli_auth_credentials_store`: where Codex keeps the credentials. */
-export type CredentialsStoreMode = "file" | "keyring" | "auto" | "ephemeral";
+export type CredentialsStoreMode = (typeof CREDENTIALS_STORE_MODES)[number];
+
+/**
+ * The config.toml keys codex-login honours (`-c KEY=VALUE`), with the values each accepts
+ * (none listed: any value, e.g. a workspace id).
+ */
+export const CONFIG_KEYS: Readonly<Record<string, readonly string[]>> = {
+  forced_login_method: FORCED_LOGIN_METHODS,
+  forced_chatgpt_workspace_id: [],
+  cli_auth_credentials_store: CREDENTIALS_STORE_MODES,
+};
 
 /** The settings codex-login honours. */
 export interface Settings {
@@ -156,12 +172,12 @@ export function parseSettings(
   const source = overrides.length > 0 ? `${where} (with -c overrides)` : where;
   return {
     configFile: where,
-    forcedLoginMethod: oneOf(table, "forced_login_method", ["chatgpt", "api"] as const, source),
+    forcedLoginMethod: oneOf(table, "forced_login_method", FORCED_LOGIN_METHODS, source),
     forcedWorkspaceIds: workspaceIds(table, source),
     credentialsStore: oneOf(
       table,
       "cli_auth_credentials_store",
-      ["file", "keyring", "auto", "ephemeral"] as const,
+      CREDENTIALS_STORE_MODES,
       source,
     ),
     chatgptBaseUrl: stringKey(table, "chatgpt_base_url", source),

@@ -30,15 +30,8 @@ export const SHELLS = ["bash", "zsh", "fish"] as const;
 /** A shell a script can be made for. */
 export type Shell = (typeof SHELLS)[number];
 
-/**
- * The config.toml keys codex-login honours (`-c KEY=VALUE`), with the values it accepts
- * (none listed: any value, e.g. a workspace id).
- */
-export const CONFIG_KEYS: Readonly<Record<string, readonly string[]>> = {
-  forced_login_method: ["chatgpt", "api"],
-  forced_chatgpt_workspace_id: [],
-  cli_auth_credentials_store: ["file", "keyring", "auto", "ephemeral"],
-};
+/** The config.toml keys codex-login honours, with the values each accepts. */
+export { CONFIG_KEYS } from "../../store/config.ts";
 
 /** What an option's value completes to. */
 export type ValueKind = "dir" | "file" | "config" | "value";
