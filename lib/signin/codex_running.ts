@@ -74,12 +74,15 @@ export async function runLsof(args: string[]): Promise<LsofOutput> {
   }
 }
 
-/** Commands that are codex-login itself, never a Codex. */
-const OURS: readonly string[] = ["deno", "codex-login"];
+/**
+ * Commands that are never a Codex: codex-login itself, and lsof (another codex-login's
+ * look at the same directory holds it open for a moment).
+ */
+const NOT_CODEX: readonly string[] = ["deno", "codex-login", "lsof"];
 
 /**
- * The processes in `lsof -F pcfn` output, without our own pid, codex-login's processes and
- * entries that are only a working or root directory.
+ * The processes in `lsof -F pcfn` output, without our own pid, codex-login's processes, lsof's
+ * and entries that are only a working or root directory.
  *
  * @example
  * ```ts
@@ -109,7 +112,8 @@ export function parseLsofHolders(text: string, ownPid: number): CodexProcess[] {
     }
   }
   return found.filter((p) =>
-    p.pid !== ownPid && Number.isInteger(p.pid) && p.files.length > 0 && !OURS.includes(p.command)
+    p.pid !== ownPid && Number.isInteger(p.pid) && p.files.length > 0 &&
+    !NOT_CODEX.includes(p.command)
   );
 }
 
