@@ -219,17 +219,36 @@ function field(value: string | null | undefined): string {
   return line.length > MAX_FIELD ? `${line.slice(0, MAX_FIELD)}…` : line;
 }
 
-function when(iso: string | null | undefined, now: Date): string {
-  if (!iso) return "unknown";
-  const ms = Date.parse(iso) - now.getTime();
-  if (!Number.isFinite(ms)) return field(iso);
+/**
+ * How far the time `iso` is from `now`, in words (`in 2 h`, `3 days ago`); undefined when
+ * `iso` is missing or not a time.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { fromNow } from "./status_report.ts";
+ * const now = new Date("2026-06-01T12:00:00Z");
+ * assert.equal(fromNow("2026-06-01T11:30:00Z", now), "30 min ago");
+ * assert.equal(fromNow("2026-06-04T12:00:00Z", now), "in 3 days");
+ * assert.equal(fromNow("soon", now), undefined);
+ * ```
+ */
+export function fromNow(iso: string | null | undefined, now: Date): string | undefined {
+  const ms = iso ? Date.parse(iso) - now.getTime() : NaN;
+  if (!Number.isFinite(ms)) return undefined;
   const minutes = Math.round(Math.abs(ms) / 60_000);
   const span = minutes < 120
     ? `${minutes} min`
     : minutes < 2880
     ? `${Math.round(minutes / 60)} h`
     : `${Math.round(minutes / 1440)} days`;
-  return `${field(iso)} (${ms >= 0 ? `in ${span}` : `${span} ago`})`;
+  return ms >= 0 ? `in ${span}` : `${span} ago`;
+}
+
+function when(iso: string | null | undefined, now: Date): string {
+  if (!iso) return "unknown";
+  const span = fromNow(iso, now);
+  return span ? `${field(iso)} (${span})` : field(iso);
 }
 
 /** Each mode's first line, in Codex 0.171's words where `codex login status` has them. */

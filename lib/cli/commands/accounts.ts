@@ -11,6 +11,7 @@ import { ExitCode, usageError } from "../../base/errors.ts";
 import { safeJson, safeLine } from "../../base/terminal_safe.ts";
 import { type AccountRow, accountRows, checkLabel, resolveAccount } from "../../signin/accounts.ts";
 import { type AccountUsage, usageOfRows, usageUrl, type UsageWindow } from "../../signin/usage.ts";
+import { fromNow } from "../../signin/status_report.ts";
 import { type Command, commandFlags, type CommandRun, type CommandSetup } from "../flags.ts";
 import { savedAccounts } from "../saved_context.ts";
 
@@ -54,15 +55,7 @@ function cell(value: string | null | undefined, width = 40): string {
 
 /** `in 2 h`, `3 days ago`: how far `iso` is from `now`. */
 export function relative(iso: string | null | undefined, now: Date): string {
-  const ms = iso ? Date.parse(iso) - now.getTime() : NaN;
-  if (!Number.isFinite(ms)) return "-";
-  const minutes = Math.round(Math.abs(ms) / 60_000);
-  const span = minutes < 120
-    ? `${minutes} min`
-    : minutes < 2880
-    ? `${Math.round(minutes / 60)} h`
-    : `${Math.round(minutes / 1440)} days`;
-  return ms >= 0 ? `in ${span}` : `${span} ago`;
+  return fromNow(iso, now) ?? "-";
 }
 
 function notes(row: AccountRow): string {
