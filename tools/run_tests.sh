@@ -42,7 +42,8 @@ NO_COLOR=1 "$DENO" test --doc \
 
 # The end-to-end CLI tests again, against the single-file bundle (make bundle), then against the
 # installed command (make install into a temporary prefix, run with PATH=/usr/bin:/bin and its
-# launcher's own grants), with the interop suite: the real Codex reads what it wrote.
+# launcher's own grants) and the npm-installed one, each with the interop suite: the real Codex
+# reads what it wrote.
 if [ -f dist/codex-login.js ]; then
   CODEX_LOGIN_ENTRY="$PWD/dist/codex-login.js" NO_COLOR=1 "$DENO" test $parallel \
     "--allow-net=127.0.0.1,[::1],localhost,issuer.test" \
@@ -59,6 +60,22 @@ if [ -f dist/codex-login.js ]; then
     [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
   else
     echo "make install into $prefix/p failed: the installed command was not tested" | tee -a "$log"
+    status=1
+  fi
+  # And against the npm-installed command: the package make npm-pack builds, installed with
+  # npm install -g (install scripts off) from a local registry; its Node launcher runs Deno.
+  if tarball="$("$DENO" run --quiet --no-prompt --allow-read=. --allow-write=dist --allow-run \
+    tools/npm/pack.ts)" &&
+    npm_command="$("$DENO" run --quiet --allow-all tools/npm/local_install.ts \
+      --tarball "$tarball" --prefix "$prefix/npm")"; then
+    CODEX_LOGIN_COMMAND="$npm_command" NO_COLOR=1 "$DENO" test $parallel \
+      "--allow-net=127.0.0.1,[::1],localhost,issuer.test" \
+      --allow-read --allow-write --allow-env --allow-run --allow-ffi \
+      "$@" "${e2e_tests[@]}" tests/interop_codex_test.ts 2>&1 | tee -a "$log"
+    [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+  else
+    echo "npm install -g into $prefix/npm failed: the npm-installed command was not tested" |
+      tee -a "$log"
     status=1
   fi
   rm -rf "$prefix"

@@ -8,8 +8,9 @@
  * Where Node can replace itself (`process.execve`: Node 22.15+ and 23.11+, not on Windows),
  * Deno takes this process's place: same pid, terminal and signals, no Node left in memory.
  * Elsewhere Deno is started asynchronously and shares the terminal (stdio inherited, same
- * process group); INT, TERM and HUP sent to this process are passed on; it exits with Deno's
- * status, or dies of Deno's signal. What no process can pass on is SIGKILL: killing this
+ * process group); INT, TERM and HUP sent to this process are passed on (INT and HUP while it is
+ * in the terminal's foreground only if Deno, which the terminal signals too, is still running
+ * half a second later); it exits with Deno's status, or dies of Deno's signal. What no process can pass on is SIGKILL: killing this
  * process that way leaves Deno running (with the terminal and the pipes it was given) until it
  * ends by itself, as with Codex's own npm launcher on such a Node. On a platform npm has no Deno
  * for (musl, FreeBSD, 32-bit...) it says so in one line, naming the ways that work.
@@ -277,6 +278,12 @@ const FORWARDED: NodeJS.Signals[] = process.platform === "win32"
   ? ["SIGTERM", "SIGHUP"]
   : ["SIGINT", "SIGTERM", "SIGHUP"];
 
+/**
+ * How long a signal that may have come from the terminal waits before it is passed on: Deno,
+ * which got it too, ends well within it (a sign-in cancelled, a prompt given its echo back).
+ */
+const FOREGROUND_GRACE_MS = 500;
+
 /** Node's `process.execve` (Node 22.15+, 23.11+), where this Node has it. */
 type Execve = (file: string, args: string[], env: Record<string, string | undefined>) => never;
 function execveOf(): Execve | undefined {
@@ -305,11 +312,16 @@ async function run(plan: Extract<LaunchPlan, { ok: true }>): Promise<void> {
     ? process.getBuiltinModule("node:child_process")
     : await import("node:child_process");
   const child = processes.spawn(plan.command, plan.args, { stdio: "inherit", env: plan.env });
+  const running = () => child.exitCode === null && child.signalCode === null;
   const forward = (signal: NodeJS.Signals) => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    // From the terminal (Ctrl-C, hang-up), Deno got it too: once is what a shell would give.
-    if (signal !== "SIGTERM" && foreground(processes)) return;
-    child.kill(signal);
+    if (!running()) return;
+    if (signal === "SIGTERM" || !foreground(processes)) {
+      child.kill(signal);
+      return;
+    }
+    // From the terminal (Ctrl-C, hang-up) Deno got it too, and once is what a shell gives;
+    // sent to this pid alone (`kill -HUP PID`) it did not: pass it on if Deno is still there.
+    setTimeout(() => running() && child.kill(signal), FOREGROUND_GRACE_MS);
   };
   for (const signal of FORWARDED) process.on(signal, forward);
   // Ctrl-C on a Windows console reaches Deno too: this process only waits for it.
