@@ -66,7 +66,10 @@ export {
 } from "./lib/store/file_store.ts";
 export { LOCK_WAIT_MS, withAuthLock } from "./lib/store/auth_lock.ts";
 export {
+  CONFIG_KEYS,
+  CREDENTIALS_STORE_MODES,
   type CredentialsStoreMode,
+  FORCED_LOGIN_METHODS,
   type ForcedLoginMethod,
   loadSettings,
   parseSettings,
