@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { ChatGptAuth } from "../lib/store/auth_data.ts";
 import { readAuthFile, saveAuthFile } from "../lib/store/file_store.ts";
 import { startFakeIssuer } from "./support/fake_issuer.ts";
-import { tempHome } from "./support/helpers.ts";
+import { signedInFrom, tempHome } from "./support/helpers.ts";
 import { HAVE_SCRIPT, INSTALLED, ON, runInTerminal, spawnCli } from "./support/cli_process.ts";
 
 Deno.test(ON + "cli status: exit 0 and JSON facts when logged in, exit 1 when not", async () => {
@@ -153,3 +153,23 @@ Deno.test(ON + "status: a very long claim is cut on the terminal", async () => {
   assert.ok(line.length < 200, `${line.length} characters`);
   assert.ok(line.endsWith("…"));
 });
+
+Deno.test(
+  ON +
+    "cli refresh: a session from an issuer no option names says how to reach it, not 'try again'",
+  async () => {
+    await using issuer = startFakeIssuer();
+    await using h = await tempHome();
+    await saveAuthFile(h.home, signedInFrom(issuer));
+    const before = await Deno.readTextFile(h.home.authFile);
+    // No --issuer: the command is granted the default issuer, not the session's own.
+    await using cli = spawnCli(["refresh", "--codex-home", h.home.path]);
+    const { code, stderr } = await cli.done();
+    assert.notEqual(code, 0);
+    assert.match(stderr, /network access to 127\.0\.0\.1:\d+ was not granted/);
+    assert.match(stderr, INSTALLED ? /naming 127\.0\.0\.1:\d+, e\.g\. --issuer/ : /--allow-net=/);
+    assert.doesNotMatch(stderr, /usually brief|Check your connection/, stderr);
+    assert.equal(await Deno.readTextFile(h.home.authFile), before, "auth.json unchanged");
+    assert.equal(issuer.tokenRequests("refresh_token").length, 0);
+  },
+);

@@ -121,8 +121,11 @@ export function grantAdvice(d: Deno.PermissionDescriptor, how: Invocation = invo
     case "installed":
     case "npm":
     case "npx":
-      return file
-        ? `the installed codex-login grants files only inside the codex home: pass --codex-home ${path} (or set CODEX_HOME)`
+      if (file) {
+        return `the installed codex-login grants files only inside the codex home: pass --codex-home ${path} (or set CODEX_HOME)`;
+      }
+      return d.name === "net"
+        ? `the installed codex-login reaches only the hosts its options name: run it again naming ${d.host}, e.g. --issuer with the issuer this session was signed in at`
         : `the installed codex-login was not granted it: reinstall it (make install, or npm install -g codex-login)`;
     case "compiled":
       return `this binary was built without it; rebuild with make compile (CODEX_HOME_SCOPE= for any directory), or run ${

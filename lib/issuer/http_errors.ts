@@ -5,7 +5,7 @@
  * @module
  */
 
-import { grantFlag } from "../base/permissions.ts";
+import { grantAdvice } from "../base/permissions.ts";
 import { redact, stripUserinfo } from "../base/redact.ts";
 
 /** Why a request produced no usable answer. */
@@ -50,7 +50,7 @@ export function transportError(
   if (err instanceof Deno.errors.NotCapable || err instanceof Deno.errors.PermissionDenied) {
     return new HttpError(
       "permission",
-      `network access to ${host} was not granted (run with ${grantFlag({ name: "net", host })})`,
+      `network access to ${host} was not granted (${grantAdvice({ name: "net", host })})`,
     );
   }
   const reason = redact(detail.trim(), secrets, 160);

@@ -26,6 +26,8 @@ export type IssuerStep =
 export type IssuerFailureClass =
   /** No answer at all (network, DNS, TLS, proxy, timeout): check the connection. */
   | "unreachable"
+  /** Never sent: this process may not reach the host (the message says how to grant it). */
+  | "not_granted"
   /** The issuer answered with a refusal (4xx). */
   | "refused"
   /** The issuer answered with a server error (5xx). */
@@ -67,6 +69,7 @@ export class IssuerError extends Error {
 
   /** How a person can act on it: the one place that tells "was it the network". */
   get failureClass(): IssuerFailureClass {
+    if (this.failure === "permission") return "not_granted";
     if (this.failure !== undefined) return "unreachable";
     if (this.status === undefined || (this.status >= 200 && this.status < 300)) return "invalid";
     return this.status >= 500 ? "failed" : "refused";

@@ -157,9 +157,10 @@ function refreshFailure(err: unknown, where: string): LoginError {
       cause: err,
     });
   }
+  const notGranted = err instanceof IssuerError && err.failureClass === "not_granted";
   return new LoginError("refresh_failed", {
     what: `${errorText(err)} ${where} was left unchanged.`,
-    next: "Try again in a moment; a failure like this is usually brief.",
+    next: notGranted ? undefined : "Try again in a moment; a failure like this is usually brief.",
     code: err instanceof IssuerError ? `refresh_failed.${err.failureClass}` : "refresh_failed",
     cause: err,
   });

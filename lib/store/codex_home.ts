@@ -8,7 +8,7 @@
  */
 
 import { LoginError } from "../base/errors.ts";
-import { grantFlag } from "../base/permissions.ts";
+import { grantAdvice } from "../base/permissions.ts";
 
 /** The platform conventions the codex home depends on (`Deno.build.os`). */
 export type Platform = "linux" | "darwin" | "windows" | string;
@@ -119,11 +119,16 @@ export class CodexHome {
     const homeVar = source.platform === "windows" ? "USERPROFILE" : "HOME";
     const home = source.env(homeVar);
     if (!home) {
+      const variable = `CODEX_HOME,${homeVar}`;
+      const granted = Deno.permissions.querySync({ name: "env", variable: homeVar }).state ===
+        "granted";
       throw new LoginError("permission", {
-        what: `Could not find your home directory ($${homeVar} is unset or not readable).`,
-        next: `Pass --codex-home DIR, or run with ${
-          grantFlag({ name: "env", variable: `CODEX_HOME,${homeVar}` })
-        }.`,
+        what: `Could not find your home directory ($${homeVar} is ${
+          granted ? "unset" : "unset or not readable"
+        }).`,
+        next: granted
+          ? `Pass --codex-home DIR, or set CODEX_HOME or ${homeVar}.`
+          : `Pass --codex-home DIR, or ${grantAdvice({ name: "env", variable })}.`,
       });
     }
     return new CodexHome(joinPath(source.platform, home, ".codex"), source.platform);

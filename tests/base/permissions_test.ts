@@ -57,6 +57,11 @@ Deno.test("grant advice fits how codex-login was started", () => {
     /not granted it: reinstall it \(make install, or npm install -g codex-login\)/,
   );
   assert.match(grantAdvice(read, "compiled"), /rebuild with make compile/);
+  // A host no option named (a session's own issuer): name it, not reinstall.
+  assert.match(
+    grantAdvice({ name: "net", host: "login.example:8443" }, "installed"),
+    /reaches only the hosts its options name: run it again naming login\.example:8443, e\.g\. --issuer/,
+  );
 });
 
 Deno.test("grantFlag names the deno run flag, scoped when the descriptor is", () => {

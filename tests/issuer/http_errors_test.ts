@@ -41,7 +41,7 @@ Deno.test("transport errors are classified: cancelled, timeout, permission, TLS,
   assert.equal(timeout.message, "auth.example.com did not answer within 2.5 s");
   const denied = kind(new Deno.errors.NotCapable("Requires net access"));
   assert.equal(denied.failure, "permission");
-  assert.match(denied.message, /run with --allow-net=auth\.example\.com/);
+  assert.match(denied.message, /run it again with --allow-net=auth\.example\.com/);
   const tls = kind(new TypeError("invalid peer certificate: UnknownIssuer"));
   assert.equal(tls.failure, "tls");
   assert.match(tls.message, /CODEX_CA_CERTIFICATE \(or SSL_CERT_FILE\)/);

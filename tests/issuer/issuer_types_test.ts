@@ -34,6 +34,11 @@ Deno.test("IssuerError: 'Could not <step>: <reason>.', with the reason kept apar
 
 Deno.test("failure classes: no answer is unreachable, 4xx refused, 5xx failed, anything else invalid", () => {
   assert.equal(new IssuerError("refresh", "x", { failure: "timeout" }).failureClass, "unreachable");
+  // Never sent: not the network's fault, and trying again cannot help.
+  assert.equal(
+    new IssuerError("refresh", "x", { failure: "permission" }).failureClass,
+    "not_granted",
+  );
   assert.equal(new IssuerError("refresh", "x", { status: 400 }).failureClass, "refused");
   assert.equal(new IssuerError("refresh", "x", { status: 503 }).failureClass, "failed");
   assert.equal(new IssuerError("refresh", "x", { status: 200 }).failureClass, "invalid");

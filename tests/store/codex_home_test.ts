@@ -28,6 +28,13 @@ Deno.test("codex home: flag, then $CODEX_HOME, then ~/.codex (USERPROFILE on Win
     () => CodexHome.resolve({ env: env({}), platform: "linux" }),
     (e: unknown) => e instanceof LoginError && e.exitCode === 2 && /--codex-home/.test(e.message),
   );
+  // HOME may be read (granted) but is unset: say to set it, not to grant what is granted.
+  assert.throws(
+    () => CodexHome.resolve({ env: env({}), platform: "linux" }),
+    (e: unknown) =>
+      e instanceof LoginError && /\$HOME is unset\)/.test(e.message) &&
+      /set CODEX_HOME or HOME/.test(e.message) && !/--allow-env/.test(e.message),
+  );
 });
 
 Deno.test("paths join with the platform's separator", () => {
