@@ -29,13 +29,14 @@ export const CREDENTIALS_STORE_MODES = ["file", "keyring", "auto", "ephemeral"] 
 export type CredentialsStoreMode = (typeof CREDENTIALS_STORE_MODES)[number];
 
 /**
- * The config.toml keys codex-login honours (`-c KEY=VALUE`), with the values each accepts
+ * The config.toml keys codex-login honours (`-c KEY=VALUE`), with the values it can work with
  * (none listed: any value, e.g. a workspace id).
  */
 export const CONFIG_KEYS: Readonly<Record<string, readonly string[]>> = {
   forced_login_method: FORCED_LOGIN_METHODS,
   forced_chatgpt_workspace_id: [],
-  cli_auth_credentials_store: CREDENTIALS_STORE_MODES,
+  // "ephemeral" is Codex's in-memory store, which codex-login refuses (open_store.ts).
+  cli_auth_credentials_store: CREDENTIALS_STORE_MODES.filter((mode) => mode !== "ephemeral"),
 };
 
 /** The settings codex-login honours. */

@@ -13,6 +13,7 @@
  */
 
 import { commandLine } from "../../base/invocation.ts";
+import { safeLine } from "../../base/terminal_safe.ts";
 import { ExitCode, usageError } from "../../base/errors.ts";
 import { parseFlags } from "../args.ts";
 import { type Command, type CommandRun, COMMON_OPTIONS } from "../flags.ts";
@@ -88,6 +89,14 @@ export function completionCommandFor(
     const { values, positionals } = parseFlags(args, help.options, COMMON_OPTIONS);
     if (values.help) return undefined;
     const shell = SHELLS.find((s) => s === positionals[0]);
+    if (!shell && positionals.length === 1) {
+      throw usageError(
+        `codex-login has no completion for ${
+          safeLine(positionals[0])
+        }: it completes in bash, zsh and fish.`,
+        `For example, eval "$(${commandLine(["completion", "bash"])})" in ~/.bashrc.`,
+      );
+    }
     if (!shell || positionals.length !== 1) {
       throw usageError(
         `Say which shell: ${commandLine(["completion", "bash|zsh|fish"])}.`,
