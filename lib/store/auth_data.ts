@@ -90,13 +90,12 @@ export type AuthData = ChatGptAuth | ApiKeyAuth | OtherAuth;
 export class AuthFileError extends LoginError {
   /** Where they are (the file's path, or the store's description). */
   readonly path: string;
-  /** Make an AuthFileError for `path`. */
-  constructor(path: string, problem: string) {
+  /** Make an AuthFileError for `path`; `next` when signing in again would not mend it. */
+  constructor(path: string, problem: string, next?: string) {
     super("corrupt_auth", {
       what: `${path} ${problem}.`,
-      next: `Sign in again with \`${
-        commandLine(["login"])
-      }\` (it replaces the file), or remove it.`,
+      next: next ??
+        `Sign in again with \`${commandLine(["login"])}\` (it replaces the file), or remove it.`,
     });
     this.name = "AuthFileError";
     this.path = path;

@@ -130,9 +130,14 @@ export function saveError(home: CodexHome, err: unknown): LoginError {
     const name = /read access/.test(err.message) ? "read" : "write";
     return permissionError({ name, path: home.path }, "to save auth.json");
   }
+  // rename(2) onto a directory: EISDIR, or ENOTEMPTY when it holds something.
+  const inTheWay = err instanceof Deno.errors.IsADirectory ||
+    (err instanceof Error && /Directory not empty/.test(err.message));
   return new LoginError("save_failed", {
     what: `Could not save your credentials to ${home.authFile} (${errorText(err)}).`,
-    next: `Check that ${home.path} is a writable directory with free space, then sign in again.`,
+    next: inTheWay
+      ? `${home.authFile} is a directory: move it out of the way, then sign in again.`
+      : `Check that ${home.path} is a writable directory with free space, then sign in again.`,
     cause: err,
   });
 }

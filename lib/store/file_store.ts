@@ -15,6 +15,9 @@ import { readRegularText, UnreadableFile } from "../base/regular_file.ts";
 import { saveError, withAuthLock } from "./auth_lock.ts";
 import { errorText } from "../base/errors.ts";
 
+/** The next step when auth.json is not a file: a sign-in cannot replace it. */
+const MOVE_IT = "Move it out of the way (a sign-in cannot replace it), then sign in again.";
+
 /** The largest auth.json read (a ChatGPT sign-in is a few KiB). */
 export const MAX_AUTH_BYTES = 1024 * 1024;
 
@@ -39,10 +42,8 @@ export async function readAuthFile(home: CodexHome): Promise<AuthData | undefine
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) return undefined;
     if (err instanceof UnreadableFile) {
-      throw new AuthFileError(
-        path,
-        err.problem === "not_regular" ? "is a directory or not a regular file" : err.message,
-      );
+      if (err.problem !== "not_regular") throw new AuthFileError(path, err.message);
+      throw new AuthFileError(path, "is a directory or not a regular file", MOVE_IT);
     }
     if (err instanceof Deno.errors.NotCapable) {
       throw permissionError({ name: "read", path: home.path }, "to read auth.json");

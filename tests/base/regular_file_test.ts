@@ -53,7 +53,10 @@ Deno.test({
       assert.ok(made.success);
     }
     await assert.rejects(loadSettings(h.home), /config\.toml is not a regular file/);
-    await assert.rejects(readAuthFile(h.home), /auth\.json is a directory or not a regular file/);
+    await assert.rejects(
+      readAuthFile(h.home),
+      /auth\.json is a directory or not a regular file\. Move it out of the way \(a sign-in cannot replace it\)/,
+    );
     await assert.rejects(
       loadCaCerts({
         ca: { variable: "CODEX_CA_CERTIFICATE", path: `${h.dir}/ca.pem` },

@@ -141,6 +141,9 @@ Deno.test("a save that fails after the code exchange revokes the tokens it was i
   await browse(session.authUrl);
   const err = await session.result.then(() => undefined, (e) => e);
   assert.ok(err instanceof LoginError && err.kind === "save_failed", String(err));
+  // The fix for a directory in the way, not "check for free space".
+  assert.match(err.message, /auth\.json is a directory: move it out of the way/);
+  assert.doesNotMatch(err.message, /free space/);
   const [exchange] = issuer.tokenRequests("authorization_code");
   assert.ok(exchange, "the code was exchanged");
   const issued = [...issuer.refreshTokens.keys()];
