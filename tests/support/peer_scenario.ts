@@ -146,7 +146,12 @@ const SCAN_RANGE: [number, number] = [40000, 40063];
 
 const decoder = new TextDecoder();
 
-const asUid = (uid: number) => [`--reuid=${uid}`, `--regid=${uid}`, "--clear-groups"];
+/** setpriv's arguments that run a program as `uid` (its group too, no other groups). */
+export const asUid = (uid: number): string[] => [
+  `--reuid=${uid}`,
+  `--regid=${uid}`,
+  "--clear-groups",
+];
 
 /** Run peer_client.py as `uid` (through `prefix`, a command that runs it); its last line. */
 async function client<T>(
