@@ -29,7 +29,9 @@
 import assert from "node:assert/strict";
 import { ROOT } from "./support/helpers.ts";
 import {
+  asUid,
   type Attack,
+  ATTACKER_UID,
   PERSON,
   PERSON_UID,
   type ScenarioInput,
@@ -80,8 +82,7 @@ async function missing(): Promise<string | undefined> {
   for (const name of ["setpriv", "unshare", "ip", "ss", "python3"] as const) {
     if (!TOOLS[name === "python3" ? "python" : name]) return `${name} is not installed`;
   }
-  const asPerson = [`--reuid=${PERSON_UID}`, `--regid=${PERSON_UID}`, "--clear-groups"];
-  if (!(await succeeds(TOOLS.setpriv!, [...asPerson, "true"]))) {
+  if (!(await succeeds(TOOLS.setpriv!, [...asUid(PERSON_UID), "true"]))) {
     return "needs root (setpriv to uid 1000 and 65534)";
   }
   if (!(await succeeds(TOOLS.unshare!, ["-n", "sh", "-c", "ip link set lo up"]))) {
@@ -89,7 +90,7 @@ async function missing(): Promise<string | undefined> {
   }
   // uid 1000 must run this Deno on this checkout (not so under a 0700 home).
   const readable = await succeeds(TOOLS.setpriv!, [
-    ...asPerson,
+    ...asUid(PERSON_UID),
     "sh",
     "-c",
     '"$0" --version >/dev/null && test -r "$1" && test -r "$2"',
@@ -110,9 +111,7 @@ else if (BUNDLE_MISSING) console.error(`SKIPPED peer attacks on the bundle: ${BU
 if (!MISSING && !TOOLS.lsof) console.error("SKIPPED peer attack on the lsof path: no lsof");
 /** Why uid 65534 cannot have a user namespace of its own here, or undefined. */
 const USERNS_MISSING = MISSING ?? (await succeeds(TOOLS.setpriv!, [
-    "--reuid=65534",
-    "--regid=65534",
-    "--clear-groups",
+    ...asUid(ATTACKER_UID),
     TOOLS.unshare!,
     "--user",
     "--map-root-user",

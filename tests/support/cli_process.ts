@@ -153,40 +153,50 @@ export interface LineWatcher {
   waitFor(re: RegExp, ms?: number): Promise<string>;
 }
 
-function lineWatcher(stream: ReadableStream<Uint8Array>, onLine?: (line: string) => void) {
+/**
+ * Output streams split into lines as they arrive (several streams: their lines in arrival
+ * order), with waiters for a matching line; a waiter rejects after its time or once every
+ * stream has ended without the line. `done`: the streams' text, once they end.
+ */
+export function lineWatcher(
+  streams: ReadableStream<Uint8Array> | readonly ReadableStream<Uint8Array>[],
+  onLine?: (line: string) => void,
+): LineWatcher & { done: Promise<string> } {
   const lines: string[] = [];
   const waiters: { re: RegExp; resolve: (l: string) => void }[] = [];
-  let text = "";
-  const done = (async () => {
+  const add = (line: string) => {
+    lines.push(line);
+    onLine?.(line);
+    for (const w of [...waiters]) {
+      if (w.re.test(line)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(line);
+      }
+    }
+  };
+  const read = async (stream: ReadableStream<Uint8Array>) => {
+    let text = "";
     let buffer = "";
     for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
       text += chunk;
       buffer += chunk;
       let i;
       while ((i = buffer.indexOf("\n")) >= 0) {
-        const line = buffer.slice(0, i);
+        add(buffer.slice(0, i));
         buffer = buffer.slice(i + 1);
-        lines.push(line);
-        onLine?.(line);
-        for (const w of [...waiters]) {
-          if (w.re.test(line)) {
-            waiters.splice(waiters.indexOf(w), 1);
-            w.resolve(line);
-          }
-        }
       }
     }
-    if (buffer) lines.push(buffer);
+    if (buffer) add(buffer);
     return text;
-  })();
+  };
+  const done = Promise.all([streams].flat().map(read)).then((texts) => texts.join(""));
   const waitFor = (re: RegExp, ms = 15_000): Promise<string> => {
     const found = lines.find((l) => re.test(l));
     if (found !== undefined) return Promise.resolve(found);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`no line matching ${re} in:\n${lines.join("\n")}`)),
-        ms,
-      );
+      const fail = () => reject(new Error(`no line matching ${re} in:\n${lines.join("\n")}`));
+      const timer = setTimeout(fail, ms);
+      done.then(() => setTimeout(fail, 0), () => {});
       waiters.push({
         re,
         resolve: (l) => {

@@ -17,7 +17,7 @@
  */
 
 import { type FakeAccount, type FakeIssuer, startFakeIssuer } from "./fake_issuer.ts";
-import { launcherPermissions } from "./cli_process.ts";
+import { launcherPermissions, lineWatcher } from "./cli_process.ts";
 
 /** What the person runs. */
 export type Target = "main.ts" | "bundle" | "installed";
@@ -146,59 +146,12 @@ const SCAN_RANGE: [number, number] = [40000, 40063];
 
 const decoder = new TextDecoder();
 
-/** A child's stdout and stderr, line by line as they arrive. */
-class Lines {
-  readonly lines: string[] = [];
-  readonly #waiters: { re: RegExp; resolve: (line: string) => void }[] = [];
-  readonly done: Promise<void>;
-
-  constructor(...streams: ReadableStream<Uint8Array>[]) {
-    this.done = Promise.all(streams.map((s) => this.#read(s))).then(() => {});
-  }
-
-  async #read(stream: ReadableStream<Uint8Array>): Promise<void> {
-    let buffer = "";
-    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-      buffer += chunk;
-      let i;
-      while ((i = buffer.indexOf("\n")) >= 0) {
-        this.#add(buffer.slice(0, i));
-        buffer = buffer.slice(i + 1);
-      }
-    }
-    if (buffer) this.#add(buffer);
-  }
-
-  #add(line: string): void {
-    this.lines.push(line);
-    for (const w of [...this.#waiters]) {
-      if (w.re.test(line)) {
-        this.#waiters.splice(this.#waiters.indexOf(w), 1);
-        w.resolve(line);
-      }
-    }
-  }
-
-  /** The first line matching `re`; rejects after `ms`, or when the streams end without one. */
-  waitFor(re: RegExp, ms = 30_000): Promise<string> {
-    const found = this.lines.find((l) => re.test(l));
-    if (found !== undefined) return Promise.resolve(found);
-    return new Promise((resolve, reject) => {
-      const fail = () => reject(new Error(`no line matching ${re} in:\n${this.lines.join("\n")}`));
-      const timer = setTimeout(fail, ms);
-      this.done.then(() => setTimeout(fail, 0));
-      this.#waiters.push({
-        re,
-        resolve: (line) => {
-          clearTimeout(timer);
-          resolve(line);
-        },
-      });
-    });
-  }
-}
-
-const asUid = (uid: number) => [`--reuid=${uid}`, `--regid=${uid}`, "--clear-groups"];
+/** setpriv's arguments that run a program as `uid` (its group too, no other groups). */
+export const asUid = (uid: number): string[] => [
+  `--reuid=${uid}`,
+  `--regid=${uid}`,
+  "--clear-groups",
+];
 
 /** Run peer_client.py as `uid` (through `prefix`, a command that runs it); its last line. */
 async function client<T>(
@@ -239,9 +192,9 @@ async function heldBrowser(input: ScenarioInput, plan: Record<string, unknown>) 
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-  const lines = new Lines(child.stdout, child.stderr);
+  const lines = lineWatcher([child.stdout, child.stderr]);
   const writer = child.stdin.getWriter();
-  const held = await lines.waitFor(/"held"/).catch(async (err) => {
+  const held = await lines.waitFor(/"held"/, 30_000).catch(async (err) => {
     await writer.close().catch(() => {});
     await child.status;
     throw err;
@@ -392,7 +345,7 @@ function spawnPerson(input: ScenarioInput, issuerUrl: string, home: string, path
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-  return { child, output: new Lines(child.stdout, child.stderr) };
+  return { child, output: lineWatcher([child.stdout, child.stderr]) };
 }
 
 /** What an attack works with. */
@@ -572,7 +525,7 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
     const person = spawnPerson(input, issuer.url, home, await personPath(input, base, ssCount));
     let attackerCode = "";
     try {
-      const authorize = new URL(await person.output.waitFor(AUTHORIZE_LINE));
+      const authorize = new URL(await person.output.waitFor(AUTHORIZE_LINE, 30_000));
       const param = (name: string) => authorize.searchParams.get(name) ?? "";
       // The attacker's own code for the person's sign-in (login CSRF), and the person's state.
       attackerCode = issuer.mintCode(param("redirect_uri"), param("code_challenge"), undefined, {

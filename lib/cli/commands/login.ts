@@ -180,7 +180,8 @@ function keptStore(store: CredentialStore, keeper: Keeper | undefined): Credenti
 /**
  * The keeper for this sign-in: with `--add`, or once accounts are saved (then every sign-in
  * joins the list and never signs a saved account out). Whether a Codex runs is looked at once,
- * now: a kept account is marked when one does.
+ * from now on (lsof can take a second: the sign-in URL does not wait for it, only the save
+ * does): a kept account is marked when one does.
  */
 async function keeperFor(
   setup: CommandSetup,
@@ -198,8 +199,14 @@ async function keeperFor(
       }\`.`,
     );
   }
-  const codexSeen = await detectCodex(setup.home, setup.settings);
-  return accountKeeper({ saved, settings: setup.settings, add, label, codexSeen, report });
+  const keeper = detectCodex(setup.home, setup.settings).then((codexSeen) =>
+    accountKeeper({ saved, settings: setup.settings, add, label, codexSeen, report })
+  );
+  keeper.catch(() => {}); // a sign-in that ends before its save never asks
+  return {
+    save: async (store, auth) => await (await keeper).save(store, auth),
+    saveAny: async (store, auth) => await (await keeper).saveAny(store, auth),
+  };
 }
 
 async function apiKeyLogin(

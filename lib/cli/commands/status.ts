@@ -114,6 +114,8 @@ async function statusReport(
     read: (name) => readEnv(name, false, true),
     client: setup.issuer(15_000),
   });
+  // Credentials from the environment are no saved account, whatever auth.json holds.
+  if (report.source !== "store") return report;
   const label = named?.entry.label ?? await activeLabel(setup, ctx.saved).catch(() => undefined);
   return label ? { ...report, saved_as: label } : report;
 }

@@ -3,7 +3,10 @@ import { runCli } from "../../../lib/cli/cli.ts";
 import { statusCommand } from "../../../lib/cli/commands/status.ts";
 import { collectingIo } from "../../support/command_io.ts";
 import { startFakeIssuer } from "../../support/fake_issuer.ts";
-import { saveSignedIn, tempHome } from "../../support/helpers.ts";
+import { saveSignedIn, signedInFrom, tempHome } from "../../support/helpers.ts";
+import { accountKeeper } from "../../../lib/signin/account_keeper.ts";
+import { FileCredentialStore } from "../../../lib/store/file_store.ts";
+import { SavedAccounts } from "../../../lib/store/saved_accounts.ts";
 
 Deno.test("status: the report on stdout; exit 0 signed in, 1 not; nothing written either way", async () => {
   await using issuer = startFakeIssuer();
@@ -44,4 +47,26 @@ Deno.test("status: credentials that break config.toml's policy are exit 1, flagg
   assert.deepEqual(JSON.parse(io.outs[0]).policy_violations, [
     "Login is restricted to workspace(s) ws-a, but current credentials belong to ws-b.",
   ]);
+});
+
+Deno.test("status: credentials from the environment are not labelled as the stored account", async () => {
+  await using issuer = startFakeIssuer();
+  await using h = await tempHome();
+  const store = new FileCredentialStore(h.home);
+  await accountKeeper({ saved: new SavedAccounts(h.home), settings: {}, add: true, label: "work" })
+    .saveAny(store, signedInFrom(issuer));
+  const args = ["status", "--json", "--codex-home", h.home.path, "--issuer", issuer.url];
+  const stored = collectingIo();
+  await runCli(args, stored);
+  assert.equal(JSON.parse(stored.outs[0]).saved_as, "work", "the stored account is labelled");
+  Deno.env.set("CODEX_ACCESS_TOKEN", "at-anything-0123456789");
+  try {
+    const io = collectingIo();
+    await runCli(args, io);
+    const report = JSON.parse(io.outs[0]);
+    assert.equal(report.source, "environment");
+    assert.equal(report.saved_as, undefined, "CODEX_ACCESS_TOKEN is not the saved work");
+  } finally {
+    Deno.env.delete("CODEX_ACCESS_TOKEN");
+  }
 });
