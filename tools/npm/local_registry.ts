@@ -12,7 +12,7 @@
  * @module
  */
 
-const ROOT = new URL("../../", import.meta.url).pathname;
+import { ROOT, runCommand } from "../../tests/support/helpers.ts";
 
 /** Where verdaccio is installed (`npm ci --prefix tests`). */
 export const VERDACCIO = `${ROOT}tests/node_modules/verdaccio/bin/verdaccio`;
@@ -36,9 +36,8 @@ export async function registryMissing(): Promise<string | undefined> {
   } catch {
     return "verdaccio is not installed (npm ci --prefix tests)";
   }
-  const npm = await new Deno.Command("npm", { args: ["--version"], stdout: "null", stderr: "null" })
-    .output().catch(() => undefined);
-  return npm?.success ? undefined : "npm is not on PATH";
+  const npm = await runCommand("npm", { args: ["--version"] }).catch(() => undefined);
+  return npm?.code === 0 ? undefined : "npm is not on PATH";
 }
 
 function freePort(): number {
@@ -170,12 +169,9 @@ function base64(bytes: Uint8Array): string {
  * running its publish scripts or obeying its `publishConfig`).
  */
 export async function putTarball(registry: LocalRegistry, tarball: string): Promise<void> {
-  const listing = await new Deno.Command("tar", {
-    args: ["-xzOf", tarball, "package/package.json"],
-    stdout: "piped",
-  }).output();
-  if (!listing.success) throw new Error(`${tarball} has no package/package.json`);
-  const manifest = JSON.parse(new TextDecoder().decode(listing.stdout));
+  const listing = await runCommand("tar", { args: ["-xzOf", tarball, "package/package.json"] });
+  if (listing.code !== 0) throw new Error(`${tarball} has no package/package.json`);
+  const manifest = JSON.parse(listing.stdout);
   const data = await Deno.readFile(tarball);
   const name: string = manifest.name;
   const file = `${name}-${manifest.version}.tgz`;
@@ -225,7 +221,7 @@ export async function seedDependencies(registry: LocalRegistry): Promise<string[
     const { version } = JSON.parse(
       await Deno.readTextFile(`${ROOT}node_modules/${name}/package.json`),
     );
-    const out = await new Deno.Command("npm", {
+    const out = await runCommand("npm", {
       args: [
         "pack",
         `${name}@${version}`,
@@ -235,13 +231,9 @@ export async function seedDependencies(registry: LocalRegistry): Promise<string[
         dest,
       ],
       cwd: dest,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    if (!out.success) {
-      throw new Error(`npm pack ${name}@${version}: ${new TextDecoder().decode(out.stderr)}`);
-    }
-    const [{ filename }] = JSON.parse(new TextDecoder().decode(out.stdout));
+    });
+    if (out.code !== 0) throw new Error(`npm pack ${name}@${version}: ${out.stderr}`);
+    const [{ filename }] = JSON.parse(out.stdout);
     await putTarball(registry, `${dest}/${filename}`);
   }
   return names;
@@ -249,11 +241,6 @@ export async function seedDependencies(registry: LocalRegistry): Promise<string[
 
 /** `npm publish` the packed package to the registry (as the release workflow does). */
 export async function publish(registry: LocalRegistry, tarball: string): Promise<void> {
-  const out = await new Deno.Command("npm", {
-    args: ["publish", tarball],
-    env: registry.env,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!out.success) throw new Error(`npm publish: ${new TextDecoder().decode(out.stderr)}`);
+  const out = await runCommand("npm", { args: ["publish", tarball], env: registry.env });
+  if (out.code !== 0) throw new Error(`npm publish: ${out.stderr}`);
 }
