@@ -25,6 +25,8 @@ export interface LocalRegistry extends AsyncDisposable {
   dir: string;
   /** The environment that points npm at it (and only at it). */
   env: Record<string, string>;
+  /** The test user's token (the one in its npmrc), for publishing without npm. */
+  token: string;
   /** Stop it and remove its directory at once (for an `unload` handler). */
   stopNow(): void;
 }
@@ -123,9 +125,17 @@ export async function startRegistry(): Promise<LocalRegistry> {
     `registry=${url}\n${hostPath}:_authToken=${token}\naudit=false\nfund=false\nupdate-notifier=false\n`,
   );
   await Deno.mkdir(`${dir}/cache`);
+  const stop = () => {
+    try {
+      child.kill("SIGTERM");
+    } catch {
+      // already gone
+    }
+  };
   return {
     url,
     dir,
+    token,
     env: {
       NPM_CONFIG_USERCONFIG: `${dir}/npmrc`,
       NPM_CONFIG_REGISTRY: url,
@@ -133,19 +143,11 @@ export async function startRegistry(): Promise<LocalRegistry> {
       NPM_CONFIG_UPDATE_NOTIFIER: "false",
     },
     stopNow() {
-      try {
-        child.kill("SIGTERM");
-      } catch {
-        // already gone
-      }
+      stop();
       Deno.removeSync(dir, { recursive: true });
     },
     async [Symbol.asyncDispose]() {
-      try {
-        child.kill("SIGTERM");
-      } catch {
-        // already gone
-      }
+      stop();
       await child.status;
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     },
@@ -193,10 +195,9 @@ export async function putTarball(registry: LocalRegistry, tarball: string): Prom
     },
     _attachments: { [file]: { content_type: "application/octet-stream", data: base64(data) } },
   };
-  const token = /:_authToken=(\S+)/.exec(await Deno.readTextFile(`${registry.dir}/npmrc`))![1];
   const response = await fetch(`${registry.url}${name.replace("/", "%2f")}`, {
     method: "PUT",
-    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+    headers: { "content-type": "application/json", authorization: `Bearer ${registry.token}` },
     body: JSON.stringify(document),
   });
   const text = await response.text();
