@@ -82,9 +82,8 @@ const bundle = `${ROOT}dist/codex-login.js`;
 const haveBundle = await Deno.stat(bundle).then(() => true, () => false);
 const prefix = `${dir}/prefix`;
 const installed = haveBundle &&
-  (await new Deno.Command("make", {
-    args: ["install", `PREFIX=${prefix}`],
-    cwd: ROOT,
+  (await new Deno.Command("sh", {
+    args: [`${ROOT}tools/make_install.sh`, "install", prefix],
     stdout: "null",
     stderr: "null",
   }).output()).success;
