@@ -25,7 +25,7 @@ import {
   privateNetwork,
   startMappedIssuer,
 } from "../tests/support/private_network.ts";
-import { portAccepts } from "../tests/support/helpers.ts";
+import { spawnCollecting, spawnReady, timedRun } from "./bench_process.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const DENO = Deno.execPath();
@@ -59,37 +59,9 @@ function ratio(name: string, values: number[], base: number[], target: number): 
   );
 }
 
-/** Spawn `cmd` with exactly `env`, collecting stdout and stderr as they come. */
-function spawnCollecting(cmd: string, args: string[], env: Record<string, string>) {
-  const child = new Deno.Command(cmd, {
-    args,
-    env,
-    clearEnv: true,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let text = "";
-  const decoder = new TextDecoder();
-  for (const stream of [child.stdout, child.stderr]) {
-    void (async () => {
-      for await (const chunk of stream) text += decoder.decode(chunk);
-    })();
-  }
-  return { child, output: () => text };
-}
-
 /** Spawn `cmd`; resolve when the authorize URL is printed and its port accepts. */
 async function ready(cmd: string, args: string[], env: Record<string, string>) {
-  const started = performance.now();
-  const { child, output } = spawnCollecting(cmd, args, env);
-  while (true) {
-    const port = /redirect_uri=http%3A%2F%2F127\.0\.0\.1%3A(\d+)/.exec(output())?.[1];
-    if (port && await portAccepts(Number(port))) break;
-    if (performance.now() - started > 15_000) throw new Error(`${cmd}: no URL\n${output()}`);
-    await new Promise((r) => setTimeout(r, 1));
-  }
-  const ms = performance.now() - started;
+  const { child, ms } = await spawnReady(cmd, args, env);
   await new Promise((r) => setTimeout(r, 250));
   const rss = (await memoryOf(child.pid))?.rssKb;
   child.kill("SIGKILL");
@@ -99,20 +71,8 @@ async function ready(cmd: string, args: string[], env: Record<string, string>) {
 
 /** Time a command from spawn to exit; its stdout must hold `expect`. */
 async function timed(cmd: string, args: string[], env: Record<string, string>, expect: string) {
-  const started = performance.now();
-  const out = await new Deno.Command(cmd, {
-    args,
-    env,
-    clearEnv: true,
-    stdout: "piped",
-    stderr: "piped",
-  })
-    .output();
-  const ms = performance.now() - started;
-  const stdout = new TextDecoder().decode(out.stdout);
-  if (!stdout.includes(expect)) {
-    throw new Error(`${cmd} ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
-  }
+  const { ms, stdout, stderr } = await timedRun(cmd, args, env);
+  if (!stdout.includes(expect)) throw new Error(`${cmd} ${args.join(" ")}: ${stderr}`);
   return ms;
 }
 
@@ -122,9 +82,8 @@ const bundle = `${ROOT}dist/codex-login.js`;
 const haveBundle = await Deno.stat(bundle).then(() => true, () => false);
 const prefix = `${dir}/prefix`;
 const installed = haveBundle &&
-  (await new Deno.Command("make", {
-    args: ["install", `PREFIX=${prefix}`],
-    cwd: ROOT,
+  (await new Deno.Command("sh", {
+    args: [`${ROOT}tools/make_install.sh`, "install", prefix],
     stdout: "null",
     stderr: "null",
   }).output()).success;

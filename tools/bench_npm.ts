@@ -20,7 +20,7 @@
 import { memoryOf } from "../tests/support/load_client.ts";
 import { CODEX_BIN, CODEX_VERSION } from "../tests/support/codex_cli.ts";
 import { makeJwt } from "../tests/support/fake_issuer.ts";
-import { portAccepts } from "../tests/support/helpers.ts";
+import { spawnReady, timedRun } from "./bench_process.ts";
 import { enterPrivateNetwork, privateNetwork } from "../tests/support/private_network.ts";
 import { pack, stagePackage } from "./npm/pack.ts";
 import { registryMissing } from "./npm/local_registry.ts";
@@ -86,20 +86,10 @@ function line(name: string, values: number[], unit: string): void {
   );
 }
 
-/** Spawn to exit, ms; stdout must hold `expect`. */
+/** Spawn to exit, ms; what it printed must hold `expect`. */
 async function timed(argv: string[], env: Record<string, string>, expect: string): Promise<number> {
-  const started = performance.now();
-  const out = await new Deno.Command(argv[0], {
-    args: argv.slice(1),
-    env,
-    clearEnv: true,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const ms = performance.now() - started;
-  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
-  if (!text.includes(expect)) throw new Error(`${argv.join(" ")}: ${text}`);
+  const { ms, stdout, stderr } = await timedRun(argv[0], argv.slice(1), env);
+  if (!(stdout + stderr).includes(expect)) throw new Error(`${argv.join(" ")}: ${stdout}${stderr}`);
   return ms;
 }
 
@@ -112,28 +102,7 @@ async function childrenOf(pid: number): Promise<number[]> {
 
 /** Spawn to "URL printed and port accepting", ms; then RSS of it and its children, MB. */
 async function ready(argv: string[], env: Record<string, string>) {
-  const started = performance.now();
-  const child = new Deno.Command(argv[0], {
-    args: argv.slice(1),
-    env,
-    clearEnv: true,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let text = "";
-  for (const stream of [child.stdout, child.stderr]) {
-    void (async () => {
-      for await (const chunk of stream.pipeThrough(new TextDecoderStream())) text += chunk;
-    })();
-  }
-  while (true) {
-    const port = /redirect_uri=http%3A%2F%2F127\.0\.0\.1%3A(\d+)/.exec(text)?.[1];
-    if (port && await portAccepts(Number(port))) break;
-    if (performance.now() - started > 15_000) throw new Error(`${argv[0]}: no URL\n${text}`);
-    await new Promise((r) => setTimeout(r, 1));
-  }
-  const ms = performance.now() - started;
+  const { child, ms } = await spawnReady(argv[0], argv.slice(1), env);
   await new Promise((r) => setTimeout(r, 250));
   let kb = 0;
   for (const pid of [child.pid, ...await childrenOf(child.pid)]) {

@@ -28,11 +28,17 @@ mapfile -t e2e_tests < <(ls tests/e2e_*_test.ts)
 # namespace of their own). PARALLEL=0 runs them one by one.
 parallel=--parallel
 [ "${PARALLEL:-1}" = 0 ] && parallel=
-NO_COLOR=1 "$DENO" test $parallel \
-  "--allow-net=127.0.0.1,[::1],localhost,issuer.test" \
-  --allow-read --allow-write --allow-env --allow-run --allow-ffi \
-  "$@" "${other_tests[@]}" 2>&1 | tee -a "$log"
-[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+deno_args=("$@")
+# deno test FILE... with the product's grants (network on loopback only), logged; a variable
+# set on the call (CODEX_LOGIN_ENTRY, CODEX_LOGIN_COMMAND) says what the CLI tests run against.
+product_tests() {
+  NO_COLOR=1 "$DENO" test $parallel \
+    "--allow-net=127.0.0.1,[::1],localhost,issuer.test" \
+    --allow-read --allow-write --allow-env --allow-run --allow-ffi \
+    "${deno_args[@]}" "$@" 2>&1 | tee -a "$log"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+}
+product_tests "${other_tests[@]}"
 
 # Every doc example in the library runs and asserts (node:assert).
 NO_COLOR=1 "$DENO" test --doc \
@@ -45,19 +51,12 @@ NO_COLOR=1 "$DENO" test --doc \
 # launcher's own grants) and the npm-installed one, each with the interop suite: the real Codex
 # reads what it wrote.
 if [ -f dist/codex-login.js ]; then
-  CODEX_LOGIN_ENTRY="$PWD/dist/codex-login.js" NO_COLOR=1 "$DENO" test $parallel \
-    "--allow-net=127.0.0.1,[::1],localhost,issuer.test" \
-    --allow-read --allow-write --allow-env --allow-run --allow-ffi \
-    "$@" "${e2e_tests[@]}" 2>&1 | tee -a "$log"
-  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+  CODEX_LOGIN_ENTRY="$PWD/dist/codex-login.js" product_tests "${e2e_tests[@]}"
   prefix="$(mktemp -d)"
   chmod 755 "$prefix" # the other-user tests run it as uid 65534 too
   if sh tools/make_install.sh install "$prefix/p" >/dev/null; then
-    CODEX_LOGIN_COMMAND="$prefix/p/bin/codex-login" NO_COLOR=1 "$DENO" test $parallel \
-      "--allow-net=127.0.0.1,[::1],localhost,issuer.test" \
-      --allow-read --allow-write --allow-env --allow-run --allow-ffi \
-      "$@" "${e2e_tests[@]}" tests/interop_codex_test.ts 2>&1 | tee -a "$log"
-    [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+    CODEX_LOGIN_COMMAND="$prefix/p/bin/codex-login" \
+      product_tests "${e2e_tests[@]}" tests/interop_codex_test.ts
   else
     echo "make install into $prefix/p failed: the installed command was not tested" | tee -a "$log"
     status=1
@@ -68,11 +67,7 @@ if [ -f dist/codex-login.js ]; then
     tools/npm/pack.ts)" &&
     npm_command="$("$DENO" run --quiet --allow-all tools/npm/local_install.ts \
       --tarball "$tarball" --prefix "$prefix/npm")"; then
-    CODEX_LOGIN_COMMAND="$npm_command" NO_COLOR=1 "$DENO" test $parallel \
-      "--allow-net=127.0.0.1,[::1],localhost,issuer.test" \
-      --allow-read --allow-write --allow-env --allow-run --allow-ffi \
-      "$@" "${e2e_tests[@]}" tests/interop_codex_test.ts 2>&1 | tee -a "$log"
-    [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+    CODEX_LOGIN_COMMAND="$npm_command" product_tests "${e2e_tests[@]}" tests/interop_codex_test.ts
   else
     echo "npm install -g into $prefix/npm failed: the npm-installed command was not tested" |
       tee -a "$log"

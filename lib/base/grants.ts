@@ -23,6 +23,16 @@ import { GRANT_RULES } from "./grant_rules.ts";
 
 export { GRANT_RULES };
 
+/** The programs of {@linkcode GRANT_RULES} that `os` may run (granted when present). */
+export function candidatePrograms(os: string): readonly string[] {
+  return GRANT_RULES.programs[os as keyof typeof GRANT_RULES.programs] ?? [];
+}
+
+/** The files the keyring binding reads on `os` besides its own directory. */
+export function bindingReads(os: string): readonly string[] {
+  return GRANT_RULES.binding.read[os as keyof typeof GRANT_RULES.binding.read] ?? [];
+}
+
 /** What a run is granted, each list deduplicated and in a stable order. */
 export interface Grants {
   /** `--allow-net` hosts (`host` or `host:port`). */
@@ -225,11 +235,8 @@ export function grantsFor(input: GrantInput): Grants {
   const caVar = GRANT_RULES.caVars.find((name) => input.env[name]);
   const ca = caVar ? pathOf(input.env[caVar], caVar) : undefined;
   const files = GRANT_RULES.readVars.map((name) => pathOf(input.env[name], name));
-  const candidates: readonly string[] =
-    GRANT_RULES.programs[input.os as keyof typeof GRANT_RULES.programs] ?? [];
-  const bindingReads: readonly string[] = input.binding
-    ? GRANT_RULES.binding.read[input.os as keyof typeof GRANT_RULES.binding.read] ?? []
-    : [];
+  const candidates = candidatePrograms(input.os);
+  const reads = input.binding ? bindingReads(input.os) : [];
   return {
     net: unique([
       ...loopback(input),
@@ -238,7 +245,7 @@ export function grantsFor(input: GrantInput): Grants {
       ...configHosts(input.args),
       ...proxies,
     ]),
-    read: unique([home, ca, ...files, ...bindingReads]),
+    read: unique([home, ca, ...files, ...reads]),
     write: unique([home]),
     env: [...GRANT_RULES.envNames],
     run: unique([
@@ -293,13 +300,11 @@ export function denoFlags(grants: Grants): string[] {
  * ```
  */
 export function compiledFlags(os: string, scope: string): string[] {
-  const candidates: readonly string[] =
-    GRANT_RULES.programs[os as keyof typeof GRANT_RULES.programs] ?? [];
   const grants = grantsFor({
     args: [],
     env: scope ? { CODEX_HOME: scope } : {},
     os,
-    programs: candidates,
+    programs: candidatePrograms(os),
   });
   const flags = denoFlags(grants);
   return scope ? flags : [...flags, "--allow-read", "--allow-write"];

@@ -9,7 +9,7 @@
  */
 
 import { LoginError } from "../base/errors.ts";
-import { GRANT_RULES } from "../base/grants.ts";
+import { bindingReads, GRANT_RULES } from "../base/grants.ts";
 import { invocation } from "../base/invocation.ts";
 import { ensureAllPermissions } from "../base/permissions.ts";
 
@@ -49,11 +49,9 @@ export function bindingDirectory(): string | undefined {
  * ```
  */
 export function bindingPermissions(dir: string, os: string): Deno.PermissionDescriptor[] {
-  const reads: readonly string[] =
-    GRANT_RULES.binding.read[os as keyof typeof GRANT_RULES.binding.read] ?? [];
   return [
     { name: "ffi", path: dir },
-    ...reads.map((path) => ({ name: "read", path }) as const),
+    ...bindingReads(os).map((path) => ({ name: "read", path }) as const),
     ...GRANT_RULES.binding.env.map((variable) => ({ name: "env", variable }) as const),
   ];
 }

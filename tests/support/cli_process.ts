@@ -11,7 +11,7 @@
  * @module
  */
 
-import { denoFlags, GRANT_RULES, grantsFor } from "../../lib/base/grants.ts";
+import { candidatePrograms, denoFlags, grantsFor } from "../../lib/base/grants.ts";
 import { ROOT } from "./helpers.ts";
 
 /** The installed command under test, when `CODEX_LOGIN_COMMAND` names one. */
@@ -41,8 +41,7 @@ function present(program: string): boolean {
   });
 }
 
-const PROGRAMS: string[] = (GRANT_RULES.programs[OS as keyof typeof GRANT_RULES.programs] ?? [])
-  .filter(present);
+const PROGRAMS: string[] = candidatePrograms(OS).filter(present);
 
 /** Where this checkout's keyring binding is (what `make login` grants ffi on). */
 export const BINDING = `${ROOT}node_modules/@napi-rs`;

@@ -25,7 +25,7 @@ import { accessSync, constants as fs, readFileSync, realpathSync, statSync } fro
 import { constants as os } from "node:os";
 import { posix, win32 } from "node:path";
 import process from "node:process";
-import { denoFlags, GRANT_RULES, GrantRefusal, grantsFor } from "../../lib/base/grants.ts";
+import { candidatePrograms, denoFlags, GrantRefusal, grantsFor } from "../../lib/base/grants.ts";
 
 /** The platforms the `deno` npm package has a binary package for (`@deno/<target>`). */
 export const DENO_TARGETS: readonly string[] = [
@@ -357,8 +357,7 @@ export function main(): void {
   const { dirname } = pathsOf(platform);
   const dir = dirname(dirname(realpathSync(process.argv[1])));
   const env = process.env;
-  const candidates: readonly string[] =
-    GRANT_RULES.programs[grantOs(platform) as keyof typeof GRANT_RULES.programs] ?? [];
+  const candidates = candidatePrograms(grantOs(platform));
   const glibcDeno = platform === "linux" &&
     findPackage(dir, `@deno/linux-${process.arch}-glibc`, platform, exists);
   const plan = launchPlan({

@@ -19,8 +19,7 @@ import {
   seedDependencies,
   startRegistry,
 } from "./local_registry.ts";
-
-const ROOT = new URL("../../", import.meta.url).pathname;
+import { ROOT, runCommand } from "../../tests/support/helpers.ts";
 
 /** The newest `dist/codex-login-*.tgz` (from `make npm-pack`). */
 export async function packedTarball(): Promise<string | undefined> {
@@ -51,16 +50,12 @@ export async function installGlobal(
   prefix: string,
   scripts = false,
 ): Promise<string> {
-  const out = await new Deno.Command("npm", {
+  const out = await runCommand("npm", {
     args: ["install", "-g", "codex-login", ...(scripts ? [] : ["--ignore-scripts"])],
     env: { ...registry.env, NPM_CONFIG_PREFIX: prefix, PATH: "/usr/bin:/bin", HOME: registry.dir },
     clearEnv: true,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!out.success) {
-    throw new Error(`npm install -g codex-login: ${new TextDecoder().decode(out.stderr)}`);
-  }
+  });
+  if (out.code !== 0) throw new Error(`npm install -g codex-login: ${out.stderr}`);
   return Deno.build.os === "windows" ? `${prefix}\\codex-login.cmd` : `${prefix}/bin/codex-login`;
 }
 

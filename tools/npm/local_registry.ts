@@ -12,7 +12,7 @@
  * @module
  */
 
-const ROOT = new URL("../../", import.meta.url).pathname;
+import { ROOT, runCommand } from "../../tests/support/helpers.ts";
 
 /** Where verdaccio is installed (`npm ci --prefix tests`). */
 export const VERDACCIO = `${ROOT}tests/node_modules/verdaccio/bin/verdaccio`;
@@ -25,6 +25,8 @@ export interface LocalRegistry extends AsyncDisposable {
   dir: string;
   /** The environment that points npm at it (and only at it). */
   env: Record<string, string>;
+  /** The test user's token (the one in its npmrc), for publishing without npm. */
+  token: string;
   /** Stop it and remove its directory at once (for an `unload` handler). */
   stopNow(): void;
 }
@@ -36,9 +38,8 @@ export async function registryMissing(): Promise<string | undefined> {
   } catch {
     return "verdaccio is not installed (npm ci --prefix tests)";
   }
-  const npm = await new Deno.Command("npm", { args: ["--version"], stdout: "null", stderr: "null" })
-    .output().catch(() => undefined);
-  return npm?.success ? undefined : "npm is not on PATH";
+  const npm = await runCommand("npm", { args: ["--version"] }).catch(() => undefined);
+  return npm?.code === 0 ? undefined : "npm is not on PATH";
 }
 
 function freePort(): number {
@@ -124,9 +125,17 @@ export async function startRegistry(): Promise<LocalRegistry> {
     `registry=${url}\n${hostPath}:_authToken=${token}\naudit=false\nfund=false\nupdate-notifier=false\n`,
   );
   await Deno.mkdir(`${dir}/cache`);
+  const stop = () => {
+    try {
+      child.kill("SIGTERM");
+    } catch {
+      // already gone
+    }
+  };
   return {
     url,
     dir,
+    token,
     env: {
       NPM_CONFIG_USERCONFIG: `${dir}/npmrc`,
       NPM_CONFIG_REGISTRY: url,
@@ -134,19 +143,11 @@ export async function startRegistry(): Promise<LocalRegistry> {
       NPM_CONFIG_UPDATE_NOTIFIER: "false",
     },
     stopNow() {
-      try {
-        child.kill("SIGTERM");
-      } catch {
-        // already gone
-      }
+      stop();
       Deno.removeSync(dir, { recursive: true });
     },
     async [Symbol.asyncDispose]() {
-      try {
-        child.kill("SIGTERM");
-      } catch {
-        // already gone
-      }
+      stop();
       await child.status;
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     },
@@ -170,12 +171,9 @@ function base64(bytes: Uint8Array): string {
  * running its publish scripts or obeying its `publishConfig`).
  */
 export async function putTarball(registry: LocalRegistry, tarball: string): Promise<void> {
-  const listing = await new Deno.Command("tar", {
-    args: ["-xzOf", tarball, "package/package.json"],
-    stdout: "piped",
-  }).output();
-  if (!listing.success) throw new Error(`${tarball} has no package/package.json`);
-  const manifest = JSON.parse(new TextDecoder().decode(listing.stdout));
+  const listing = await runCommand("tar", { args: ["-xzOf", tarball, "package/package.json"] });
+  if (listing.code !== 0) throw new Error(`${tarball} has no package/package.json`);
+  const manifest = JSON.parse(listing.stdout);
   const data = await Deno.readFile(tarball);
   const name: string = manifest.name;
   const file = `${name}-${manifest.version}.tgz`;
@@ -197,10 +195,9 @@ export async function putTarball(registry: LocalRegistry, tarball: string): Prom
     },
     _attachments: { [file]: { content_type: "application/octet-stream", data: base64(data) } },
   };
-  const token = /:_authToken=(\S+)/.exec(await Deno.readTextFile(`${registry.dir}/npmrc`))![1];
   const response = await fetch(`${registry.url}${name.replace("/", "%2f")}`, {
     method: "PUT",
-    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+    headers: { "content-type": "application/json", authorization: `Bearer ${registry.token}` },
     body: JSON.stringify(document),
   });
   const text = await response.text();
@@ -225,7 +222,7 @@ export async function seedDependencies(registry: LocalRegistry): Promise<string[
     const { version } = JSON.parse(
       await Deno.readTextFile(`${ROOT}node_modules/${name}/package.json`),
     );
-    const out = await new Deno.Command("npm", {
+    const out = await runCommand("npm", {
       args: [
         "pack",
         `${name}@${version}`,
@@ -235,13 +232,9 @@ export async function seedDependencies(registry: LocalRegistry): Promise<string[
         dest,
       ],
       cwd: dest,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    if (!out.success) {
-      throw new Error(`npm pack ${name}@${version}: ${new TextDecoder().decode(out.stderr)}`);
-    }
-    const [{ filename }] = JSON.parse(new TextDecoder().decode(out.stdout));
+    });
+    if (out.code !== 0) throw new Error(`npm pack ${name}@${version}: ${out.stderr}`);
+    const [{ filename }] = JSON.parse(out.stdout);
     await putTarball(registry, `${dest}/${filename}`);
   }
   return names;
@@ -249,11 +242,6 @@ export async function seedDependencies(registry: LocalRegistry): Promise<string[
 
 /** `npm publish` the packed package to the registry (as the release workflow does). */
 export async function publish(registry: LocalRegistry, tarball: string): Promise<void> {
-  const out = await new Deno.Command("npm", {
-    args: ["publish", tarball],
-    env: registry.env,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!out.success) throw new Error(`npm publish: ${new TextDecoder().decode(out.stderr)}`);
+  const out = await runCommand("npm", { args: ["publish", tarball], env: registry.env });
+  if (out.code !== 0) throw new Error(`npm publish: ${out.stderr}`);
 }

@@ -15,6 +15,7 @@
  */
 
 import assert from "node:assert/strict";
+import { loginArgs } from "../../tests/support/cli_process.ts";
 import { startFakeIssuer } from "../../tests/support/fake_issuer.ts";
 import { browse } from "../../tests/support/helpers.ts";
 
@@ -130,19 +131,7 @@ export async function signIn(
   home: string,
   extra: string[] = [],
 ): Promise<string> {
-  const child = start([
-    "login",
-    "--issuer",
-    issuerUrl,
-    "--api-base",
-    issuerUrl,
-    "--codex-home",
-    home,
-    "--port",
-    "0",
-    "--no-browser",
-    ...extra,
-  ]);
+  const child = start(loginArgs(issuerUrl, home, extra));
   const stdout = new Response(child.stdout).text();
   let stderr = "";
   const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
