@@ -5,6 +5,7 @@ import {
   copyStore,
   forgetAccounts,
   namedAccount,
+  onAccount,
   recordEnded,
   type SavedContext,
 } from "../../lib/signin/saved_session.ts";
@@ -145,4 +146,26 @@ Deno.test("a copy whose session ended is marked so; logout forgets and revokes",
   );
   assert.equal(await readAuthFile(w.home), undefined);
   assert.deepEqual(await w.saved.list(), []);
+});
+
+Deno.test("onAccount: Codex's store for none or the active account, the saved copy for another", async () => {
+  await using issuer = startFakeIssuer({ reuseDetection: true });
+  await using h = await accountsHome();
+  const w = await world(issuer, h.home, { state: "none" });
+  const where = (query?: string) =>
+    onAccount(w.ctx, query, ({ store }) => Promise.resolve(store.describe()));
+  assert.equal(await where(), w.ctx.store.describe());
+  assert.equal(await where("personal"), w.ctx.store.describe());
+  assert.match(await where("a@example.com"), /^the saved copy of a@example\.com/);
+  issuer.familyOf(w.a.tokens.refresh_token)!.revoked = true;
+  await assert.rejects(
+    onAccount(
+      w.ctx,
+      "a@example.com",
+      ({ store, holder }) =>
+        refreshAuth({ store, holder, client: w.client, now: () => new Date() }),
+    ),
+    (e) => e instanceof LoginError && e.kind === "session_ended",
+  );
+  assert.equal((await w.saved.list())[0].ended, "refresh_token_invalidated");
 });
