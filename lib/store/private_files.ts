@@ -1,6 +1,7 @@
 /**
  * Files only the person may read, in a directory only they may enter: the guards and the atomic
- * write behind the saved accounts (`saved_accounts.ts`). A directory must be a real directory
+ * write behind the saved accounts (`saved_accounts.ts`); auth.json is written with the same
+ * atomic write (`file_store.ts`). A directory must be a real directory
  * (not a link), theirs, mode 0700 or stricter; a file a regular file (not a link), theirs, 0600
  * or stricter; anything else is refused with the command that fixes it, before a byte is read
  * or written. Writes go through a 0600 temp file in the same directory, fsync, rename. File
