@@ -12,6 +12,7 @@
 
 import { errorText, LoginError } from "../base/errors.ts";
 import { permissionError } from "../base/permissions.ts";
+import { readAtMost } from "../base/regular_file.ts";
 import { posix, unsafe } from "./home_guard.ts";
 
 /** The largest saved file read (a saved copy is a few KiB, the index less). */
@@ -120,20 +121,14 @@ export async function readPrivate(path: string, owner: OwnerUid): Promise<string
     if (posix() && (info.ino !== before.ino || info.dev !== before.dev)) {
       throw unsafe(path, "was replaced while being read", `rm ${path}`);
     }
-    const buffer = new Uint8Array(MAX_PRIVATE_BYTES + 1);
-    let length = 0;
-    while (length < buffer.length) {
-      const n = await file.read(buffer.subarray(length));
-      if (n === null) break;
-      length += n;
-    }
-    if (length > MAX_PRIVATE_BYTES) {
+    const bytes = await readAtMost(file, MAX_PRIVATE_BYTES);
+    if (bytes.length > MAX_PRIVATE_BYTES) {
       throw new LoginError("corrupt_auth", {
         what: `${path} is larger than ${MAX_PRIVATE_BYTES} bytes, so it was not read.`,
         next: `Remove it (\`rm ${path}\`) and sign that account in again.`,
       });
     }
-    return new TextDecoder().decode(buffer.subarray(0, length));
+    return new TextDecoder().decode(bytes);
   } finally {
     file.close();
   }
