@@ -59,12 +59,10 @@ export async function activeCredentials(
   store: CredentialStore,
   settings: Settings,
 ): Promise<AuthData | undefined> {
-  const auth = await store.load();
-  if (auth || !fileFallback(store, settings)) return auth;
-  return await readAuthFile(store.home);
+  return await activeLocked(store, store, settings);
 }
 
-/** {@linkcode activeCredentials} while Codex's locks are held. */
+/** {@linkcode activeCredentials} while Codex's locks are held (`locked` reads the store). */
 export async function activeLocked(
   locked: LockedStore,
   store: CredentialStore,
