@@ -26,7 +26,7 @@ import type { CodexDetection } from "./codex_running.ts";
 import { methodRefusal, type SignInMethod, workspaceAllowed, workspaceRefusal } from "./policy.ts";
 
 /** What a label may be: a letter or digit, then letters, digits and `._@+-`; 64 at most. */
-export const LABEL_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$/;
+const LABEL_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$/;
 
 /**
  * A label the person typed, checked (exit 2 with the rule otherwise).

@@ -63,7 +63,7 @@ export function checkPrivate(
 }
 
 /** `lstat`, or `undefined` when there is nothing at `path`. */
-export async function lstatIfAny(path: string): Promise<Deno.FileInfo | undefined> {
+async function lstatIfAny(path: string): Promise<Deno.FileInfo | undefined> {
   return await Deno.lstat(path).catch((err) => {
     if (err instanceof Deno.errors.NotFound) return undefined;
     throw err;
