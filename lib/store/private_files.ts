@@ -13,13 +13,10 @@
 import { errorText, LoginError } from "../base/errors.ts";
 import { permissionError } from "../base/permissions.ts";
 import { readAtMost } from "../base/regular_file.ts";
-import { posix, unsafe } from "./home_guard.ts";
+import { checkEntry, posix, unsafe } from "./home_guard.ts";
 
 /** The largest saved file read (a saved copy is a few KiB, the index less). */
 export const MAX_PRIVATE_BYTES = 1024 * 1024;
-
-/** Permission bits group and others must not have. */
-const OTHERS = 0o077;
 
 /**
  * Refuse an entry that is a link, of the wrong kind, someone else's, or open to group or others.
@@ -49,17 +46,7 @@ export function checkPrivate(
       `rm ${path}`,
     );
   }
-  if (!posix()) return;
-  if (uid !== null && info.uid !== null && info.uid !== uid) {
-    throw unsafe(path, `belongs to another account (uid ${info.uid})`, `chown "$(id -un)" ${path}`);
-  }
-  if (info.mode !== null && (info.mode & OTHERS) !== 0) {
-    throw unsafe(
-      path,
-      "can be read or written by group or others",
-      kind === "dir" ? `chmod 700 ${path}` : `chmod 600 ${path}`,
-    );
-  }
+  if (posix()) checkEntry(path, info, uid, kind === "dir", true);
 }
 
 /** `lstat`, or `undefined` when there is nothing at `path`. */
