@@ -227,6 +227,12 @@ export interface ForgetRequest {
   entries: AccountEntry[];
   /** Sign the active credentials out too (and forget their copy). */
   active: boolean;
+  /**
+   * With `active`: only when, under the locks, they are this account's (an entry's key): an
+   * account named on the command line is signed out if it is the active one then, else forgotten
+   * as a saved copy, whatever a switch meanwhile did.
+   */
+  activeKey?: string;
   /** Revoke their sessions at the issuer. */
   revoke: boolean;
 }
@@ -243,8 +249,9 @@ async function removeLocked(
       if (request.active) {
         const doc = await activeLocked(locked, ctx.store, ctx.settings).catch(() => undefined);
         const facts = doc ? await accountFacts(doc) : undefined;
-        activeKey = facts?.key;
-        if (await locked.remove()) {
+        const still = request.activeKey === undefined || request.activeKey === facts?.key;
+        activeKey = still ? facts?.key : undefined;
+        if (still && await locked.remove()) {
           const entry = accounts.list().find((e) => e.key === activeKey);
           out.push({
             label: entry?.label ?? facts?.email ?? "the active account",

@@ -169,3 +169,32 @@ Deno.test("onAccount: Codex's store for none or the active account, the saved co
   );
   assert.equal((await w.saved.list())[0].ended, "refresh_token_invalidated");
 });
+
+Deno.test("logout of a named account: whether it is the active one is told under the locks", async () => {
+  await using issuer = startFakeIssuer({ reuseDetection: true });
+  await using h = await accountsHome();
+  const w = await world(issuer, h.home, { state: "none" });
+  const [a, personal] = await w.saved.list();
+  const named = (entry: typeof a) => ({
+    entries: [entry],
+    active: true,
+    activeKey: entry.key,
+    revoke: true,
+  });
+  // personal (B) was named while active, then A was switched to: A stays, B's copy goes.
+  await saveAuthFile(w.home, w.a);
+  const done = await forgetAccounts(w.ctx, w.client, named(personal));
+  assert.deepEqual(done.map((d) => [d.label, d.active, d.revoke]), [[
+    "personal",
+    false,
+    "revoked",
+  ]]);
+  assert.deepEqual(await readAuthFile(w.home), w.a, "the active account stays");
+  assert.deepEqual((await w.saved.list()).map((e) => e.label), ["a@example.com"]);
+  assert.deepEqual(issuer.revoked.map((r) => r.token), [w.b.tokens.refresh_token]);
+  // A named while active: signed out, revoked from Codex's credentials, its copy forgotten.
+  const gone = await forgetAccounts(w.ctx, w.client, named(a));
+  assert.deepEqual(gone.map((d) => [d.label, d.active]), [["a@example.com", true]]);
+  assert.equal(await readAuthFile(w.home), undefined);
+  assert.deepEqual(await w.saved.list(), []);
+});
