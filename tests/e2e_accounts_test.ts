@@ -100,52 +100,63 @@ async function listed(issuer: FakeIssuer, home: string): Promise<Record<string, 
   return JSON.parse(run.stdout);
 }
 
+/** An e2e test of the accounts (skipped without lsof), given its fake issuer and codex home. */
+function accountsTest(
+  name: string,
+  scenario: Parameters<typeof startFakeIssuer>[0],
+  fn: (issuer: FakeIssuer, h: { home: string }) => Promise<void>,
+): void {
+  Deno.test({
+    name: ON + name,
+    ignore: NO_LSOF !== undefined,
+    async fn() {
+      await using issuer = startFakeIssuer(scenario);
+      await using h = await accountsHome();
+      await fn(issuer, h);
+    },
+  });
+}
+
 /** Two accounts signed in with `login` then `login --add`: A saved, B active. */
 async function twoAccounts(issuer: FakeIssuer, home: string): Promise<void> {
   await signIn(issuer, home, A);
   await signIn(issuer, home, B, ["--add", "--label", "personal"]);
 }
 
-Deno.test({
-  name: ON + "accounts: login --add keeps the first account (not revoked), the new one is active",
-  ignore: NO_LSOF !== undefined,
-  async fn() {
-    await using issuer = startFakeIssuer({ reuseDetection: true });
-    await using h = await accountsHome();
-    await signIn(issuer, h.home, A);
-    const first = await authOf(h.home);
-    const added = await signIn(issuer, h.home, B, ["--add", "--label", "personal"]);
-    assert.match(added.stderr, /Kept a@example\.com in your saved accounts \(not signed out\)/);
-    assert.match(added.stderr, /Saved as personal in your accounts/);
-    assert.equal(issuer.revoked.length, 0, "the first account was not revoked");
-    assert.equal(issuer.refreshTokens.get(first.tokens.refresh_token), true);
-    assert.equal(emailOf(await authOf(h.home)), "b@example.com", "Codex now reads B");
-    const rows = await listed(issuer, h.home);
-    assert.deepEqual(
-      rows.map((r) => [r.label, r.email, r.account_id, r.plan, r.active]),
-      [
-        ["a@example.com", "a@example.com", "acct_A", "plus", false],
-        ["personal", "b@example.com", "acct_B", "pro", true],
-      ],
-    );
-    const text = JSON.stringify(rows);
-    assert.ok(!text.includes(first.tokens.refresh_token) && !text.includes("eyJ"), "no token");
-    const dir = `${h.home}/accounts`;
-    assert.equal((await Deno.stat(dir)).mode! & 0o777, 0o700);
-    for await (const entry of Deno.readDir(dir)) {
-      assert.ok(!entry.name.startsWith("auth"), `never auth*.json: ${entry.name}`);
-      if (entry.name === ".lock") continue;
-      assert.equal((await Deno.stat(`${dir}/${entry.name}`)).mode! & 0o777, 0o600, entry.name);
-    }
-  },
+accountsTest("accounts: login --add keeps the first account (not revoked), the new one is active", {
+  reuseDetection: true,
+}, async (issuer, h) => {
+  await signIn(issuer, h.home, A);
+  const first = await authOf(h.home);
+  const added = await signIn(issuer, h.home, B, ["--add", "--label", "personal"]);
+  assert.match(added.stderr, /Kept a@example\.com in your saved accounts \(not signed out\)/);
+  assert.match(added.stderr, /Saved as personal in your accounts/);
+  assert.equal(issuer.revoked.length, 0, "the first account was not revoked");
+  assert.equal(issuer.refreshTokens.get(first.tokens.refresh_token), true);
+  assert.equal(emailOf(await authOf(h.home)), "b@example.com", "Codex now reads B");
+  const rows = await listed(issuer, h.home);
+  assert.deepEqual(
+    rows.map((r) => [r.label, r.email, r.account_id, r.plan, r.active]),
+    [
+      ["a@example.com", "a@example.com", "acct_A", "plus", false],
+      ["personal", "b@example.com", "acct_B", "pro", true],
+    ],
+  );
+  const text = JSON.stringify(rows);
+  assert.ok(!text.includes(first.tokens.refresh_token) && !text.includes("eyJ"), "no token");
+  const dir = `${h.home}/accounts`;
+  assert.equal((await Deno.stat(dir)).mode! & 0o777, 0o700);
+  for await (const entry of Deno.readDir(dir)) {
+    assert.ok(!entry.name.startsWith("auth"), `never auth*.json: ${entry.name}`);
+    if (entry.name === ".lock") continue;
+    assert.equal((await Deno.stat(`${dir}/${entry.name}`)).mode! & 0o777, 0o600, entry.name);
+  }
 });
 
-Deno.test({
-  name: ON + "accounts: the table marks the active account; no list yet says how to add one",
-  ignore: NO_LSOF !== undefined,
-  async fn() {
-    await using issuer = startFakeIssuer();
-    await using h = await accountsHome();
+accountsTest(
+  "accounts: the table marks the active account; no list yet says how to add one",
+  {},
+  async (issuer, h) => {
     const empty = await cli(["accounts", ...at(issuer, h.home)]);
     assert.equal(empty.code, 0, empty.stderr);
     assert.match(empty.stdout, /No saved accounts, and not logged in/);
@@ -159,52 +170,46 @@ Deno.test({
     assert.match(two.stdout, /^ {3}a@example\.com +a@example\.com +acct_A +plus +\d+ min ago/m);
     assert.match(two.stdout, /^\* +personal +b@example\.com +acct_B +pro/m);
   },
+);
+
+accountsTest("switch: saves the active tokens as last rotated, writes the copy, loses nothing", {
+  reuseDetection: true,
+}, async (issuer, h) => {
+  await twoAccounts(issuer, h.home);
+  // Codex (here: our refresh) rotates B's tokens in auth.json after the sign-in.
+  assert.equal((await cli(["refresh", ...at(issuer, h.home)])).code, 0);
+  const rotatedB = await authOf(h.home);
+  const toA = await cli(["switch", "a@example.com", ...at(issuer, h.home)]);
+  assert.equal(toA.code, 0, toA.stderr);
+  assert.match(toA.stderr, /Saved personal to your accounts\./);
+  assert.match(toA.stderr, /Switched to a@example\.com \(a@example\.com, workspace acct_A\)/);
+  assert.equal(emailOf(await authOf(h.home)), "a@example.com");
+  const toB = await cli(["switch", "personal", ...at(issuer, h.home)]);
+  assert.equal(toB.code, 0, toB.stderr);
+  const back = await authOf(h.home);
+  assert.equal(back.tokens.refresh_token, rotatedB.tokens.refresh_token, "B as last rotated");
+  assert.equal(back.tokens.login_owner_id, rotatedB.tokens.login_owner_id);
+  // Both stay usable: each refreshes once, no family is revoked.
+  assert.equal((await cli(["refresh", ...at(issuer, h.home)])).code, 0);
+  assert.equal(
+    (await cli(["refresh", "--account", "a@example.com", ...at(issuer, h.home)])).code,
+    0,
+  );
+  assert.ok(issuer.refreshAnswers.every((a) => a.status === 200), "no refresh refused");
+  const again = await cli(["switch", "personal", ...at(issuer, h.home)]);
+  assert.equal(again.code, 0);
+  assert.match(again.stderr, /is the active account already/);
+  const log = await Deno.readTextFile(`${h.home}/log/codex-login.log`);
+  assert.match(
+    log,
+    / switch to=[0-9a-f]{16} from=[0-9a-f]{16} adopted=false already=false codex=none/,
+  );
 });
 
-Deno.test({
-  name: ON + "switch: saves the active tokens as last rotated, writes the copy, loses nothing",
-  ignore: NO_LSOF !== undefined,
-  async fn() {
-    await using issuer = startFakeIssuer({ reuseDetection: true });
-    await using h = await accountsHome();
-    await twoAccounts(issuer, h.home);
-    // Codex (here: our refresh) rotates B's tokens in auth.json after the sign-in.
-    assert.equal((await cli(["refresh", ...at(issuer, h.home)])).code, 0);
-    const rotatedB = await authOf(h.home);
-    const toA = await cli(["switch", "a@example.com", ...at(issuer, h.home)]);
-    assert.equal(toA.code, 0, toA.stderr);
-    assert.match(toA.stderr, /Saved personal to your accounts\./);
-    assert.match(toA.stderr, /Switched to a@example\.com \(a@example\.com, workspace acct_A\)/);
-    assert.equal(emailOf(await authOf(h.home)), "a@example.com");
-    const toB = await cli(["switch", "personal", ...at(issuer, h.home)]);
-    assert.equal(toB.code, 0, toB.stderr);
-    const back = await authOf(h.home);
-    assert.equal(back.tokens.refresh_token, rotatedB.tokens.refresh_token, "B as last rotated");
-    assert.equal(back.tokens.login_owner_id, rotatedB.tokens.login_owner_id);
-    // Both stay usable: each refreshes once, no family is revoked.
-    assert.equal((await cli(["refresh", ...at(issuer, h.home)])).code, 0);
-    assert.equal(
-      (await cli(["refresh", "--account", "a@example.com", ...at(issuer, h.home)])).code,
-      0,
-    );
-    assert.ok(issuer.refreshAnswers.every((a) => a.status === 200), "no refresh refused");
-    const again = await cli(["switch", "personal", ...at(issuer, h.home)]);
-    assert.equal(again.code, 0);
-    assert.match(again.stderr, /is the active account already/);
-    const log = await Deno.readTextFile(`${h.home}/log/codex-login.log`);
-    assert.match(
-      log,
-      / switch to=[0-9a-f]{16} from=[0-9a-f]{16} adopted=false already=false codex=none/,
-    );
-  },
-});
-
-Deno.test({
-  name: ON + "switch: an unknown or ambiguous ACCOUNT exits 2 listing candidates, nothing changed",
-  ignore: NO_LSOF !== undefined,
-  async fn() {
-    await using issuer = startFakeIssuer();
-    await using h = await accountsHome();
+accountsTest(
+  "switch: an unknown or ambiguous ACCOUNT exits 2 listing candidates, nothing changed",
+  {},
+  async (issuer, h) => {
     await signIn(issuer, h.home, A);
     await signIn(issuer, h.home, A_TEAM, ["--add", "--label", "team"]);
     await signIn(issuer, h.home, B, ["--add", "--label", "personal"]);
@@ -228,55 +233,51 @@ Deno.test({
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /Say which account to switch to/);
   },
-});
+);
 
-Deno.test({
-  name: ON + "switch: refused while a Codex holds files in the home; --force marks the old copy",
-  ignore: NO_LSOF !== undefined,
-  async fn() {
-    await using issuer = startFakeIssuer({ reuseDetection: true });
-    await using h = await accountsHome();
-    await twoAccounts(issuer, h.home);
-    // What a running Codex looks like to lsof: a state database held open in the home.
-    await Deno.writeTextFile(`${h.home}/state_5.sqlite`, "");
-    const holder = new Deno.Command("bash", {
-      args: ["-c", `exec sleep 60 < "${h.home}/state_5.sqlite"`],
-      stdin: "null",
-    }).spawn();
-    try {
-      await new Promise((r) => setTimeout(r, 300));
-      const before = await Deno.readTextFile(`${h.home}/auth.json`);
-      const refused = await cli(["switch", "a@example.com", ...at(issuer, h.home)]);
-      assert.equal(refused.code, 1);
-      assert.match(
-        refused.stderr,
-        new RegExp(`Codex is running on this codex home \\(pid ${holder.pid} \\(sleep\\)\\)`),
-      );
-      assert.match(refused.stderr, /switch anyway with `.*switch a@example\.com --force`/);
-      assert.equal(await Deno.readTextFile(`${h.home}/auth.json`), before, "nothing changed");
-      const forced = await cli(["switch", "a@example.com", "--force", ...at(issuer, h.home)]);
-      assert.equal(forced.code, 0, forced.stderr);
-      assert.match(forced.stderr, /Warning: switched with --force.*keeps using personal/);
-      const rows = await listed(issuer, h.home);
-      assert.equal(rows.find((r) => r.label === "personal")?.codex_may_hold, true);
-      const held = await cli(["refresh", "--account", "personal", ...at(issuer, h.home)]);
-      assert.equal(held.code, 1);
-      assert.match(held.stderr, /personal was switched away from while a Codex ran/);
-      // Its access token is still valid: `token` hands it out without refreshing.
-      const token = await cli(["token", "--account", "personal", ...at(issuer, h.home)]);
-      assert.equal(token.code, 0, token.stderr);
-      const active = await cli(["refresh", ...at(issuer, h.home)]);
-      assert.equal(active.code, 1, "the active account is not refreshed beside a Codex");
-      assert.match(active.stderr, /It refreshes this account itself/);
-    } finally {
-      holder.kill();
-      await holder.status;
-    }
-    const after = await cli(["refresh", "--account", "personal", ...at(issuer, h.home)]);
-    assert.equal(after.code, 0, after.stderr);
+accountsTest("switch: refused while a Codex holds files in the home; --force marks the old copy", {
+  reuseDetection: true,
+}, async (issuer, h) => {
+  await twoAccounts(issuer, h.home);
+  // What a running Codex looks like to lsof: a state database held open in the home.
+  await Deno.writeTextFile(`${h.home}/state_5.sqlite`, "");
+  const holder = new Deno.Command("bash", {
+    args: ["-c", `exec sleep 60 < "${h.home}/state_5.sqlite"`],
+    stdin: "null",
+  }).spawn();
+  try {
+    await new Promise((r) => setTimeout(r, 300));
+    const before = await Deno.readTextFile(`${h.home}/auth.json`);
+    const refused = await cli(["switch", "a@example.com", ...at(issuer, h.home)]);
+    assert.equal(refused.code, 1);
+    assert.match(
+      refused.stderr,
+      new RegExp(`Codex is running on this codex home \\(pid ${holder.pid} \\(sleep\\)\\)`),
+    );
+    assert.match(refused.stderr, /switch anyway with `.*switch a@example\.com --force`/);
+    assert.equal(await Deno.readTextFile(`${h.home}/auth.json`), before, "nothing changed");
+    const forced = await cli(["switch", "a@example.com", "--force", ...at(issuer, h.home)]);
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.match(forced.stderr, /Warning: switched with --force.*keeps using personal/);
     const rows = await listed(issuer, h.home);
-    assert.equal(rows.find((r) => r.label === "personal")?.codex_may_hold, false, "mark cleared");
-  },
+    assert.equal(rows.find((r) => r.label === "personal")?.codex_may_hold, true);
+    const held = await cli(["refresh", "--account", "personal", ...at(issuer, h.home)]);
+    assert.equal(held.code, 1);
+    assert.match(held.stderr, /personal was switched away from while a Codex ran/);
+    // Its access token is still valid: `token` hands it out without refreshing.
+    const token = await cli(["token", "--account", "personal", ...at(issuer, h.home)]);
+    assert.equal(token.code, 0, token.stderr);
+    const active = await cli(["refresh", ...at(issuer, h.home)]);
+    assert.equal(active.code, 1, "the active account is not refreshed beside a Codex");
+    assert.match(active.stderr, /It refreshes this account itself/);
+  } finally {
+    holder.kill();
+    await holder.status;
+  }
+  const after = await cli(["refresh", "--account", "personal", ...at(issuer, h.home)]);
+  assert.equal(after.code, 0, after.stderr);
+  const rows = await listed(issuer, h.home);
+  assert.equal(rows.find((r) => r.label === "personal")?.codex_may_hold, false, "mark cleared");
 });
 
 Deno.test({
@@ -305,12 +306,10 @@ Deno.test({
   },
 });
 
-Deno.test({
-  name: ON + "--account: token, status and refresh use the copy; for the active one, Codex's store",
-  ignore: NO_LSOF !== undefined,
-  async fn() {
-    await using issuer = startFakeIssuer({ reuseDetection: true });
-    await using h = await accountsHome();
+accountsTest(
+  "--account: token, status and refresh use the copy; for the active one, Codex's store",
+  { reuseDetection: true },
+  async (issuer, h) => {
     await twoAccounts(issuer, h.home);
     const home = new CodexHome(h.home);
     const active = await authOf(h.home);
@@ -349,15 +348,12 @@ Deno.test({
     assert.match(activeRefresh.stderr, /auth\.json/);
     assert.ok(issuer.refreshAnswers.every((a) => a.status === 200));
   },
-});
+);
 
-Deno.test({
-  name: ON +
-    "logout: --account revokes and forgets one, plain forgets the active copy, --all every one",
-  ignore: NO_LSOF !== undefined,
-  async fn() {
-    await using issuer = startFakeIssuer({ reuseDetection: true });
-    await using h = await accountsHome();
+accountsTest(
+  "logout: --account revokes and forgets one, plain forgets the active copy, --all every one",
+  { reuseDetection: true },
+  async (issuer, h) => {
     await twoAccounts(issuer, h.home);
     const active = await Deno.readTextFile(`${h.home}/auth.json`);
     const one = await cli(["logout", "--account", "a@example.com", ...at(issuer, h.home)]);
@@ -385,7 +381,7 @@ Deno.test({
     for await (const entry of Deno.readDir(`${h.home}/accounts`)) files.push(entry.name);
     assert.deepEqual(files.sort(), [".lock", "index.json"], "no copy left behind");
   },
-});
+);
 
 Deno.test({
   name: ON + "accounts --usage: both accounts' windows and credits, expired copies not refreshed",
@@ -433,12 +429,10 @@ Deno.test({
   },
 });
 
-Deno.test({
-  name: ON + "switch: config.toml's policy refuses a forbidden account in Codex's words",
-  ignore: NO_LSOF !== undefined,
-  async fn() {
-    await using issuer = startFakeIssuer();
-    await using h = await accountsHome();
+accountsTest(
+  "switch: config.toml's policy refuses a forbidden account in Codex's words",
+  {},
+  async (issuer, h) => {
     await twoAccounts(issuer, h.home);
     const workspace = ["-c", "forced_chatgpt_workspace_id=acct_B"];
     const refused = await cli(["switch", "a@example.com", ...workspace, ...at(issuer, h.home)]);
@@ -460,14 +454,12 @@ Deno.test({
     assert.match(method.stderr, /ChatGPT login is disabled\. Use API key login instead\./);
     assert.equal(emailOf(await authOf(h.home)), "b@example.com", "nothing changed");
   },
-});
+);
 
-Deno.test({
-  name: ON + "mixed documents: status flags one (exit 1), switch refuses to save it",
-  ignore: NO_LSOF !== undefined,
-  async fn() {
-    await using issuer = startFakeIssuer();
-    await using h = await accountsHome();
+accountsTest(
+  "mixed documents: status flags one (exit 1), switch refuses to save it",
+  {},
+  async (issuer, h) => {
     await twoAccounts(issuer, h.home);
     assert.equal((await cli(["switch", "a@example.com", ...at(issuer, h.home)])).code, 0);
     const home = new CodexHome(h.home);
@@ -490,15 +482,12 @@ Deno.test({
     assert.match(refused.stderr, /mixes two accounts.*neither saved nor switched/);
     assert.equal(await Deno.readTextFile(home.authFile), before);
   },
-});
+);
 
-Deno.test({
-  name: ON +
-    "switch adopts credentials not in the list (signed in by codex login), never drops them",
-  ignore: NO_LSOF !== undefined,
-  async fn() {
-    await using issuer = startFakeIssuer({ reuseDetection: true });
-    await using h = await accountsHome();
+accountsTest(
+  "switch adopts credentials not in the list (signed in by codex login), never drops them",
+  { reuseDetection: true },
+  async (issuer, h) => {
     await twoAccounts(issuer, h.home);
     const d: FakeAccount = { ...A, email: "d@example.com", accountId: "acct_D" };
     const tokens = issuer.issueTokensFor(d);
@@ -521,15 +510,12 @@ Deno.test({
     assert.equal((await authOf(h.home)).tokens.refresh_token, tokens.refresh_token);
     assert.equal(issuer.revoked.length, 0);
   },
-});
+);
 
-Deno.test({
-  name: ON +
-    "login with a list: a plain sign-in joins it and signs no saved account out; a re-sign-in retires the old copy",
-  ignore: NO_LSOF !== undefined,
-  async fn() {
-    await using issuer = startFakeIssuer({ reuseDetection: true });
-    await using h = await accountsHome();
+accountsTest(
+  "login with a list: a plain sign-in joins it and signs no saved account out; a re-sign-in retires the old copy",
+  { reuseDetection: true },
+  async (issuer, h) => {
     await twoAccounts(issuer, h.home);
     const d: FakeAccount = { ...A, email: "d@example.com", accountId: "acct_D" };
     await signIn(issuer, h.home, d);
@@ -551,14 +537,12 @@ Deno.test({
       "d@example.com",
     ]);
   },
-});
+);
 
-Deno.test({
-  name: ON + "accounts/: a directory others could open or a linked copy is refused with the fix",
-  ignore: NO_LSOF !== undefined,
-  async fn() {
-    await using issuer = startFakeIssuer();
-    await using h = await accountsHome();
+accountsTest(
+  "accounts/: a directory others could open or a linked copy is refused with the fix",
+  {},
+  async (issuer, h) => {
     await twoAccounts(issuer, h.home);
     const dir = `${h.home}/accounts`;
     await Deno.chmod(dir, 0o770);
@@ -580,14 +564,12 @@ Deno.test({
     assert.match(linked.stderr, /is a symbolic link.*rm /);
     assert.equal(emailOf(await authOf(h.home)), "b@example.com", "nothing changed");
   },
-});
+);
 
-Deno.test({
-  name: ON + "accounts: an API key joins the list with --add and is switched to and from",
-  ignore: NO_LSOF !== undefined,
-  async fn() {
-    await using issuer = startFakeIssuer();
-    await using h = await accountsHome();
+accountsTest(
+  "accounts: an API key joins the list with --add and is switched to and from",
+  {},
+  async (issuer, h) => {
     await signIn(issuer, h.home, A);
     const key = "sk-proj-accounts0123456789abcdef";
     const add = await cli(
@@ -608,7 +590,7 @@ Deno.test({
     assert.equal((await cli(["switch", "ci", ...at(issuer, h.home)])).code, 0);
     assert.equal((await readAuthFile(new CodexHome(h.home)))?.OPENAI_API_KEY, key);
   },
-});
+);
 
 const keyringSkip = NO_LSOF ?? await keyringMissing();
 Deno.test({
@@ -645,12 +627,10 @@ Deno.test({
   },
 });
 
-Deno.test({
-  name: ON + "login --device-auth --add keeps the first account; accounts renames one",
-  ignore: NO_LSOF !== undefined,
-  async fn() {
-    await using issuer = startFakeIssuer();
-    await using h = await accountsHome();
+accountsTest(
+  "login --device-auth --add keeps the first account; accounts renames one",
+  {},
+  async (issuer, h) => {
     await signIn(issuer, h.home, A);
     issuer.scenario.account = B;
     const device = await cli([
@@ -696,4 +676,4 @@ Deno.test({
     assert.equal(lone.code, 2);
     assert.deepEqual((await listed(issuer, h.home)).map((r) => r.label), ["work", "phone"]);
   },
-});
+);

@@ -44,16 +44,35 @@ export async function readRegularText(path: string, maxBytes: number): Promise<s
   if (info.size > maxBytes) throw new UnreadableFile("too_large", maxBytes);
   const file = await Deno.open(path, { read: true });
   try {
-    const buffer = new Uint8Array(maxBytes + 1);
-    let length = 0;
-    while (length < buffer.length) {
-      const n = await file.read(buffer.subarray(length));
-      if (n === null) break;
-      length += n;
-    }
-    if (length > maxBytes) throw new UnreadableFile("too_large", maxBytes);
-    return new TextDecoder().decode(buffer.subarray(0, length));
+    const bytes = await readAtMost(file, maxBytes);
+    if (bytes.length > maxBytes) throw new UnreadableFile("too_large", maxBytes);
+    return new TextDecoder().decode(bytes);
   } finally {
     file.close();
   }
+}
+
+/**
+ * The bytes of an open file, up to `maxBytes + 1`: a result longer than `maxBytes` says the
+ * file is larger than allowed (what is beyond is never read).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readAtMost } from "./regular_file.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/a`, "abcdef");
+ * using file = await Deno.open(`${dir}/a`);
+ * assert.equal((await readAtMost(file, 3)).length, 4);
+ * ```
+ */
+export async function readAtMost(file: Deno.FsFile, maxBytes: number): Promise<Uint8Array> {
+  const buffer = new Uint8Array(maxBytes + 1);
+  let length = 0;
+  while (length < buffer.length) {
+    const n = await file.read(buffer.subarray(length));
+    if (n === null) break;
+    length += n;
+  }
+  return buffer.subarray(0, length);
 }

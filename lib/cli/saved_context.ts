@@ -9,7 +9,7 @@
 
 import { SavedAccounts } from "../store/saved_accounts.ts";
 import { osKeyring } from "../store/keyring_store.ts";
-import { detectCodex } from "../signin/codex_running.ts";
+import { type CodexDetection, detectCodex } from "../signin/codex_running.ts";
 import type { SavedContext } from "../signin/saved_session.ts";
 import type { CommandSetup } from "./flags.ts";
 
@@ -47,13 +47,17 @@ export function savedAccounts(setup: Pick<CommandSetup, "home" | "store">): Save
   });
 }
 
-/** The context of the per-account flows, for a command's setup. */
+/**
+ * The context of the per-account flows, for a command's setup. The Codex check runs lsof once a
+ * command: a refresh of a copy asks before and again under the locks.
+ */
 export function savedContext(setup: CommandSetup): SavedContext {
+  let seen: Promise<CodexDetection> | undefined;
   return {
     store: setup.store,
     saved: savedAccounts(setup),
     settings: setup.settings,
-    detect: () => detectCodex(setup.home, setup.settings),
+    detect: () => seen ??= detectCodex(setup.home, setup.settings),
     now: () => new Date(),
   };
 }

@@ -135,7 +135,7 @@ async function keepNew(
  * Save `next` as what Codex reads, keeping or retiring what it replaces (see the module); the
  * refresh token to retire, if any.
  */
-export async function keepSignIn(
+async function keepSignIn(
   options: KeeperOptions,
   store: CredentialStore,
   next: AuthData,

@@ -26,7 +26,7 @@ import type { CodexDetection } from "./codex_running.ts";
 import { methodRefusal, type SignInMethod, workspaceAllowed, workspaceRefusal } from "./policy.ts";
 
 /** What a label may be: a letter or digit, then letters, digits and `._@+-`; 64 at most. */
-export const LABEL_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$/;
+const LABEL_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$/;
 
 /**
  * A label the person typed, checked (exit 2 with the rule otherwise).
@@ -59,12 +59,10 @@ export async function activeCredentials(
   store: CredentialStore,
   settings: Settings,
 ): Promise<AuthData | undefined> {
-  const auth = await store.load();
-  if (auth || !fileFallback(store, settings)) return auth;
-  return await readAuthFile(store.home);
+  return await activeLocked(store, store, settings);
 }
 
-/** {@linkcode activeCredentials} while Codex's locks are held. */
+/** {@linkcode activeCredentials} while Codex's locks are held (`locked` reads the store). */
 export async function activeLocked(
   locked: LockedStore,
   store: CredentialStore,

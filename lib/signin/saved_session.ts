@@ -121,6 +121,32 @@ export async function recordEnded<T>(
   }
 }
 
+/** Where an account's credentials are read and saved, and the check before refreshing them. */
+export interface AccountTarget {
+  /** Codex's store (the active account), or the saved copy as a store. */
+  store: CredentialStore;
+  /** The refresh guard: {@linkcode activeHolder} or {@linkcode copyHolder}. */
+  holder: () => Promise<LoginError | undefined>;
+}
+
+/**
+ * Run `fn` on the account `query` names (`--account`): Codex's store when `query` is undefined
+ * or names the active account, else the saved copy, each with its refresh guard; a saved copy
+ * whose session ends is marked as ended.
+ */
+export async function onAccount<T>(
+  ctx: SavedContext,
+  query: string | undefined,
+  fn: (target: AccountTarget) => Promise<T>,
+): Promise<T> {
+  const named = query === undefined ? undefined : await namedAccount(ctx, query);
+  const copy = named && !named.active ? named.entry : undefined;
+  const target = copy
+    ? { store: copyStore(ctx, copy), holder: copyHolder(ctx, copy) }
+    : { store: ctx.store, holder: activeHolder(ctx) };
+  return await recordEnded(ctx, named, () => fn(target));
+}
+
 /** The copy's entry under the lock, still saved and still not the active account. */
 async function lockedEntry(
   ctx: SavedContext,
@@ -201,6 +227,12 @@ export interface ForgetRequest {
   entries: AccountEntry[];
   /** Sign the active credentials out too (and forget their copy). */
   active: boolean;
+  /**
+   * With `active`: only when, under the locks, they are this account's (an entry's key): an
+   * account named on the command line is signed out if it is the active one then, else forgotten
+   * as a saved copy, whatever a switch meanwhile did.
+   */
+  activeKey?: string;
   /** Revoke their sessions at the issuer. */
   revoke: boolean;
 }
@@ -217,8 +249,9 @@ async function removeLocked(
       if (request.active) {
         const doc = await activeLocked(locked, ctx.store, ctx.settings).catch(() => undefined);
         const facts = doc ? await accountFacts(doc) : undefined;
-        activeKey = facts?.key;
-        if (await locked.remove()) {
+        const still = request.activeKey === undefined || request.activeKey === facts?.key;
+        activeKey = still ? facts?.key : undefined;
+        if (still && await locked.remove()) {
           const entry = accounts.list().find((e) => e.key === activeKey);
           out.push({
             label: entry?.label ?? facts?.email ?? "the active account",

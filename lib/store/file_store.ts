@@ -13,6 +13,7 @@ import type { CredentialStore, LockedStore } from "./credential_store.ts";
 import { permissionError } from "../base/permissions.ts";
 import { readRegularText, UnreadableFile } from "../base/regular_file.ts";
 import { saveError, withAuthLock } from "./auth_lock.ts";
+import { writePrivate } from "./private_files.ts";
 import { errorText } from "../base/errors.ts";
 
 /** The next step when auth.json is not a file: a sign-in cannot replace it. */
@@ -63,18 +64,8 @@ export async function writeAuthFileLocked(home: CodexHome, data: AuthData): Prom
     await Deno.remove(temp).catch((err) => {
       if (!(err instanceof Deno.errors.NotFound)) throw err;
     });
-    const file = await Deno.open(temp, { write: true, createNew: true, mode: 0o600 });
-    try {
-      const bytes = new TextEncoder().encode(serializeAuth(data));
-      let written = 0;
-      while (written < bytes.length) written += await file.write(bytes.subarray(written));
-      await file.sync();
-    } finally {
-      file.close();
-    }
-    await Deno.rename(temp, home.authFile);
+    await writePrivate(home.authFile, temp, serializeAuth(data));
   } catch (err) {
-    await Deno.remove(temp).catch(() => {});
     throw saveError(home, err);
   }
 }

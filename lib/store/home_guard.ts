@@ -36,14 +36,24 @@ export function unsafe(path: string, problem: string, fix: string): LoginError {
   });
 }
 
-function checkEntry(path: string, info: Deno.FileInfo, uid: number | null, dir: boolean): void {
+/**
+ * Refuse an entry that belongs to someone other than `uid`, or that group or others may write
+ * (`secret`: may read or write), with the command that fixes it.
+ */
+export function checkEntry(
+  path: string,
+  info: Deno.FileInfo,
+  uid: number | null,
+  dir: boolean,
+  secret = false,
+): void {
   if (uid !== null && info.uid !== null && info.uid !== uid) {
     throw unsafe(path, `belongs to another account (uid ${info.uid})`, `chown "$(id -un)" ${path}`);
   }
-  if (info.mode !== null && (info.mode & 0o022) !== 0) {
+  if (info.mode !== null && (info.mode & (secret ? 0o077 : 0o022)) !== 0) {
     throw unsafe(
       path,
-      "is writable by group or others",
+      secret ? "can be read or written by group or others" : "is writable by group or others",
       dir ? `chmod 700 ${path}` : `chmod 600 ${path}`,
     );
   }

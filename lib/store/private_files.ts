@@ -1,6 +1,7 @@
 /**
  * Files only the person may read, in a directory only they may enter: the guards and the atomic
- * write behind the saved accounts (`saved_accounts.ts`). A directory must be a real directory
+ * write behind the saved accounts (`saved_accounts.ts`); auth.json is written with the same
+ * atomic write (`file_store.ts`). A directory must be a real directory
  * (not a link), theirs, mode 0700 or stricter; a file a regular file (not a link), theirs, 0600
  * or stricter; anything else is refused with the command that fixes it, before a byte is read
  * or written. Writes go through a 0600 temp file in the same directory, fsync, rename. File
@@ -11,13 +12,11 @@
 
 import { errorText, LoginError } from "../base/errors.ts";
 import { permissionError } from "../base/permissions.ts";
-import { posix, unsafe } from "./home_guard.ts";
+import { readAtMost } from "../base/regular_file.ts";
+import { checkEntry, posix, unsafe } from "./home_guard.ts";
 
 /** The largest saved file read (a saved copy is a few KiB, the index less). */
 export const MAX_PRIVATE_BYTES = 1024 * 1024;
-
-/** Permission bits group and others must not have. */
-const OTHERS = 0o077;
 
 /**
  * Refuse an entry that is a link, of the wrong kind, someone else's, or open to group or others.
@@ -47,21 +46,11 @@ export function checkPrivate(
       `rm ${path}`,
     );
   }
-  if (!posix()) return;
-  if (uid !== null && info.uid !== null && info.uid !== uid) {
-    throw unsafe(path, `belongs to another account (uid ${info.uid})`, `chown "$(id -un)" ${path}`);
-  }
-  if (info.mode !== null && (info.mode & OTHERS) !== 0) {
-    throw unsafe(
-      path,
-      "can be read or written by group or others",
-      kind === "dir" ? `chmod 700 ${path}` : `chmod 600 ${path}`,
-    );
-  }
+  if (posix()) checkEntry(path, info, uid, kind === "dir", true);
 }
 
 /** `lstat`, or `undefined` when there is nothing at `path`. */
-export async function lstatIfAny(path: string): Promise<Deno.FileInfo | undefined> {
+async function lstatIfAny(path: string): Promise<Deno.FileInfo | undefined> {
   return await Deno.lstat(path).catch((err) => {
     if (err instanceof Deno.errors.NotFound) return undefined;
     throw err;
@@ -119,20 +108,14 @@ export async function readPrivate(path: string, owner: OwnerUid): Promise<string
     if (posix() && (info.ino !== before.ino || info.dev !== before.dev)) {
       throw unsafe(path, "was replaced while being read", `rm ${path}`);
     }
-    const buffer = new Uint8Array(MAX_PRIVATE_BYTES + 1);
-    let length = 0;
-    while (length < buffer.length) {
-      const n = await file.read(buffer.subarray(length));
-      if (n === null) break;
-      length += n;
-    }
-    if (length > MAX_PRIVATE_BYTES) {
+    const bytes = await readAtMost(file, MAX_PRIVATE_BYTES);
+    if (bytes.length > MAX_PRIVATE_BYTES) {
       throw new LoginError("corrupt_auth", {
         what: `${path} is larger than ${MAX_PRIVATE_BYTES} bytes, so it was not read.`,
         next: `Remove it (\`rm ${path}\`) and sign that account in again.`,
       });
     }
-    return new TextDecoder().decode(buffer.subarray(0, length));
+    return new TextDecoder().decode(bytes);
   } finally {
     file.close();
   }

@@ -31,6 +31,7 @@ Deno.test("saved context: copies kept where the credentials are; the Codex check
   askForLsof();
   const granted = (await Deno.permissions.query({ name: "run", command: "lsof" })).state;
   const seen = await ctx.detect();
+  assert.equal(ctx.detect(), ctx.detect(), "lsof runs once a command");
   if (granted !== "granted") assert.equal(seen.state, "unknown");
   else assert.notEqual(seen.state, "running");
 });

@@ -5,6 +5,7 @@ import {
   copyStore,
   forgetAccounts,
   namedAccount,
+  onAccount,
   recordEnded,
   type SavedContext,
 } from "../../lib/signin/saved_session.ts";
@@ -143,6 +144,57 @@ Deno.test("a copy whose session ended is marked so; logout forgets and revokes",
     new Set(issuer.revoked.map((r) => r.token)),
     new Set([w.b.tokens.refresh_token, w.a.tokens.refresh_token]),
   );
+  assert.equal(await readAuthFile(w.home), undefined);
+  assert.deepEqual(await w.saved.list(), []);
+});
+
+Deno.test("onAccount: Codex's store for none or the active account, the saved copy for another", async () => {
+  await using issuer = startFakeIssuer({ reuseDetection: true });
+  await using h = await accountsHome();
+  const w = await world(issuer, h.home, { state: "none" });
+  const where = (query?: string) =>
+    onAccount(w.ctx, query, ({ store }) => Promise.resolve(store.describe()));
+  assert.equal(await where(), w.ctx.store.describe());
+  assert.equal(await where("personal"), w.ctx.store.describe());
+  assert.match(await where("a@example.com"), /^the saved copy of a@example\.com/);
+  issuer.familyOf(w.a.tokens.refresh_token)!.revoked = true;
+  await assert.rejects(
+    onAccount(
+      w.ctx,
+      "a@example.com",
+      ({ store, holder }) =>
+        refreshAuth({ store, holder, client: w.client, now: () => new Date() }),
+    ),
+    (e) => e instanceof LoginError && e.kind === "session_ended",
+  );
+  assert.equal((await w.saved.list())[0].ended, "refresh_token_invalidated");
+});
+
+Deno.test("logout of a named account: whether it is the active one is told under the locks", async () => {
+  await using issuer = startFakeIssuer({ reuseDetection: true });
+  await using h = await accountsHome();
+  const w = await world(issuer, h.home, { state: "none" });
+  const [a, personal] = await w.saved.list();
+  const named = (entry: typeof a) => ({
+    entries: [entry],
+    active: true,
+    activeKey: entry.key,
+    revoke: true,
+  });
+  // personal (B) was named while active, then A was switched to: A stays, B's copy goes.
+  await saveAuthFile(w.home, w.a);
+  const done = await forgetAccounts(w.ctx, w.client, named(personal));
+  assert.deepEqual(done.map((d) => [d.label, d.active, d.revoke]), [[
+    "personal",
+    false,
+    "revoked",
+  ]]);
+  assert.deepEqual(await readAuthFile(w.home), w.a, "the active account stays");
+  assert.deepEqual((await w.saved.list()).map((e) => e.label), ["a@example.com"]);
+  assert.deepEqual(issuer.revoked.map((r) => r.token), [w.b.tokens.refresh_token]);
+  // A named while active: signed out, revoked from Codex's credentials, its copy forgotten.
+  const gone = await forgetAccounts(w.ctx, w.client, named(a));
+  assert.deepEqual(gone.map((d) => [d.label, d.active]), [["a@example.com", true]]);
   assert.equal(await readAuthFile(w.home), undefined);
   assert.deepEqual(await w.saved.list(), []);
 });

@@ -21,17 +21,22 @@ async function load(flags: string[]): Promise<string> {
   return `${text.decode(out.stdout)}${text.decode(out.stderr)}`.trim();
 }
 
+/** What the launchers grant `status` with the binding installed. */
+function statusGrants() {
+  return grantsFor({
+    args: ["status"],
+    env: { HOME: "/nonexistent" },
+    os: Deno.build.os,
+    programs: [],
+    binding: dir,
+  });
+}
+
 Deno.test({
   name: "keyring binding: loads with the grants the launchers give, and with nothing wider",
   ignore: dir === undefined,
   async fn() {
-    const grants = grantsFor({
-      args: ["status"],
-      env: { HOME: "/nonexistent" },
-      os: Deno.build.os,
-      programs: [],
-      binding: dir,
-    });
+    const grants = statusGrants();
     assert.equal(await load(denoFlags(grants)), "loaded");
     const needs = bindingPermissions(dir!, Deno.build.os);
     assert.deepEqual(needs[0], { name: "ffi", path: dir }, "ffi on the binding's folder only");
@@ -42,13 +47,7 @@ Deno.test({
   name: "keyring binding: without its ffi grant, the message names flags that work",
   ignore: dir === undefined,
   async fn() {
-    const grants = grantsFor({
-      args: ["status"],
-      env: { HOME: "/nonexistent" },
-      os: Deno.build.os,
-      programs: [],
-      binding: dir,
-    });
+    const grants = statusGrants();
     const withoutFfi = denoFlags({ ...grants, ffi: [] });
     const said = await load(withoutFfi);
     assert.match(said, /keyring binding/);

@@ -9,11 +9,11 @@
 import { logout } from "../../signin/account.ts";
 import { ExitCode, usageError } from "../../base/errors.ts";
 import { safeLine } from "../../base/terminal_safe.ts";
+import { resolveAccount } from "../../signin/accounts.ts";
 import {
   forgetAccounts,
   type ForgetRequest,
   type Forgotten,
-  namedAccount,
   type SavedContext,
 } from "../../signin/saved_session.ts";
 import type { CliIo } from "../io.ts";
@@ -49,8 +49,9 @@ async function forgetRequest(
 ): Promise<ForgetRequest> {
   if (values.all) return { entries: await ctx.saved.list(), active: true, revoke };
   if (values.account === undefined) return { entries: [], active: true, revoke };
-  const named = await namedAccount(ctx, values.account);
-  return { entries: [named.entry], active: named.active, revoke };
+  const entry = resolveAccount(await ctx.saved.list(), values.account);
+  // Whether it is the active account is told under the locks.
+  return { entries: [entry], active: true, activeKey: entry.key, revoke };
 }
 
 function say(io: CliIo, quiet: boolean, done: Forgotten[], where: string): void {

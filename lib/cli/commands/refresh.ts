@@ -8,13 +8,7 @@
 import { refreshAuth } from "../../signin/token_refresh.ts";
 import { ExitCode } from "../../base/errors.ts";
 import { accountClaims } from "../../issuer/jwt.ts";
-import {
-  activeHolder,
-  copyHolder,
-  copyStore,
-  namedAccount,
-  recordEnded,
-} from "../../signin/saved_session.ts";
+import { onAccount } from "../../signin/saved_session.ts";
 import { type Command, commandFlags, type CommandRun } from "../flags.ts";
 import { refuseWhenEnvironmentTakesOver } from "./environment.ts";
 import { askForLsof, savedContext } from "../saved_context.ts";
@@ -49,18 +43,14 @@ async function run(args: readonly string[], run: CommandRun): Promise<number | u
   refuseWhenEnvironmentTakesOver("refresh");
   const setup = await flags.setup("write");
   askForLsof();
-  const ctx = savedContext(setup);
-  const named = flags.values.account === undefined
-    ? undefined
-    : await namedAccount(ctx, flags.values.account);
-  const copy = named && !named.active ? named.entry : undefined;
-  const store = copy ? copyStore(ctx, copy) : setup.store;
   const client = setup.issuer(15_000);
-  const holder = copy ? copyHolder(ctx, copy) : activeHolder(ctx);
-  const auth = await recordEnded(
-    ctx,
-    named,
-    () => refreshAuth({ store, client, now: () => new Date(), holder }),
+  const { store, auth } = await onAccount(
+    savedContext(setup),
+    flags.values.account,
+    async ({ store, holder }) => ({
+      store,
+      auth: await refreshAuth({ store, client, now: () => new Date(), holder }),
+    }),
   );
   const expires = accountClaims(auth.tokens.id_token).expiresAt?.toISOString();
   if (flags.quiet) return ExitCode.Ok;

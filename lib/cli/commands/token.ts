@@ -11,13 +11,7 @@ import { ExitCode } from "../../base/errors.ts";
 import { accountClaims } from "../../issuer/jwt.ts";
 import { currentToken } from "../../signin/token_refresh.ts";
 import { chatGptOf } from "../../store/auth_data.ts";
-import {
-  activeHolder,
-  copyHolder,
-  copyStore,
-  namedAccount,
-  recordEnded,
-} from "../../signin/saved_session.ts";
+import { onAccount } from "../../signin/saved_session.ts";
 import { type Command, commandFlags, type CommandRun } from "../flags.ts";
 import { refuseWhenEnvironmentTakesOver } from "./environment.ts";
 import { savedContext } from "../saved_context.ts";
@@ -56,18 +50,12 @@ async function run(args: readonly string[], run: CommandRun): Promise<number | u
   const { io } = run;
   refuseWhenEnvironmentTakesOver("token");
   const setup = await flags.setup("write");
-  const ctx = savedContext(setup);
-  const named = flags.values.account === undefined
-    ? undefined
-    : await namedAccount(ctx, flags.values.account);
-  const copy = named && !named.active ? named.entry : undefined;
-  const got = await recordEnded(ctx, named, () =>
-    currentToken({
-      store: copy ? copyStore(ctx, copy) : setup.store,
-      client: setup.issuer(15_000),
-      now: () => new Date(),
-      holder: copy ? copyHolder(ctx, copy) : activeHolder(ctx),
-    }));
+  const got = await onAccount(
+    savedContext(setup),
+    flags.values.account,
+    ({ store, holder }) =>
+      currentToken({ store, client: setup.issuer(15_000), now: () => new Date(), holder }),
+  );
   if (!flags.values.json) {
     io.out(got.token);
     return ExitCode.Ok;
