@@ -245,6 +245,12 @@ export function fromNow(iso: string | null | undefined, now: Date): string | und
   return ms >= 0 ? `in ${span}` : `${span} ago`;
 }
 
+/** `expires … (in 2 h)`, or `expired … (3 days ago)` once past. */
+function expiry(iso: string | null | undefined, now: Date): string {
+  const past = iso ? Date.parse(iso) <= now.getTime() : false;
+  return `${past ? "expired" : "expires"} ${when(iso, now)}`;
+}
+
 function when(iso: string | null | undefined, now: Date): string {
   if (!iso) return "unknown";
   const span = fromNow(iso, now);
@@ -281,8 +287,8 @@ function chatGptLines(report: StatusReport, now: Date): string[] {
     `  Email:           ${field(report.email)}`,
     `  Plan:            ${field(report.plan)}`,
     `  Account:         ${field(report.account_id)}`,
-    `  ID token:        expires ${when(report.id_token_expires_at, now)}`,
-    `  Access token:    expires ${when(report.access_token_expires_at, now)}`,
+    `  ID token:        ${expiry(report.id_token_expires_at, now)}`,
+    `  Access token:    ${expiry(report.access_token_expires_at, now)}`,
     `  Last refreshed:  ${when(report.last_refresh, now)}`,
   ];
   if (report.api_key) lines.push(`  API key:         ${field(report.api_key)}`);

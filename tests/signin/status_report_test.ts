@@ -36,6 +36,13 @@ Deno.test("status: ChatGPT sign-in shows email, plan, account, expiries, last re
   assert.match(text, /^Logged in using ChatGPT\n/);
   assert.match(text, /Email: +person@example.com/);
   assert.match(text, /Last refreshed: +2026-11-01T00:00:00.000Z \(\d+ (min|h|days) ago\)/);
+  assert.match(text, /ID token: +expires \S+ \(in /);
+  // Read three days after it: a past expiry is said as such.
+  const later = formatStatus(
+    report,
+    new Date(Date.parse(report.id_token_expires_at!) + 3 * 86400_000),
+  );
+  assert.match(later, /ID token: +expired \S+ \(3 days ago\)/);
   const json = JSON.stringify(report);
   const auth = (await readAuthFile(h.home)) as ChatGptAuth;
   for (const secret of [auth.tokens.id_token, auth.tokens.refresh_token, auth.OPENAI_API_KEY!]) {
