@@ -6,7 +6,7 @@
  * @module
  */
 
-import { CodexHome } from "../store/codex_home.ts";
+import { CodexHome, homeUnusable } from "../store/codex_home.ts";
 import { loadSettings, type Settings } from "../store/config.ts";
 import type { CredentialStore } from "../store/credential_store.ts";
 import { openCredentialStore } from "../store/open_store.ts";
@@ -162,10 +162,23 @@ async function setupFor(
     platform: Deno.build.os,
   });
   await ensureHomeAccess(home, access);
+  const found = await Deno.stat(home.path).catch((err) =>
+    err instanceof Deno.errors.NotFound ? "missing" as const : undefined
+  );
+  if (typeof found === "object" && !found.isDirectory) {
+    throw homeUnusable(home.path, "is not a directory");
+  }
+  if (found === "missing" && values["codex-home"] === undefined && readEnv("CODEX_HOME")) {
+    // Codex refuses such a CODEX_HOME: credentials saved there would be a typo's.
+    throw usageError(
+      `CODEX_HOME points to "${home.path}", but that path does not exist.`,
+      `Create it (mkdir -p -m 700 ${home.path}) or correct CODEX_HOME, then run codex-login again.`,
+    );
+  }
   // A sign-in checks the home can hold credentials before anything opens, not at the save.
   if (access === "signin") await prepareHome(home);
   // Refuse a home (or log directory) others could tamper with, before any network step.
-  if (access !== "read" && await Deno.stat(home.path).then(() => true, () => false)) {
+  if (access !== "read" && (typeof found === "object" || access === "signin")) {
     await checkHomeSafe(home);
     await checkLogDirSafe(home);
   }

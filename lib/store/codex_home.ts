@@ -280,6 +280,6 @@ export class CodexHome {
 export function homeUnusable(path: string, problem: string): LoginError {
   return new LoginError("home_unusable", {
     what: `Cannot keep your credentials in ${path}: it ${problem}.`,
-    next: "Fix that, or pass --codex-home DIR for a directory of yours; nothing was opened.",
+    next: "Fix that, or pass --codex-home DIR for a directory of yours; nothing was changed.",
   });
 }

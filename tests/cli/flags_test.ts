@@ -117,6 +117,37 @@ Deno.test("setup for a sign-in: the home is made (0700) before anything opens; a
   assert.ok(err instanceof LoginError && err.kind === "home_unusable", String(err));
 });
 
+Deno.test("setup for reading: a file as the codex home is named as such, not as an unreadable config.toml", async () => {
+  await using h = await tempHome();
+  await Deno.writeTextFile(h.home.path, "not a directory");
+  const flags = commandFlags(HELP, ["--codex-home", h.home.path], collectingRun());
+  const err = await flags?.setup("read").catch((e) => e);
+  assert.ok(err instanceof LoginError && err.kind === "home_unusable", String(err));
+  assert.match(err.message, /it is not a directory/);
+});
+
+Deno.test("setup: a CODEX_HOME that does not exist is refused in Codex's words, and not made", async () => {
+  await using h = await tempHome();
+  const before = Deno.env.get("CODEX_HOME");
+  Deno.env.set("CODEX_HOME", h.home.path);
+  try {
+    for (const access of ["read", "write", "signin"] as const) {
+      const err = await commandFlags(HELP, [], collectingRun())?.setup(access).catch((e) => e);
+      assert.ok(err instanceof LoginError && err.kind === "usage", `${access}: ${err}`);
+      assert.match(err.message, /^CODEX_HOME points to ".*", but that path does not exist\./);
+      assert.equal(await Deno.stat(h.home.path).catch(() => undefined), undefined, access);
+    }
+    // --codex-home is codex-login's own: a new directory there is made, as before.
+    const setup = await commandFlags(HELP, ["--codex-home", h.home.path], collectingRun())
+      ?.setup("signin");
+    await setup?.trace.flush();
+    assert.ok((await Deno.stat(h.home.path)).isDirectory);
+  } finally {
+    if (before === undefined) Deno.env.delete("CODEX_HOME");
+    else Deno.env.set("CODEX_HOME", before);
+  }
+});
+
 Deno.test("every command's help lists the shared options after its own", () => {
   const page = commandHelp(HELP);
   for (const name of Object.keys(COMMON_OPTIONS)) assert.match(page, new RegExp(`--${name}\\b`));
