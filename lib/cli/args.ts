@@ -198,9 +198,55 @@ function optionLines(spec: FlagSpec): string[] {
     return [[flag, o.help] as const];
   });
   const width = Math.max(...rows.map(([flag]) => flag.length)) + 2;
-  return rows.map(([flag, text]) =>
-    `  ${flag.padEnd(width)}${text.split("\n").join(`\n  ${" ".repeat(width)}`)}`
-  );
+  // One paragraph each: fitHelp breaks it where the page's width needs.
+  return rows.map(([flag, text]) => `  ${flag.padEnd(width)}${text.replaceAll("\n", " ")}`);
+}
+
+/** The width help pages are written for: the smallest common terminal. */
+export const HELP_WIDTH = 80;
+
+/**
+ * A help page fitted to `width` columns: a longer line breaks between words, its
+ * continuation lines starting under its second column (where a run of two or more spaces
+ * ends: an option's or an example's description), else under its own first word. A word
+ * longer than the room (a URL) stays whole.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { fitHelp } from "./args.ts";
+ * assert.equal(
+ *   fitHelp("  --port N  the loopback port to listen on, 1455 by default", 40),
+ *   "  --port N  the loopback port to listen\n            on, 1455 by default",
+ * );
+ * ```
+ */
+export function fitHelp(page: string, width = HELP_WIDTH): string {
+  return page.split("\n").flatMap((line) => fitLine(line, width)).join("\n");
+}
+
+/** The fewest columns a description keeps beside its first column before it goes under it. */
+const MIN_ROOM = 24;
+
+function fitLine(line: string, width: number): string[] {
+  if (line.length <= width) return [line];
+  const column = /^(\s*\S.*?\s{2,})(?=\S)/.exec(line)?.[1].length;
+  const lead = line.length - line.trimStart().length;
+  const head = column !== undefined && column <= width - MIN_ROOM ? column : lead;
+  const indent = " ".repeat(head);
+  const [first, ...words] = line.slice(head).split(/ +/);
+  const out: string[] = [];
+  let current = line.slice(0, head) + first;
+  for (const word of words) {
+    if (current.length + 1 + word.length > width) {
+      out.push(current);
+      current = indent + word;
+    } else {
+      current += ` ${word}`;
+    }
+  }
+  out.push(current);
+  return out;
 }
 
 /**
@@ -237,5 +283,5 @@ export function formatHelp(help: CommandHelp, common: FlagSpec = {}): string {
     ...help.examples.flatMap(([cmd, what]) => [`  ${cmd}`, `      ${what}`]),
   ];
   if (help.notes?.length) lines.push("", ...help.notes);
-  return lines.join("\n");
+  return fitHelp(lines.join("\n"));
 }

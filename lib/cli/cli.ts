@@ -8,7 +8,7 @@
 
 import { errorText, EXIT_CODE_SUMMARY, ExitCode, LoginError, usageError } from "../base/errors.ts";
 import type { Command, CommandRun } from "./flags.ts";
-import { closest } from "./args.ts";
+import { closest, fitHelp } from "./args.ts";
 import { commandIndex } from "./common_options.ts";
 import { commandLine, installDescription } from "../base/invocation.ts";
 import { type CliIo, terminalIo } from "./io.ts";
@@ -63,8 +63,8 @@ Commands:
 ${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(11)}${c.summary}`).join("\n")}
 
 Run \`codex-login <command> --help\` for a command's options and examples.
-Every command takes --codex-home DIR, -c key=value, --issuer URL, --client-id ID,
---insecure-issuer and --verbose.
+Every command takes --codex-home DIR, -c key=value, --issuer URL,
+--client-id ID, --insecure-issuer, --verbose and -q/--quiet.
 
 Examples:
   codex-login                  sign in with the browser; credentials go where Codex reads them
@@ -92,7 +92,7 @@ async function dispatch(args: readonly string[], run: CommandRun): Promise<numbe
     return ExitCode.Ok;
   }
   if (first === "help" || ((first === "--help" || first === "-h") && args.length === 1)) {
-    io.out(USAGE);
+    io.out(fitHelp(USAGE));
     return ExitCode.Ok;
   }
   const at = commandIndex(args);

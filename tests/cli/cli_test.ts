@@ -33,6 +33,29 @@ Deno.test("help: the global page lists every command and points to per-command h
   assert.match(out, /codex-login <command> --help/);
 });
 
+Deno.test("help: every page fits an 80-column terminal, continuations under their column", async () => {
+  const names = [
+    "login",
+    "status",
+    "logout",
+    "refresh",
+    "token",
+    "accounts",
+    "switch",
+    "completion",
+  ];
+  for (const args of [["--help"], ...names.map((name) => [name, "--help"])]) {
+    const { out } = await cli(args);
+    const wide = out.split("\n").filter((line) => line.length > 80);
+    assert.deepEqual(wide, [], args.join(" "));
+  }
+  // A long option description goes on under the description column, not the flag's.
+  const { out } = await cli(["login", "--help"]);
+  const add = out.split("\n").findIndex((line) => /^ {6}--add {2,}/.test(line));
+  const column = out.split("\n")[add].indexOf("keep");
+  assert.match(out.split("\n")[add + 1], new RegExp(`^ {${column}}\\S`));
+});
+
 Deno.test("help: every option a command's page lists is one its parser accepts", async () => {
   for (const name of COMMANDS) {
     const { out } = await cli([name, "--help"]);

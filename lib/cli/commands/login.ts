@@ -39,11 +39,11 @@ const help = {
   name: "login",
   summary: "sign in to ChatGPT for the Codex CLI (the default command)",
   usage: [
-    "[login] [options]              sign in with your browser",
-    "login --device-auth            sign in with a one-time code on any device",
-    "login --with-api-key < key.txt save an API key (prompted, not echoed, on a terminal)",
-    "login --with-access-token      save a personal access token (read as --with-api-key)",
-    "login --add [--label NAME]     sign in another account and keep this one (any way above)",
+    "[login] [options]               sign in with your browser",
+    "login --device-auth             sign in with a one-time code on any device",
+    "login --with-api-key < key.txt  save an API key (prompted, not echoed, on a terminal)",
+    "login --with-access-token       save a personal access token (read as --with-api-key)",
+    "login --add [--label NAME]      sign in another account and keep this one (any way above)",
   ],
   options: {
     add: {
