@@ -273,6 +273,7 @@ export async function claimLoopback(
   const bind = deps.bind ?? bindLoopback;
   const os = deps.os ?? Deno.build.os;
   const refused: number[] = [];
+  const busy: number[] = [];
   for (const [index, port] of candidates.entries()) {
     const attempt = (): Deno.TcpListener | "refused" | undefined => {
       try {
@@ -303,7 +304,8 @@ export async function claimLoopback(
     if (first) return first;
     const listener = await takeOver(port, next, options, deps.retryMs ?? 2000, attempt);
     if (listener) return listener;
-    if (next === undefined) throw new PortUnavailable("in_use", [port], os);
+    busy.push(port);
+    if (next === undefined) throw new PortUnavailable("in_use", busy, os);
     options.report(flowEvent(
       "note",
       "port.fallback",

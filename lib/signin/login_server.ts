@@ -56,10 +56,19 @@ function portError(err: unknown): unknown {
       code: "port_in_use.refused",
     });
   }
+  const ports = err.ports;
+  const one = ports.length === 1;
+  const lsof = ports.map((p) => `-iTCP:${p}`).join(" ");
+  const ss = ports.map((p) => `sport = :${p}`).join(" or ");
   return new LoginError("port_in_use", {
-    what: `Port ${port} on ${LOOPBACK_HOST} is already in use by another program.`,
-    next:
-      `Stop it (find it with \`lsof -nP -iTCP:${port} -sTCP:LISTEN\` or \`ss -ltnp 'sport = :${port}'\`) and try again, or ${device}.`,
+    what: one
+      ? `Port ${port} on ${LOOPBACK_HOST} is already in use by another program.`
+      : `Ports ${ports.join(" and ")} on ${LOOPBACK_HOST} are already in use by other programs.`,
+    next: `Stop ${one ? "it" : "one"} (find ${
+      one ? "it" : "them"
+    } with \`lsof -nP ${lsof} -sTCP:LISTEN\` or \`ss -ltnp '${
+      one ? ss : `( ${ss} )`
+    }'\`) and try again, or ${device}.`,
   });
 }
 

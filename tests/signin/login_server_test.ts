@@ -143,4 +143,9 @@ Deno.test("no port: exit 13 says what holds it and what to do next, per reason a
   assert.match(busy, /Port 41234 on 127\.0\.0\.1 is already in use by another program/);
   assert.match(busy, /lsof -nP -iTCP:41234 -sTCP:LISTEN/);
   assert.match(busy, /login --device-auth/);
+  // Both default ports taken: both named, not only the last one tried.
+  const both = await attempt(refusing("linux", []));
+  assert.match(both, /Ports 1455 and 1457 on 127\.0\.0\.1 are already in use by other programs/);
+  assert.match(both, /lsof -nP -iTCP:1455 -iTCP:1457 -sTCP:LISTEN/);
+  assert.match(both, /ss -ltnp '\( sport = :1455 or sport = :1457 \)'/);
 });
