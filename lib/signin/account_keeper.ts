@@ -170,15 +170,12 @@ async function keepSignIn(
  * const saved = new SavedAccounts(home);
  * const keeper = accountKeeper({ saved, settings: {}, add: true, label: "ci" });
  * const store = new FileCredentialStore(home);
- * await keeper.saveAny(store, { auth_mode: "apikey", OPENAI_API_KEY: "sk-proj-x" });
+ * await keeper.save(store, { auth_mode: "apikey", OPENAI_API_KEY: "sk-proj-x" });
  * assert.deepEqual((await saved.list()).map((e) => e.label), ["ci"]);
  * ```
  */
 export function accountKeeper(
   options: KeeperOptions,
-): SignInKeeper & { saveAny(store: CredentialStore, auth: AuthData): Promise<string | undefined> } {
-  return {
-    save: (store, auth) => keepSignIn(options, store, auth),
-    saveAny: (store, auth) => keepSignIn(options, store, auth),
-  };
+): SignInKeeper & { save(store: CredentialStore, auth: AuthData): Promise<string | undefined> } {
+  return { save: (store: CredentialStore, auth: AuthData) => keepSignIn(options, store, auth) };
 }

@@ -170,7 +170,7 @@ function keptStore(store: CredentialStore, keeper: Keeper | undefined): Credenti
     describe: () => store.describe(),
     load: () => store.load(),
     save: async (data) => {
-      await keeper.saveAny(store, data);
+      await keeper.save(store, data);
     },
     remove: () => store.remove(),
     withLock: (fn) => store.withLock(fn),
@@ -205,7 +205,6 @@ async function keeperFor(
   keeper.catch(() => {}); // a sign-in that ends before its save never asks
   return {
     save: async (store, auth) => await (await keeper).save(store, auth),
-    saveAny: async (store, auth) => await (await keeper).saveAny(store, auth),
   };
 }
 

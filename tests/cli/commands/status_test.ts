@@ -54,7 +54,7 @@ Deno.test("status: credentials from the environment are not labelled as the stor
   await using h = await tempHome();
   const store = new FileCredentialStore(h.home);
   await accountKeeper({ saved: new SavedAccounts(h.home), settings: {}, add: true, label: "work" })
-    .saveAny(store, signedInFrom(issuer));
+    .save(store, signedInFrom(issuer));
   const args = ["status", "--json", "--codex-home", h.home.path, "--issuer", issuer.url];
   const stored = collectingIo();
   await runCli(args, stored);
