@@ -84,10 +84,10 @@ Deno.test("ensure creates the home and its parents 0700; ownerUid is the uid fil
   assert.ok(!left.some((n) => n.startsWith(".codex-login-probe-")), "the probe is removed");
 });
 
-Deno.test("homeUnusable names the directory, the problem and the fix; nothing opened", () => {
+Deno.test("homeUnusable names the directory, the problem and the fix; nothing changed", () => {
   const err = homeUnusable("/srv/x", "is not a directory");
   assert.equal(err.kind, "home_unusable");
   assert.equal(err.exitCode, 1);
   assert.equal(err.what, "Cannot keep your credentials in /srv/x: it is not a directory.");
-  assert.match(err.next ?? "", /--codex-home DIR.*nothing was opened/);
+  assert.match(err.next ?? "", /--codex-home DIR.*nothing was changed/);
 });
